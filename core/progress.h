@@ -1,0 +1,15 @@
+/* core/progress.h: a progress line with rate and ETA on stderr, for anything that runs longer
+ * than a few seconds. Silent when stderr is not a terminal unless SRM_PROGRESS=1, and silent for
+ * the first two seconds; updates at most a few times per second; never allocates per update. */
+#ifndef SRM_PROGRESS_H
+#define SRM_PROGRESS_H
+
+#include <stddef.h>
+
+typedef struct srm_progress srm_progress;
+
+srm_progress *srm_progress_alloc(size_t total, const char *label, const char *unit);
+void srm_progress_update(srm_progress *p, size_t done);
+void srm_progress_free(srm_progress *p); /* finishes the line if one was shown */
+
+#endif

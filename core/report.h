@@ -1,0 +1,30 @@
+/* core/report.h: what a command prints, as text or as one JSON object.
+ *
+ * A command adds its results in order (number, integer, boolean, string, number array); the
+ * report prints them either as aligned "label: value" lines or, with --json, as one JSON object
+ * keyed by the machine names. Numbers always carry 17 significant digits. */
+#ifndef SRM_REPORT_H
+#define SRM_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct srm_report srm_report;
+
+srm_report *srm_report_alloc(void);
+void srm_report_free(srm_report *r);
+
+/* `key` is the JSON key; `label` is the text-mode label (NULL: use the key). */
+int srm_report_number(srm_report *r, const char *key, const char *label, double v);
+int srm_report_integer(srm_report *r, const char *key, const char *label, long long v);
+int srm_report_bool(srm_report *r, const char *key, const char *label, int v);
+int srm_report_string(srm_report *r, const char *key, const char *label, const char *v);
+int srm_report_array(srm_report *r, const char *key, const char *label, const double *v,
+                     size_t n);
+
+int srm_report_print(const srm_report *r, FILE *f, int json);
+
+/* Formats a double with 17 significant digits (%.17g) into buf (>= 32 bytes). */
+const char *srm_report_format(char *buf, size_t size, double v);
+
+#endif

@@ -1,0 +1,374 @@
+/* core/safetensors.c: reader and writer of the safetensors container (see safetensors.h).
+ * The reader trusts nothing in the file: every length, offset and shape is checked before use. */
+#include "core/safetensors.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/meta.h"
+
+#define MAX_HEADER_BYTES (100u << 20) /* the reference implementation's limit */
+
+srm_tensors *srm_tensors_alloc(void) { return calloc(1, sizeof(srm_tensors)); }
+
+void srm_tensors_free(srm_tensors *ts)
+{
+    if (!ts) return;
+    for (size_t i = 0; i < ts->count; i++) {
+        free(ts->tensors[i].name);
+        if (ts->tensors[i].owned) free(ts->tensors[i].data);
+    }
+    free(ts->tensors);
+    for (size_t i = 0; i < ts->nmeta; i++) {
+        free(ts->meta_keys[i]);
+        free(ts->meta_values[i]);
+    }
+    free(ts->meta_keys);
+    free(ts->meta_values);
+    free(ts);
+}
+
+static srm_tensor *tensors_push(srm_tensors *ts, const char *name, size_t ndim,
+                                const size_t *shape)
+{
+    if (ndim > SRM_TENSOR_MAXDIM) return NULL;
+    if (ts->count == ts->capacity) {
+        size_t ncap = ts->capacity ? 2 * ts->capacity : 8;
+        srm_tensor *nt = realloc(ts->tensors, ncap * sizeof *nt);
+        if (!nt) return NULL;
+        ts->tensors = nt;
+        ts->capacity = ncap;
+    }
+    srm_tensor *t = &ts->tensors[ts->count];
+    memset(t, 0, sizeof *t);
+    t->name = strdup(name);
+    if (!t->name) return NULL;
+    t->ndim = ndim;
+    t->size = 1;
+    for (size_t i = 0; i < ndim; i++) {
+        t->shape[i] = shape[i];
+        t->size *= shape[i];
+    }
+    ts->count++;
+    return t;
+}
+
+int srm_tensors_add_view(srm_tensors *ts, const char *name, size_t ndim, const size_t *shape,
+                         double *data)
+{
+    srm_tensor *t = tensors_push(ts, name, ndim, shape);
+    if (!t) return SRM_ERROR(SRM_ENOMEM, "cannot add tensor %s", name);
+    t->data = data;
+    t->owned = 0;
+    return SRM_OK;
+}
+
+int srm_tensors_set_meta(srm_tensors *ts, const char *key, const char *value)
+{
+    for (size_t i = 0; i < ts->nmeta; i++)
+        if (strcmp(ts->meta_keys[i], key) == 0) {
+            char *v = strdup(value);
+            if (!v) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+            free(ts->meta_values[i]);
+            ts->meta_values[i] = v;
+            return SRM_OK;
+        }
+    char **nk = realloc(ts->meta_keys, (ts->nmeta + 1) * sizeof *nk);
+    if (!nk) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    ts->meta_keys = nk;
+    char **nv = realloc(ts->meta_values, (ts->nmeta + 1) * sizeof *nv);
+    if (!nv) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    ts->meta_values = nv;
+    ts->meta_keys[ts->nmeta] = strdup(key);
+    ts->meta_values[ts->nmeta] = strdup(value);
+    if (!ts->meta_keys[ts->nmeta] || !ts->meta_values[ts->nmeta]) {
+        free(ts->meta_keys[ts->nmeta]);
+        free(ts->meta_values[ts->nmeta]);
+        return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    ts->nmeta++;
+    return SRM_OK;
+}
+
+const srm_tensor *srm_tensors_find(const srm_tensors *ts, const char *name)
+{
+    for (size_t i = 0; i < ts->count; i++)
+        if (strcmp(ts->tensors[i].name, name) == 0) return &ts->tensors[i];
+    return NULL;
+}
+
+const char *srm_tensors_meta(const srm_tensors *ts, const char *key)
+{
+    for (size_t i = 0; i < ts->nmeta; i++)
+        if (strcmp(ts->meta_keys[i], key) == 0) return ts->meta_values[i];
+    return NULL;
+}
+
+static int read_whole_file(const char *path, unsigned char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return SRM_ERROR(SRM_EIO, "%s: cannot open (%s)", path, strerror(errno));
+    unsigned char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 1 << 16;
+            unsigned char *nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return SRM_ERROR(SRM_EIO, "%s: read error", path);
+    }
+    *out = buf;
+    *len = n;
+    return SRM_OK;
+}
+
+typedef struct {
+    size_t begin, end, index;
+} span;
+
+static int span_cmp(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : 0;
+}
+
+static int json_size(const json_t *v, size_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0) return 0;
+    *out = (size_t)json_integer_value(v);
+    return 1;
+}
+
+/* Parses the header object into ts (data converted from `data`, `data_len` bytes). */
+static int parse_header(const char *path, json_t *root, const unsigned char *data,
+                        size_t data_len, srm_tensors *ts)
+{
+    if (!json_is_object(root))
+        return SRM_ERROR(SRM_EINVAL, "%s: safetensors header is not a JSON object", path);
+    size_t ntensors = json_object_size(root);
+    span *spans = calloc(ntensors ? ntensors : 1, sizeof *spans);
+    if (!spans) return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
+    size_t nspans = 0;
+    int rc = SRM_OK;
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value)
+    {
+        if (strcmp(key, "__metadata__") == 0) {
+            if (!json_is_object(value)) {
+                rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ is not an object", path);
+                break;
+            }
+            const char *mk;
+            json_t *mv;
+            json_object_foreach(value, mk, mv)
+            {
+                if (!json_is_string(mv)) {
+                    rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ value '%s' is not a string",
+                                   path, mk);
+                    break;
+                }
+                if ((rc = srm_tensors_set_meta(ts, mk, json_string_value(mv))) != SRM_OK) break;
+            }
+            if (rc != SRM_OK) break;
+            continue;
+        }
+        json_t *dt = json_object_get(value, "dtype");
+        json_t *sh = json_object_get(value, "shape");
+        json_t *off = json_object_get(value, "data_offsets");
+        if (!json_is_object(value) || !json_is_string(dt) || !json_is_array(sh) ||
+            !json_is_array(off) || json_array_size(off) != 2) {
+            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': needs dtype, shape and data_offsets",
+                           path, key);
+            break;
+        }
+        size_t elt;
+        const char *dts = json_string_value(dt);
+        if (strcmp(dts, "F64") == 0)
+            elt = 8;
+        else if (strcmp(dts, "F32") == 0)
+            elt = 4;
+        else {
+            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': dtype %s not supported (F32, F64)",
+                           path, key, dts);
+            break;
+        }
+        size_t ndim = json_array_size(sh), shape[SRM_TENSOR_MAXDIM], count = 1;
+        if (ndim > SRM_TENSOR_MAXDIM) {
+            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu dimensions (at most %d)", path, key,
+                           ndim, SRM_TENSOR_MAXDIM);
+            break;
+        }
+        for (size_t i = 0; i < ndim && rc == SRM_OK; i++) {
+            if (!json_size(json_array_get(sh, i), &shape[i]))
+                rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': bad shape", path, key);
+            else if (shape[i] && count > SIZE_MAX / 8 / shape[i])
+                rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': shape too large", path, key);
+            else
+                count *= shape[i];
+        }
+        if (rc != SRM_OK) break;
+        size_t begin, end;
+        if (!json_size(json_array_get(off, 0), &begin) ||
+            !json_size(json_array_get(off, 1), &end) || begin > end || end > data_len) {
+            rc = SRM_ERROR(SRM_EINVAL,
+                           "%s: tensor '%s': data_offsets out of range (data has %zu bytes)",
+                           path, key, data_len);
+            break;
+        }
+        if (end - begin != count * elt) {
+            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu bytes for a %s tensor of %zu "
+                           "elements", path, key, end - begin, dts, count);
+            break;
+        }
+        srm_tensor *t = tensors_push(ts, key, ndim, shape);
+        if (!t) {
+            rc = SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        t->data = malloc((count ? count : 1) * sizeof(double));
+        t->owned = 1;
+        if (!t->data) {
+            rc = SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        /* The format is little-endian; srm targets little-endian hosts (x86-64). */
+        for (size_t i = 0; i < count; i++) {
+            if (elt == 8) {
+                memcpy(&t->data[i], data + begin + 8 * i, 8);
+            } else {
+                float v;
+                memcpy(&v, data + begin + 4 * i, 4);
+                t->data[i] = v;
+            }
+        }
+        spans[nspans].begin = begin;
+        spans[nspans].end = end;
+        spans[nspans].index = ts->count - 1;
+        nspans++;
+    }
+    if (rc == SRM_OK) {
+        qsort(spans, nspans, sizeof *spans, span_cmp);
+        for (size_t i = 1; i < nspans; i++)
+            if (spans[i].begin < spans[i - 1].end) {
+                rc = SRM_ERROR(SRM_EINVAL, "%s: tensors '%s' and '%s' overlap", path,
+                               ts->tensors[spans[i - 1].index].name,
+                               ts->tensors[spans[i].index].name);
+                break;
+            }
+    }
+    free(spans);
+    return rc;
+}
+
+int srm_safetensors_read(const char *path, srm_tensors **out)
+{
+    *out = NULL;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    SRM_TRY(read_whole_file(path, &buf, &len));
+    if (len < 8) {
+        free(buf);
+        return SRM_ERROR(SRM_EINVAL, "%s: truncated safetensors file (%zu bytes)", path, len);
+    }
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | buf[i];
+    if (hlen > len - 8 || hlen > MAX_HEADER_BYTES) {
+        free(buf);
+        return SRM_ERROR(SRM_EINVAL, "%s: header length %llu past the end of the file (%zu "
+                         "bytes)", path, (unsigned long long)hlen, len);
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)buf + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        free(buf);
+        return SRM_ERROR(SRM_EINVAL, "%s: bad safetensors header JSON (%s)", path, jerr.text);
+    }
+    srm_tensors *ts = srm_tensors_alloc();
+    int rc = ts ? parse_header(path, root, buf + 8 + hlen, len - 8 - (size_t)hlen, ts)
+                : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    json_decref(root);
+    free(buf);
+    if (rc != SRM_OK) {
+        srm_tensors_free(ts);
+        return rc;
+    }
+    *out = ts;
+    return SRM_OK;
+}
+
+int srm_safetensors_write(const char *path, const srm_tensors *ts)
+{
+    json_t *root = json_object(), *meta = json_object();
+    if (!root || !meta) {
+        json_decref(root);
+        json_decref(meta);
+        return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < ts->nmeta; i++)
+        json_object_set_new(meta, ts->meta_keys[i], json_string(ts->meta_values[i]));
+    json_object_set_new(meta, "srm_version", json_string(SRM_VERSION));
+    json_object_set_new(meta, "srm_command", json_string(srm_meta_command()));
+    json_object_set_new(meta, "srm_date", json_string(srm_meta_date()));
+    if (srm_meta_has_seed()) {
+        char s[32];
+        snprintf(s, sizeof s, "%lu", srm_meta_seed());
+        json_object_set_new(meta, "srm_seed", json_string(s));
+    }
+    json_object_set_new(root, "__metadata__", meta);
+    size_t offset = 0;
+    for (size_t i = 0; i < ts->count; i++) {
+        const srm_tensor *t = &ts->tensors[i];
+        json_t *shape = json_array();
+        for (size_t d = 0; d < t->ndim; d++) json_array_append_new(shape, json_integer((json_int_t)t->shape[d]));
+        json_t *entry = json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F64", "shape", shape,
+                                  "data_offsets", (json_int_t)offset,
+                                  (json_int_t)(offset + 8 * t->size));
+        if (!entry || json_object_set_new(root, t->name, entry) != 0) {
+            json_decref(root);
+            return SRM_ERROR(SRM_ENOMEM, "out of memory building header");
+        }
+        offset += 8 * t->size;
+    }
+    char *header = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    json_decref(root);
+    if (!header) return SRM_ERROR(SRM_ENOMEM, "out of memory building header");
+    size_t hlen = strlen(header);
+    size_t padded = (hlen + 7) / 8 * 8; /* pad with spaces so the data is 8-byte aligned */
+    srm_atomic a;
+    int rc = srm_atomic_open(&a, path);
+    if (rc != SRM_OK) {
+        free(header);
+        return rc;
+    }
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    fwrite(len8, 1, 8, a.f);
+    fwrite(header, 1, hlen, a.f);
+    for (size_t i = hlen; i < padded; i++) fputc(' ', a.f);
+    free(header);
+    for (size_t i = 0; i < ts->count; i++)
+        fwrite(ts->tensors[i].data, sizeof(double), ts->tensors[i].size, a.f);
+    return srm_atomic_commit(&a);
+}

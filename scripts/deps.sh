@@ -1,0 +1,25 @@
+#!/bin/sh
+# Checks for what srm needs to build and run its demo, and installs only what is missing
+# (Debian 12 packages, apt-get; through sudo when not root). Says what it does.
+set -e
+need=""
+have_header() { [ -f "/usr/include/$1" ] || [ -f "/usr/include/x86_64-linux-gnu/$1" ]; }
+have_header lapacke.h        || need="$need liblapacke-dev"
+have_header gsl/gsl_vector.h || need="$need libgsl-dev"
+have_header jansson.h        || need="$need libjansson-dev"
+ls /usr/lib/*/libopenblas.so >/dev/null 2>&1 || ls /usr/lib/libopenblas.so >/dev/null 2>&1 \
+    || need="$need libopenblas-dev"
+command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+command -v make >/dev/null 2>&1 || need="$need make"
+if [ -z "$need" ]; then
+    echo "deps: all present (LAPACKE, OpenBLAS, GSL, jansson, gnuplot)"
+    exit 0
+fi
+echo "deps: installing:$need"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq $need
+echo "deps: done"

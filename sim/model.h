@@ -1,0 +1,68 @@
+/* sim/model.h: recurrent models in PyTorch's layout, with all parameters in one block.
+ *
+ * Cells (THEORY.md section 1): tanh RNN, ReLU RNN, linear RNN (rho = identity) and LSTM.
+ * Tensors, named as nn.RNN/nn.LSTM name them, all row-major views into the single block `w`:
+ *   rnn.weight_ih_l0  (G*n, d)     G = 1 for RNN-type cells, 4 for the LSTM (gates i, f, g, o)
+ *   rnn.weight_hh_l0  (G*n, n)
+ *   rnn.bias_ih_l0    (G*n)
+ *   rnn.bias_hh_l0    (G*n)
+ *   decoder.weight    (m, n)       optional linear readout y = decoder.weight h + decoder.bias
+ *   decoder.bias      (m)
+ *   encoder.weight    (V, d)       optional embedding
+ * The block order is exactly the order above, so a gradient block allocated with
+ * srm_model_alloc_like has the same layout and ||w - w'|| is one BLAS call over `nparam`. */
+#ifndef SRM_MODEL_H
+#define SRM_MODEL_H
+
+#include <stddef.h>
+
+typedef enum {
+    SRM_CELL_RNN_TANH = 0,
+    SRM_CELL_RNN_RELU = 1,
+    SRM_CELL_LINEAR = 2,
+    SRM_CELL_LSTM = 3
+} srm_cell;
+
+typedef struct {
+    srm_cell cell;
+    size_t hidden; /* n */
+    size_t input;  /* d */
+    size_t output; /* m; 0 = no decoder */
+    size_t vocab;  /* V; 0 = no encoder */
+    size_t gates;  /* G: 1 or 4 */
+    size_t nparam; /* total number of doubles in w */
+    double *w;     /* every parameter, contiguous */
+    double *weight_ih, *weight_hh, *bias_ih, *bias_hh;
+    double *decoder_weight, *decoder_bias; /* NULL when output == 0 */
+    double *encoder_weight;                /* NULL when vocab == 0 */
+} srm_model;
+
+srm_model *srm_model_alloc(srm_cell cell, size_t hidden, size_t input, size_t output,
+                           size_t vocab); /* zero weights; NULL (error recorded) on failure */
+srm_model *srm_model_alloc_like(const srm_model *m); /* same shapes, zero-filled */
+void srm_model_free(srm_model *m);
+void srm_model_copy(srm_model *dst, const srm_model *src); /* same shapes required */
+void srm_model_zero(srm_model *m);
+/* ||a.w - b.w||_2 over every parameter (same shapes required). */
+double srm_model_distance(const srm_model *a, const srm_model *b);
+
+/* Size of the state s: n for RNN-type cells, 2n for the LSTM with s = (c, h), c first. */
+size_t srm_model_state_size(const srm_model *m);
+
+const char *srm_cell_name(srm_cell cell); /* "rnn_tanh", "rnn_relu", "linear", "lstm" */
+/* Accepts the metadata names and the CLI aliases ("rnn" = rnn_tanh). */
+int srm_cell_parse(const char *text, srm_cell *out);
+
+/* Loads a safetensors model (F32 or F64). The cell comes from __metadata__ "cell"; shapes are
+ * checked against each other; every error names the file and the tensor. */
+int srm_model_load(const char *path, srm_model **out);
+int srm_model_save(const char *path, const srm_model *m); /* F64, atomic */
+
+/* One step of the cell map (THEORY.md section 1): s_next = phi_w(s, x).
+ * s, s_next have srm_model_state_size(m) entries (LSTM: c then h); x has m->input entries;
+ * work has at least srm_cell_step_work_size(m) doubles. s and s_next must not alias. */
+size_t srm_cell_step_work_size(const srm_model *m);
+void srm_cell_step(const srm_model *m, const double *s, const double *x, double *s_next,
+                   double *work);
+
+#endif
