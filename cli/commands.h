@@ -13,6 +13,7 @@
     X(grad, "loss and exact gradient of a model on a sequence")                             \
     X(truncate, "state/output gap of every k-step truncation against the bounds")           \
     X(trajectory, "train recurrent and truncated students in lockstep, weight gap vs bound") \
+    X(fit, "fitted decay rate of truncation gaps (GSL least squares of log gap on k)")      \
     X(report, "assemble the demo figures and numbers into report.html")                   \
     X(data, "dataset loaders: counts per split (srm data stats)")                           \
     X(train, "train a stable or unstable model on a benchmark task")                        \

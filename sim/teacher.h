@@ -1,0 +1,40 @@
+/* sim/teacher.h: the teacher-student regression task of `srm trajectory`.
+ *
+ * A random stable teacher of a given cell (tanh RNN: ||W_hh||_2 = lambda exactly; LSTM: random
+ * weights projected onto the LSTM stability set) reads bounded random inputs (uniform in the
+ * Euclidean unit ball of R^d, so B_x = 1); its outputs are the students' targets. */
+#ifndef SRM_TEACHER_H
+#define SRM_TEACHER_H
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+
+#include "sim/model.h"
+
+typedef struct {
+    size_t seqs, length, input, output;
+    double *x;           /* (seqs, length, input) */
+    double *y;           /* (seqs, length, output): the teacher's outputs */
+    double input_bound;  /* max_t ||x_t||_2 over the data (<= 1) */
+    double target_bound; /* max_t ||y_t||_2 over the data */
+} srm_task;
+
+/* Fills every weight of m with independent Gaussians: W_ih ~ N(0, scale^2/d),
+ * W_hh and decoder.weight ~ N(0, scale^2/n), bias_ih, bias_hh ~ N(0, (scale/10)^2),
+ * decoder.bias = 0. Not stable in general: project afterwards. */
+void srm_teacher_randomize(srm_model *m, double scale, gsl_rng *rng);
+
+/* Moves m onto the stable set of its cell: RNN-type cells get W_hh clipped to
+ * ||W_hh||_2 <= lambda (nearest such matrix); the LSTM gets srm_project_lstm (lambda unused).
+ * `exact` rescales an RNN's W_hh to ||W_hh||_2 = lambda instead (the teacher). */
+int srm_teacher_project(srm_model *m, double lambda, int exact);
+
+/* A random stable teacher with decoder (output > 0): randomize(scale 1) then project(exact). */
+int srm_teacher_init(srm_model *teacher, double lambda, gsl_rng *rng);
+
+/* Draws `seqs` input sequences of length `length` and runs the teacher over them. */
+int srm_task_alloc(const srm_model *teacher, size_t seqs, size_t length, gsl_rng *rng,
+                   srm_task **out);
+void srm_task_free(srm_task *task);
+
+#endif
