@@ -10,6 +10,7 @@
 #include "sim/rnn.h"
 #include "theory/norm.h"
 #include "theory/project.h"
+#include "theory/stability.h"
 
 static void fill_gaussian(double *w, size_t count, double sd, gsl_rng *rng)
 {
@@ -33,7 +34,11 @@ void srm_teacher_randomize(srm_model *m, double scale, gsl_rng *rng)
 
 int srm_teacher_project(srm_model *m, double lambda, int exact)
 {
-    if (m->cell == SRM_CELL_LSTM) return srm_project_lstm(m);
+    if (m->cell == SRM_CELL_LSTM) {
+        srm_project_lstm_result res;
+        return srm_project_lstm(m, SRM_TEACHER_LSTM_A, SRM_TEACHER_LSTM_MARGIN,
+                                SRM_TEACHER_INPUT_BOUND, &res);
+    }
     size_t n = m->hidden;
     srm_svd_workspace *ws = srm_svd_workspace_alloc(n, n);
     if (!ws) return srm_error_code();
@@ -45,10 +50,30 @@ int srm_teacher_project(srm_model *m, double lambda, int exact)
             rc = SRM_ERROR(SRM_ENUMERIC, "teacher: recurrent matrix is zero, cannot rescale");
         for (size_t i = 0; rc == SRM_OK && i < n * n; i++) m->weight_hh[i] *= lambda / norm;
     } else {
-        rc = srm_project_spectral(m->weight_hh, n, lambda, ws, NULL);
+        srm_project_result res;
+        rc = srm_project_spectral(m->weight_hh, n, n, lambda, SRM_NORM_METHOD_SVD, ws, NULL, NULL,
+                                  &res);
     }
     srm_svd_workspace_free(ws);
     return rc;
+}
+
+int srm_teacher_lstm_lambda(size_t hidden, double *lambda)
+{
+    double a = SRM_TEACHER_LSTM_A, margin = SRM_TEACHER_LSTM_MARGIN;
+    /* Any projected LSTM has gate norms <= the targets and forget pre-activation <=
+     * logit(1 - a), hence its own a >= a; lambda_inf grows as a shrinks, so the worst case is
+     * the targets with the forget budget used up exactly. */
+    srm_lstm_stability s = {.hidden = hidden, .input_bound = 0.0, .norm_inf_i = a - margin,
+                            .norm_inf_f = a * a - margin, .norm_inf_z = a / 4 - margin,
+                            .norm_inf_o = a - margin, .norm_inf_uf = 0.0};
+    s.max_abs_bias_f = log((1.0 - a) / a) - s.norm_inf_f;
+    SRM_TRY(srm_stability_lstm_evaluate(&s));
+    if (!(s.lambda_inf < 1.0))
+        return SRM_ERROR(SRM_ENUMERIC, "LSTM stability set is not certified (lambda_inf %g)",
+                         s.lambda_inf);
+    *lambda = s.lambda_inf;
+    return SRM_OK;
 }
 
 int srm_teacher_init(srm_model *teacher, double lambda, gsl_rng *rng)

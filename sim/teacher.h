@@ -24,10 +24,22 @@ typedef struct {
  * decoder.bias = 0. Not stable in general: project afterwards. */
 void srm_teacher_randomize(srm_model *m, double scale, gsl_rng *rng);
 
+/* The LSTM stability set students and teachers are projected onto: the paper's code's
+ * a = 1 - f_max = 0.4 with margin 0.005 (targets 0.395, 0.155, 0.095, 0.395), for inputs with
+ * ||x||_inf <= ||x||_2 <= 1. */
+#define SRM_TEACHER_LSTM_A 0.4
+#define SRM_TEACHER_LSTM_MARGIN 0.005
+#define SRM_TEACHER_INPUT_BOUND 1.0
+
 /* Moves m onto the stable set of its cell: RNN-type cells get W_hh clipped to
- * ||W_hh||_2 <= lambda (nearest such matrix); the LSTM gets srm_project_lstm (lambda unused).
- * `exact` rescales an RNN's W_hh to ||W_hh||_2 = lambda instead (the teacher). */
+ * ||W_hh||_2 <= lambda (nearest such matrix); the LSTM gets srm_project_lstm with the set above
+ * (lambda unused). `exact` rescales an RNN's W_hh to ||W_hh||_2 = lambda instead (teachers).
+ * Allocates an SVD workspace per call: for set-up, not for training loops. */
 int srm_teacher_project(srm_model *m, double lambda, int exact);
+
+/* The certified lambda_inf of every LSTM in that set (the worst case over the set, from
+ * srm_stability_lstm_evaluate at the targets with a = SRM_TEACHER_LSTM_A), for hidden size n. */
+int srm_teacher_lstm_lambda(size_t hidden, double *lambda);
 
 /* A random stable teacher with decoder (output > 0): randomize(scale 1) then project(exact). */
 int srm_teacher_init(srm_model *teacher, double lambda, gsl_rng *rng);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/matrix.h"
 #include "core/safetensors.h"
+#include "core/tsv.h"
 #include "sim/model.h"
 #include "tests/harness.h"
 
@@ -257,6 +258,25 @@ static void test_args(void)
           "bad integer lists rejected");
 }
 
+static void test_tsv(void)
+{
+    write_text("ok.tsv", "# srm 0.1.0\n# command: x\nk\tgap\n1\t0.5\n2\tnan\n");
+    srm_tsv *t = NULL;
+    int rc = srm_tsv_read(path_in("ok.tsv"), &t);
+    CHECK(rc == SRM_OK && t->rows == 2 && t->cols == 2 && t->ncomments == 2 &&
+              srm_tsv_column(t, "gap") == 1 && srm_tsv_get(t, 0, 1) == 0.5 &&
+              isnan(srm_tsv_get(t, 1, 1)) && srm_tsv_column(t, "nope") == -1,
+          "TSV reads by column name, keeps comments, accepts nan");
+    srm_tsv_free(t);
+    write_text("bad.tsv", "k\tgap\n1\t0.5\n2\n");
+    rc = srm_tsv_read(path_in("bad.tsv"), &t);
+    CHECK(rc == SRM_EINVAL && strstr(srm_error_message(), "bad.tsv:3:"), "short TSV row named: %s",
+          srm_error_message());
+    write_text("bad2.tsv", "k\tgap\n1\t0.5x\n");
+    rc = srm_tsv_read(path_in("bad2.tsv"), &t);
+    CHECK(rc == SRM_EINVAL && strstr(srm_error_message(), "bad2.tsv:2:"), "non-number TSV cell named");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/srm-test-core-XXXXXX");
@@ -265,6 +285,7 @@ int main(void)
     test_safetensors();
     test_model();
     test_args();
+    test_tsv();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) printf("note: could not remove %s\n", dir);

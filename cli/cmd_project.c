@@ -1,0 +1,140 @@
+/* cli/cmd_project.c: `srm project IN OUT`, a model projected onto the stable set
+ * (theory/project.h; THEORY.md section 4). OUT is written atomically, so IN may equal OUT and a
+ * failure leaves an existing OUT as it was. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/commands.h"
+#include "core/args.h"
+#include "core/error.h"
+#include "core/report.h"
+#include "sim/model.h"
+#include "theory/norm.h"
+#include "theory/project.h"
+#include "theory/stability.h"
+
+static int project_rnn(srm_model *m, double radius, srm_norm_method method, srm_report *r)
+{
+    size_t n = m->hidden;
+    srm_svd_workspace *ws = srm_svd_workspace_alloc(n, n);
+    double *v = calloc(n, sizeof(double)), *work = malloc(2 * n * sizeof(double));
+    int rc = SRM_OK;
+    srm_project_result res;
+    double after = 0;
+    if (!ws || !v || !work) rc = ws ? SRM_ERROR(SRM_ENOMEM, "out of memory") : srm_error_code();
+    if (rc == SRM_OK)
+        rc = srm_project_spectral(m->weight_hh, n, n, radius, method, ws, v, work, &res);
+    /* The printed "after" is measured afresh, not taken from the projection's own report. */
+    if (rc == SRM_OK) rc = srm_norm_spectral(m->weight_hh, n, n, ws, &after);
+    if (rc == SRM_OK && !((rc = srm_report_string(r, "cell", "cell", srm_cell_name(m->cell))) ||
+                          (rc = srm_report_number(r, "radius", "radius r", radius)) ||
+                          (rc = srm_report_string(r, "method", "method",
+                                                  srm_norm_method_name(method))) ||
+                          (rc = srm_report_number(r, "spectral_norm_before",
+                                                  res.svd_skipped ? "||W_hh||_2 before (upper bound)"
+                                                                  : "||W_hh||_2 before",
+                                                  res.norm_before)) ||
+                          (rc = srm_report_number(r, "spectral_norm_after", "||W_hh||_2 after",
+                                                  after)) ||
+                          (rc = srm_report_bool(r, "changed", "changed", res.changed)) ||
+                          (rc = srm_report_integer(r, "clipped", "singular values clipped",
+                                                   (long long)res.clipped))))
+        rc = srm_report_bool(r, "svd_skipped", "SVD skipped (certified inside)", res.svd_skipped);
+    srm_svd_workspace_free(ws);
+    free(v);
+    free(work);
+    return rc;
+}
+
+static int report_lstm_norms(srm_report *r, const char *when, const srm_lstm_stability *s)
+{
+    const char *names[] = {"norm_inf_i", "norm_inf_f", "norm_inf_z", "norm_inf_o",
+                           "norm_inf_uf", "max_abs_bias_f", "a", "lambda_inf"};
+    const char *labels[] = {"||W_i||_inf", "||W_f||_inf", "||W_z||_inf", "||W_o||_inf",
+                            "||U_f||_inf", "max |b_f|", "a = 1 - f_max", "lambda_inf"};
+    const double values[] = {s->norm_inf_i, s->norm_inf_f, s->norm_inf_z, s->norm_inf_o,
+                             s->norm_inf_uf, s->max_abs_bias_f, s->a, s->lambda_inf};
+    for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
+        char key[64], label[96];
+        snprintf(key, sizeof key, "%s_%s", names[j], when);
+        snprintf(label, sizeof label, "%s %s", labels[j], when);
+        SRM_TRY(srm_report_number(r, key, label, values[j]));
+    }
+    char key[64], label[96];
+    snprintf(key, sizeof key, "stable_%s", when);
+    snprintf(label, sizeof label, "stable %s", when);
+    return srm_report_bool(r, key, label, s->stable);
+}
+
+static int project_lstm(srm_model *m, double a, double margin, double input_bound, srm_report *r)
+{
+    srm_lstm_stability before, after;
+    srm_project_lstm_result res;
+    SRM_TRY(srm_stability_lstm(m, input_bound, &before));
+    SRM_TRY(srm_project_lstm(m, a, margin, input_bound, &res));
+    SRM_TRY(srm_stability_lstm(m, input_bound, &after));
+    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    SRM_TRY(srm_report_number(r, "a_target", "a target", a));
+    SRM_TRY(srm_report_number(r, "margin", "margin m", margin));
+    SRM_TRY(srm_report_number(r, "input_bound", "input bound B_x", input_bound));
+    SRM_TRY(srm_report_number(r, "target_u_f", "target ||U_f||_inf", res.targets.u_f));
+    SRM_TRY(srm_report_number(r, "target_b_f", "target max |b_f|", res.targets.b_f));
+    SRM_TRY(report_lstm_norms(r, "before", &before));
+    SRM_TRY(report_lstm_norms(r, "after", &after));
+    SRM_TRY(srm_report_integer(r, "rows_scaled", "rows scaled", (long long)res.rows_scaled));
+    return srm_report_integer(r, "biases_clipped", "forget biases clipped",
+                              (long long)res.biases_clipped);
+}
+
+int srm_cmd_project(int argc, char **argv)
+{
+    double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0;
+    const char *method_text = "svd";
+    int json = 0, radius_given = 0, method_given = 0, lstm_given = 0;
+    const srm_arg args[] = {
+        {"radius", SRM_ARG_DOUBLE, &radius, "r", "RNN: clip singular values of W_hh at r",
+         &radius_given},
+        {"method", SRM_ARG_STRING, &method_text, "svd|power",
+         "RNN: power skips the SVD when a certified bound shows ||W_hh||_2 <= r", &method_given},
+        {"margin", SRM_ARG_DOUBLE, &margin, "m", "LSTM: every condition holds with margin m",
+         &lstm_given},
+        {"a-target", SRM_ARG_DOUBLE, &a_target, "A", "LSTM: enforce a = 1 - f_max >= A",
+         &lstm_given},
+        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B", "LSTM: inputs satisfy ||x||_inf <= B",
+         &lstm_given},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
+        {NULL, 0, NULL, NULL, NULL, NULL}};
+    const srm_args_spec spec = {
+        "srm project IN OUT [--radius r] [--margin m] [--method svd|power] [--json]",
+        "RNN-type models: W_hh <- U min(S, r) V^T, the Frobenius-nearest matrix with "
+        "||W_hh||_2 <= r. LSTM: every row of W_i, W_f, W_z, W_o (and of U_f, and the forget "
+        "biases) whose absolute sum exceeds its target is scaled down to it; the targets "
+        "a - m, a^2 - m, a/4 - m, a - m keep a = 1 - f_max >= A, so the model meets the LSTM "
+        "conditions with margin m. Prints the norms before and after.",
+        args, 2, 2};
+    const char *pos[2];
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
+    if (rc != SRM_OK) return rc;
+    srm_norm_method method;
+    SRM_TRY(srm_norm_method_parse(method_text, &method));
+    srm_model *m = NULL;
+    SRM_TRY(srm_model_load(pos[0], &m));
+    srm_report *r = srm_report_alloc();
+    if (!r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    else if (m->cell == SRM_CELL_LSTM && (radius_given || method_given))
+        rc = SRM_ERROR(SRM_EINVAL, "%s is an LSTM: --radius and --method apply to RNN-type "
+                                   "models (use --margin, --a-target, --input-bound)", pos[0]);
+    else if (m->cell != SRM_CELL_LSTM && lstm_given)
+        rc = SRM_ERROR(SRM_EINVAL, "%s is an RNN-type model: --margin, --a-target and "
+                                   "--input-bound apply to LSTMs (use --radius)", pos[0]);
+    else if (m->cell == SRM_CELL_LSTM)
+        rc = project_lstm(m, a_target, margin, input_bound, r);
+    else
+        rc = project_rnn(m, radius, method, r);
+    if (rc == SRM_OK) rc = srm_model_save(pos[1], m);
+    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
+    srm_report_free(r);
+    srm_model_free(m);
+    return rc;
+}

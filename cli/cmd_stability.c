@@ -1,0 +1,93 @@
+/* cli/cmd_stability.c: `srm stability MODEL`, the stability verdict of a model's weights
+ * (theory/stability.h; THEORY.md section 2). */
+#include <stdio.h>
+
+#include "cli/commands.h"
+#include "core/args.h"
+#include "core/error.h"
+#include "core/report.h"
+#include "sim/model.h"
+#include "theory/stability.h"
+
+static int report_rnn(srm_report *r, const srm_model *m)
+{
+    srm_rnn_stability s;
+    SRM_TRY(srm_stability_rnn(m, &s));
+    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    SRM_TRY(srm_report_integer(r, "hidden", "hidden size n", (long long)m->hidden));
+    SRM_TRY(srm_report_number(r, "spectral_norm", "||W_hh||_2", s.spectral_norm));
+    SRM_TRY(srm_report_number(r, "lipschitz_rho", "L_rho", s.lipschitz_rho));
+    SRM_TRY(srm_report_number(r, "lambda", "lambda = L_rho ||W_hh||_2", s.lambda));
+    SRM_TRY(srm_report_number(r, "lipschitz_x", "L_x = L_rho ||W_ih||_2", s.lipschitz_x));
+    SRM_TRY(srm_report_bool(r, "stable", "stable (lambda < 1)", s.stable));
+    return SRM_OK;
+}
+
+static int report_lstm(srm_report *r, const srm_model *m, double input_bound)
+{
+    srm_lstm_stability s;
+    SRM_TRY(srm_stability_lstm(m, input_bound, &s));
+    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    SRM_TRY(srm_report_integer(r, "hidden", "hidden size n", (long long)m->hidden));
+    SRM_TRY(srm_report_number(r, "input_bound", "input bound B_x", s.input_bound));
+    SRM_TRY(srm_report_number(r, "norm_inf_i", "||W_i||_inf", s.norm_inf_i));
+    SRM_TRY(srm_report_number(r, "norm_inf_f", "||W_f||_inf", s.norm_inf_f));
+    SRM_TRY(srm_report_number(r, "norm_inf_z", "||W_z||_inf", s.norm_inf_z));
+    SRM_TRY(srm_report_number(r, "norm_inf_o", "||W_o||_inf", s.norm_inf_o));
+    SRM_TRY(srm_report_number(r, "norm_inf_uf", "||U_f||_inf", s.norm_inf_uf));
+    SRM_TRY(srm_report_number(r, "max_abs_bias_f", "max |b_f|", s.max_abs_bias_f));
+    SRM_TRY(srm_report_number(r, "f_max", "f_max = sigma(||W_f|| + ||U_f|| B_x + max|b_f|)",
+                              s.f_max));
+    SRM_TRY(srm_report_number(r, "a", "a = 1 - f_max", s.a));
+    SRM_TRY(srm_report_bool(r, "condition_i", "||W_i||_inf < a", s.holds_i));
+    SRM_TRY(srm_report_number(r, "margin_i", "  margin a - ||W_i||_inf", s.margin_i));
+    SRM_TRY(srm_report_bool(r, "condition_o", "||W_o||_inf < a", s.holds_o));
+    SRM_TRY(srm_report_number(r, "margin_o", "  margin a - ||W_o||_inf", s.margin_o));
+    SRM_TRY(srm_report_bool(r, "condition_z", "||W_z||_inf <= a/4", s.holds_z));
+    SRM_TRY(srm_report_number(r, "margin_z", "  margin a/4 - ||W_z||_inf", s.margin_z));
+    SRM_TRY(srm_report_bool(r, "condition_f", "||W_f||_inf < a^2", s.holds_f));
+    SRM_TRY(srm_report_number(r, "margin_f", "  margin a^2 - ||W_f||_inf", s.margin_f));
+    SRM_TRY(srm_report_number(r, "lambda_inf",
+                              "lambda_inf = A + ||W_o||/4 + 1 - a (max norm on (c, h))",
+                              s.lambda_inf));
+    SRM_TRY(srm_report_integer(r, "r", "r: sqrt(2n) lambda_inf^r < 1 (-1: none)", s.r));
+    SRM_TRY(srm_report_bool(r, "stable", "stable (all four conditions)", s.stable));
+    return SRM_OK;
+}
+
+int srm_cmd_stability(int argc, char **argv)
+{
+    double input_bound = 1.0;
+    int json = 0;
+    const srm_arg args[] = {
+        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
+         "LSTM: inputs satisfy ||x||_inf <= B (enters f_max)", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
+        {NULL, 0, NULL, NULL, NULL, NULL}};
+    const srm_args_spec spec = {
+        "srm stability MODEL [--input-bound B] [--json]",
+        "Stability verdict of a model's weights (THEORY.md section 2). RNN-type cells: "
+        "lambda = L_rho ||W_hh||_2 and L_x = L_rho ||W_ih||_2. LSTM: the induced infinity norms "
+        "of the recurrent gate blocks, f_max from weights, biases and B (with |h| <= 1), "
+        "a = 1 - f_max, the four conditions with their margins, lambda_inf (one-step "
+        "contraction in the max norm on (c, h)) and r, the number of steps after which the "
+        "iterated map contracts in the Euclidean norm at this hidden size. Infinite values are "
+        "null in JSON.",
+        args, 1, 1};
+    const char *pos[1];
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
+    if (rc != SRM_OK) return rc;
+    if (!(input_bound >= 0))
+        return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0 (got %g)", input_bound);
+    srm_model *m = NULL;
+    SRM_TRY(srm_model_load(pos[0], &m));
+    srm_report *r = srm_report_alloc();
+    if (!r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    else if (m->cell == SRM_CELL_LSTM) rc = report_lstm(r, m, input_bound);
+    else rc = report_rnn(r, m);
+    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
+    srm_report_free(r);
+    srm_model_free(m);
+    return rc;
+}

@@ -1,0 +1,169 @@
+/* cli/cmd_truncate.c: `srm truncate MODEL (--input X | --random-input T) --kmax K --out GAP.tsv`,
+ * the gap between the recurrent model and each of its k-step truncations, k = 1..K, next to
+ * the Proposition's bounds with the model's own constants (sim/truncate.h, THEORY.md 3). */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/args.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/matrix.h"
+#include "core/meta.h"
+#include "core/report.h"
+#include "sim/model.h"
+#include "sim/rnn.h"
+#include "sim/truncate.h"
+
+static double row_norm(srm_gap_norm norm, const double *v, size_t len)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < len; i++) acc = norm == SRM_GAP_NORM_INF ? fmax(acc, fabs(v[i])) : acc + v[i] * v[i];
+    return norm == SRM_GAP_NORM_INF ? acc : sqrt(acc);
+}
+
+static int write_tsv(const char *path, const srm_model *m, const srm_truncation_constants *c,
+                     const srm_truncation_gap *gaps, size_t T, size_t kmax)
+{
+    srm_atomic a;
+    SRM_TRY(srm_atomic_open(&a, path));
+    FILE *f = a.f;
+    int inf = c->norm == SRM_GAP_NORM_INF;
+    srm_meta_write(f);
+    fprintf(f, "# cell: %s, n = %zu, T = %zu\n", srm_cell_name(m->cell), m->hidden, T);
+    fprintf(f, "# norm: %s\n", inf ? "inf (max norm on the full LSTM state s = (c, h); outputs "
+            "in the max norm too)" : "2 (Euclidean, on h)");
+    fprintf(f, "# state gap: ||s_t - s^k_t|| over t = 1..T (max, mean); s^k_t restarts from 0 "
+            "at max(0, t-k)\n");
+    fprintf(f, "# bound_traj = lambda^k max_t ||s_{t-k}||; bound = lambda^k H; nan: lambda >= 1, "
+            "not certified stable\n");
+    fprintf(f, "# lambda: %.17g (%s)\n", c->lambda,
+            inf ? "lambda_inf of theory/stability.h" : "||W_hh||_2, L_rho = 1");
+    fprintf(f, "# input_bound B_x: %.17g (%s norm)\n", c->input_bound, inf ? "inf" : "2");
+    if (!inf) fprintf(f, "# input_lipschitz L_x = ||W_ih||_2: %.17g\n", c->input_lipschitz);
+    else fprintf(f, "# forget_max f_max: %.17g\n", c->forget_max);
+    fprintf(f, "# state_bound H: %.17g (%s)\n", c->state_bound,
+            inf ? "1/(1 - f_max)" : "(||phi(0,0)|| + L_x B_x)/(1 - lambda), tanh: <= sqrt(n)");
+    fprintf(f, "# output_lipschitz L_f: %.17g (output gap <= L_f * state gap)\n",
+            c->output_lipschitz);
+    fprintf(f, "k\tmax_state_gap\tmean_state_gap\tmax_output_gap\tbound_traj\tbound\n");
+    for (size_t k = 1; k <= kmax; k++) {
+        const srm_truncation_gap *g = &gaps[k - 1];
+        fprintf(f, "%zu\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n", k, g->max_state_gap,
+                g->mean_state_gap, g->max_output_gap,
+                srm_truncate_bound_traj(c, k, g->max_prior_norm), srm_truncate_bound(c, k));
+    }
+    return srm_atomic_commit(&a);
+}
+
+int srm_cmd_truncate(int argc, char **argv)
+{
+    const char *input = NULL, *out = NULL;
+    unsigned long random_T = 0, kmax = 0, seed = 1;
+    double input_bound = 1.0;
+    int json = 0, bound_given = 0, seed_given = 0;
+    const srm_arg args[] = {
+        {"input", SRM_ARG_STRING, &input, "X", "input text matrix, one x_t per row", NULL},
+        {"random-input", SRM_ARG_ULONG, &random_T, "T",
+         "instead: T random inputs, coordinates uniform in [-B, B]/sqrt(d)", NULL},
+        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
+         "--random-input: ||x_t||_2 <= B", &bound_given},
+        {"seed", SRM_ARG_ULONG, &seed, "s", "--random-input: GSL mt19937 seed", &seed_given},
+        {"kmax", SRM_ARG_ULONG, &kmax, "K", "truncations k = 1..K (required)", NULL},
+        {"out", SRM_ARG_STRING, &out, "GAP", "output TSV ('-' for stdout)", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
+        {NULL, 0, NULL, NULL, NULL, NULL}};
+    const srm_args_spec spec = {
+        "srm truncate MODEL (--input X | --random-input T [--input-bound B] [--seed s]) "
+        "--kmax K --out GAP.tsv [--json]",
+        "Measures how far each k-step truncation (restart from the zero state k steps back, "
+        "THEORY.md section 3) is from the recurrent model, for k = 1..K, all in one pass of "
+        "O(T K) cell steps. GAP.tsv columns: k, max_state_gap, mean_state_gap, max_output_gap, "
+        "bound_traj (lambda^k max_t ||s_{t-k}||), bound (lambda^k H). RNN-type cells: "
+        "Euclidean norm on h, lambda = ||W_hh||_2, B_x = max ||x_t||_2. LSTM: max norm on "
+        "s = (c, h), where its contraction lambda_inf is certified, B_x = max ||x_t||_inf. "
+        "Bounds are nan (null in JSON) when lambda >= 1. Prints the constants.",
+        args, 1, 1};
+    const char *pos[1];
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
+    if (rc != SRM_OK) return rc;
+    if (!out || kmax == 0)
+        return SRM_ERROR(SRM_EINVAL, "--kmax K >= 1 and --out GAP.tsv are required");
+    if ((input != NULL) == (random_T != 0))
+        return SRM_ERROR(SRM_EINVAL, "give exactly one of --input X and --random-input T");
+    if (input && (bound_given || seed_given))
+        return SRM_ERROR(SRM_EINVAL, "--input-bound and --seed apply to --random-input only "
+                         "(with --input, B_x is measured)");
+    if (!(input_bound >= 0)) return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0");
+    srm_model *m = NULL;
+    SRM_TRY(srm_model_load(pos[0], &m));
+    srm_matrix *x = NULL;
+    srm_rnn_workspace *ws = NULL;
+    srm_truncation_gap *gaps = NULL;
+    srm_report *r = NULL;
+    srm_gap_norm norm = srm_truncate_norm(m);
+    size_t d = m->vocab ? 1 : m->input, T = 0;
+    double bx = 0.0;
+    if (input) {
+        rc = srm_matrix_read(input, &x);
+        if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input);
+    } else if (!(x = srm_matrix_alloc(random_T, d))) {
+        rc = SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", random_T);
+    } else {
+        srm_meta_set_seed(seed);
+        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        if (!rng) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+        else gsl_rng_set(rng, seed);
+        double half = input_bound / sqrt((double)m->input);
+        for (size_t i = 0; rng && i < random_T * d; i++)
+            x->data[i] = m->vocab ? (double)gsl_rng_uniform_int(rng, m->vocab)
+                                  : half * (2.0 * gsl_rng_uniform(rng) - 1.0);
+        gsl_rng_free(rng);
+        /* The a-priori bound: ||x||_2 <= B, and each coordinate |x_i| <= B/sqrt(d). */
+        bx = norm == SRM_GAP_NORM_INF ? half : input_bound;
+    }
+    if (rc == SRM_OK) {
+        T = x->rows;
+        for (size_t t = 0; t < T; t++) {
+            const double *v = m->vocab ? m->encoder_weight + (size_t)x->data[t] * m->input
+                                       : x->data + t * m->input;
+            if (input || m->vocab) bx = fmax(bx, row_norm(norm, v, m->input));
+        }
+        gaps = calloc(kmax, sizeof *gaps);
+        if (!gaps) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    if (rc == SRM_OK && !(ws = srm_rnn_workspace_alloc(m, T, kmax < T ? kmax : T)))
+        rc = srm_error_code();
+    srm_truncation_constants c;
+    if (rc == SRM_OK) rc = srm_truncate_constants(m, bx, &c);
+    if (rc == SRM_OK) rc = srm_truncate_gaps(m, x->data, T, kmax, norm, gaps, ws);
+    if (rc == SRM_OK) rc = write_tsv(out, m, &c, gaps, T, kmax);
+    if (rc == SRM_OK && !(r = srm_report_alloc())) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) {
+        srm_report_string(r, "cell", "cell", srm_cell_name(m->cell));
+        srm_report_integer(r, "T", "sequence length T", (long long)T);
+        srm_report_integer(r, "kmax", "K", (long long)kmax);
+        srm_report_string(r, "norm", "norm", srm_gap_norm_name(norm));
+        srm_report_number(r, "lambda", "lambda", c.lambda);
+        srm_report_bool(r, "stable", "certified stable (lambda < 1)", c.stable);
+        srm_report_number(r, "input_bound", "B_x", c.input_bound);
+        srm_report_number(r, "input_lipschitz", "L_x", c.input_lipschitz);
+        srm_report_number(r, "state_bound", "H", c.state_bound);
+        srm_report_number(r, "output_lipschitz", "L_f", c.output_lipschitz);
+        srm_report_number(r, "gap_k1", "max state gap at k = 1", gaps[0].max_state_gap);
+        rc = srm_report_number(r, "gap_kmax", "max state gap at k = K",
+                               gaps[kmax - 1].max_state_gap);
+    }
+    /* with the TSV on stdout, its `#` lines already carry the constants */
+    if (rc == SRM_OK && strcmp(out, "-") != 0) rc = srm_report_print(r, stdout, json);
+    srm_report_free(r);
+    free(gaps);
+    srm_rnn_workspace_free(ws);
+    srm_matrix_free(x);
+    srm_model_free(m);
+    return rc;
+}

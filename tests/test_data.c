@@ -1,0 +1,602 @@
+/* tests/test_data.c: the dataset loaders (data/). Every count of shared/data/README.md is
+ * checked against the real files (found like the CLI finds them; SKIP if absent), and every
+ * error path is provoked with hand-made files in a temporary folder. Counts are exact integers,
+ * so there is no tolerance. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "data/atis.h"
+#include "data/corpus.h"
+#include "data/dataset.h"
+#include "data/music.h"
+#include "data/vocab.h"
+#include "tests/harness.h"
+
+static char tmp[256];
+
+static const char *path_in(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
+    return buf[k];
+}
+
+static void write_file(const char *name, const char *text, size_t len)
+{
+    FILE *f = fopen(path_in(name), "wb");
+    if (!f) return;
+    fwrite(text, 1, len, f);
+    fclose(f);
+}
+static void write_text(const char *name, const char *text) { write_file(name, text, strlen(text)); }
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The last error is `code` and its message contains `needle`. */
+static int failed_with(int rc, int code, const char *needle)
+{
+    int ok = rc == code && strstr(srm_error_message(), needle) != NULL;
+    if (!ok) printf("  (rc %d, message: %s)\n", rc, srm_error_message());
+    return ok;
+}
+
+/* ---------------------------------------------------------------- vocabulary, locate */
+
+static void test_vocab(void)
+{
+    srm_vocab *v = srm_vocab_alloc();
+    char w[32];
+    int32_t id = 0;
+    int ok = 1;
+    /* 100k words force many table doublings; ids must stay in insertion order. */
+    for (int i = 0; i < 100000 && ok; i++) {
+        snprintf(w, sizeof w, "w%d", i);
+        ok = srm_vocab_intern(v, w, strlen(w), &id) == SRM_OK && id == i;
+    }
+    CHECK(ok && srm_vocab_size(v) == 100000, "vocab: 100000 distinct words get ids 0..99999");
+    int found = 1;
+    for (int i = 0; i < 100000; i += 7) {
+        snprintf(w, sizeof w, "w%d", i);
+        found &= srm_vocab_find(v, w, strlen(w)) == i &&
+                 strcmp(srm_vocab_word(v, i), w) == 0;
+    }
+    CHECK(found, "vocab: find and word round-trip after rehashing");
+    CHECK(srm_vocab_intern(v, "w5", 2, &id) == SRM_OK && id == 5 && srm_vocab_size(v) == 100000,
+          "vocab: interning a known word returns its id and adds nothing");
+    CHECK(srm_vocab_find(v, "w100000", 7) == -1 && srm_vocab_find(v, "w1", 1) == -1,
+          "vocab: absent words (and prefixes) are -1");
+    const char utf8[] = "Senj\xc5\x8d";
+    srm_vocab_intern(v, utf8, strlen(utf8), &id);
+    CHECK(srm_vocab_word_length(v, id) == 6 && memcmp(srm_vocab_word(v, id), utf8, 6) == 0,
+          "vocab: UTF-8 bytes are kept as they are");
+    srm_vocab_free(v);
+}
+
+static void test_locate(void)
+{
+    srm_task task;
+    CHECK(failed_with(srm_data_task_parse("wikitext103", &task), SRM_EINVAL, "wikitext2, ptbchar"),
+          "unknown task name is SRM_EINVAL listing the choices");
+    CHECK(srm_data_task_parse("jsb", &task) == SRM_OK && task == SRM_TASK_JSB,
+          "task 'jsb' parses");
+    char out[4096], empty[300], holder[300], notdir[300];
+    snprintf(empty, sizeof empty, "%s/empty", tmp);
+    snprintf(holder, sizeof holder, "%s/holder", tmp);
+    snprintf(notdir, sizeof notdir, "%s/notdir", tmp);
+    mkdir(empty, 0755);
+    mkdir(holder, 0755);
+    mkdir(path_in("holder/atis"), 0755);
+    mkdir(notdir, 0755);
+    write_text("notdir/atis", "a file, not a folder\n");
+
+    int rc = srm_data_locate(SRM_TASK_ATIS, empty, out, sizeof out);
+    CHECK(failed_with(rc, SRM_EIO, empty) && strstr(srm_error_message(), "--data-dir") &&
+              strstr(srm_error_message(), "atis/"),
+          "--data-dir without atis/: SRM_EIO naming the folder and the subfolder");
+    CHECK(srm_data_locate(SRM_TASK_ATIS, holder, out, sizeof out) == SRM_OK &&
+              strcmp(out, holder) == 0,
+          "--data-dir holding atis/ is used");
+    CHECK(failed_with(srm_data_locate(SRM_TASK_JSB, holder, out, sizeof out), SRM_EIO,
+                      "jsb-chorales/"),
+          "a folder counts only for the tasks whose subfolder it holds");
+
+    const char *cand[3] = {empty, notdir, "/nonexistent/srm-data"};
+    rc = srm_data_locate_among(SRM_TASK_ATIS, cand, NULL, 3, out, sizeof out);
+    CHECK(failed_with(rc, SRM_EIO, empty) && strstr(srm_error_message(), notdir) &&
+              strstr(srm_error_message(), "/nonexistent/srm-data"),
+          "missing dataset: the message lists every place looked at");
+    const char *cand2[3] = {empty, holder, notdir};
+    CHECK(srm_data_locate_among(SRM_TASK_ATIS, cand2, NULL, 3, out, sizeof out) == SRM_OK &&
+              strcmp(out, holder) == 0,
+          "the first candidate holding the subfolder wins (a file named atis does not count)");
+
+    /* $SRM_DATA comes before ./data, ../shared/data and the executable's neighbourhood. */
+    const char *old = getenv("SRM_DATA");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("SRM_DATA", holder, 1);
+    CHECK(srm_data_locate(SRM_TASK_ATIS, NULL, out, sizeof out) == SRM_OK &&
+              strcmp(out, holder) == 0,
+          "$SRM_DATA holding atis/ is used first");
+    setenv("SRM_DATA", empty, 1);
+    rc = srm_data_locate(SRM_TASK_ATIS, NULL, out, sizeof out);
+    CHECK((rc == SRM_OK && strcmp(out, empty) != 0) ||
+              (rc == SRM_EIO && strstr(srm_error_message(), "$SRM_DATA") &&
+               strstr(srm_error_message(), "../shared/data")),
+          "$SRM_DATA without atis/ is skipped (or listed with the other places)");
+    if (saved) {
+        setenv("SRM_DATA", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("SRM_DATA");
+    }
+}
+
+/* ---------------------------------------------------------------- hand-made files */
+
+static void make_corpus(const char *folder, const char *const names[3], const char *train,
+                        const char *valid, const char *test)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/%s", tmp, folder);
+    mkdir(sub, 0755);
+    const char *texts[3] = {train, valid, test};
+    for (int s = 0; s < 3; s++) {
+        snprintf(sub, sizeof sub, "%s/%s", folder, names[s]);
+        if (texts[s]) write_text(sub, texts[s]);
+        else unlink(path_in(sub));
+    }
+}
+
+static const char *const wt_names[3] = {"train.txt", "valid.txt", "test.txt"};
+static const char *const ptb_names[3] = {"ptb.char.train.txt", "ptb.char.valid.txt",
+                                         "ptb.char.test.txt"};
+
+static void test_corpus_small(void)
+{
+    srm_corpus *c = NULL;
+    /* Blank first line (so <eos> = 0 as in Wikitext-2), tabs, and a last line without '\n'. */
+    make_corpus("wikitext-2", wt_names, " \n a b \n\tb  c\nc", " c a \n", " \n");
+    int rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    CHECK(rc == SRM_OK, "small corpus loads (%s)", srm_error_message());
+    if (rc == SRM_OK) {
+        const int32_t want[] = {0, 1, 2, 0, 2, 3, 0, 3, 0};
+        const srm_corpus_split *tr = &c->split[SRM_SPLIT_TRAIN];
+        CHECK(tr->ntokens == 9 && memcmp(tr->ids, want, sizeof want) == 0,
+              "train ids in order of first appearance, <eos> after every line (%zu tokens)",
+              tr->ntokens);
+        CHECK(tr->nlines == 3 && tr->neos == 4,
+              "3 '\\n' lines, 4 <eos>: a final piece without '\\n' is a line (got %zu, %zu)",
+              tr->nlines, tr->neos);
+        const int32_t wv[] = {3, 1, 0};
+        CHECK(c->split[SRM_SPLIT_VALID].ntokens == 3 &&
+                  memcmp(c->split[SRM_SPLIT_VALID].ids, wv, sizeof wv) == 0,
+              "valid tokens take the train ids");
+        CHECK(srm_vocab_size(c->vocab) == 4 && c->eos == 0, "vocab 4, <eos> = 0");
+    }
+    srm_corpus_free(c);
+
+    make_corpus("wikitext-2", wt_names, " a b \n", " a \n a zzz \n", " b \n");
+    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    CHECK(failed_with(rc, SRM_EINVAL, "wikitext-2/valid.txt:2: token 'zzz'") && c == NULL,
+          "valid token absent from train: SRM_EINVAL naming file:line and the token");
+
+    make_corpus("wikitext-2", wt_names, " a b \n", " a \n", " b \n");
+    write_file("wikitext-2/train.txt", " a b \n a\0b \n", 12);
+    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    CHECK(failed_with(rc, SRM_EINVAL, "wikitext-2/train.txt:2: NUL byte"),
+          "NUL byte: SRM_EINVAL naming file:line");
+
+    make_corpus("wikitext-2", wt_names, " a \n", " a \n", NULL);
+    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    CHECK(failed_with(rc, SRM_EIO, "wikitext-2/test.txt: cannot read"),
+          "missing split file: SRM_EIO naming the path");
+
+    make_corpus("ptb-char", ptb_names, "a _ b\n a\n ", " b \n ", " a \n ");
+    rc = srm_corpus_load(SRM_TASK_PTBCHAR, tmp, &c);
+    CHECK(rc == SRM_OK && c->split[SRM_SPLIT_TRAIN].ntokens == 7 &&
+              c->split[SRM_SPLIT_TRAIN].nlines == 2 && srm_vocab_size(c->vocab) == 4 &&
+              c->eos == 3,
+          "PTB-char: final ' ' line adds an <eos>; <eos> id by first appearance");
+    srm_corpus_free(c);
+    make_corpus("ptb-char", ptb_names, "a _ b\n the cat\n", " b \n", " a \n");
+    rc = srm_corpus_load(SRM_TASK_PTBCHAR, tmp, &c);
+    CHECK(failed_with(rc, SRM_EINVAL, "ptb-char/ptb.char.train.txt:2: token 'the' is not one"),
+          "PTB-char multi-character token (a word-level file): SRM_EINVAL file:line");
+}
+
+static int music_fails(const char *text, const char *needle)
+{
+    write_text("m.txt", text);
+    srm_music_split s;
+    srm_error_clear();
+    int rc = srm_music_read(path_in("m.txt"), &s);
+    char want[400];
+    snprintf(want, sizeof want, "%s/m.txt:%s", tmp, needle);
+    return failed_with(rc, SRM_EINVAL, want) && s.keys == NULL && s.nchorales == 0;
+}
+
+static void test_music_small(void)
+{
+    srm_music_split s;
+    write_text("m.txt", "# comment\n# format\n2\n3\n4 60 64 67 72\n0\n1 21\n2\n2 107 108\n");
+    int rc = srm_music_read(path_in("m.txt"), &s);
+    CHECK(rc == SRM_OK && s.nchorales == 2 && s.nsteps == 5 && s.nnotes == 9,
+          "small JSB file: 2 chorales, 5 steps, 9 notes");
+    if (rc == SRM_OK) {
+        double f[3 * SRM_MUSIC_KEYS];
+        srm_music_frames(&s, 0, f);
+        double sum = 0;
+        for (int i = 0; i < 3 * SRM_MUSIC_KEYS; i++) sum += f[i];
+        CHECK(sum == 5 && f[39] == 1 && f[43] == 1 && f[46] == 1 && f[51] == 1 &&
+                  f[2 * SRM_MUSIC_KEYS + 0] == 1,
+              "frames: key = pitch - 21 (60 -> 39, 21 -> 0 at step 3), silence is a zero row");
+        srm_music_frames(&s, 1, f);
+        CHECK(srm_music_length(&s, 1) == 2 && f[SRM_MUSIC_KEYS + 86] == 1 &&
+                  f[SRM_MUSIC_KEYS + 87] == 1,
+              "frames: pitch 108 is key 87");
+    }
+    srm_music_split_clear(&s);
+    CHECK(music_fails("2\n1\n1 20\n1\n0\n", "3: pitch 20 outside 21..108"), "pitch 20 rejected");
+    CHECK(music_fails("1\n2\n0\n2 60 109\n", "4: pitch 109 outside"), "pitch 109 rejected");
+    CHECK(music_fails("1\n2\n3 60 64\n0\n", "3: step line 'k p1 .. pk' has k=3 but 2"),
+          "k larger than the pitches given rejected");
+    CHECK(music_fails("1\n1\n1 60 64\n", "3: step line 'k p1 .. pk' has k=1 but 2"),
+          "k smaller than the pitches given rejected");
+    CHECK(music_fails("1\n1\n89 60\n", "3: note count k=89"), "k > 88 rejected");
+    CHECK(music_fails("2\n2\n0\n0\n3\n1 60\n", "7: file ends inside chorale 2 of 2 (step 2"),
+          "file truncated inside a chorale rejected");
+    CHECK(music_fails("# c\n2\n1\n0\n", "5: file ends where the length of chorale 2"),
+          "file truncated before a chorale rejected");
+    CHECK(music_fails("1\n1\n0\n1\n", "4: data after the last of 1 chorales"),
+          "data after the last chorale rejected");
+    CHECK(music_fails("1\n1\n2 64 60\n", "3: pitches not strictly ascending"),
+          "descending pitches rejected");
+    CHECK(music_fails("1\n1\n2 60 60\n", "3: pitches not strictly ascending"),
+          "repeated pitch rejected");
+    CHECK(music_fails("1\n1\n1 6x\n", "3: '6x' is not an integer"), "non-integer rejected");
+    CHECK(music_fails("0\n", "1: expected the number of chorales"), "N = 0 rejected");
+    CHECK(music_fails("", "1: file ends where the number of chorales"), "empty file rejected");
+    CHECK(music_fails("1\n1\n# late comment\n", "3: '#' is not an integer"),
+          "'#' lines only before N");
+    srm_error_clear();
+    CHECK(failed_with(srm_music_read(path_in("absent.txt"), &s), SRM_EIO, "absent.txt: cannot"),
+          "missing JSB file: SRM_EIO naming the path");
+}
+
+static const char *atis_train_good =
+    "BOS show flights to boston EOS\t O O O O B-toloc.city_name atis_flight\n"
+    "BOS cheap fare EOS\tO B-cost_relative O atis_airfare\n";
+
+static int atis_fails(const char *train_text, const char *needle)
+{
+    mkdir(path_in("atis"), 0755);
+    write_text("atis/atis.train.w-intent.iob", train_text);
+    write_text("atis/atis.test.w-intent.iob", "BOS fare EOS\tO O atis_airfare\n");
+    srm_atis *a = NULL;
+    srm_error_clear();
+    int rc = srm_atis_load(tmp, SRM_ATIS_STANDARD, &a);
+    char want[400];
+    snprintf(want, sizeof want, "%s/atis/atis.train.w-intent.iob:%s", tmp, needle);
+    return failed_with(rc, SRM_EINVAL, want) && a == NULL;
+}
+
+static void test_atis_small(void)
+{
+    mkdir(path_in("atis"), 0755);
+    write_text("atis/atis.train.w-intent.iob", atis_train_good);
+    write_text("atis/atis.test.w-intent.iob",
+               "BOS show zurich flights EOS\tO O B-fromloc.city_name O atis_flight\n"
+               "BOS fare to boston EOS\tO O O B-toloc.city_name atis_ground_service\n");
+    srm_atis *a = NULL;
+    int rc = srm_atis_load(tmp, SRM_ATIS_STANDARD, &a);
+    CHECK(rc == SRM_OK, "small ATIS loads (%s)", srm_error_message());
+    if (rc == SRM_OK) {
+        const srm_atis_split *tr = &a->split[SRM_SPLIT_TRAIN], *te = &a->split[SRM_SPLIT_TEST];
+        CHECK(tr->n == 2 && tr->nwords == 6 && tr->start[1] == 4 && tr->max_words == 4,
+              "train: 2 utterances, 6 words without BOS/EOS (extra space after the tab ok)");
+        CHECK(srm_vocab_size(a->words) == 7 && tr->words[0] == 1 && tr->distinct_words == 6,
+              "word vocab: <unk> = 0, then 6 train words from id 1");
+        CHECK(srm_vocab_size(a->tags) == 3 && tr->tags[3] == 1 && tr->tags[5] == 2,
+              "tags: O = 0, B-toloc.city_name = 1, B-cost_relative = 2");
+        CHECK(srm_vocab_size(a->intents) == 3 && tr->intent[0] == 1 && tr->intent[1] == 2,
+              "intents: <unk> = 0, then atis_flight, atis_airfare");
+        CHECK(te->words[1] == 0 && te->unknown_words == 1 && te->new_words == 1,
+              "test: unknown word 'zurich' -> <unk> (id 0)");
+        CHECK(te->tags[1] == 0 && te->unseen_tags == 1 && srm_vocab_size(te->new_tags) == 1 &&
+                  strcmp(srm_vocab_word(te->new_tags, 0), "B-fromloc.city_name") == 0,
+              "test: tag unseen in training -> O, and recorded by name");
+        CHECK(te->intent[0] == 1 && te->intent[1] == 0 && te->unseen_intents == 1 &&
+                  te->distinct_intents == 2,
+              "test: intent unseen in training -> <unk> (id 0)");
+        CHECK(a->split[SRM_SPLIT_VALID].file == NULL && a->split[SRM_SPLIT_VALID].n == 0,
+              "standard layout has no valid split");
+    }
+    srm_atis_free(a);
+
+    CHECK(atis_fails("BOS a b EOS\tO O O atis_flight\nBOS a b EOS\tO O atis_flight\n",
+                     "2: 4 words (with BOS, EOS) but 3 tags"),
+          "ragged line (fewer tags than words) rejected");
+    CHECK(atis_fails("BOS a EOS O O atis_flight\n", "1: expected one tab"), "line without tab");
+    CHECK(atis_fails("BOS a EOS\tO O\tatis_flight\n", "1: expected one tab"), "two tabs");
+    CHECK(atis_fails("a b EOS\tO O atis_flight\n", "1: the words must be 'BOS"), "missing BOS");
+    CHECK(atis_fails("BOS a b\tO O atis_flight\n", "1: the words must be 'BOS"), "missing EOS");
+    CHECK(atis_fails("BOS a EOS\tB-x O atis_flight\n", "1: the tag of BOS must be O"),
+          "BOS tag not O");
+    CHECK(atis_fails("BOS a EOS\tO X-city atis_flight\n", "1: slot tag 1 'X-city' is not O"),
+          "tag outside BIO");
+    CHECK(atis_fails("BOS a EOS\tO O atis_flight\n\nBOS a EOS\tO O atis_flight\n",
+                     "2: expected one tab"),
+          "blank line rejected");
+}
+
+/* ---------------------------------------------------------------- the real files */
+
+static void test_real_wikitext2(const char *dir)
+{
+    srm_corpus *c = NULL;
+    double t0 = seconds();
+    int rc = srm_corpus_load(SRM_TASK_WIKITEXT2, dir, &c);
+    double t1 = seconds();
+    CHECK(rc == SRM_OK, "Wikitext-2 loads (%s)", srm_error_message());
+    if (rc == SRM_OK) {
+        printf("  (Wikitext-2: 3 splits loaded in %.3f s)\n", t1 - t0);
+        const size_t lines[3] = {36718, 3760, 4358}, tokens[3] = {2088628, 217646, 245569};
+        for (int s = 0; s < 3; s++)
+            CHECK(c->split[s].nlines == lines[s] && c->split[s].ntokens == tokens[s],
+                  "Wikitext-2 %s: %zu lines, %zu tokens (README %zu, %zu)",
+                  srm_data_split_name((srm_split)s), c->split[s].nlines, c->split[s].ntokens,
+                  lines[s], tokens[s]);
+        CHECK(srm_vocab_size(c->vocab) == 33278, "Wikitext-2 vocab %zu (README 33,278)",
+              srm_vocab_size(c->vocab));
+        CHECK(c->eos == 0 && srm_vocab_find(c->vocab, "=", 1) == 1 &&
+                  srm_vocab_find(c->vocab, "Valkyria", 8) == 2,
+              "Wikitext-2 ids by first appearance: <eos>=0, '='=1, 'Valkyria'=2");
+        const char senjo[] = "Senj\xc5\x8d"; /* UTF-8 word of train line 3 */
+        CHECK(srm_vocab_find(c->vocab, senjo, strlen(senjo)) >= 0,
+              "Wikitext-2 UTF-8 tokens are kept as bytes");
+    }
+    srm_corpus_free(c);
+}
+
+static void test_real_ptbchar(const char *dir)
+{
+    srm_corpus *c = NULL;
+    int rc = srm_corpus_load(SRM_TASK_PTBCHAR, dir, &c);
+    CHECK(rc == SRM_OK, "PTB-char loads (%s)", srm_error_message());
+    if (rc == SRM_OK) {
+        const size_t lines[3] = {42068, 3370, 3761}, tokens[3] = {5017483, 393043, 442424},
+                     chars[3] = {4975414, 389672, 438662};
+        for (int s = 0; s < 3; s++)
+            CHECK(c->split[s].nlines == lines[s] && c->split[s].ntokens == tokens[s] &&
+                      c->split[s].ntokens - c->split[s].neos == chars[s],
+                  "PTB-char %s: %zu sentences, %zu tokens, %zu chars (README %zu, %zu, %zu)",
+                  srm_data_split_name((srm_split)s), c->split[s].nlines, c->split[s].ntokens,
+                  c->split[s].ntokens - c->split[s].neos, lines[s], tokens[s], chars[s]);
+        const char *symbols = "#$&'*-./0123456789<>N\\_abcdefghijklmnopqrstuvwxyz";
+        int all = srm_vocab_size(c->vocab) == 50 && strlen(symbols) == 49;
+        for (size_t i = 0; all && i < 49; i++)
+            all = srm_vocab_find(c->vocab, symbols + i, 1) >= 0;
+        CHECK(all && srm_vocab_find(c->vocab, "<eos>", 5) == c->eos,
+              "PTB-char vocab %zu = the README's 49 symbols + <eos>", srm_vocab_size(c->vocab));
+    }
+    srm_corpus_free(c);
+}
+
+static void test_real_music(const char *dir)
+{
+    srm_music *m = NULL;
+    int rc = srm_music_load(dir, &m);
+    CHECK(rc == SRM_OK, "JSB loads (%s)", srm_error_message());
+    if (rc != SRM_OK) return;
+    /* README: chorales, steps, min/max length, active notes, silent steps, min/max pitch. */
+    const size_t want[3][8] = {{229, 13807, 25, 129, 53824, 18, 43, 96},
+                               {76, 4602, 32, 144, 17811, 29, 48, 96},
+                               {77, 4725, 32, 160, 18367, 17, 45, 96}};
+    for (int si = 0; si < 3; si++) {
+        const srm_music_split *s = &m->split[si];
+        size_t got[8] = {s->nchorales, s->nsteps, SIZE_MAX, 0, s->nnotes, 0, 999, 0}, poly = 0;
+        for (size_t c = 0; c < s->nchorales; c++) {
+            size_t T = srm_music_length(s, c);
+            got[2] = T < got[2] ? T : got[2];
+            got[3] = T > got[3] ? T : got[3];
+        }
+        for (size_t t = 0; t < s->nsteps; t++) {
+            size_t k = s->step_start[t + 1] - s->step_start[t];
+            got[5] += k == 0;
+            poly = k > poly ? k : poly;
+        }
+        for (size_t i = 0; i < s->nnotes; i++) {
+            size_t p = s->keys[i] + SRM_MUSIC_LOWEST_PITCH;
+            got[6] = p < got[6] ? p : got[6];
+            got[7] = p > got[7] ? p : got[7];
+        }
+        CHECK(memcmp(got, want[si], sizeof got) == 0 && poly == 4,
+              "JSB %s: chorales %zu steps %zu length %zu..%zu notes %zu silent %zu pitch "
+              "%zu..%zu, at most %zu notes (README %zu %zu %zu..%zu %zu %zu %zu..%zu, 4)",
+              srm_data_split_name((srm_split)si), got[0], got[1], got[2], got[3], got[4],
+              got[5], got[6], got[7], poly, want[si][0], want[si][1], want[si][2], want[si][3],
+              want[si][4], want[si][5], want[si][6], want[si][7]);
+    }
+    /* First step of train is "4 60 72 79 88". */
+    const srm_music_split *tr = &m->split[SRM_SPLIT_TRAIN];
+    double *f = malloc(srm_music_length(tr, 0) * SRM_MUSIC_KEYS * sizeof *f);
+    srm_music_frames(tr, 0, f);
+    double row = 0;
+    for (int j = 0; j < SRM_MUSIC_KEYS; j++) row += f[j];
+    CHECK(row == 4 && f[60 - 21] == 1 && f[72 - 21] == 1 && f[79 - 21] == 1 && f[88 - 21] == 1,
+          "JSB train chorale 1 step 1 is pitches 60 72 79 88");
+    free(f);
+    srm_music_free(m);
+}
+
+/* Sorted, whitespace-normalized lines of a file, for comparing multisets of utterances. */
+static char **normalized_lines(const char *path, size_t *n)
+{
+    char *text;
+    size_t len;
+    *n = 0;
+    if (srm_data_read_file(path, &text, &len) != SRM_OK) return NULL;
+    char **lines = malloc((len / 2 + 1) * sizeof *lines);
+    for (char *p = text, *end = text + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p)), *stop = nl ? nl : end;
+        char *out = malloc((size_t)(stop - p) + 1), *o = out;
+        for (char *q = p; q < stop;) {
+            while (q < stop && srm_data_is_space((unsigned char)*q)) q++;
+            if (q == stop) break;
+            if (o != out) *o++ = ' ';
+            while (q < stop && !srm_data_is_space((unsigned char)*q)) *o++ = *q++;
+        }
+        *o = '\0';
+        lines[(*n)++] = out;
+        p = nl ? nl + 1 : end;
+    }
+    free(text);
+    return lines;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_real_atis(const char *dir)
+{
+    srm_atis *a = NULL, *b = NULL;
+    int rc = srm_atis_load(dir, SRM_ATIS_STANDARD, &a);
+    CHECK(rc == SRM_OK, "ATIS (standard) loads (%s)", srm_error_message());
+    if (rc == SRM_OK) {
+        const srm_atis_split *tr = &a->split[SRM_SPLIT_TRAIN], *te = &a->split[SRM_SPLIT_TEST];
+        CHECK(tr->n == 4978 && te->n == 893 && tr->nwords == 56200 && te->nwords == 9164,
+              "ATIS utterances %zu / %zu, words %zu / %zu (README 4,978 / 893, 56,200 / 9,164)",
+              tr->n, te->n, tr->nwords, te->nwords);
+        CHECK(tr->distinct_tags == 121 && te->distinct_tags == 101 &&
+                  tr->distinct_tags + srm_vocab_size(te->new_tags) == 127,
+              "ATIS slot tags train %zu, test %zu, union %zu (README 121, 101, 127)",
+              tr->distinct_tags, te->distinct_tags,
+              tr->distinct_tags + srm_vocab_size(te->new_tags));
+        const char *only[6] = {"B-booking_class", "B-compartment", "B-flight",
+                               "B-stoploc.airport_code", "I-flight_number", "I-state_name"};
+        int names = srm_vocab_size(te->new_tags) == 6;
+        for (int i = 0; i < 6 && names; i++)
+            names = srm_vocab_find(te->new_tags, only[i], strlen(only[i])) >= 0;
+        CHECK(names && te->unseen_tags >= 6, "ATIS: the six test-only tags are the README's, "
+              "and map to O (%zu tokens)", te->unseen_tags);
+        /* Slot types: strip B-/I-, drop O; union adds the test-only tags. */
+        srm_vocab *types = srm_vocab_alloc();
+        int32_t id;
+        for (int pass = 0; pass < 2; pass++) {
+            const srm_vocab *v = pass ? te->new_tags : a->tags;
+            for (size_t i = 0; i < srm_vocab_size(v); i++) {
+                const char *t = srm_vocab_word(v, (int32_t)i);
+                if (strcmp(t, "O") != 0) srm_vocab_intern(types, t + 2, strlen(t + 2), &id);
+            }
+            CHECK(srm_vocab_size(types) == (pass ? 83u : 79u),
+                  "ATIS slot types %s %zu (README %d)", pass ? "union" : "train",
+                  srm_vocab_size(types), pass ? 83 : 79);
+        }
+        srm_vocab_free(types);
+        CHECK(tr->distinct_intents == 22 && te->distinct_intents == 20 &&
+                  tr->distinct_intents + srm_vocab_size(te->new_intents) == 26 &&
+                  srm_vocab_size(te->new_intents) == 4,
+              "ATIS intents train %zu, test %zu, union %zu, test-only %zu (README 22, 20, 26, 4)",
+              tr->distinct_intents, te->distinct_intents,
+              tr->distinct_intents + srm_vocab_size(te->new_intents),
+              srm_vocab_size(te->new_intents));
+        CHECK(tr->distinct_words == 898 && srm_vocab_size(a->words) == 899 &&
+                  tr->max_words == 46,
+              "ATIS train word vocab %zu (+<unk>), longest %zu words (README 898, 46)",
+              tr->distinct_words, tr->max_words);
+        int in_range = 1;
+        for (size_t i = 0; i < te->nwords; i++)
+            in_range &= te->tags[i] >= 0 && (size_t)te->tags[i] < srm_vocab_size(a->tags) &&
+                        te->words[i] >= 0 && (size_t)te->words[i] < srm_vocab_size(a->words);
+        CHECK(in_range, "ATIS test ids all lie in the train vocabularies");
+    }
+    rc = srm_atis_load(dir, SRM_ATIS_DEV, &b);
+    CHECK(rc == SRM_OK, "ATIS (dev layout) loads (%s)", srm_error_message());
+    if (rc == SRM_OK) {
+        const srm_atis_split *tr = &b->split[SRM_SPLIT_TRAIN], *va = &b->split[SRM_SPLIT_VALID];
+        CHECK(tr->n == 4478 && va->n == 500 && tr->nwords == 50497 && va->nwords == 5703 &&
+                  b->split[SRM_SPLIT_TEST].n == 893,
+              "ATIS-2 train/dev %zu / %zu utterances, %zu / %zu words (README 4,478 / 500, "
+              "50,497 / 5,703), test 893",
+              tr->n, va->n, tr->nwords, va->nwords);
+    }
+    srm_atis_free(a);
+    srm_atis_free(b);
+
+    /* atis-2.train + atis-2.dev = atis.train as a multiset (up to whitespace). */
+    char p[3][4200];
+    const char *f[3] = {"atis.train.w-intent.iob", "atis-2.train.w-intent.iob",
+                        "atis-2.dev.w-intent.iob"};
+    size_t n[3];
+    char **l[3];
+    for (int i = 0; i < 3; i++) {
+        srm_data_path(p[i], sizeof p[i], dir, "atis", f[i]);
+        l[i] = normalized_lines(p[i], &n[i]);
+    }
+    int same = l[0] && l[1] && l[2] && n[0] == n[1] + n[2];
+    if (same) {
+        char **both = malloc(n[0] * sizeof *both);
+        memcpy(both, l[1], n[1] * sizeof *both);
+        memcpy(both + n[1], l[2], n[2] * sizeof *both);
+        qsort(l[0], n[0], sizeof *l[0], cmp_str);
+        qsort(both, n[0], sizeof *both, cmp_str);
+        for (size_t i = 0; i < n[0] && same; i++) same = strcmp(l[0][i], both[i]) == 0;
+        free(both);
+    }
+    CHECK(same, "atis-2.train + atis-2.dev is the same multiset of utterances as atis.train");
+    for (int i = 0; i < 3; i++) {
+        for (size_t j = 0; l[i] && j < n[i]; j++) free(l[i][j]);
+        free(l[i]);
+    }
+}
+
+int main(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/srm-test-data-XXXXXX");
+    if (!mkdtemp(tmp)) {
+        printf("FAIL cannot create a temporary folder\n");
+        return 1;
+    }
+    test_vocab();
+    test_locate();
+    test_corpus_small();
+    test_music_small();
+    test_atis_small();
+
+    const srm_task tasks[4] = {SRM_TASK_WIKITEXT2, SRM_TASK_PTBCHAR, SRM_TASK_JSB,
+                               SRM_TASK_ATIS};
+    for (int i = 0; i < 4; i++) {
+        char dir[4096];
+        srm_error_clear();
+        if (srm_data_locate(tasks[i], NULL, dir, sizeof dir) != SRM_OK) {
+            printf("SKIP real %s data: %s\n", srm_data_task_name(tasks[i]),
+                   srm_error_message());
+            continue;
+        }
+        switch (tasks[i]) {
+        case SRM_TASK_WIKITEXT2: test_real_wikitext2(dir); break;
+        case SRM_TASK_PTBCHAR: test_real_ptbchar(dir); break;
+        case SRM_TASK_JSB: test_real_music(dir); break;
+        default: test_real_atis(dir); break;
+        }
+    }
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    if (system(cmd) != 0) printf("  (could not remove %s)\n", tmp);
+    return srm_test_finish();
+}

@@ -1,0 +1,146 @@
+/* theory/project.c: singular-value clipping for RNNs, row scaling for LSTMs (see project.h). */
+#include "theory/project.h"
+
+#include <gsl/gsl_cblas.h>
+#include <math.h>
+
+#include "core/error.h"
+
+int srm_project_spectral(double *w, size_t rows, size_t cols, double radius,
+                         srm_norm_method method, srm_svd_workspace *ws, double *v, double *work,
+                         srm_project_result *out)
+{
+    *out = (srm_project_result){0};
+    if (!(radius >= 0) || !isfinite(radius))
+        return SRM_ERROR(SRM_EINVAL, "projection: radius must be finite and >= 0 (got %g)",
+                         radius);
+    if (method == SRM_NORM_METHOD_POWER) {
+        if (!v || !work)
+            return SRM_ERROR(SRM_EINVAL, "projection: method power needs a vector and work");
+        /* The iteration only sharpens v for the certificate; its convergence does not matter
+         * for correctness, so a few warm-started steps and no error on non-convergence. */
+        double estimate;
+        size_t iterations;
+        int rc = srm_norm_spectral_power(w, rows, cols, 1e-6, 20, v, work, &estimate,
+                                         &iterations);
+        if (rc != SRM_OK && rc != SRM_ENUMERIC) return rc;
+        srm_error_clear();
+        out->power_iterations = iterations;
+        double upper = srm_norm_spectral_upper(w, rows, cols, v, work);
+        if (upper <= radius) {
+            out->norm_before = upper;
+            out->norm_after = upper;
+            out->svd_skipped = 1;
+            return SRM_OK;
+        }
+    }
+    SRM_TRY(srm_norm_svd(w, rows, cols, 1, ws));
+    size_t k = ws->k, p = 0;
+    while (p < k && ws->s[p] > radius) p++;
+    /* Clip to a hair inside r: the rebuilt matrix's singular values carry rounding of tens of
+     * ulps (measured <= 19 at n <= 512), so clipping to r itself would leave ||W||_2 a few ulps
+     * above r and a second projection would "change" it again. */
+    double target = radius * SRM_PROJECT_SHRINK;
+    out->norm_before = ws->s[0];
+    out->norm_after = p > 0 ? target : ws->s[0];
+    out->clipped = p;
+    out->changed = p > 0;
+    if (p == 0) return SRM_OK;
+    /* W -= U[:, :p] diag(s - r) V^T[:p, :]: scale the first p columns of U (row-major, ld k). */
+    for (size_t j = 0; j < p; j++) cblas_dscal((int)rows, ws->s[j] - target, ws->u + j, (int)k);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)cols, (int)p, -1.0,
+                ws->u, (int)k, ws->vt, (int)cols, 1.0, w, (int)cols);
+    return SRM_OK;
+}
+
+int srm_project_lstm_targets(const srm_model *m, double a, double margin, double input_bound,
+                             srm_lstm_targets *out)
+{
+    if (m->cell != SRM_CELL_LSTM)
+        return SRM_ERROR(SRM_EINVAL, "LSTM projection: the model is %s, not an LSTM",
+                         srm_cell_name(m->cell));
+    /* f_max = sigma(t) with t >= 0 is at least 1/2, so a = 1 - f_max can never exceed 1/2. */
+    if (!(a > 0 && a < 0.5))
+        return SRM_ERROR(SRM_EINVAL, "LSTM projection: target a must be in (0, 0.5) (got %g)", a);
+    double mmax = a * a < a / 4 ? a * a : a / 4;
+    if (!(margin >= 0 && margin < mmax))
+        return SRM_ERROR(SRM_EINVAL,
+                         "LSTM projection: margin must be in [0, %g) for a = %g (got %g)", mmax,
+                         a, margin);
+    if (!(input_bound >= 0) || !isfinite(input_bound))
+        return SRM_ERROR(SRM_EINVAL, "LSTM projection: input bound must be >= 0 (got %g)",
+                         input_bound);
+    out->a = a;
+    out->margin = margin;
+    out->input_bound = input_bound;
+    out->w_i = a - margin;
+    out->w_f = a * a - margin;
+    out->w_z = a / 4 - margin;
+    out->w_o = a - margin;
+    double budget = log((1 - a) / a) - out->w_f; /* logit(1 - a) minus W_f's share */
+    if (!(budget >= 0))
+        return SRM_ERROR(SRM_EINVAL,
+                         "LSTM projection: a = %g leaves no room for U_f and the forget bias "
+                         "(logit(1 - a) < a^2 - m)", a);
+    size_t n = m->hidden, d = m->input;
+    double u = d > 0 ? srm_norm_inf_rows(m->weight_ih, n, n, d) : 0;
+    double beta = 0;
+    for (size_t j = n; j < 2 * n; j++) {
+        double b = fabs(m->bias_ih[j] + m->bias_hh[j]);
+        if (b > beta) beta = b;
+    }
+    if (!isfinite(u) || !isfinite(beta))
+        return SRM_ERROR(SRM_EINVAL, "LSTM projection: non-finite forget-gate weights");
+    double used = u * input_bound + beta;
+    double scale = used > budget ? budget / used : 1.0;
+    out->u_f = input_bound > 0 ? u * scale : u; /* with B_x = 0, U_f never reaches the gate */
+    out->b_f = beta * scale;
+    return SRM_OK;
+}
+
+/* Scales every row of the block [row0, row0 + nrows) of a (.., cols) matrix whose absolute sum
+ * exceeds target down to target (times SRM_PROJECT_SHRINK, so that the recomputed sum, rounding
+ * included, is at most the target and a second pass changes nothing); returns how many rows it
+ * scaled. */
+static size_t scale_rows(double *w, size_t row0, size_t nrows, size_t cols, double target)
+{
+    size_t scaled = 0;
+    for (size_t i = row0; i < row0 + nrows; i++) {
+        double *row = w + i * cols, s = 0;
+        for (size_t j = 0; j < cols; j++) s += fabs(row[j]);
+        if (s > target) {
+            double f = target * SRM_PROJECT_SHRINK / s;
+            for (size_t j = 0; j < cols; j++) row[j] *= f;
+            scaled++;
+        }
+    }
+    return scaled;
+}
+
+int srm_project_lstm(srm_model *m, double a, double margin, double input_bound,
+                     srm_project_lstm_result *out)
+{
+    *out = (srm_project_lstm_result){0};
+    SRM_TRY(srm_project_lstm_targets(m, a, margin, input_bound, &out->targets));
+    const srm_lstm_targets *t = &out->targets;
+    size_t n = m->hidden, d = m->input;
+    for (size_t i = 0; i < 4 * n * n; i++)
+        if (!isfinite(m->weight_hh[i]))
+            return SRM_ERROR(SRM_EINVAL, "LSTM projection: weight_hh has non-finite entries");
+    /* Gate order i, f, g(=z), o. */
+    out->rows_scaled += scale_rows(m->weight_hh, 0, n, n, t->w_i);
+    out->rows_scaled += scale_rows(m->weight_hh, n, n, n, t->w_f);
+    out->rows_scaled += scale_rows(m->weight_hh, 2 * n, n, n, t->w_z);
+    out->rows_scaled += scale_rows(m->weight_hh, 3 * n, n, n, t->w_o);
+    if (d > 0) out->rows_scaled += scale_rows(m->weight_ih, n, n, d, t->u_f);
+    for (size_t j = n; j < 2 * n; j++) {
+        double b = fabs(m->bias_ih[j] + m->bias_hh[j]);
+        if (b > t->b_f) {
+            double f = t->b_f * SRM_PROJECT_SHRINK / b; /* keep the ih/hh split */
+            m->bias_ih[j] *= f;
+            m->bias_hh[j] *= f;
+            out->biases_clipped++;
+        }
+    }
+    return SRM_OK;
+}

@@ -1,0 +1,74 @@
+/* theory/project.h: projecting weights back onto the stable set (THEORY.md section 4).
+ *
+ * RNN: W <- U min(S, r) V^T, the Frobenius-nearest matrix with ||W||_2 <= r (Mirsky's theorem:
+ * unitarily invariant norms are minimised by clipping singular values). Implemented as the
+ * correction W -= U_c diag(s_c - r') V_c^T over the clipped singular values only, so a matrix
+ * inside the ball is left bit-for-bit alone. The clip level is r' = r (1 - 64 eps) rather than r,
+ * so that the result's norm, rounding included, is <= r, and projecting it again changes nothing
+ * (the SVD's own rounding is tens of ulps); r' is within 1.5e-14 relative of the exact answer.
+ *
+ * LSTM: rows of each recurrent gate block (and of U_f) whose absolute sum exceeds the block's
+ * target are scaled down to the target, as the paper's code did. (Row scaling is not the
+ * Euclidean projection onto the set, but it is what makes every induced infinity norm meet the
+ * conditions.) How the targets are chosen is in srm_project_lstm_targets. */
+#ifndef SRM_PROJECT_H
+#define SRM_PROJECT_H
+
+#include <stddef.h>
+
+#include "sim/model.h"
+#include "theory/norm.h"
+
+#define SRM_PROJECT_SHRINK (1.0 - 64 * 2.220446049250313e-16) /* r' = r SHRINK, see above */
+
+typedef struct {
+    double norm_before;  /* ||W||_2 before (SVD, or the certified upper bound when skipped) */
+    double norm_after;   /* ||W||_2 after: r' if clipped, else norm_before */
+    int changed;         /* some singular value exceeded r */
+    int svd_skipped;     /* method power certified ||W||_2 <= r, so no SVD was computed */
+    size_t clipped;      /* how many singular values were clipped */
+    size_t power_iterations;
+} srm_project_result;
+
+/* Projects w (rows, cols) onto {||W||_2 <= radius} in place. ws: SVD workspace for (rows, cols).
+ * With SRM_NORM_METHOD_POWER, a warm-started power iteration (v: cols entries, kept between
+ * calls; work: rows + cols doubles) yields a CERTIFIED upper bound on ||W||_2
+ * (srm_norm_spectral_upper); only when that bound is <= radius is the SVD skipped. The power
+ * estimate itself is a lower bound and is never trusted to declare a matrix inside the ball. */
+int srm_project_spectral(double *w, size_t rows, size_t cols, double radius,
+                         srm_norm_method method, srm_svd_workspace *ws, double *v, double *work,
+                         srm_project_result *out);
+
+/* LSTM row-scaling targets. */
+typedef struct {
+    double a;            /* the a = 1 - f_max the targets assume */
+    double margin;       /* every condition holds with at least this margin */
+    double input_bound;  /* B_x */
+    double w_i, w_f, w_z, w_o; /* a - m, a^2 - m, a/4 - m, a - m */
+    double u_f;          /* cap on the rows of U_f */
+    double b_f;          /* cap on |bias_ih + bias_hh| in the forget rows */
+} srm_lstm_targets;
+
+/* Targets for one model. The forget pre-activation must stay within logit(1 - a), so that the
+ * measured f_max is at most 1 - a and the measured a at least the target: its budget
+ * logit(1 - a) - (a^2 - m) after ||W_f|| is shared by ||U_f|| B_x and max|b_f|; when they exceed
+ * it both are scaled by the same factor (U_f's cap and the bias cap are that fraction of their
+ * current values). With zero biases and B_x = 1 this reproduces the paper's choice: a = 0.4,
+ * m = 0.005 give 0.395, 0.155, 0.095, 0.395 and U_f <= 0.2505. SRM_EINVAL unless 0 < a < 1,
+ * 0 <= m < min(a/4, a^2), B_x >= 0 and the forget budget is positive. */
+int srm_project_lstm_targets(const srm_model *m, double a, double margin, double input_bound,
+                             srm_lstm_targets *out);
+
+typedef struct {
+    srm_lstm_targets targets;
+    size_t rows_scaled;    /* rows of W_i, W_f, W_z, W_o and U_f that were scaled */
+    size_t biases_clipped; /* forget biases that were scaled */
+} srm_project_lstm_result;
+
+/* Applies the targets to an LSTM model in place (rows that exceed a target end at
+ * target (1 - 64 eps), as for the RNN). Afterwards srm_stability_lstm(m, input_bound) reports
+ * a >= targets.a and every margin >= margin, rounding included. */
+int srm_project_lstm(srm_model *m, double a, double margin, double input_bound,
+                     srm_project_lstm_result *out);
+
+#endif
