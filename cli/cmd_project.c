@@ -107,10 +107,11 @@ int srm_cmd_project(int argc, char **argv)
     const srm_args_spec spec = {
         "srm project IN OUT [--radius r] [--margin m] [--method svd|power] [--json]",
         "RNN-type models: W_hh <- U min(S, r) V^T, the Frobenius-nearest matrix with "
-        "||W_hh||_2 <= r. LSTM: every row of W_i, W_f, W_z, W_o (and of U_f, and the forget "
-        "biases) whose absolute sum exceeds its target is scaled down to it; the targets "
-        "a - m, a^2 - m, a/4 - m, a - m keep a = 1 - f_max >= A, so the model meets the LSTM "
-        "conditions with margin m. Prints the norms before and after.",
+        "||W_hh||_2 <= r. LSTM: every row of W_i, W_f, W_z, W_o whose absolute sum exceeds "
+        "its target A - m, A^2 - m, A/4 - m, A - m is scaled down to it; ||U_f|| B and "
+        "max|b_f| share what logit(1 - A) leaves after ||W_f|| (both scaled by one factor when "
+        "they exceed it), so f_max <= 1 - A and the model meets the LSTM conditions with "
+        "margin m. Prints the norms before and after.",
         args, 2, 2};
     const char *pos[2];
     size_t npos = 0;

@@ -85,7 +85,9 @@ int srm_cmd_truncate(int argc, char **argv)
         "bound_traj (lambda^k max_t ||s_{t-k}||), bound (lambda^k H). RNN-type cells: "
         "Euclidean norm on h, lambda = ||W_hh||_2, B_x = max ||x_t||_2. LSTM: max norm on "
         "s = (c, h), where its contraction lambda_inf is certified, B_x = max ||x_t||_inf. "
-        "Bounds are nan (null in JSON) when lambda >= 1. Prints the constants.",
+        "Random inputs: ||x_t||_2 <= B and ||x_t||_inf <= B/sqrt(d); encoder models read (or "
+        "draw) token indices and B_x comes from the embedding rows used. Bounds are nan (null "
+        "in JSON) when lambda >= 1. Prints the constants.",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
@@ -123,8 +125,9 @@ int srm_cmd_truncate(int argc, char **argv)
             x->data[i] = m->vocab ? (double)gsl_rng_uniform_int(rng, m->vocab)
                                   : half * (2.0 * gsl_rng_uniform(rng) - 1.0);
         gsl_rng_free(rng);
-        /* The a-priori bound: ||x||_2 <= B, and each coordinate |x_i| <= B/sqrt(d). */
-        bx = norm == SRM_GAP_NORM_INF ? half : input_bound;
+        /* The a-priori bound: ||x||_2 <= B, and each coordinate |x_i| <= B/sqrt(d); encoder
+         * models measure their embedding rows below. */
+        bx = m->vocab ? 0.0 : norm == SRM_GAP_NORM_INF ? half : input_bound;
     }
     if (rc == SRM_OK) {
         T = x->rows;

@@ -1,6 +1,7 @@
 /* cli/main.c: the srm command-line program. Dispatches to subcommands, records the command line
  * for provenance, and is the one place where errors are printed and turned into exit codes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -10,6 +11,11 @@
 #define SRM_WEAK_COMMAND(name, help) int srm_cmd_##name(int, char **) __attribute__((weak));
 SRM_COMMAND_LIST(SRM_WEAK_COMMAND)
 #undef SRM_WEAK_COMMAND
+
+/* OpenBLAS's own API (not in <gsl/gsl_cblas.h>). srm's matrices are small enough that threads
+ * cost more than they give, and nested threading on 2 cores was slow: default to one thread
+ * unless the user sets OPENBLAS_NUM_THREADS. */
+void openblas_set_num_threads(int num_threads);
 
 typedef struct {
     const char *name, *help;
@@ -30,12 +36,14 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (commands[i].run) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nenvironment: SRM_DATA (data folder), SRM_DATE (fixed date in provenance),\n"
-               "             SRM_PROGRESS=0|1 (progress line), OPENBLAS_NUM_THREADS\n");
+               "             SRM_PROGRESS=0|1 (progress line),\n"
+               "             OPENBLAS_NUM_THREADS (default 1)\n");
 }
 
 int main(int argc, char **argv)
 {
     srm_meta_init(argc, argv);
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -116,8 +116,14 @@ void srm_args_print_help(const srm_args_spec *spec, FILE *f)
         else
             snprintf(left, sizeof left, "--%s %s", a->name, a->meta ? a->meta : "V");
         fprintf(f, "  %-22s %s", left, a->help);
+        /* Required options and flags-with-no-default say so in their help text instead. */
+        size_t hl = strlen(a->help);
+        if (hl >= 10 && strcmp(a->help + hl - 10, "(required)") == 0) {
+            fputc('\n', f);
+            continue;
+        }
         switch (a->kind) {
-        case SRM_ARG_DOUBLE: fprintf(f, " [%.17g]", *(double *)a->dest); break;
+        case SRM_ARG_DOUBLE: fprintf(f, " [%.15g]", *(double *)a->dest); break;
         case SRM_ARG_LONG: fprintf(f, " [%ld]", *(long *)a->dest); break;
         case SRM_ARG_ULONG: fprintf(f, " [%lu]", *(unsigned long *)a->dest); break;
         case SRM_ARG_STRING: {

@@ -130,7 +130,7 @@ int srm_report_print(const srm_report *r, FILE *f, int json)
             if (strlen(r->items[i].label) > width) width = strlen(r->items[i].label);
         for (size_t i = 0; i < r->count; i++) {
             const item *it = &r->items[i];
-            fprintf(f, "%-*s  ", (int)width + 1, it->label);
+            fprintf(f, "%s:%*s ", it->label, (int)(width - strlen(it->label)), "");
             switch (it->kind) {
             case ITEM_NUMBER: fputs(srm_report_format(buf, sizeof buf, it->number), f); break;
             case ITEM_INTEGER: fprintf(f, "%lld", it->integer); break;

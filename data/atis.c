@@ -56,7 +56,10 @@ static size_t tokenize(const char *p, const char *stop, token *toks, size_t cap)
     }
 }
 
-static int is(const token *t, const char *s) { return t->len == strlen(s) && !memcmp(t->tok, s, t->len); }
+static int is(const token *t, const char *s)
+{
+    return t->len == strlen(s) && memcmp(t->tok, s, t->len) == 0;
+}
 
 static int valid_tag(const token *t)
 {

@@ -65,9 +65,8 @@ int srm_data_locate_among(srm_task task, const char *const *candidates,
                                candidates[i]);
         if (w > 0) used += (size_t)w < sizeof looked - used ? (size_t)w : sizeof looked - used - 1;
     }
-    return SRM_ERROR(SRM_EIO,
-                     "no %s dataset: no folder %s/ in any of: %s (give --data-dir or set SRM_DATA)",
-                     task_names[task], task_folders[task], n ? looked : "(no candidates)");
+    return SRM_ERROR(SRM_EIO, "no %s dataset: no folder %s/ in any of: %s", task_names[task],
+                     task_folders[task], n ? looked : "(no candidates)");
 }
 
 /* Strips the last path component of an absolute path in place ("/a/b" -> "/a", "/a" -> "/"). */
@@ -111,7 +110,7 @@ int srm_data_locate(srm_task task, const char *data_dir, char *out, size_t size)
             char base[4096];
             strcpy(base, dir);
             parent_dir(base);
-            snprintf(exe_candidates[up], sizeof exe_candidates[up], "%s%s", 
+            snprintf(exe_candidates[up], sizeof exe_candidates[up], "%s%s",
                      strcmp(base, "/") == 0 ? "" : base, "/shared/data");
             int dup = 0;
             for (size_t i = 0; i < n; i++) dup |= strcmp(cand[i], exe_candidates[up]) == 0;
@@ -122,7 +121,13 @@ int srm_data_locate(srm_task task, const char *data_dir, char *out, size_t size)
             strcpy(dir, base);
         }
     }
-    return srm_data_locate_among(task, cand, labels, n, out, size);
+    int rc = srm_data_locate_among(task, cand, labels, n, out, size);
+    if (rc != SRM_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", srm_error_message());
+        rc = SRM_ERROR(rc, "%s; give --data-dir or set SRM_DATA", msg);
+    }
+    return rc;
 }
 
 int srm_data_read_file(const char *path, char **text, size_t *len)

@@ -4,6 +4,7 @@
 # Usage: gnuplot -e "f1='gap-a.tsv'; t1='title a'; ... f4=...; t4=...; out='fig-gap.png';
 #                    term='png'" plots/fig-gap.gp
 # data columns (by name, `srm truncate`): k max_state_gap max_output_gap bound_traj bound
+set encoding utf8
 if (!exists("term")) term = "png"
 if (term eq "svg") {
     set terminal svg size 1000,860 dynamic enhanced font "DejaVu Sans,13" background "white"
@@ -30,8 +31,8 @@ do for [i = 1:4] {
     set title value("t".i)
     plot file using "k":"max_state_gap" with lines lw 2 lc rgb "#1b9e77" title "state gap max_t ||s_t - s^k_t||", \
          file using "k":"max_output_gap" with lines lw 2 dt 3 lc rgb "#7570b3" title "output gap max_t ||y_t - y^k_t||", \
-         file using "k":"bound_traj" with lines lw 2 dt 2 lc rgb "#d95f02" title "bound_{traj} = {/Symbol l}^k max_t ||s_{t-k}||", \
-         file using "k":"bound" with lines lw 2 dt 4 lc rgb "#e7298a" title "bound = {/Symbol l}^k H"
+         file using "k":"bound_traj" with lines lw 2 dt 2 lc rgb "#d95f02" title "bound_{traj} = λ^k max_t ||s_{t-k}||", \
+         file using "k":"bound" with lines lw 2 dt 4 lc rgb "#e7298a" title "bound = λ^k H"
     if (i == 1) { unset key }
 }
 unset multiplot

@@ -5,6 +5,7 @@
 #                    out='fig-stability.png'; term='png'" plots/fig-stability.gp
 # data columns (by name, `srm truncate`): k max_state_gap. Rows with a gap below floor times
 # the first gap are rounding noise and are not shown.
+set encoding utf8
 if (!exists("term")) term = "png"
 if (term eq "svg") {
     set terminal svg size 800,560 dynamic enhanced font "DejaVu Sans,13" background "white"
@@ -30,4 +31,4 @@ plot for [i = 1:4] value("f".i) \
                 r == r ? column("k") - 1 : NaN):(r) \
          with points pt 7 ps 0.5 lc rgb word(colors, i) title value("t".i)." (measured)", \
      for [i = 1:4] value("l".i) with lines lw 2 dt 2 lc rgb word(colors, i) \
-         title sprintf("{/Symbol l} = %.4g", value("l".i))
+         title sprintf("λ = %.4g", value("l".i))

@@ -5,6 +5,7 @@
 # Usage: gnuplot -e "inv='traj-inv.tsv'; const='traj-const.tsv'; ks='1 2 4 8 16';
 #                    out='fig-trajectory.png'; term='png'" plots/fig-trajectory.gp
 # data columns (by name): step k dist ... bound; rows step-major with k in the order of `ks`.
+set encoding utf8
 if (!exists("term")) term = "png"
 if (term eq "svg") {
     set terminal svg size 1000,780 dynamic enhanced font "DejaVu Sans,13" background "white"
@@ -23,7 +24,7 @@ set multiplot layout 2,2 title "Recurrent vs truncated training: weight distance
 
 do for [s = 1:2] {
     file = (s == 1) ? inv : const
-    name = (s == 1) ? "step size {/Symbol a}/t" : "constant step size {/Symbol a}"
+    name = (s == 1) ? "step size α/t" : "constant step size α"
     stats file using "step" nooutput
     nrec = STATS_records
     set title "distance during training, ".name
@@ -34,11 +35,11 @@ do for [s = 1:2] {
          lc rgb word(colors, (i - 1) % 8 + 1) title "k = ".word(ks, i)
     set title "final distance vs k, ".name
     set xlabel "truncation length k"
-    if (s == 1) { set key bottom left font ",10"; growth = "N^{{/Symbol a}{/Symbol b}} ({/Symbol a} + 1/{/Symbol b})" }
-    if (s == 2) { set key center right font ",10"; growth = "((1 + {/Symbol a}{/Symbol b})^N - 1)/{/Symbol b}" }
+    if (s == 1) { set key bottom left font ",10"; growth = "N^{αβ} (α + 1/β)" }
+    if (s == 2) { set key center right font ",10"; growth = "((1 + αβ)^N - 1)/β" }
     plot file every ::(nrec - nks) using "k":"dist" with linespoints pt 7 lw 2 lc rgb "#1b9e77" \
              title "measured, after the last step N", \
          file every ::(nrec - nks) using "k":"bound" with linespoints pt 5 lw 2 dt 2 \
-             lc rgb "#d95f02" title "bound {/Symbol g} k {/Symbol l}^k ".growth
+             lc rgb "#d95f02" title "bound γ k λ^k ".growth
 }
 unset multiplot

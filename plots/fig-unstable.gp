@@ -5,6 +5,7 @@
 # Usage: gnuplot -e "f1='gap-scalar-1.tsv'; f2='gap-rnn-unstable-2.tsv'; f3='gap-rnn-0.9.tsv';
 #                    out='fig-unstable.png'; term='png'" plots/fig-unstable.gp
 # data columns (by name, `srm truncate`): k max_state_gap
+set encoding utf8
 if (!exists("term")) term = "png"
 if (term eq "svg") {
     set terminal svg size 800,560 dynamic enhanced font "DejaVu Sans,13" background "white"

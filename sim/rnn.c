@@ -200,18 +200,19 @@ void srm_rnn_batch_step(const srm_model *m, srm_rnn_workspace *ws, size_t rows, 
                            NULL);
 }
 
-/* Truncated forward: C = k restarted trajectories as rows of ws->bstate. At time t the row of
- * start time t-1 (row (t-1) mod C) restarts from zero, every live row advances one step, and
- * the row started at max(0, t-k) holds s^k_t. O(T k) cell steps, one GEMM per step. */
+/* Truncated forward: k restarted trajectories as rows of ws->bstate. At time t the row of
+ * start time t-1 (row (t-1) mod k) restarts from zero, every live row advances one step, and
+ * the row started at t-k holds s^k_t. O(T k) cell steps, one GEMM per step. For t <= k,
+ * s^k_t = s_t by definition; those rows come from the recurrent run so that they agree bit
+ * for bit (GEMM and GEMV round differently). */
 static void forward_truncated(const srm_model *m, size_t T, size_t k, srm_rnn_workspace *ws)
 {
     size_t S = ws->S;
-    memset(ws->states, 0, S * sizeof(double));
+    srm_rnn_run_span(m, ws, 0, k);
     for (size_t t = 1; t <= T; t++) {
         memset(ws->bstate + ((t - 1) % k) * S, 0, S * sizeof(double));
         srm_rnn_batch_step(m, ws, t < k ? t : k, t);
-        size_t start = t > k ? t - k : 0;
-        memcpy(ws->states + t * S, ws->bstate + (start % k) * S, S * sizeof(double));
+        if (t > k) memcpy(ws->states + t * S, ws->bstate + ((t - k) % k) * S, S * sizeof(double));
     }
 }
 

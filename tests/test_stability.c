@@ -173,18 +173,21 @@ static void sample_state(gsl_rng *rng, double *s, size_t n, double a)
     }
 }
 
-static void test_lstm_contraction(gsl_rng *rng)
+/* sd: standard deviation of the random weights before the projection (0.9: the projection
+ * binds and lambda_inf is near 1; 0.02: weights far inside, lambda_inf near 1 - a, r small). */
+static void test_lstm_contraction(gsl_rng *rng, double sd)
 {
     size_t n = 6, d = 3;
     const double bx = 1.0;
     srm_model *m = srm_model_alloc(SRM_CELL_LSTM, n, d, 0, 0);
-    for (size_t i = 0; i < m->nparam; i++) m->w[i] = gsl_ran_gaussian(rng, 1);
+    for (size_t i = 0; i < m->nparam; i++) m->w[i] = gsl_ran_gaussian(rng, sd);
     srm_project_lstm_result pr;
     srm_project_lstm(m, 0.4, 0.001, bx, &pr);
     srm_lstm_stability st;
     srm_stability_lstm(m, bx, &st);
-    CHECK(st.stable && st.r > 0, "LSTM: projected model declared stable (lambda_inf %.6g, r %ld)",
-          st.lambda_inf, st.r);
+    CHECK(st.stable && st.r > 0,
+          "LSTM sd %g: projected model declared stable (lambda_inf %.6g, r %ld, %zu rows "
+          "scaled)", sd, st.lambda_inf, st.r, pr.rows_scaled);
     double s[12], s2[12], o[12], o2[12], x[3], work[24], worst = 0, worst_c = 0, worst_h = 0;
     for (int t = 0; t < 6000; t++) {
         sample_state(rng, s, n, st.a);
@@ -206,8 +209,12 @@ static void test_lstm_contraction(gsl_rng *rng)
         if (kind == 2) worst_h = fmax(worst_h, ratio);
     }
     CHECK(worst <= st.lambda_inf * (1 + REL),
-          "LSTM: one step contracts by <= lambda_inf = %.6g in the max norm (max %.6g; only-c "
-          "pairs %.6g, only-h pairs %.6g)", st.lambda_inf, worst, worst_c, worst_h);
+          "LSTM sd %g: one step contracts by <= lambda_inf = %.6g in the max norm (max %.6g; "
+          "only-c pairs %.6g, only-h pairs %.6g)", sd, st.lambda_inf, worst, worst_c, worst_h);
+    /* Not a vacuous bound: without its forget term (1 - a) it would be violated. */
+    CHECK(worst_c > st.lambda_inf - st.f_max,
+          "LSTM sd %g: only-c pairs reach %.6g > lambda_inf - (1 - a) = %.6g", sd, worst_c,
+          st.lambda_inf - st.f_max);
     /* r steps, same inputs for both, Euclidean norm: ratio < 1. */
     double worst_r = 0;
     for (int t = 0; t < 300; t++) {
@@ -223,8 +230,10 @@ static void test_lstm_contraction(gsl_rng *rng)
         }
         worst_r = fmax(worst_r, dist2(s, s2, 2 * n) / d0);
     }
-    CHECK(worst_r <= 1, "LSTM: %ld steps contract in the Euclidean norm (max ratio %.3g)", st.r,
-          worst_r);
+    CHECK(worst_r <= 1,
+          "LSTM sd %g: r = %ld steps contract in the Euclidean norm (max ratio %.3g; bound "
+          "sqrt(2n) lambda_inf^r = %.3g)", sd, st.r, worst_r,
+          sqrt(2.0 * (double)n) * pow(st.lambda_inf, (double)st.r));
     srm_model_free(m);
 }
 
@@ -258,7 +267,8 @@ int main(void)
     test_rnn(rng, SRM_CELL_RNN_TANH);
     test_rnn(rng, SRM_CELL_RNN_RELU);
     test_rnn(rng, SRM_CELL_LINEAR);
-    test_lstm_contraction(rng);
+    test_lstm_contraction(rng, 0.9);
+    test_lstm_contraction(rng, 0.02);
     gsl_rng_free(rng);
     return srm_test_finish();
 }

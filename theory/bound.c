@@ -134,7 +134,8 @@ int srm_bound_training(double lambda, double eps, double steps, double alpha, do
         return SRM_ERROR(SRM_ENUMERIC, "training bound: the constant overflows (log %g)",
                          g.log_const);
     out->k_peak = -1 / ll;
-    /* Closed form: g(k) <= C lambda^(k/2), C = gamma N^(alpha beta)(alpha + 1/beta) 2/(e ln(1/lambda)) */
+    /* Closed form: g(k) <= C lambda^(k/2),
+     * C = gamma N^(alpha beta) (alpha + 1/beta) 2 / (e ln(1/lambda)). */
     double log_c = g.log_const + log(2.0) - 1 - log(-ll);
     double x = 2 * (log_c - log(eps)) / -ll;
     if (!(x < K_MAX))

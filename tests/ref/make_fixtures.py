@@ -12,8 +12,9 @@ For a tanh RNN and an LSTM (n = 5, d = 3, T = 7, decoder m = 2, float64) it writ
                          loss  sum_t 1/2 ||y_t - target_t||^2  (srm's mse at every step);
                          the same as trunc3.hidden, trunc3.output, trunc3.loss, trunc3.grad.NAME
                          for the k = 3 truncation: y^3_t from the zero state at max(0, t-3).
-plus input.txt and target.txt (the same sequence as text matrices, for the CLI tests),
-losses.txt (MODEL k loss), and unstable_linear.safetensors (h_t = h_{t-1} + x_t, n = d = 1)
+plus, for the CLI tests, input.txt and target.txt (the same sequence as text matrices),
+MODEL.run.txt and MODEL.run_trunc3.txt (rows h_t then y_t, as `srm run` writes them),
+losses.txt (MODEL k loss grad_norm), and unstable_linear.safetensors (h_t = h_{t-1} + x_t, n = d = 1)
 for the necessity example. The tanh RNN's W_hh is rescaled to ||W_hh||_2 = 0.9 so that the
 CLI tests can also check the truncation bounds on it; the LSTM keeps PyTorch's default init.
 Safetensors are written by hand: 8-byte little-endian header length, JSON header, raw F64.
@@ -110,7 +111,13 @@ def fixture(name, lstm, x, target):
     write_safetensors(os.path.join(HERE, name + ".ref.safetensors"), out,
                       {"generator": "tests/ref/make_fixtures.py", "torch": torch.__version__,
                        "loss": "sum_t 1/2 ||y_t - target_t||^2", "trunc": str(K)})
-    return loss.item(), loss_k.item()
+    # the same states as `srm run` writes them: h_t then y_t per row
+    write_text(os.path.join(HERE, name + ".run.txt"), torch.cat([h, y], 1).tolist(),
+               "h_1..h_%d y_1..y_%d (torch)" % (N, M))
+    write_text(os.path.join(HERE, name + ".run_trunc3.txt"), torch.cat([hk, yk], 1).tolist(),
+               "h^3_t then y^3_t (torch)")
+    gnorm = lambda gs: torch.sqrt(sum((g ** 2).sum() for g in gs)).item()
+    return (loss.item(), gnorm(grads)), (loss_k.item(), gnorm(grads_k))
 
 
 def main():
@@ -119,10 +126,11 @@ def main():
     target = torch.rand(T, M, dtype=torch.float64) * 2 - 1
     write_text(os.path.join(HERE, "input.txt"), x.tolist(), "input x_t, one row per step (T=7, d=3)")
     write_text(os.path.join(HERE, "target.txt"), target.tolist(), "target, one row per step (m=2)")
-    lines = ["# model k loss (mse: sum_t 1/2 ||y_t - target_t||^2; k = 0: no truncation)"]
+    lines = ["# model k loss grad_norm (mse: sum_t 1/2 ||y_t - target_t||^2; k = 0: no "
+             "truncation; grad_norm: Euclidean norm over every parameter)"]
     for name, lstm in (("rnn_tanh", False), ("lstm", True)):
         full, trunc = fixture(name, lstm, x, target)
-        lines += ["%s 0 %r" % (name, full), "%s %d %r" % (name, K, trunc)]
+        lines += ["%s 0 %r %r" % ((name,) + full), "%s %d %r %r" % ((name, K) + trunc)]
     with open(os.path.join(HERE, "losses.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     one = torch.ones(1, 1, dtype=torch.float64)
