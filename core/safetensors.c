@@ -11,6 +11,7 @@
 
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/meta.h"
 
 #define MAX_HEADER_BYTES (100u << 20) /* the reference implementation's limit */
@@ -108,39 +109,6 @@ const char *srm_tensors_meta(const srm_tensors *ts, const char *key)
     for (size_t i = 0; i < ts->nmeta; i++)
         if (strcmp(ts->meta_keys[i], key) == 0) return ts->meta_values[i];
     return NULL;
-}
-
-static int read_whole_file(const char *path, unsigned char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return SRM_ERROR(SRM_EIO, "%s: cannot open (%s)", path, strerror(errno));
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 1 << 16;
-            unsigned char *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return SRM_ERROR(SRM_EIO, "%s: read error", path);
-    }
-    *out = buf;
-    *len = n;
-    return SRM_OK;
 }
 
 typedef struct {
@@ -285,9 +253,10 @@ static int parse_header(const char *path, json_t *root, const unsigned char *dat
 int srm_safetensors_read(const char *path, srm_tensors **out)
 {
     *out = NULL;
-    unsigned char *buf = NULL;
+    char *text = NULL;
     size_t len = 0;
-    SRM_TRY(read_whole_file(path, &buf, &len));
+    SRM_TRY(srm_file_read(path, &text, &len));
+    unsigned char *buf = (unsigned char *)text;
     if (len < 8) {
         free(buf);
         return SRM_ERROR(SRM_EINVAL, "%s: truncated safetensors file (%zu bytes)", path, len);

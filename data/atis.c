@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/file.h"
 
 static const char *const files[2][SRM_SPLIT_COUNT] = {
     {"atis.train.w-intent.iob", NULL, "atis.test.w-intent.iob"},
@@ -170,7 +171,7 @@ static int load_split(srm_atis *a, srm_split split, const char *data_dir)
     SRM_TRY(srm_data_path(path, sizeof path, data_dir, "atis", file));
     char *text;
     size_t len;
-    SRM_TRY(srm_data_read_file(path, &text, &len));
+    SRM_TRY(srm_file_read(path, &text, &len));
     s->file = file;
     scratch sc = {srm_vocab_alloc(), srm_vocab_alloc(), srm_vocab_alloc(), NULL, NULL, 1024};
     sc.w = malloc(sc.cap * sizeof *sc.w);

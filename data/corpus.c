@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/file.h"
 
 static const char *const files[2][SRM_SPLIT_COUNT] = {
     {"train.txt", "valid.txt", "test.txt"},
@@ -47,7 +48,7 @@ static int load_split(srm_corpus *c, srm_split split, const char *path)
 {
     char *text;
     size_t len;
-    SRM_TRY(srm_data_read_file(path, &text, &len));
+    SRM_TRY(srm_file_read(path, &text, &len));
     srm_corpus_split *sp = &c->split[split];
     /* Upper bound on the token count: a token needs one byte plus a separator, and each line
      * adds an <eos>; so ntokens <= len + 1. */

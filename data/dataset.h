@@ -37,10 +37,6 @@ int srm_data_locate(srm_task task, const char *data_dir, char *out, size_t size)
 int srm_data_locate_among(srm_task task, const char *const *candidates,
                           const char *const *labels, size_t n, char *out, size_t size);
 
-/* Reads a whole file into a NUL-terminated buffer (*text, *len bytes without the NUL; free()
- * it). SRM_EIO "PATH: cannot read: REASON" on failure. */
-int srm_data_read_file(const char *path, char **text, size_t *len);
-
 /* "DIR/FOLDER/FILE" into out; SRM_EINVAL when it does not fit. */
 int srm_data_path(char *out, size_t size, const char *dir, const char *folder, const char *file);
 

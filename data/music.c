@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/file.h"
 
 static const char *const files[SRM_SPLIT_COUNT] = {"jsb_train.txt", "jsb_valid.txt",
                                                    "jsb_test.txt"};
@@ -148,7 +149,7 @@ int srm_music_read(const char *path, srm_music_split *out)
     memset(out, 0, sizeof *out);
     char *text;
     size_t len;
-    SRM_TRY(srm_data_read_file(path, &text, &len));
+    SRM_TRY(srm_file_read(path, &text, &len));
     if (memchr(text, '\0', len)) {
         free(text);
         return SRM_ERROR(SRM_EINVAL, "%s: NUL byte in a text file", path);

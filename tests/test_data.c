@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "data/atis.h"
 #include "data/corpus.h"
 #include "data/dataset.h"
@@ -202,7 +203,7 @@ static void test_corpus_small(void)
 
     make_corpus("wikitext-2", wt_names, " a \n", " a \n", NULL);
     rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
-    CHECK(failed_with(rc, SRM_EIO, "wikitext-2/test.txt: cannot read"),
+    CHECK(failed_with(rc, SRM_EIO, "wikitext-2/test.txt: cannot open"),
           "missing split file: SRM_EIO naming the path");
 
     make_corpus("ptb-char", ptb_names, "a _ b\n a\n ", " b \n ", " a \n ");
@@ -455,7 +456,7 @@ static char **normalized_lines(const char *path, size_t *n)
     char *text;
     size_t len;
     *n = 0;
-    if (srm_data_read_file(path, &text, &len) != SRM_OK) return NULL;
+    if (srm_file_read(path, &text, &len) != SRM_OK) return NULL;
     char **lines = malloc((len / 2 + 1) * sizeof *lines);
     for (char *p = text, *end = text + len; p < end;) {
         char *nl = memchr(p, '\n', (size_t)(end - p)), *stop = nl ? nl : end;
