@@ -142,7 +142,8 @@ static int step_ratio_of(const report_ctx *c, const char *gap, const char *json,
     json_t *j = json_optional(c, json);
     int rc = tsv_optional(c, gap, &t);
     *seen = 0;
-    if (rc == SRM_OK && t && j) {
+    /* The definition speaks of stable models only (lambda < 1). */
+    if (rc == SRM_OK && t && j && stability_lambda(j) < 1) {
         double lambda = stability_lambda(j), ratio;
         double *k = column(t, "k", gap), *g = column(t, "max_state_gap", gap);
         if (!k || !g) rc = srm_error_code();
@@ -194,7 +195,7 @@ static int section_definition(const report_ctx *c, section *s)
         return SRM_OK;
     }
     snprintf(s->worst, sizeof s->worst,
-             "worst over %d stable models (one-step ratio / lambda) = %.6g; at %s", files, worst,
+             "worst over %d stable models (one-step ratio / lambda) = %.9g; at %s", files, worst,
              where);
     judge_le(s, worst);
     return SRM_OK;
@@ -230,7 +231,7 @@ static int section_rnn_condition(const report_ctx *c, section *s)
         not_measured(s, "no rate-*.tsv (srm fit) in the folder");
         return SRM_OK;
     }
-    snprintf(s->worst, sizeof s->worst, "max fitted rate / lambda over %zu models = %.6g (%s)",
+    snprintf(s->worst, sizeof s->worst, "max fitted rate / lambda over %zu models = %.9g (%s)",
              points, worst, where);
     judge_le(s, worst);
     return SRM_OK;
@@ -474,7 +475,7 @@ static int section_training(const report_ctx *c, section *s)
         size_t finite_analytic = 0;
         for (size_t r = 0; rc == SRM_OK && r < t->rows; r++) {
             if (step[r] < 1) continue; /* step 0: both students are the same weights */
-            double q = dist[r] / b[r];
+            double q = dist[r] == 0 ? 0 : dist[r] / b[r];
             if (!(q <= w)) {
                 w = isnan(q) ? INFINITY : q;
                 at_step = step[r];
@@ -568,16 +569,18 @@ static const struct {
       "For the loss p at time T: ‖∇_w p_T(w) − ∇_w p^k_T(w)‖ ≤ γ k λ^k, with γ polynomial in "
       "1/(1 − λ).",
       "observed max ‖∇p − ∇p^k‖ / (k λ^k) ≤ γ (analytic, proofs-notes/gradient-gap.md)",
-      "srm trajectory records ‖∇p(w) − ∇p^k(w)‖ / (k λ^k) at every step of both schedules; the "
-      "largest is compared with the analytic γ of the tanh RNN.",
-      "fig-trajectory", NULL, "", 0, 0}},
+      "srm trajectory records ‖∇p(w) − ∇p^k(w)‖ / (k λ^k) at the recurrent and at every "
+      "truncated iterate, every step, both schedules (tanh RNN, λ = 0.5); the largest is "
+      "compared with the analytic γ.",
+      "fig-constants", NULL, "", 0, 0}},
     {section_smoothness,
      {"smoothness", "Smoothness (Lemma, THEORY.md §3)",
       "p_T and p^k_T are β-smooth in w with β independent of T.",
       "observed max ‖∇p(w) − ∇p(w′)‖ / ‖w − w′‖ ≤ β (analytic, proofs-notes/smoothness.md)",
-      "srm trajectory records the ratio between successive iterates of both schedules; the "
-      "largest is compared with the analytic β of the tanh RNN.",
-      "fig-trajectory", NULL, "", 0, 0}},
+      "srm trajectory records ‖∇p(w) − ∇p(w′)‖ / ‖w − w′‖ for successive recurrent iterates and "
+      "for each truncated iterate against the recurrent one, every step, both schedules; the "
+      "largest is compared with the analytic β.",
+      "fig-constants", NULL, "", 0, 0}},
     {section_training,
      {"training", "Training (Theorem, THEORY.md §3)",
       "Projected gradient descent on the recurrent and the k-truncated objectives from the same "
@@ -766,7 +769,7 @@ int srm_cmd_report(int argc, char **argv)
     const srm_arg args[] = {
         {"out", SRM_ARG_STRING, &out, "FILE", "output HTML (default DIR/report.html)", NULL},
         {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
-         "input bound the demo used (enters L_f of the LSTM through f_max)", NULL},
+         "input bound B_x the demo used (for the model constants that give L_f)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print the summary as one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {

@@ -23,13 +23,16 @@ set grid xtics ytics lc rgb "#dddddd"
 set xlabel "truncation length k"
 set ylabel "gap (log scale)"
 set multiplot layout 2,2 title "Truncation gap against k, with the inference bounds (log scale)" \
-    font ",14" margins 0.1, 0.97, 0.17, 0.91 spacing 0.1, 0.14
+    font ",14" margins 0.1, 0.97, 0.2, 0.9 spacing 0.1, 0.13
 # One legend for all four panels, below them.
-set key at screen 0.5, 0.06 center horizontal maxrows 2 font ",11" box
+set key at screen 0.5, 0.075 center horizontal maxrows 2 font ",11" box
 do for [i = 1:4] {
     file = value("f".i)
     set title value("t".i)
-    plot file using "k":"max_state_gap" with lines lw 2 lc rgb "#1b9e77" title "state gap max_t ||s_t - s^k_t||", \
+    stats file using "max_state_gap" nooutput
+    rounding = 1e-15 * STATS_max
+    plot rounding with lines lw 1 dt 3 lc rgb "#888888" title "rounding level 10^{-15} max gap", \
+         file using "k":"max_state_gap" with lines lw 2 lc rgb "#1b9e77" title "state gap max_t ||s_t - s^k_t||", \
          file using "k":"max_output_gap" with lines lw 2 dt 3 lc rgb "#7570b3" title "output gap max_t ||y_t - y^k_t||", \
          file using "k":"bound_traj" with lines lw 2 dt 2 lc rgb "#d95f02" title "bound_{traj} = λ^k max_t ||s_{t-k}||", \
          file using "k":"bound" with lines lw 2 dt 4 lc rgb "#e7298a" title "bound = λ^k H"

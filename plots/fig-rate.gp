@@ -17,10 +17,9 @@ set datafile separator "\t"
 set datafile columnheaders
 set title "Fitted decay rate of the truncation gap against the stability constant"
 set xlabel "λ = L_ρ ||W_{hh}||_2"
-set ylabel "fitted rate exp(slope of log gap on k)"
+set ylabel "fitted decay rate exp(slope)"
 set xrange [0:1]
 set yrange [0:1]
-set size square
 set grid xtics ytics lc rgb "#dddddd"
 set key top left font ",11" box opaque
 plot x with lines lw 2 dt 2 lc rgb "#444444" title "bound: rate = λ", \

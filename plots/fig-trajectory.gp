@@ -24,7 +24,7 @@ set multiplot layout 2,2 title "Recurrent vs truncated training: weight distance
 
 do for [s = 1:2] {
     file = (s == 1) ? inv : const
-    name = (s == 1) ? "step size α/t" : "constant step size α"
+    name = (s == 1) ? "step α/t" : "constant step α"
     stats file using "step" nooutput
     nrec = STATS_records
     set title "distance during training, ".name
@@ -33,7 +33,7 @@ do for [s = 1:2] {
     set key bottom right font ",10" spacing 0.9 box opaque
     plot for [i = 1:nks] file every nks::(i - 1) using "step":"dist" with lines lw 2 \
          lc rgb word(colors, (i - 1) % 8 + 1) title "k = ".word(ks, i)
-    set title "final distance vs k, ".name
+    set title "final distance vs k, ".name." {/=10 (γ, β estimated)}"
     set xlabel "truncation length k"
     if (s == 1) { set key bottom left font ",10"; growth = "N^{αβ} (α + 1/β)" }
     if (s == 2) { set key center right font ",10"; growth = "((1 + αβ)^N - 1)/β" }

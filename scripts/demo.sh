@@ -136,6 +136,19 @@ for sched in inv const; do
     echo "$SRM trajectory ... --schedule $sched (see traj-$sched.tsv)" >>"$LOG"
 done
 
+{
+    provenance "observed and analytic gamma (gradient gap) and beta (smoothness)" \
+        "keys gamma, gamma_analytic, beta, beta_analytic of traj-inv.json and traj-const.json"
+    printf 'quantity\tschedule\tobserved\tanalytic\n'
+    s=1
+    for sched in inv const; do
+        j=$DIR/traj-$sched.json
+        printf '1\t%s\t%s\t%s\n' $s "$(json_get gamma "$j")" "$(json_get gamma_analytic "$j")"
+        printf '2\t%s\t%s\t%s\n' $s "$(json_get beta "$j")" "$(json_get beta_analytic "$j")"
+        s=2
+    done
+} | sed 's/null/nan/g' >"$DIR/constants.tsv"
+
 # ---- figures ----
 plot() { # script args...
     gp=$1
@@ -158,6 +171,7 @@ plot fig-stability "$GAPS; floor=$FLOOR;" \
     "l3=$(json_get lambda "$DIR/stability/rnn-0.99.json");" \
     "l4=$(json_get lambda_inf "$DIR/stability/lstm-stable.json")"
 plot fig-rate "f1='$DIR/rate-rnn.tsv'; f2='$DIR/rate-linear.tsv'; f3='$DIR/rate-scalar.tsv'; n=$HIDDEN"
+plot fig-constants "data='$DIR/constants.tsv'"
 plot fig-trajectory "inv='$DIR/traj-inv.tsv'; const='$DIR/traj-const.tsv'; ks='$(echo "$KS" | tr , ' ')'"
 plot fig-unstable "f1='$DIR/gap-scalar-1.tsv'; f2='$DIR/gap-rnn-unstable-2.tsv'; f3='$DIR/gap-rnn-0.9.tsv'"
 

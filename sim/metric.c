@@ -35,8 +35,12 @@ int srm_chunk_tags_alloc(const char *const *names, size_t ntags, srm_chunk_tags 
 {
     *out = NULL;
     srm_chunk_tags *t = calloc(1, sizeof *t);
-    const char **types = calloc(ntags ? ntags : 1, sizeof *types); /* distinct type names */
-    if (t) t->prefix = malloc(ntags ? ntags : 1), t->type = malloc((ntags ? ntags : 1) * sizeof(int32_t));
+    size_t cap = ntags ? ntags : 1;
+    const char **types = calloc(cap, sizeof *types); /* distinct type names so far */
+    if (t) {
+        t->prefix = malloc(cap);
+        t->type = malloc(cap * sizeof(int32_t));
+    }
     if (!t || !types || !t->prefix || !t->type) {
         free(types);
         srm_chunk_tags_free(t);

@@ -1,0 +1,98 @@
+/* sim/net.h: the benchmark network of THEORY.md section 5, batched for training speed.
+ *
+ *   input (embedding row, or the frame itself for music) -> dropout -> one tanh RNN or LSTM
+ *   layer -> dropout -> decoder -> softmax over classes (words, characters, slot tags) or
+ *   independent sigmoids (the 88 keys of music)
+ *
+ * Weights live in an srm_model (sim/model.h: encoder.weight, rnn.*, decoder.*). A batch is B
+ * columns advanced together over T steps, stored time-major: row t*B + b of every (T, B, ...)
+ * array is step t of column b. Per step the recurrence is one GEMM (B x n) x (n x G n); the
+ * input projection, the decoder and every weight gradient are one GEMM over all T*B rows.
+ * Dropout is inverted dropout (kept units scaled by 1/(1-p)), as torch.nn.Dropout, drawn from
+ * the caller's GSL RNG; evaluation passes p = 0.
+ *
+ * Losses per counted position (mask): softmax cross-entropy -log p(target) in nats, or for
+ * sigmoids the sum over outputs of the binary cross-entropy softplus(y) - z y. Forward returns
+ * the SUM and the number of counted positions; backward accumulates the gradient of
+ * scale * SUM (scale = 1/count gives the mean, as PyTorch's losses). The initial state is an
+ * input without gradient (PyTorch's detached hidden state in truncated BPTT).
+ *
+ * The k-step truncated evaluation (srm_net_trunc_*) gives every position t the state restarted
+ * from zero k steps back (it sees inputs t-k+1..t only, THEORY.md section 3) at O(T k) cost:
+ * the windows of a chunk of C positions are C rows that advance together, and at each time u
+ * exactly the windows that contain u, a contiguous range of rows, advance in one GEMM. */
+#ifndef SRM_NET_H
+#define SRM_NET_H
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/model.h"
+
+typedef enum { SRM_NET_SOFTMAX = 0, SRM_NET_SIGMOID = 1 } srm_net_output;
+
+typedef struct {
+    size_t T, B;                 /* steps and columns; arrays below are time-major */
+    const int32_t *tokens;       /* (T, B) input ids, for a model with an encoder */
+    const double *frames;        /* (T, B, d) input vectors, for a model without one */
+    const int32_t *targets;      /* (T, B) class ids (softmax) */
+    const double *target_frames; /* (T, B, m) targets in [0, 1] (sigmoid) */
+    const unsigned char *mask;   /* (T, B) 1 where the loss counts; NULL: everywhere */
+} srm_net_batch;
+
+typedef struct srm_net srm_net;
+
+/* Workspace for batches of up to t_max steps and b_max columns. The model must be a tanh RNN
+ * or an LSTM with a decoder; SRM_EINVAL (recorded, NULL returned) otherwise. */
+srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, size_t t_max, size_t b_max);
+void srm_net_free(srm_net *net);
+
+/* PyTorch's initialisation (pytorch/examples word_language_model): every rnn.* entry
+ * uniform in +-1/sqrt(n), encoder and decoder weights uniform in +-0.1, decoder bias 0. */
+void srm_net_init(srm_model *m, gsl_rng *rng);
+
+/* Forward pass over a batch, keeping what backward needs. state0 (B, S; LSTM rows c then h)
+ * is the initial state, NULL for zeros. p_in and p_out are the dropout probabilities of the
+ * input vectors and of the RNN output (0 = none; rng may then be NULL). Token and target ids
+ * are checked (SRM_EINVAL naming the position). */
+int srm_net_forward(srm_net *net, const srm_model *m, const srm_net_batch *b,
+                    const double *state0, double p_in, double p_out, gsl_rng *rng,
+                    double *loss_sum, size_t *count);
+
+/* The state (B, S) after the last step of the last forward (to carry into the next window). */
+const double *srm_net_final_state(const srm_net *net);
+
+/* Class with the largest output at each of the T*B positions of the last forward. */
+void srm_net_argmax(const srm_net *net, int32_t *out);
+
+/* Accumulates the gradient of scale * (the last forward's loss sum) into grad (a model from
+ * srm_model_alloc_like). Encoder rows are accumulated sparsely: only the rows of tokens seen
+ * since the last srm_net_grad_zero are touched, and the functions below know which. */
+void srm_net_backward(srm_net *net, const srm_model *m, const srm_net_batch *b, double scale,
+                      srm_model *grad);
+
+/* Zeroes grad (the dense part and the encoder rows touched since the last call). */
+void srm_net_grad_zero(srm_net *net, srm_model *grad);
+/* ||grad||_2 over every parameter (untouched encoder rows are zero). */
+double srm_net_grad_norm(const srm_net *net, const srm_model *grad);
+/* SGD step w -= lr (grad_scale * grad + weight_decay * w), as torch.optim.SGD after
+ * clip_grad_norm_. With weight decay every encoder row decays, else only touched rows move. */
+void srm_net_sgd_step(const srm_net *net, srm_model *m, const srm_model *grad, double lr,
+                      double grad_scale, double weight_decay);
+
+typedef struct srm_net_trunc srm_net_trunc;
+
+/* Workspace for truncated evaluation of up to b_max equal-length columns, `chunk` positions
+ * per pass (rows = chunk * b_max bound the memory; 256 rows is plenty for GEMM speed). */
+srm_net_trunc *srm_net_trunc_alloc(const srm_model *m, srm_net_output output, size_t chunk,
+                                   size_t b_max);
+void srm_net_trunc_free(srm_net_trunc *tw);
+
+/* Loss sum and count of the k-step truncated model (k >= 1) over b (any length T; mask as in
+ * forward); argmax (T*B, may be NULL) receives the predicted classes. With k >= T every window
+ * starts at step 0, which is the full model from the zero state. */
+int srm_net_trunc_eval(srm_net_trunc *tw, const srm_model *m, const srm_net_batch *b, size_t k,
+                       double *loss_sum, size_t *count, int32_t *argmax);
+
+#endif
