@@ -182,6 +182,8 @@ rm -f "$DIR/.err" "$DIR/.json"
 pass=$(json_get pass "$DIR/report.json")
 fail=$(json_get fail "$DIR/report.json")
 total=$(json_get sections "$DIR/report.json")
+"$SRM" report "$DIR" --out "$DIR/report.html" | grep -E 'PASS$|FAIL$|MEASURED$' | grep -v '^[A-Z ]*:' |
+    sed 's/^/demo:   /'
 echo "demo: report: $DIR/report.html"
 echo "demo: $pass of $total sections PASS, $fail FAIL ($(($(date +%s) - START)) s)"
 [ "$fail" = 0 ] && [ "$pass" = "$total" ] || exit 1
