@@ -29,8 +29,9 @@ int srm_cmd_norm(int argc, char **argv)
     const srm_args_spec spec = {
         "srm norm [--ord 2|1|inf|fro] [--method svd|power] [--all] [FILE|-]",
         "Reads a text matrix (one row per line, '#' comments; FILE '-' or none: stdin) and "
-        "prints its norm with 17 significant digits. The power method never overestimates: "
-        "each iterate is a lower bound on ||W||_2; --json adds its iteration count.",
+        "prints its norm with 17 significant digits. In exact arithmetic each power "
+        "iterate is a lower bound on ||W||_2 (in floating point it can exceed the SVD value by a "
+        "few ulps); --json adds its iteration count.",
         args, 0, 1};
     const char *pos[1] = {"-"};
     size_t npos = 0;

@@ -6,7 +6,8 @@
  * (relative to the working directory), and ../shared/data relative to the folder of the running
  * executable and its two parents (found through /proc/self/exe, so srm and the test programs in
  * build/tests/ both find the data from any working directory). A candidate counts only if it
- * holds the task's subfolder; otherwise the error lists every place looked at. */
+ * holds the task's subfolder; otherwise the error lists every place looked at.
+ * Proofs: proofs-notes/data.md. */
 #ifndef SRM_DATA_DATASET_H
 #define SRM_DATA_DATASET_H
 

@@ -9,7 +9,8 @@
  *     which the definition bounds by lambda exactly: h^{k+1}_t is one step of phi from h^k_{t-1},
  *     so ||h_t - h^{k+1}_t|| <= lambda ||h_{t-1} - h^k_{t-1}|| and gap(k+1) <= lambda gap(k).
  * Rows whose gap is not finite, not positive, or at most `floor` times the largest gap are
- * excluded: once the gap reaches the floating-point floor it is rounding noise, not decay. */
+ * excluded: once the gap reaches the floating-point floor it is rounding noise, not decay.
+ * Proofs: proofs-notes/inference.md (gap(k+1) <= lambda gap(k), so a fitted rate is <= lambda). */
 #ifndef SRM_FIT_H
 #define SRM_FIT_H
 

@@ -5,7 +5,8 @@
  * no truncation). The input projections of all time steps are one GEMM; only the recurrence is
  * sequential. Everything is double; nothing is allocated after srm_rnn_workspace_alloc.
  * A model with an encoder (vocab > 0) reads x as (T, 1) token indices; its input vectors are the
- * rows of encoder.weight, which then receives gradients too. */
+ * rows of encoder.weight, which then receives gradients too.
+ * Proofs: proofs-notes/gradient-gap.md (the truncated objective and its gradient). */
 #ifndef SRM_RNN_H
 #define SRM_RNN_H
 

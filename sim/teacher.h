@@ -2,7 +2,8 @@
  *
  * A random stable teacher of a given cell (tanh RNN: ||W_hh||_2 = lambda exactly; LSTM: random
  * weights projected onto the LSTM stability set) reads bounded random inputs (uniform in the
- * Euclidean unit ball of R^d, so B_x = 1); its outputs are the students' targets. */
+ * Euclidean unit ball of R^d, so B_x = 1); its outputs are the students' targets.
+ * Proofs: proofs-notes/training-theorem.md (the teacher-student task). */
 #ifndef SRM_TEACHER_H
 #define SRM_TEACHER_H
 

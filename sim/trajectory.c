@@ -350,7 +350,11 @@ int srm_trajectory_write_tsv(const char *path, const srm_trajectory_result *r)
                                        "||W_hh||_2 <= lambda after every step");
     fprintf(f, "# bound: the theorem with ESTIMATED constants gamma_hat %.17g, beta_hat %.17g "
             "(maxima of observed gradient-gap and smoothness ratios along this run; "
-            "informative, not a proof)\n", r->estimate.gamma, r->estimate.beta);
+            "%s)\n", r->estimate.gamma, r->estimate.beta,
+            c->cell == SRM_CELL_LSTM
+                ? "an observation only: LSTM row scaling is not non-expansive"
+                : "a valid after-the-fact bound for this run, since the maxima are taken over "
+                  "exactly the weight pairs the recursion uses: proofs-notes/training-theorem.md");
     if (r->has_analytic)
         fprintf(f, "# bound_analytic: the theorem with ANALYTIC constants gamma %.17g, beta "
                 "%.17g (proofs-notes/gradient-gap.md, smoothness.md; rigorous on the region "

@@ -7,7 +7,8 @@
  * loss positions) and, for each k, a student on the k-truncated objective p^k, all with the same
  * step sizes alpha_t. After every step each student is projected onto the stable set
  * (tanh RNN: ||W_hh||_2 <= lambda; LSTM: srm_project_lstm). The run records, per (step, k), the
- * weight distance, both losses and the theorem's bound with estimated and analytic constants. */
+ * weight distance, both losses and the theorem's bound with estimated and analytic constants.
+ * Proofs: proofs-notes/training-theorem.md. */
 #ifndef SRM_TRAJECTORY_H
 #define SRM_TRAJECTORY_H
 

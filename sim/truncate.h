@@ -13,7 +13,8 @@
  *         for tanh also H <= sqrt(n).
  *   LSTM: lambda = lambda_inf of theory/stability.h; H = 1 / a, a = 1 - f_max, since |h| <= 1
  *         and |c| <= 1 / a; B_x >= max ||x_t||_inf.
- * Output gaps are at most L_f times the state gap, L_f = ||decoder.weight|| in the gap norm. */
+ * Output gaps are at most L_f times the state gap, L_f = ||decoder.weight|| in the gap norm.
+ * Proofs: proofs-notes/inference.md, proofs-notes/necessity.md. */
 #ifndef SRM_TRUNCATE_H
 #define SRM_TRUNCATE_H
 

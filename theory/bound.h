@@ -4,7 +4,8 @@
  * input is no model, and in sim/ k = 0 means "no truncation". "bound <= eps" is decided on the
  * direct product when it is safely inside double range (so exact ties are honoured) and on
  * logarithms otherwise (lambda near 1, tiny eps, huge N^(alpha beta)); lambda = 0 and zero
- * constants (bound identically 0) give k = 1. */
+ * constants (bound identically 0) give k = 1.
+ * Proofs: proofs-notes/inference.md (inference k), proofs-notes/training-theorem.md (training k). */
 #ifndef SRM_BOUND_H
 #define SRM_BOUND_H
 

@@ -5,7 +5,8 @@
  * it works in a caller-owned workspace whose LAPACK workspace query is done once, at _alloc.
  * The power method (on W^T W) is the cheap alternative: it only ever UNDERestimates ||W||_2
  * (every iterate is a Rayleigh-quotient lower bound), which matters to anyone using it to decide
- * that a matrix is inside a ball; srm_norm_spectral_upper gives a certified upper bound instead. */
+ * that a matrix is inside a ball; srm_norm_spectral_upper gives a certified upper bound instead.
+ * Proofs: proofs-notes/rnn-condition.md (spectral norm, certified upper bound). */
 #ifndef SRM_NORM_H
 #define SRM_NORM_H
 

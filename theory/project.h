@@ -10,7 +10,8 @@
  * LSTM: rows of each recurrent gate block (and of U_f) whose absolute sum exceeds the block's
  * target are scaled down to the target, as the paper's code did. (Row scaling is not the
  * Euclidean projection onto the set, but it is what makes every induced infinity norm meet the
- * conditions.) How the targets are chosen is in srm_project_lstm_targets. */
+ * conditions.) How the targets are chosen is in srm_project_lstm_targets.
+ * Proofs: proofs-notes/rnn-condition.md (SVD clip), proofs-notes/lstm-conditions.md (row scaling). */
 #ifndef SRM_PROJECT_H
 #define SRM_PROJECT_H
 

@@ -16,7 +16,8 @@
  * give A + ||W_o||/4 < a/4 + a/4 + a/4 + a/4 = a, hence lambda_inf < 1. Since
  * ||s||_inf <= ||s||_2 <= sqrt(2n) ||s||_inf, r steps contract in the Euclidean norm once
  * sqrt(2n) lambda_inf^r < 1; r is the smallest such integer (>= 1). The region |h| <= 1,
- * |c| <= 1/a is invariant, so the r-step bound applies to every state in it. */
+ * |c| <= 1/a is invariant, so the r-step bound applies to every state in it.
+ * Proofs: proofs-notes/stability.md, rnn-condition.md, lstm-conditions.md. */
 #ifndef SRM_STABILITY_H
 #define SRM_STABILITY_H
 

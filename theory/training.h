@@ -9,7 +9,8 @@
  *   - the analytic gamma and beta of the tanh RNN with a linear readout and squared loss at
  *     time T, valid on a region of weights described by norm bounds (srm_training_region);
  *   - an empirical estimator of both (maxima of observed ratios along a run);
- *   - the closed-form bound on delta_N for the inv (alpha/t) and const (alpha) schedules. */
+ *   - the closed-form bound on delta_N for the inv (alpha/t) and const (alpha) schedules.
+ * Proofs: proofs-notes/gradient-gap.md, smoothness.md, training-theorem.md. */
 #ifndef SRM_TRAINING_H
 #define SRM_TRAINING_H
 

@@ -1,0 +1,967 @@
+/* sim/train.c: the benchmark tasks as batches for sim/net.h, their evaluation, the presets,
+ * and the SGD loop with annealing, projection, best-model keeping and per-epoch checkpoints
+ * (see train.h). */
+#include "sim/train.h"
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/meta.h"
+#include "core/progress.h"
+#include "core/safetensors.h"
+#include "data/atis.h"
+#include "data/corpus.h"
+#include "data/music.h"
+#include "sim/metric.h"
+#include "sim/net.h"
+#include "theory/norm.h"
+#include "theory/project.h"
+
+/* ---- presets ---- */
+
+int srm_train_config_preset(srm_train_config *c, srm_task task, srm_cell cell, const char *preset)
+{
+    if (cell != SRM_CELL_RNN_TANH && cell != SRM_CELL_LSTM)
+        return SRM_ERROR(SRM_EINVAL, "--cell must be rnn or lstm (got %s)", srm_cell_name(cell));
+    int paper = strcmp(preset, "paper") == 0, lstm = cell == SRM_CELL_LSTM;
+    if (!paper && strcmp(preset, "quick") != 0)
+        return SRM_ERROR(SRM_EINVAL, "unknown --config '%s' (paper, quick)", preset);
+    *c = (srm_train_config){.task = task, .cell = cell, .radius = 1.0, .lstm_a = 0.4,
+                            .lstm_margin = 0.005, .lstm_input_bound = 1.0, .lr_decay = 4.0,
+                            .seed = 1};
+    snprintf(c->preset, sizeof c->preset, "%s", preset);
+    /* Table 2 of the paper (RNN / LSTM). */
+    switch (task) {
+    case SRM_TASK_WIKITEXT2:
+        c->hidden = lstm ? 1024 : 256, c->embedding = lstm ? 512 : 1024;
+        c->dropout = lstm ? 0.65 : 0.25, c->batch = 20, c->lr = lstm ? 20.0 : 2.0;
+        c->bptt = 35, c->clip = lstm ? 1.0 : 0.25, c->epochs = 40, c->eval_batch = 10;
+        break;
+    case SRM_TASK_PTBCHAR:
+        c->hidden = lstm ? 1024 : 768, c->embedding = 400, c->dropout = 0.1;
+        c->weight_decay = 1e-6, c->batch = 80, c->lr = lstm ? 20.0 : 2.0, c->bptt = 150;
+        c->clip = 1.0, c->epochs = 300, c->eval_batch = 10;
+        break;
+    case SRM_TASK_JSB:
+        c->hidden = 1024, c->embedding = SRM_MUSIC_KEYS, c->dropout = 0.1, c->batch = 1;
+        c->lr = lstm ? 2.0 : 0.05, c->clip = 5.0, c->epochs = 100, c->eval_batch = 16;
+        break;
+    case SRM_TASK_ATIS:
+        c->hidden = 128, c->embedding = 64, c->dropout = 0.5, c->weight_decay = 1e-4;
+        c->batch = 128, c->lr = 10.0, c->clip = 1.0, c->epochs = 100, c->eval_batch = 128;
+        break;
+    default:
+        return SRM_ERROR(SRM_EINVAL, "unknown task");
+    }
+    if (paper) return SRM_OK;
+    /* Quick: the same recipe, smaller, each run a few minutes on 2 cores (timings in
+     * cmd_train.c's help). */
+    switch (task) {
+    case SRM_TASK_WIKITEXT2:
+        c->hidden = 128, c->embedding = 128, c->epochs = 1, c->max_train = 300000;
+        c->max_valid = 50000, c->dropout = lstm ? 0.2 : 0.1;
+        break;
+    case SRM_TASK_PTBCHAR:
+        c->hidden = 256, c->embedding = 64, c->batch = 32, c->bptt = 100, c->epochs = 1;
+        c->max_train = 1000000, c->max_valid = 100000;
+        break;
+    case SRM_TASK_JSB:
+        c->hidden = 256, c->epochs = 20;
+        break;
+    case SRM_TASK_ATIS:
+        c->epochs = 30;
+        break;
+    default:
+        break;
+    }
+    return SRM_OK;
+}
+
+int srm_train_config_check(const srm_train_config *c)
+{
+    if (c->cell != SRM_CELL_RNN_TANH && c->cell != SRM_CELL_LSTM)
+        return SRM_ERROR(SRM_EINVAL, "--cell must be rnn or lstm");
+    if (c->hidden == 0 || c->embedding == 0)
+        return SRM_ERROR(SRM_EINVAL, "--hidden and --embedding must be >= 1");
+    if (c->task == SRM_TASK_JSB && c->embedding != SRM_MUSIC_KEYS)
+        return SRM_ERROR(SRM_EINVAL, "jsb has no embedding: the input is the 88 keys");
+    if (!(c->dropout >= 0 && c->dropout < 1))
+        return SRM_ERROR(SRM_EINVAL, "--dropout must be in [0, 1) (got %g)", c->dropout);
+    if (!(c->lr > 0) || !(c->clip >= 0) || !(c->weight_decay >= 0) || !(c->lr_decay >= 1))
+        return SRM_ERROR(SRM_EINVAL, "need --lr > 0, --clip >= 0, --weight-decay >= 0, "
+                         "--lr-decay >= 1");
+    if (c->batch == 0 || c->eval_batch == 0 || c->epochs == 0)
+        return SRM_ERROR(SRM_EINVAL, "--batch, --eval-batch and --epochs must be >= 1");
+    if ((c->task == SRM_TASK_WIKITEXT2 || c->task == SRM_TASK_PTBCHAR) && c->bptt == 0)
+        return SRM_ERROR(SRM_EINVAL, "--bptt must be >= 1");
+    if (!(c->radius > 0)) return SRM_ERROR(SRM_EINVAL, "--radius must be > 0");
+    return SRM_OK;
+}
+
+/* ---- task data ---- */
+
+struct srm_train_data {
+    srm_task task;
+    srm_corpus *corpus;
+    srm_music *music;
+    srm_atis *atis;
+    srm_chunk_tags *tags;
+    size_t classes, vocab, max_len;
+    size_t limit[SRM_SPLIT_COUNT]; /* tokens (LM) or sequences in use */
+};
+
+static int is_lm(srm_task t) { return t == SRM_TASK_WIKITEXT2 || t == SRM_TASK_PTBCHAR; }
+
+void srm_train_data_free(srm_train_data *d)
+{
+    if (!d) return;
+    srm_corpus_free(d->corpus);
+    srm_music_free(d->music);
+    srm_atis_free(d->atis);
+    srm_chunk_tags_free(d->tags);
+    free(d);
+}
+
+/* Input length of sequence i of a split (jsb: frames - 1 predictions; atis: words). */
+static size_t seq_length(const srm_train_data *d, srm_split s, size_t i)
+{
+    if (d->task == SRM_TASK_JSB) {
+        size_t T = srm_music_length(&d->music->split[s], i);
+        return T > 0 ? T - 1 : 0;
+    }
+    const srm_atis_split *a = &d->atis->split[s];
+    return a->start[i + 1] - a->start[i];
+}
+
+int srm_train_data_load(srm_task task, const char *data_dir, size_t max_train,
+                        size_t max_valid, size_t max_test, srm_train_data **out)
+{
+    *out = NULL;
+    char dir[4096];
+    SRM_TRY(srm_data_locate(task, data_dir, dir, sizeof dir));
+    srm_train_data *d = calloc(1, sizeof *d);
+    if (!d) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    d->task = task;
+    size_t want[SRM_SPLIT_COUNT] = {max_train, max_valid, max_test}, have[SRM_SPLIT_COUNT];
+    int rc = SRM_OK;
+    if (is_lm(task)) {
+        rc = srm_corpus_load(task, dir, &d->corpus);
+        if (rc == SRM_OK) d->classes = d->vocab = srm_vocab_size(d->corpus->vocab);
+        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++)
+            have[s] = d->corpus->split[s].ntokens;
+    } else if (task == SRM_TASK_JSB) {
+        rc = srm_music_load(dir, &d->music);
+        d->classes = SRM_MUSIC_KEYS;
+        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++)
+            have[s] = d->music->split[s].nchorales;
+    } else {
+        rc = srm_atis_load(dir, SRM_ATIS_DEV, &d->atis);
+        if (rc == SRM_OK) {
+            size_t nt = srm_vocab_size(d->atis->tags);
+            const char **names = malloc(nt * sizeof *names);
+            if (!names) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+            for (size_t i = 0; rc == SRM_OK && i < nt; i++)
+                names[i] = srm_vocab_word(d->atis->tags, (int32_t)i);
+            if (rc == SRM_OK) rc = srm_chunk_tags_alloc(names, nt, &d->tags);
+            free(names);
+            d->classes = nt, d->vocab = srm_vocab_size(d->atis->words);
+        }
+        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++) have[s] = d->atis->split[s].n;
+    }
+    for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++) {
+        d->limit[s] = want[s] && want[s] < have[s] ? want[s] : have[s];
+        for (size_t i = 0; !is_lm(task) && i < d->limit[s]; i++) {
+            size_t L = seq_length(d, (srm_split)s, i);
+            d->max_len = L > d->max_len ? L : d->max_len;
+        }
+    }
+    if (rc != SRM_OK) {
+        srm_train_data_free(d);
+        return rc;
+    }
+    *out = d;
+    return SRM_OK;
+}
+
+size_t srm_train_data_classes(const srm_train_data *d) { return d->classes; }
+size_t srm_train_data_vocab(const srm_train_data *d) { return d->vocab; }
+
+const char *srm_train_metric_name(srm_task task)
+{
+    static const char *const names[] = {"perplexity", "bits_per_char", "nll_per_frame", "f1"};
+    return task < SRM_TASK_COUNT ? names[task] : "?";
+}
+
+int srm_train_metric_higher_is_better(srm_task task) { return task == SRM_TASK_ATIS; }
+
+/* ---- batches ---- */
+
+typedef struct {
+    size_t t_max, b_max, d, out;
+    int32_t *tokens, *targets;
+    double *frames, *target_frames;
+    unsigned char *mask;
+    srm_net_batch b;
+} batch_buf;
+
+static void batch_free(batch_buf *bb)
+{
+    free(bb->tokens), free(bb->targets), free(bb->frames), free(bb->target_frames);
+    free(bb->mask);
+}
+
+static int batch_alloc(batch_buf *bb, const srm_train_data *d, size_t t_max, size_t b_max)
+{
+    size_t R = t_max * b_max, music = d->task == SRM_TASK_JSB;
+    *bb = (batch_buf){.t_max = t_max, .b_max = b_max, .d = SRM_MUSIC_KEYS, .out = d->classes};
+    bb->tokens = calloc(R, sizeof(int32_t));
+    bb->targets = calloc(R, sizeof(int32_t));
+    bb->mask = calloc(R, 1);
+    if (music) {
+        bb->frames = calloc(R * SRM_MUSIC_KEYS, sizeof(double));
+        bb->target_frames = calloc(R * SRM_MUSIC_KEYS, sizeof(double));
+    }
+    if (!bb->tokens || !bb->targets || !bb->mask || (music && (!bb->frames || !bb->target_frames))) {
+        batch_free(bb);
+        return SRM_ERROR(SRM_ENOMEM, "out of memory for batches of %zu x %zu", t_max, b_max);
+    }
+    return SRM_OK;
+}
+
+/* Sequences idx[0..nb) of split s as one padded, time-major batch. */
+static void batch_sequences(batch_buf *bb, const srm_train_data *d, srm_split s,
+                            const size_t *idx, size_t nb)
+{
+    size_t T = 0, K = SRM_MUSIC_KEYS;
+    for (size_t b = 0; b < nb; b++) {
+        size_t L = seq_length(d, s, idx[b]);
+        T = L > T ? L : T;
+    }
+    size_t R = T * nb;
+    memset(bb->mask, 0, R);
+    memset(bb->tokens, 0, R * sizeof(int32_t));
+    memset(bb->targets, 0, R * sizeof(int32_t));
+    if (bb->frames) {
+        memset(bb->frames, 0, R * K * sizeof(double));
+        memset(bb->target_frames, 0, R * K * sizeof(double));
+    }
+    for (size_t b = 0; b < nb; b++) {
+        size_t L = seq_length(d, s, idx[b]);
+        for (size_t t = 0; t < L; t++) {
+            size_t r = t * nb + b;
+            bb->mask[r] = 1;
+            if (d->task == SRM_TASK_ATIS) {
+                const srm_atis_split *a = &d->atis->split[s];
+                bb->tokens[r] = a->words[a->start[idx[b]] + t];
+                bb->targets[r] = a->tags[a->start[idx[b]] + t];
+                continue;
+            }
+            const srm_music_split *m = &d->music->split[s];
+            size_t step = m->chorale_start[idx[b]] + t; /* frame t predicts frame t + 1 */
+            for (size_t i = m->step_start[step]; i < m->step_start[step + 1]; i++)
+                bb->frames[r * K + m->keys[i]] = 1.0;
+            for (size_t i = m->step_start[step + 1]; i < m->step_start[step + 2]; i++)
+                bb->target_frames[r * K + m->keys[i]] = 1.0;
+        }
+    }
+    int music = d->task == SRM_TASK_JSB;
+    bb->b = (srm_net_batch){T, nb, music ? NULL : bb->tokens, music ? bb->frames : NULL,
+                            bb->targets, bb->target_frames, bb->mask};
+}
+
+/* Window [i, i + T) of the token stream cut into B columns of length L (batchify). */
+static void batch_window(batch_buf *bb, const int32_t *ids, size_t L, size_t B, size_t i,
+                         size_t T)
+{
+    for (size_t t = 0; t < T; t++)
+        for (size_t b = 0; b < B; b++) {
+            bb->tokens[t * B + b] = ids[b * L + i + t];
+            bb->targets[t * B + b] = ids[b * L + i + t + 1];
+        }
+    bb->b = (srm_net_batch){T, B, bb->tokens, NULL, bb->targets, NULL, NULL};
+}
+
+/* ---- evaluation ---- */
+
+static int check_shapes(const srm_model *m, const srm_train_data *d)
+{
+    size_t want_vocab = d->task == SRM_TASK_JSB ? 0 : d->vocab;
+    if (m->output != d->classes || m->vocab != want_vocab ||
+        (d->task == SRM_TASK_JSB && m->input != SRM_MUSIC_KEYS))
+        return SRM_ERROR(SRM_EINVAL, "the model (vocab %zu, input %zu, outputs %zu) does not fit "
+                         "task %s (vocab %zu, outputs %zu)", m->vocab, m->input, m->output,
+                         srm_data_task_name(d->task), want_vocab, d->classes);
+    return SRM_OK;
+}
+
+static double metric_of(srm_task task, double nll, size_t count, const srm_chunk_counts *cc)
+{
+    switch (task) {
+    case SRM_TASK_WIKITEXT2: return srm_metric_perplexity(nll, count);
+    case SRM_TASK_PTBCHAR: return srm_metric_bits_per_char(nll, count);
+    case SRM_TASK_JSB: return srm_metric_nll_per_frame(nll, count);
+    default: return srm_metric_f1(cc);
+    }
+}
+
+/* Time-major (L - 1, B) inputs/targets of a batchified stream, for truncated evaluation. */
+static int lm_columns(const int32_t *ids, size_t L, size_t B, int32_t **tok, int32_t **tgt)
+{
+    *tok = malloc((L - 1) * B * sizeof(int32_t));
+    *tgt = malloc((L - 1) * B * sizeof(int32_t));
+    if (!*tok || !*tgt) {
+        free(*tok), free(*tgt);
+        return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    for (size_t t = 0; t + 1 < L; t++)
+        for (size_t b = 0; b < B; b++) {
+            (*tok)[t * B + b] = ids[b * L + t];
+            (*tgt)[t * B + b] = ids[b * L + t + 1];
+        }
+    return SRM_OK;
+}
+
+static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
+                       size_t B, size_t bptt, double *nll, size_t *count)
+{
+    const int32_t *ids = d->corpus->split[s].ids;
+    size_t L = d->limit[s] / B;
+    if (L < 2)
+        return SRM_ERROR(SRM_EINVAL, "the %s split (%zu tokens) is too short for %zu columns",
+                         srm_data_split_name(s), d->limit[s], B);
+    srm_net_output o = SRM_NET_SOFTMAX;
+    int rc = SRM_OK;
+    if (k > 0) {
+        int32_t *tok, *tgt;
+        SRM_TRY(lm_columns(ids, L, B, &tok, &tgt));
+        srm_net_batch b = {L - 1, B, tok, NULL, tgt, NULL, NULL};
+        srm_net_trunc *tw = srm_net_trunc_alloc(m, o, 256 / B + 1, B);
+        rc = tw ? srm_net_trunc_eval(tw, m, &b, k, nll, count, NULL) : srm_error_code();
+        srm_net_trunc_free(tw);
+        free(tok), free(tgt);
+        return rc;
+    }
+    batch_buf bb;
+    SRM_TRY(batch_alloc(&bb, d, bptt, B));
+    srm_net *net = srm_net_alloc(m, o, bptt, B);
+    double *state = calloc(B * srm_model_state_size(m), sizeof(double));
+    if (!net || !state) rc = net ? SRM_ERROR(SRM_ENOMEM, "out of memory") : srm_error_code();
+    *nll = 0, *count = 0;
+    for (size_t i = 0; rc == SRM_OK && i + 1 < L; i += bptt) {
+        size_t T = L - 1 - i < bptt ? L - 1 - i : bptt, c;
+        double l;
+        batch_window(&bb, ids, L, B, i, T);
+        rc = srm_net_forward(net, m, &bb.b, state, 0, 0, NULL, &l, &c);
+        memcpy(state, srm_net_final_state(net), B * srm_model_state_size(m) * sizeof(double));
+        *nll += l, *count += c;
+    }
+    free(state);
+    srm_net_free(net);
+    batch_free(&bb);
+    return rc;
+}
+
+static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
+                        size_t B, double *nll, size_t *count, srm_chunk_counts *cc)
+{
+    size_t N = d->limit[s], T = d->max_len;
+    if (N == 0) return SRM_ERROR(SRM_EINVAL, "the %s split is empty", srm_data_split_name(s));
+    srm_net_output o = d->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
+    if (k > 0) B = 1; /* each sequence is its own truncated batch */
+    batch_buf bb;
+    SRM_TRY(batch_alloc(&bb, d, T, B));
+    srm_net *net = k ? NULL : srm_net_alloc(m, o, T, B);
+    srm_net_trunc *tw = k ? srm_net_trunc_alloc(m, o, 256, 1) : NULL;
+    int32_t *pred = malloc(T * B * sizeof(int32_t)), *column = malloc(T * sizeof(int32_t));
+    size_t *idx = malloc(B * sizeof(size_t));
+    int rc = (net || tw) ? SRM_OK : srm_error_code();
+    if (rc == SRM_OK && (!pred || !column || !idx)) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    *nll = 0, *count = 0;
+    for (size_t i = 0; rc == SRM_OK && i < N; i += B) {
+        size_t nb = N - i < B ? N - i : B, c;
+        double l;
+        for (size_t b = 0; b < nb; b++) idx[b] = i + b;
+        batch_sequences(&bb, d, s, idx, nb);
+        if (bb.b.T == 0) continue;
+        if (k) {
+            rc = srm_net_trunc_eval(tw, m, &bb.b, k, &l, &c, pred);
+        } else {
+            rc = srm_net_forward(net, m, &bb.b, NULL, 0, 0, NULL, &l, &c);
+            if (rc == SRM_OK) srm_net_argmax(net, pred);
+        }
+        *nll += l, *count += c;
+        for (size_t b = 0; rc == SRM_OK && d->atis && b < nb; b++) {
+            const srm_atis_split *a = &d->atis->split[s];
+            size_t L = seq_length(d, s, idx[b]);
+            for (size_t t = 0; t < L; t++) column[t] = pred[t * nb + b];
+            srm_metric_chunks_add(cc, d->tags, a->tags + a->start[idx[b]], column, L);
+        }
+    }
+    free(pred), free(column), free(idx);
+    srm_net_free(net);
+    srm_net_trunc_free(tw);
+    batch_free(&bb);
+    return rc;
+}
+
+int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split split,
+                       size_t trunc_k, size_t eval_batch, size_t bptt, srm_eval_result *out)
+{
+    *out = (srm_eval_result){0};
+    SRM_TRY(check_shapes(m, d));
+    if (eval_batch == 0 || (is_lm(d->task) && bptt == 0))
+        return SRM_ERROR(SRM_EINVAL, "evaluation needs a batch and bptt >= 1");
+    double nll = 0;
+    size_t count = 0;
+    srm_chunk_counts cc = {0};
+    if (is_lm(d->task)) SRM_TRY(evaluate_lm(m, d, split, trunc_k, eval_batch, bptt, &nll, &count));
+    else SRM_TRY(evaluate_seq(m, d, split, trunc_k, eval_batch, &nll, &count, &cc));
+    out->count = count;
+    out->loss = count ? nll / (double)count : NAN;
+    out->metric = metric_of(d->task, nll, count, &cc);
+    out->precision = srm_metric_precision(&cc);
+    out->recall = srm_metric_recall(&cc);
+    return SRM_OK;
+}
+
+/* ---- configuration as JSON ---- */
+
+typedef enum { F_SIZE, F_DOUBLE } field_type;
+static const struct {
+    const char *name;
+    field_type type;
+    size_t off;
+} fields[] = {
+#define SZ(f) {#f, F_SIZE, offsetof(srm_train_config, f)}
+#define DB(f) {#f, F_DOUBLE, offsetof(srm_train_config, f)}
+    SZ(hidden),       SZ(embedding), DB(dropout),    DB(weight_decay), DB(lr),
+    DB(clip),         DB(lr_decay),  SZ(batch),      SZ(bptt),         SZ(epochs),
+    SZ(eval_batch),   SZ(max_train), SZ(max_valid),  SZ(max_test),     DB(radius),
+    DB(lstm_a),       DB(lstm_margin), DB(lstm_input_bound),
+#undef SZ
+#undef DB
+};
+
+static json_t *json_number_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *config_object(const srm_train_config *c)
+{
+    json_t *o = json_object();
+    if (!o) return NULL;
+    json_object_set_new(o, "task", json_string(srm_data_task_name(c->task)));
+    json_object_set_new(o, "cell", json_string(c->cell == SRM_CELL_LSTM ? "lstm" : "rnn"));
+    json_object_set_new(o, "preset", json_string(c->preset));
+    json_object_set_new(o, "stable", json_boolean(c->stable));
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *p = (const char *)c + fields[i].off;
+        json_object_set_new(o, fields[i].name,
+                            fields[i].type == F_SIZE ? json_integer((json_int_t) * (const size_t *)p)
+                                                     : json_real(*(const double *)p));
+    }
+    json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
+    return o;
+}
+
+char *srm_train_config_json(const srm_train_config *c)
+{
+    json_t *o = config_object(c);
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return s;
+}
+
+int srm_train_config_from_json(const char *text, srm_train_config *c)
+{
+    json_error_t err;
+    json_t *o = json_loads(text, 0, &err);
+    if (!o || !json_is_object(o)) {
+        json_decref(o);
+        return SRM_ERROR(SRM_EINVAL, "stored configuration is not a JSON object");
+    }
+    int rc = SRM_OK;
+    const char *task = json_string_value(json_object_get(o, "task"));
+    const char *cell = json_string_value(json_object_get(o, "cell"));
+    const char *preset = json_string_value(json_object_get(o, "preset"));
+    json_t *stable = json_object_get(o, "stable"), *seed = json_object_get(o, "seed");
+    if (!task || !cell || !preset || !json_is_boolean(stable) || !json_is_integer(seed))
+        rc = SRM_ERROR(SRM_EINVAL, "stored configuration lacks task, cell, preset, stable or seed");
+    if (rc == SRM_OK) rc = srm_data_task_parse(task, &c->task);
+    if (rc == SRM_OK) rc = srm_cell_parse(cell, &c->cell);
+    if (rc == SRM_OK) {
+        snprintf(c->preset, sizeof c->preset, "%s", preset);
+        c->stable = json_is_true(stable);
+        c->seed = (unsigned long)json_integer_value(seed);
+    }
+    for (size_t i = 0; rc == SRM_OK && i < sizeof fields / sizeof fields[0]; i++) {
+        json_t *v = json_object_get(o, fields[i].name);
+        char *p = (char *)c + fields[i].off;
+        if (fields[i].type == F_SIZE && json_is_integer(v) && json_integer_value(v) >= 0)
+            *(size_t *)p = (size_t)json_integer_value(v);
+        else if (fields[i].type == F_DOUBLE && json_is_number(v))
+            *(double *)p = json_number_value(v);
+        else
+            rc = SRM_ERROR(SRM_EINVAL, "stored configuration: bad or missing '%s'",
+                           fields[i].name);
+    }
+    json_decref(o);
+    return rc;
+}
+
+/* ---- files: models with metadata, checkpoints, log, result ---- */
+
+/* Adds views of m's tensors (names as sim/model.h) with a name prefix. */
+static int add_model_views(srm_tensors *ts, const srm_model *m, const char *prefix)
+{
+    size_t gn = m->gates * m->hidden;
+    struct {
+        const char *name;
+        size_t ndim, shape[2];
+        double *data;
+    } t[] = {{"rnn.weight_ih_l0", 2, {gn, m->input}, m->weight_ih},
+             {"rnn.weight_hh_l0", 2, {gn, m->hidden}, m->weight_hh},
+             {"rnn.bias_ih_l0", 1, {gn, 0}, m->bias_ih},
+             {"rnn.bias_hh_l0", 1, {gn, 0}, m->bias_hh},
+             {"decoder.weight", 2, {m->output, m->hidden}, m->decoder_weight},
+             {"decoder.bias", 1, {m->output, 0}, m->decoder_bias},
+             {"encoder.weight", 2, {m->vocab, m->input}, m->encoder_weight}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (!t[i].data) continue;
+        char name[128];
+        snprintf(name, sizeof name, "%s%s", prefix, t[i].name);
+        SRM_TRY(srm_tensors_add_view(ts, name, t[i].ndim, t[i].shape, t[i].data));
+    }
+    return SRM_OK;
+}
+
+/* Copies the tensors `prefix`* of ts into m (shapes must match m's). */
+static int take_model(const srm_tensors *ts, srm_model *m, const char *prefix, const char *path)
+{
+    srm_tensors *views = srm_tensors_alloc();
+    if (!views) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = add_model_views(views, m, prefix);
+    for (size_t i = 0; rc == SRM_OK && i < views->count; i++) {
+        const srm_tensor *want = &views->tensors[i], *got = srm_tensors_find(ts, want->name);
+        if (!got || got->size != want->size)
+            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' is missing or has the wrong size", path,
+                           want->name);
+        else
+            memcpy(want->data, got->data, want->size * sizeof(double));
+    }
+    srm_tensors_free(views);
+    return rc;
+}
+
+typedef struct {
+    const srm_train_config *c;
+    const srm_train_data *d;
+    const char *dir;
+    srm_model *m, *best, *grad;
+    srm_net *net;
+    batch_buf bb;
+    gsl_rng *rng;
+    double *state;  /* (batch, S) LM state carried across windows */
+    size_t *order;  /* sequence order of an epoch */
+    srm_svd_workspace *proj_ws, *norm_ws;
+    double *pv, *pwork;
+    srm_train_epoch *log;
+    size_t nlog, epoch, best_epoch, tokens_per_epoch, done;
+    double lr, best_score, seconds;
+    srm_progress *progress;
+} trainer;
+
+static void path_in(char *out, size_t size, const char *dir, const char *file)
+{
+    snprintf(out, size, "%s/%s", dir, file);
+}
+
+static int save_with_meta(const trainer *tr, const char *file, int checkpoint)
+{
+    char path[4096], buf[64];
+    path_in(path, sizeof path, tr->dir, file);
+    srm_tensors *ts = srm_tensors_alloc();
+    if (!ts) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    char *cfg = srm_train_config_json(tr->c);
+    int rc = cfg ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "cell", srm_cell_name(tr->c->cell));
+    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "task", srm_data_task_name(tr->c->task));
+    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "config", cfg);
+    if (rc == SRM_OK) rc = add_model_views(ts, checkpoint ? tr->m : tr->best, "");
+    if (rc == SRM_OK && checkpoint) rc = add_model_views(ts, tr->best, "best.");
+    snprintf(buf, sizeof buf, "%zu", checkpoint ? tr->epoch : tr->best_epoch);
+    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "epoch", buf);
+    if (rc == SRM_OK && checkpoint) {
+        /* %.17g round-trips doubles exactly, so a resumed run continues bit-for-bit */
+        snprintf(buf, sizeof buf, "%.17g", tr->lr);
+        rc = srm_tensors_set_meta(ts, "lr", buf);
+        snprintf(buf, sizeof buf, "%.17g", tr->best_score);
+        if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "best_score", buf);
+        snprintf(buf, sizeof buf, "%zu", tr->best_epoch);
+        if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "best_epoch", buf);
+        snprintf(buf, sizeof buf, "%.17g", tr->seconds);
+        if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "seconds", buf);
+    }
+    if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
+    free(cfg);
+    srm_tensors_free(ts);
+    return rc;
+}
+
+static const char *const log_columns =
+    "epoch\ttrain_loss\tvalid_loss\tvalid_metric\tlr\tseconds\ttokens_per_s\tnorm_hh_2\t"
+    "norm_inf_i\tnorm_inf_f\tnorm_inf_z\tnorm_inf_o\timproved";
+
+static int write_log(const trainer *tr)
+{
+    char path[4096];
+    path_in(path, sizeof path, tr->dir, "log.tsv");
+    srm_atomic a;
+    SRM_TRY(srm_atomic_open(&a, path));
+    srm_meta_write(a.f);
+    fprintf(a.f, "# task %s, cell %s, %s, preset %s; metric %s\n%s\n",
+            srm_data_task_name(tr->c->task), srm_cell_name(tr->c->cell),
+            tr->c->stable ? "stable (projected)" : "unconstrained", tr->c->preset,
+            srm_train_metric_name(tr->c->task), log_columns);
+    for (size_t i = 0; i < tr->nlog; i++) {
+        const srm_train_epoch *e = &tr->log[i];
+        fprintf(a.f, "%zu\t%.17g\t%.17g\t%.17g\t%.17g\t%.6g\t%.6g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%d\n",
+                e->epoch, e->train_loss, e->valid_loss, e->valid_metric, e->lr, e->seconds,
+                e->tokens_per_second, e->norm_hh, e->norm_inf[0], e->norm_inf[1],
+                e->norm_inf[2], e->norm_inf[3], e->improved);
+    }
+    return srm_atomic_commit(&a);
+}
+
+static int write_result(const trainer *tr, const srm_train_summary *s)
+{
+    char path[4096];
+    path_in(path, sizeof path, tr->dir, "result.json");
+    json_t *o = json_object();
+    if (!o) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    srm_task task = tr->c->task;
+    json_object_set_new(o, "command", json_string(srm_meta_command()));
+    json_object_set_new(o, "seed", json_integer((json_int_t)tr->c->seed));
+    json_object_set_new(o, "version", json_string(SRM_VERSION));
+    json_object_set_new(o, "date", json_string(srm_meta_date()));
+    json_object_set_new(o, "task", json_string(srm_data_task_name(task)));
+    json_object_set_new(o, "cell", json_string(tr->c->cell == SRM_CELL_LSTM ? "lstm" : "rnn"));
+    json_object_set_new(o, "stable", json_boolean(tr->c->stable));
+    json_object_set_new(o, "metric_name", json_string(srm_train_metric_name(task)));
+    json_object_set_new(o, "test_metric", json_number_or_null(s->test.metric));
+    json_object_set_new(o, "test_loss", json_number_or_null(s->test.loss));
+    json_object_set_new(o, "test_count", json_integer((json_int_t)s->test.count));
+    if (task == SRM_TASK_ATIS) {
+        json_object_set_new(o, "test_precision", json_number_or_null(s->test.precision));
+        json_object_set_new(o, "test_recall", json_number_or_null(s->test.recall));
+    }
+    json_object_set_new(o, "valid_metric", json_number_or_null(s->valid.metric));
+    json_object_set_new(o, "valid_loss", json_number_or_null(s->valid.loss));
+    json_object_set_new(o, "best_epoch", json_integer((json_int_t)s->best_epoch));
+    json_object_set_new(o, "epochs_done", json_integer((json_int_t)s->epochs_done));
+    json_object_set_new(o, "seconds", json_number_or_null(s->seconds));
+    json_object_set_new(o, "precision", json_string("float64"));
+    json_object_set_new(o, "config", config_object(tr->c));
+    srm_atomic a;
+    int rc = srm_atomic_open(&a, path);
+    if (rc == SRM_OK) {
+        if (json_dumpf(o, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', a.f) == EOF) {
+            srm_atomic_abort(&a);
+            rc = SRM_ERROR(SRM_EIO, "%s: cannot write", path);
+        } else {
+            rc = srm_atomic_commit(&a);
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
+/* ---- the loop ---- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int project(trainer *tr)
+{
+    const srm_train_config *c = tr->c;
+    if (c->cell == SRM_CELL_LSTM) {
+        srm_project_lstm_result r;
+        return srm_project_lstm(tr->m, c->lstm_a, c->lstm_margin, c->lstm_input_bound, &r);
+    }
+    srm_project_result r;
+    size_t n = tr->m->hidden;
+    return srm_project_spectral(tr->m->weight_hh, n, n, c->radius, SRM_NORM_METHOD_POWER,
+                                tr->proj_ws, tr->pv, tr->pwork, &r);
+}
+
+/* One SGD step on a batch: mean loss, gradient, clipping, weight decay, projection. */
+static int sgd_batch(trainer *tr, const srm_net_batch *b, const double *state0, double *loss,
+                     size_t *count)
+{
+    const srm_train_config *c = tr->c;
+    double p_in = c->task == SRM_TASK_JSB ? 0.0 : c->dropout;
+    srm_net_grad_zero(tr->net, tr->grad);
+    SRM_TRY(srm_net_forward(tr->net, tr->m, b, state0, p_in, c->dropout, tr->rng, loss, count));
+    if (*count == 0) return SRM_OK;
+    if (!isfinite(*loss))
+        return SRM_ERROR(SRM_ENUMERIC, "training diverged (non-finite loss) in epoch %zu; try a "
+                         "smaller --lr or --clip", tr->epoch + 1);
+    srm_net_backward(tr->net, tr->m, b, 1.0 / (double)*count, tr->grad);
+    double norm = srm_net_grad_norm(tr->net, tr->grad), scale = 1.0;
+    if (c->clip > 0 && c->clip / (norm + 1e-6) < 1.0) scale = c->clip / (norm + 1e-6);
+    srm_net_sgd_step(tr->net, tr->m, tr->grad, tr->lr, scale, c->weight_decay);
+    tr->done += *count;
+    srm_progress_update(tr->progress, tr->done);
+    return c->stable ? project(tr) : SRM_OK;
+}
+
+static int train_epoch(trainer *tr, double *mean_loss)
+{
+    const srm_train_config *c = tr->c;
+    const srm_train_data *d = tr->d;
+    /* a fresh stream per epoch: resuming at an epoch boundary reproduces the same draws */
+    gsl_rng_set(tr->rng, c->seed * 1000003UL + tr->epoch + 1);
+    double total = 0, l;
+    size_t count = 0, cnt;
+    if (is_lm(c->task)) {
+        const int32_t *ids = d->corpus->split[SRM_SPLIT_TRAIN].ids;
+        size_t B = c->batch, L = d->limit[SRM_SPLIT_TRAIN] / B, S = srm_model_state_size(tr->m);
+        memset(tr->state, 0, B * S * sizeof(double));
+        for (size_t i = 0; i + 1 < L; i += c->bptt) {
+            size_t T = L - 1 - i < c->bptt ? L - 1 - i : c->bptt;
+            batch_window(&tr->bb, ids, L, B, i, T);
+            SRM_TRY(sgd_batch(tr, &tr->bb.b, tr->state, &l, &cnt));
+            memcpy(tr->state, srm_net_final_state(tr->net), B * S * sizeof(double));
+            total += l, count += cnt;
+        }
+    } else {
+        size_t N = d->limit[SRM_SPLIT_TRAIN];
+        for (size_t i = 0; i < N; i++) tr->order[i] = i;
+        gsl_ran_shuffle(tr->rng, tr->order, N, sizeof(size_t));
+        for (size_t i = 0; i < N; i += c->batch) {
+            size_t nb = N - i < c->batch ? N - i : c->batch;
+            batch_sequences(&tr->bb, d, SRM_SPLIT_TRAIN, tr->order + i, nb);
+            if (tr->bb.b.T == 0) continue;
+            SRM_TRY(sgd_batch(tr, &tr->bb.b, NULL, &l, &cnt));
+            total += l, count += cnt;
+        }
+    }
+    *mean_loss = count ? total / (double)count : NAN;
+    return SRM_OK;
+}
+
+static int epoch_norms(trainer *tr, srm_train_epoch *e)
+{
+    const srm_model *m = tr->m;
+    size_t n = m->hidden;
+    SRM_TRY(srm_norm_spectral(m->weight_hh, m->gates * n, n, tr->norm_ws, &e->norm_hh));
+    for (size_t g = 0; g < 4; g++)
+        e->norm_inf[g] = m->cell == SRM_CELL_LSTM ? srm_norm_inf_rows(m->weight_hh, g * n, n, n)
+                                                  : NAN;
+    return SRM_OK;
+}
+
+static int run_epochs(trainer *tr, srm_train_observer observer, void *ctx)
+{
+    const srm_train_config *c = tr->c;
+    int higher = srm_train_metric_higher_is_better(c->task);
+    while (tr->epoch < c->epochs) {
+        double t0 = now_seconds();
+        srm_train_epoch e = {.epoch = tr->epoch + 1, .lr = tr->lr};
+        SRM_TRY(train_epoch(tr, &e.train_loss));
+        srm_eval_result v;
+        SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt, &v));
+        e.valid_loss = v.loss, e.valid_metric = v.metric;
+        double score = higher ? -v.metric : v.metric;
+        e.improved = isfinite(score) && (tr->best_epoch == 0 || score < tr->best_score);
+        tr->epoch++;
+        if (e.improved) {
+            srm_model_copy(tr->best, tr->m);
+            tr->best_score = score, tr->best_epoch = tr->epoch;
+        } else {
+            tr->lr /= c->lr_decay;
+        }
+        SRM_TRY(epoch_norms(tr, &e));
+        e.seconds = now_seconds() - t0;
+        e.tokens_per_second = (double)tr->tokens_per_epoch / e.seconds;
+        tr->seconds += e.seconds;
+        tr->log[tr->nlog++] = e;
+        /* best model, then log, then checkpoint: a kill between them is redone on resume */
+        if (e.improved) SRM_TRY(save_with_meta(tr, "model.safetensors", 0));
+        SRM_TRY(write_log(tr));
+        SRM_TRY(save_with_meta(tr, "checkpoint.safetensors", 1));
+        if (observer) observer(&e, c, tr->seconds / (double)tr->nlog * (double)(c->epochs - tr->epoch), ctx);
+    }
+    return SRM_OK;
+}
+
+static int parse_meta_number(const srm_tensors *ts, const char *key, const char *path, double *v)
+{
+    const char *s = srm_tensors_meta(ts, key);
+    char *end;
+    if (s) *v = strtod(s, &end);
+    if (!s || end == s || *end)
+        return SRM_ERROR(SRM_EINVAL, "%s: checkpoint metadata '%s' missing or not a number", path,
+                         key);
+    return SRM_OK;
+}
+
+static int resume_from(trainer *tr)
+{
+    char path[4096];
+    path_in(path, sizeof path, tr->dir, "checkpoint.safetensors");
+    srm_tensors *ts;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    double epoch = 0, best_epoch = 0;
+    int rc = take_model(ts, tr->m, "", path);
+    if (rc == SRM_OK) rc = take_model(ts, tr->best, "best.", path);
+    if (rc == SRM_OK) rc = parse_meta_number(ts, "epoch", path, &epoch);
+    if (rc == SRM_OK) rc = parse_meta_number(ts, "best_epoch", path, &best_epoch);
+    if (rc == SRM_OK) rc = parse_meta_number(ts, "lr", path, &tr->lr);
+    if (rc == SRM_OK) rc = parse_meta_number(ts, "best_score", path, &tr->best_score);
+    if (rc == SRM_OK) rc = parse_meta_number(ts, "seconds", path, &tr->seconds);
+    srm_tensors_free(ts);
+    if (rc != SRM_OK) return rc;
+    if (epoch > (double)tr->c->epochs)
+        return SRM_ERROR(SRM_EINVAL, "%s: the checkpoint is at epoch %.0f, beyond --epochs %zu",
+                         path, epoch, tr->c->epochs);
+    tr->epoch = (size_t)epoch, tr->best_epoch = (size_t)best_epoch;
+    /* the log rows of the finished epochs (a row written after the checkpoint is dropped) */
+    path_in(path, sizeof path, tr->dir, "log.tsv");
+    FILE *f = fopen(path, "r");
+    if (!f) return SRM_ERROR(SRM_EIO, "%s: cannot open for --resume", path);
+    char line[4096];
+    while (fgets(line, sizeof line, f) && tr->nlog < tr->epoch) {
+        srm_train_epoch e = {0};
+        char *p = line, *end;
+        if (line[0] == '#' || strncmp(line, "epoch", 5) == 0) continue;
+        double v[13];
+        int k = 0;
+        for (; k < 13; k++, p = end) {
+            v[k] = strtod(p, &end);
+            if (end == p) break;
+        }
+        if (k != 13) {
+            fclose(f);
+            return SRM_ERROR(SRM_EINVAL, "%s: malformed log row for --resume", path);
+        }
+        e.epoch = (size_t)v[0], e.train_loss = v[1], e.valid_loss = v[2], e.valid_metric = v[3];
+        e.lr = v[4], e.seconds = v[5], e.tokens_per_second = v[6], e.norm_hh = v[7];
+        memcpy(e.norm_inf, v + 8, 4 * sizeof(double));
+        e.improved = v[12] != 0;
+        tr->log[tr->nlog++] = e;
+    }
+    fclose(f);
+    if (tr->nlog != tr->epoch)
+        return SRM_ERROR(SRM_EINVAL, "%s: %zu rows for %zu finished epochs", path, tr->nlog,
+                         tr->epoch);
+    return SRM_OK;
+}
+
+int srm_train_checkpoint_config(const char *dir, srm_train_config *c)
+{
+    char path[4096];
+    path_in(path, sizeof path, dir, "checkpoint.safetensors");
+    srm_tensors *ts;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    const char *cfg = srm_tensors_meta(ts, "config");
+    int rc = cfg ? srm_train_config_from_json(cfg, c)
+                 : SRM_ERROR(SRM_EINVAL, "%s: no \"config\" in __metadata__", path);
+    srm_tensors_free(ts);
+    return rc;
+}
+
+static void trainer_free(trainer *tr)
+{
+    srm_model_free(tr->m), srm_model_free(tr->best), srm_model_free(tr->grad);
+    srm_net_free(tr->net);
+    batch_free(&tr->bb);
+    if (tr->rng) gsl_rng_free(tr->rng);
+    free(tr->state), free(tr->order), free(tr->pv), free(tr->pwork), free(tr->log);
+    srm_svd_workspace_free(tr->proj_ws);
+    srm_svd_workspace_free(tr->norm_ws);
+    srm_progress_free(tr->progress);
+}
+
+static int trainer_init(trainer *tr)
+{
+    const srm_train_config *c = tr->c;
+    const srm_train_data *d = tr->d;
+    size_t vocab = c->task == SRM_TASK_JSB ? 0 : d->vocab, n = c->hidden;
+    tr->m = srm_model_alloc(c->cell, n, c->embedding, d->classes, vocab);
+    if (!tr->m) return srm_error_code();
+    tr->best = srm_model_alloc_like(tr->m);
+    tr->grad = srm_model_alloc_like(tr->m);
+    if (!tr->best || !tr->grad) return srm_error_code();
+    size_t t_max = is_lm(c->task) ? c->bptt : d->max_len, b_max = c->batch;
+    if (!is_lm(c->task) && b_max > d->limit[SRM_SPLIT_TRAIN]) b_max = d->limit[SRM_SPLIT_TRAIN];
+    if (t_max == 0 || b_max == 0)
+        return SRM_ERROR(SRM_EINVAL, "the training split of %s is empty", srm_data_task_name(c->task));
+    if (is_lm(c->task) && d->limit[SRM_SPLIT_TRAIN] / c->batch < 2)
+        return SRM_ERROR(SRM_EINVAL, "%zu training tokens are too few for --batch %zu",
+                         d->limit[SRM_SPLIT_TRAIN], c->batch);
+    SRM_TRY(batch_alloc(&tr->bb, d, t_max, b_max));
+    tr->net = srm_net_alloc(tr->m, c->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX,
+                            t_max, b_max);
+    tr->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    tr->state = calloc(b_max * srm_model_state_size(tr->m), sizeof(double));
+    tr->order = calloc(d->limit[SRM_SPLIT_TRAIN] + 1, sizeof(size_t));
+    tr->pv = calloc(n, sizeof(double));
+    tr->pwork = calloc(2 * n, sizeof(double));
+    tr->log = calloc(c->epochs, sizeof *tr->log);
+    tr->proj_ws = srm_svd_workspace_alloc(n, n);
+    tr->norm_ws = srm_svd_workspace_alloc(tr->m->gates * n, n);
+    if (!tr->net || !tr->proj_ws || !tr->norm_ws) return srm_error_code();
+    if (!tr->rng || !tr->state || !tr->order || !tr->pv || !tr->pwork || !tr->log)
+        return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (is_lm(c->task)) {
+        tr->tokens_per_epoch = (d->limit[SRM_SPLIT_TRAIN] / c->batch - 1) * c->batch;
+    } else {
+        for (size_t i = 0; i < d->limit[SRM_SPLIT_TRAIN]; i++)
+            tr->tokens_per_epoch += seq_length(d, SRM_SPLIT_TRAIN, i);
+    }
+    gsl_rng_set(tr->rng, c->seed);
+    srm_net_init(tr->m, tr->rng);
+    if (c->stable) SRM_TRY(project(tr)); /* start inside the stable set */
+    srm_model_copy(tr->best, tr->m);
+    tr->lr = c->lr;
+    return SRM_OK;
+}
+
+int srm_train_run(const srm_train_config *c, const srm_train_data *d, const char *dir,
+                  int resume, srm_train_observer observer, void *ctx, srm_train_summary *out)
+{
+    *out = (srm_train_summary){0};
+    SRM_TRY(srm_train_config_check(c));
+    if (c->task != d->task) return SRM_ERROR(SRM_EINVAL, "configuration and data are for different tasks");
+    trainer tr = {.c = c, .d = d, .dir = dir};
+    int rc = trainer_init(&tr);
+    if (rc == SRM_OK && resume) rc = resume_from(&tr);
+    if (rc == SRM_OK) {
+        tr.progress = srm_progress_alloc(tr.tokens_per_epoch * (c->epochs - tr.epoch), "train",
+                                         "tok");
+        rc = run_epochs(&tr, observer, ctx);
+    }
+    if (rc == SRM_OK && tr.best_epoch == 0) { /* validation never finite: keep the last model */
+        srm_model_copy(tr.best, tr.m);
+        rc = save_with_meta(&tr, "model.safetensors", 0);
+    }
+    if (rc == SRM_OK)
+        rc = srm_train_evaluate(tr.best, d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt, &out->valid);
+    if (rc == SRM_OK)
+        rc = srm_train_evaluate(tr.best, d, SRM_SPLIT_TEST, 0, c->eval_batch, c->bptt, &out->test);
+    out->best_epoch = tr.best_epoch, out->epochs_done = tr.epoch, out->seconds = tr.seconds;
+    if (rc == SRM_OK) rc = write_result(&tr, out);
+    trainer_free(&tr);
+    return rc;
+}
