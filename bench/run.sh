@@ -1,0 +1,81 @@
+#!/bin/sh
+# bench/run.sh: `make bench`. Times srm's hot paths on fixed synthetic problems (best of 3 runs,
+# one OpenBLAS thread) and, when Debian's python3-torch is present, the same BPTT in PyTorch
+# float64 as a peer. Writes bench-out/bench.tsv (with provenance lines) and prints it.
+# Targets checked here, never in timed tests:
+#   - all K truncations cost O(T K) cell steps: time(K=100) / time(K=50) stays near 2, not 4;
+#   - exact BPTT within a small factor of PyTorch's float64 autograd on the same problem.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 SRM_PROGRESS=0
+SRM=${SRM:-./srm}
+OUT=${BENCH_DIR:-bench-out}
+mkdir -p "$OUT"
+TSV="$OUT/bench.tsv"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+now() { date +%s.%N; }
+# best NAME CMD...: best wall time of 3 runs, in seconds
+best() {
+    b=""
+    for _ in 1 2 3; do
+        t0=$(now)
+        "$@" >/dev/null 2>"$tmp/err" || { echo "bench: '$*' failed: $(head -c 300 "$tmp/err")" >&2; exit 1; }
+        t=$(echo "$(now) - $t0" | bc -l)
+        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+    done
+    printf '%.4f' "$b"
+}
+
+command -v bc >/dev/null 2>&1 || { echo "bench: needs bc (apt-get install bc)" >&2; exit 1; }
+rows=""
+add() { rows="$rows$1	$2	$3	$4
+"; }
+
+for cell in rnn lstm; do
+    "$SRM" init --cell $cell --hidden 128 --input 16 --output 4 --seed 1 \
+        $( [ $cell = rnn ] && echo --lambda 0.9 || echo --stable ) --out "$tmp/$cell.st" >/dev/null
+    t50=$(best "$SRM" truncate "$tmp/$cell.st" --random-input 2000 --kmax 50 --out "$tmp/g.tsv")
+    t100=$(best "$SRM" truncate "$tmp/$cell.st" --random-input 2000 --kmax 100 --out "$tmp/g.tsv")
+    add "truncate_${cell}_n128_T2000_K50" "$t50" s "all 50 truncations"
+    add "truncate_${cell}_n128_T2000_K100" "$t100" s "all 100 truncations"
+    add "truncate_${cell}_K_scaling" "$(echo "$t100 / $t50" | bc -l | cut -c1-6)" ratio \
+        "time(K=100)/time(K=50): ~2 for O(T K), ~4 for O(T K^2)"
+done
+
+# Exact BPTT on one long sequence, and the peer.
+awk 'BEGIN { srand(7); for (t = 0; t < 2000; t++) { for (j = 0; j < 16; j++) printf "%s%.6f", (j ? " " : ""), rand() - 0.5; printf "\n" } }' >"$tmp/x.txt"
+awk 'BEGIN { srand(8); for (t = 0; t < 2000; t++) { for (j = 0; j < 4; j++) printf "%s%.6f", (j ? " " : ""), rand() - 0.5; printf "\n" } }' >"$tmp/y.txt"
+for cell in rnn lstm; do
+    t=$(best "$SRM" grad "$tmp/$cell.st" --input "$tmp/x.txt" --target "$tmp/y.txt" --out "$tmp/g.st")
+    add "grad_${cell}_n128_T2000" "$t" s "srm grad: read, forward, BPTT, write (mse, all steps)"
+done
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    for cell in rnn lstm; do
+        t=$(/usr/bin/python3 bench/peer_torch.py "$cell" "$tmp/x.txt" "$tmp/y.txt" 2>"$tmp/err") ||
+            { echo "bench: peer failed: $(cat "$tmp/err")" >&2; exit 1; }
+        add "peer_torch_${cell}_n128_T2000" "$t" s "PyTorch float64 forward+backward, 1 thread (best of 3)"
+    done
+else
+    echo "bench: python3-torch not found; peer timings skipped" >&2
+fi
+
+for n in 128 256 512; do
+    "$SRM" init --cell rnn --hidden $n --input 8 --lambda 1.5 --seed 2 --out "$tmp/p$n.st" >/dev/null
+    t=$(best "$SRM" project "$tmp/p$n.st" "$tmp/q.st")
+    add "project_svd_n$n" "$t" s "srm project: load, dgesdd clip at radius 1, save"
+done
+t=$(best "$SRM" trajectory --cell rnn --hidden 16 --input 4 --ks 1,2,4,8,16 --steps 200 --alpha 1 --out "$tmp/t.tsv")
+add "trajectory_demo_size" "$t" s "n16 d4 T40 S8, 200 steps, 6 students"
+
+{
+    echo "# srm bench ($("$SRM" --version))"
+    echo "# command: sh bench/run.sh"
+    echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "# machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "# OPENBLAS_NUM_THREADS=1; best of 3 wall-clock runs"
+    printf 'name\tvalue\tunit\twhat\n'
+    printf '%s' "$rows"
+} >"$TSV.tmp" && mv "$TSV.tmp" "$TSV"
+column -t -s '	' "$TSV" 2>/dev/null || cat "$TSV"
