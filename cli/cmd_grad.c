@@ -96,12 +96,12 @@ int srm_cmd_grad(int argc, char **argv)
     double value = NAN;
     SRM_TRY(srm_model_load(pos[0], &m));
     rc = srm_matrix_read(input, &x);
-    if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input);
+    if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input, x->lines);
     if (rc == SRM_OK) rc = srm_matrix_read(target, &z);
     if (rc == SRM_OK && z->rows != x->rows)
         rc = SRM_ERROR(SRM_EINVAL, "%s: %zu target rows for %zu input rows in %s", target,
                        z->rows, x->rows, input);
-    if (rc == SRM_OK) rc = srm_rnn_target_check(m, loss, z->data, z->rows, z->cols, target);
+    if (rc == SRM_OK) rc = srm_rnn_target_check(m, loss, z->data, z->rows, z->cols, target, z->lines);
     if (rc == SRM_OK && (!(ws = srm_rnn_workspace_alloc(m, x->rows, 0)) ||
                          !(g = srm_model_alloc_like(m))))
         rc = srm_error_code();

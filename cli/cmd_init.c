@@ -9,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 
 #include "cli/commands.h"
@@ -35,12 +36,14 @@ static int recurrent_with_norm(gsl_rng *rng, srm_model *m, double lambda, double
     srm_svd_workspace *ws = srm_svd_workspace_alloc(n, n);
     if (!ws) return srm_error_code();
     int rc = SRM_OK;
-    for (int pass = 0; pass < 2 && rc == SRM_OK; pass++) {
+    /* lambda = 0: W_hh = 0 exactly (a memoryless model); no rescaling of a zero matrix. */
+    for (int pass = 0; pass < 2 && rc == SRM_OK && lambda > 0; pass++) {
         double s;
         if ((rc = srm_norm_spectral(m->weight_hh, n, n, ws, &s)) != SRM_OK) break;
-        if (!(s > 0)) { rc = SRM_ERROR(SRM_ENUMERIC, "init: W_hh drew as the zero matrix"); break; }
+        if (!(s > 0)) { rc = SRM_ERROR(SRM_ENUMERIC, "W_hh drew as the zero matrix"); break; }
         for (size_t i = 0; i < n * n; i++) m->weight_hh[i] *= lambda / s;
     }
+    if (rc == SRM_OK && lambda == 0) memset(m->weight_hh, 0, n * n * sizeof(double));
     if (rc == SRM_OK) rc = srm_norm_spectral(m->weight_hh, n, n, ws, norm_out);
     srm_svd_workspace_free(ws);
     return rc;
@@ -66,7 +69,7 @@ int srm_cmd_init(int argc, char **argv)
          NULL},
         {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
          "LSTM --stable: inputs satisfy ||x||_inf <= B", NULL},
-        {"seed", SRM_ARG_ULONG, &seed, "s", "GSL mt19937 seed", NULL},
+        {"seed", SRM_ARG_SEED, &seed, "s", "GSL mt19937 seed", NULL},
         {"out", SRM_ARG_STRING, &out, "MODEL", "output safetensors file (required)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};

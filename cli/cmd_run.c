@@ -59,7 +59,7 @@ int srm_cmd_run(int argc, char **argv)
     SRM_TRY(srm_model_load(pos[0], &m));
     if (full_state && m->cell != SRM_CELL_LSTM) full_state = 0; /* the state is h already */
     rc = srm_matrix_read(input, &x);
-    if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input);
+    if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input, x->lines);
     size_t T = rc == SRM_OK ? x->rows : 0, n = m->hidden, S = srm_model_state_size(m);
     size_t k = trunc < T ? trunc : 0, first = full_state ? 0 : S - n;
     size_t width = S - first + m->output;

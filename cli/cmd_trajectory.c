@@ -39,7 +39,7 @@ int srm_cmd_trajectory(int argc, char **argv)
         {"init-scale", SRM_ARG_DOUBLE, &c.init_scale, "X", "students' initial weight scale",
          NULL},
         {"every", SRM_ARG_ULONG, &every, "E", "write every E-th step (the last always)", NULL},
-        {"seed", SRM_ARG_ULONG, &seed, "SEED", "random seed (teacher, data, initialisation)",
+        {"seed", SRM_ARG_SEED, &seed, "SEED", "random seed (teacher, data, initialisation)",
          NULL},
         {"out", SRM_ARG_STRING, &out, "TRAJ.tsv", "output TSV (required; - for stdout)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print the report as one JSON object", NULL},

@@ -71,7 +71,7 @@ int srm_cmd_truncate(int argc, char **argv)
          "instead: T random inputs, coordinates uniform in [-B, B]/sqrt(d)", NULL},
         {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
          "--random-input: ||x_t||_2 <= B", &bound_given},
-        {"seed", SRM_ARG_ULONG, &seed, "s", "--random-input: GSL mt19937 seed", &seed_given},
+        {"seed", SRM_ARG_SEED, &seed, "s", "--random-input: GSL mt19937 seed", &seed_given},
         {"kmax", SRM_ARG_ULONG, &kmax, "K", "truncations k = 1..K (required)", NULL},
         {"out", SRM_ARG_STRING, &out, "GAP", "output TSV ('-' for stdout)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
@@ -112,7 +112,7 @@ int srm_cmd_truncate(int argc, char **argv)
     double bx = 0.0;
     if (input) {
         rc = srm_matrix_read(input, &x);
-        if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input);
+        if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input, x->lines);
     } else if (!(x = srm_matrix_alloc(random_T, d))) {
         rc = SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", random_T);
     } else {

@@ -46,6 +46,15 @@ static int parse_value(const srm_arg *a, const char *text)
         *(unsigned long *)a->dest = v;
         return SRM_OK;
     }
+    case SRM_ARG_SEED: {
+        unsigned long v = strtoul(text, &end, 10);
+        if (end == text || *end != '\0' || errno == ERANGE || text[0] == '-' || v == 0 ||
+            v > 4294967295UL)
+            return SRM_ERROR(SRM_EINVAL, "--%s: '%s' is not a seed in 1..4294967295", a->name,
+                             text);
+        *(unsigned long *)a->dest = v;
+        return SRM_OK;
+    }
     case SRM_ARG_STRING:
         *(const char **)a->dest = text;
         return SRM_OK;
@@ -125,7 +134,8 @@ void srm_args_print_help(const srm_args_spec *spec, FILE *f)
         switch (a->kind) {
         case SRM_ARG_DOUBLE: fprintf(f, " [%.15g]", *(double *)a->dest); break;
         case SRM_ARG_LONG: fprintf(f, " [%ld]", *(long *)a->dest); break;
-        case SRM_ARG_ULONG: fprintf(f, " [%lu]", *(unsigned long *)a->dest); break;
+        case SRM_ARG_ULONG:
+        case SRM_ARG_SEED: fprintf(f, " [%lu]", *(unsigned long *)a->dest); break;
         case SRM_ARG_STRING: {
             const char *v = *(const char **)a->dest;
             fprintf(f, " [%s]", v ? v : "none");

@@ -15,6 +15,8 @@ typedef enum {
     SRM_ARG_DOUBLE, /* double* (finite) */
     SRM_ARG_LONG,   /* long* */
     SRM_ARG_ULONG,  /* unsigned long* (non-negative) */
+    SRM_ARG_SEED,   /* unsigned long* in 1..2^32-1: GSL's mt19937 keeps 32 bits and maps 0 to
+                       4357, so other values would silently alias */
     SRM_ARG_STRING  /* const char** */
 } srm_arg_kind;
 

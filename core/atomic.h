@@ -2,7 +2,8 @@
  *
  * srm_atomic_open writes into "PATH.tmp.PID"; srm_atomic_commit flushes, fsyncs and renames it
  * over PATH; srm_atomic_abort removes it. An existing PATH is untouched until the commit. The
- * path "-" writes to stdout directly. */
+ * path "-" writes to stdout directly; so does a path that names a device, FIFO or socket; a
+ * symbolic link is followed and its target replaced. */
 #ifndef SRM_ATOMIC_H
 #define SRM_ATOMIC_H
 
@@ -13,6 +14,7 @@ typedef struct {
     char path[4096];
     char tmp[4200];
     int is_stdout;
+    int is_direct; /* not a regular file: written in place */
 } srm_atomic;
 
 int srm_atomic_open(srm_atomic *a, const char *path);

@@ -33,6 +33,7 @@ void srm_matrix_free(srm_matrix *m)
 {
     if (!m) return;
     free(m->data);
+    free(m->lines);
     free(m);
 }
 
@@ -96,7 +97,8 @@ int srm_matrix_read(const char *path, srm_matrix **out)
     char *line = NULL;
     size_t line_cap = 0;
     double *buf = NULL;
-    size_t len = 0, cap = 0, rows = 0, cols = 0;
+    long *lines = NULL;
+    size_t len = 0, cap = 0, rows = 0, cols = 0, lines_cap = 0;
     long lineno = 0;
     int rc = SRM_OK;
     ssize_t got;
@@ -119,7 +121,16 @@ int srm_matrix_read(const char *path, srm_matrix **out)
                            lineno, c, cols);
             break;
         }
-        rows++;
+        if (rows == lines_cap) {
+            lines_cap = lines_cap ? 2 * lines_cap : 64;
+            long *nl = realloc(lines, lines_cap * sizeof *nl);
+            if (!nl) {
+                rc = SRM_ERROR(SRM_ENOMEM, "%s: out of memory", name);
+                break;
+            }
+            lines = nl;
+        }
+        lines[rows++] = lineno;
     }
     if (rc == SRM_OK && ferror(f)) rc = SRM_ERROR(SRM_EIO, "%s: read error", name);
     if (rc == SRM_OK && rows == 0)
@@ -128,13 +139,16 @@ int srm_matrix_read(const char *path, srm_matrix **out)
     if (!is_stdin) fclose(f);
     if (rc != SRM_OK) {
         free(buf);
+        free(lines);
         return rc;
     }
     srm_matrix *m = calloc(1, sizeof *m);
     if (!m) {
         free(buf);
+        free(lines);
         return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", name);
     }
+    m->lines = lines;
     m->rows = rows;
     m->cols = cols;
     m->data = buf;

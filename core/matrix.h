@@ -11,6 +11,8 @@
 typedef struct {
     size_t rows, cols;
     double *data; /* (rows, cols) row-major */
+    long *lines;  /* file line of each row (srm_matrix_read), so later checks can name it;
+                     NULL for matrices built in memory */
 } srm_matrix;
 
 srm_matrix *srm_matrix_alloc(size_t rows, size_t cols); /* zero-filled; NULL on failure */

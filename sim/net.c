@@ -24,7 +24,9 @@ struct srm_net {
     double *tc;             /* (R, n) LSTM tanh(c_t) */
     double *hd, *hmask;     /* (R, n) dropout of h_1 .. h_T and its multipliers */
     const double *hused;    /* hd, or h_1 .. h_T without output dropout */
-    double *y;              /* (R, out) logits -> probabilities -> d logits */
+    double *y;              /* (R, out) logits -> probabilities -> d logits (float64) */
+    float *yf, *hf, *wf, *bf, *dwf, *dhf, *onesf; /* float32 decoder: y, hused, decoder weight
+                                                      and bias, d weight, d hused, ones */
     double *dh;             /* (R, n) dloss/dh_t from the decoder */
     double *carry_h, *carry_c; /* (B, n) gradient through the recurrence */
     double *dx;             /* (R, d) gradient of the input vectors (encoder models) */
@@ -55,6 +57,40 @@ static inline void cell_row(srm_cell cell, size_t n, double *g, const double *c_
         h_next[i] = go * t;
         if (tc) tc[i] = t;
     }
+}
+
+/* rows_loss in single precision (SRM_NET_FLOAT32): exponentials in float, sums in double. */
+static int rows_loss_float(srm_net_output kind, float *y, size_t rows, size_t out,
+                           const srm_net_batch *b, double *loss, size_t *count)
+{
+    for (size_t r = 0; r < rows; r++) {
+        float *row = y + r * out;
+        int counted = !b->mask || b->mask[r];
+        if (kind == SRM_NET_SOFTMAX) {
+            int32_t t = counted ? b->targets[r] : 0;
+            if (t < 0 || (size_t)t >= out)
+                return SRM_ERROR(SRM_EINVAL, "target id %d at step %zu, column %zu is not in "
+                                 "0..%zu", t, r / b->B, r % b->B, out - 1);
+            float mx = row[0], yt = row[t];
+            double s = 0;
+            for (size_t j = 1; j < out; j++) mx = row[j] > mx ? row[j] : mx;
+            for (size_t j = 0; j < out; j++) s += row[j] = expf(row[j] - mx);
+            if (counted) *loss += log(s) + (double)mx - (double)yt;
+            float inv = (float)(1.0 / s);
+            for (size_t j = 0; j < out; j++) row[j] *= inv;
+        } else {
+            const double *z = b->target_frames + r * out;
+            double l = 0;
+            for (size_t j = 0; j < out; j++) {
+                double v = row[j];
+                l += (v > 0 ? v : 0) + log1p(exp(-fabs(v))) - z[j] * v;
+                row[j] = (float)(v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)));
+            }
+            if (counted) *loss += l;
+        }
+        *count += (size_t)counted;
+    }
+    return SRM_OK;
 }
 
 /* Loss of `rows` output rows y (rows, out) in place: logits become softmax probabilities or
@@ -117,7 +153,8 @@ static double *carve(size_t count, const size_t *sizes, double **const *ptrs)
     return block;
 }
 
-srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, size_t t_max, size_t b_max)
+srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precision precision,
+                       size_t t_max, size_t b_max)
 {
     if (check_model(m) != SRM_OK) return NULL;
     if (t_max == 0 || b_max == 0) {
@@ -133,8 +170,9 @@ srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, size_t t_max, 
     net->cell = m->cell, net->output = output;
     net->n = n, net->d = d, net->gn = m->gates * n, net->S = srm_model_state_size(m);
     net->out = m->output, net->vocab = m->vocab, net->t_max = t_max, net->b_max = b_max;
+    int f32 = precision == SRM_NET_FLOAT32;
     size_t sizes[] = {R * d, R * d, R * net->gn, (R + b_max) * n, lstm ? (R + b_max) * n : 0,
-                      lstm ? R * n : 0, R * n, R * n, R * net->out, R * n, b_max * n,
+                      lstm ? R * n : 0, R * n, R * n, f32 ? 0 : R * net->out, R * n, b_max * n,
                       b_max * n, m->vocab ? R * d : 0, R, net->gn, b_max * net->S};
     double **const ptrs[] = {&net->x,  &net->xmask, &net->a,       &net->h,       &net->c,
                              &net->tc, &net->hd,    &net->hmask,   &net->y,       &net->dh,
@@ -143,7 +181,20 @@ srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, size_t t_max, 
     net->block = carve(sizeof sizes / sizeof sizes[0], sizes, ptrs);
     net->touched = calloc(m->vocab ? m->vocab : 1, 1);
     net->rows = malloc((m->vocab ? m->vocab : 1) * sizeof(size_t));
-    if (!net->block || !net->touched || !net->rows) {
+    int f32_ok = 1;
+    if (f32) {
+        size_t on = net->out * n;
+        net->yf = malloc(R * net->out * sizeof(float));
+        net->hf = malloc(R * n * sizeof(float));
+        net->wf = malloc(on * sizeof(float));
+        net->bf = malloc(net->out * sizeof(float));
+        net->dwf = malloc(on * sizeof(float));
+        net->dhf = malloc(R * n * sizeof(float));
+        net->onesf = malloc(R * sizeof(float));
+        f32_ok = net->yf && net->hf && net->wf && net->bf && net->dwf && net->dhf && net->onesf;
+        for (size_t r = 0; f32_ok && r < R; r++) net->onesf[r] = 1.0f;
+    }
+    if (!net->block || !net->touched || !net->rows || !f32_ok) {
         srm_net_free(net);
         SRM_ERROR(SRM_ENOMEM, "out of memory for a network workspace (%zu x %zu rows)", t_max,
                   b_max);
@@ -159,6 +210,8 @@ void srm_net_free(srm_net *net)
     free(net->block);
     free(net->touched);
     free(net->rows);
+    free(net->yf), free(net->hf), free(net->wf), free(net->bf), free(net->dwf), free(net->dhf);
+    free(net->onesf);
     free(net);
 }
 
@@ -274,10 +327,20 @@ int srm_net_forward(srm_net *net, const srm_model *m, const srm_net_batch *b,
         dropout(net->hd, net->hmask, R * n, p_out, rng);
         net->hused = net->hd;
     }
-    decode(m, net->hused, n, R, net->y);
     *loss_sum = 0;
     *count = 0;
-    return rows_loss(net->output, net->y, R, net->out, b, 0, loss_sum, count);
+    if (!net->yf) {
+        decode(m, net->hused, n, R, net->y);
+        return rows_loss(net->output, net->y, R, net->out, b, 0, loss_sum, count);
+    }
+    size_t out = net->out;
+    for (size_t i = 0; i < out * n; i++) net->wf[i] = (float)m->decoder_weight[i];
+    for (size_t j = 0; j < out; j++) net->bf[j] = (float)m->decoder_bias[j];
+    for (size_t i = 0; i < R * n; i++) net->hf[i] = (float)net->hused[i];
+    for (size_t r = 0; r < R; r++) memcpy(net->yf + r * out, net->bf, out * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)R, (int)out, (int)n, 1.0f, net->hf,
+                (int)n, net->wf, (int)n, 1.0f, net->yf, (int)out);
+    return rows_loss_float(net->output, net->yf, R, out, b, loss_sum, count);
 }
 
 const double *srm_net_final_state(const srm_net *net) { return net->final; }
@@ -295,7 +358,49 @@ static void argmax_rows(const double *y, size_t rows, size_t out, int32_t *dst)
 
 void srm_net_argmax(const srm_net *net, int32_t *out)
 {
-    argmax_rows(net->y, net->T * net->B, net->out, out);
+    if (!net->yf) {
+        argmax_rows(net->y, net->T * net->B, net->out, out);
+        return;
+    }
+    for (size_t r = 0; r < net->T * net->B; r++) {
+        const float *row = net->yf + r * net->out;
+        size_t best = 0;
+        for (size_t j = 1; j < net->out; j++)
+            if (row[j] > row[best]) best = j;
+        out[r] = (int32_t)best;
+    }
+}
+
+/* The decoder part of backward in single precision: d logits (in yf), decoder gradients, and
+ * dh = d logits W_dec. */
+static void backward_decoder_float(srm_net *net, const srm_net_batch *b, double scale,
+                                   srm_model *grad)
+{
+    size_t R = net->T * net->B, n = net->n, out = net->out;
+    float fs = (float)scale;
+    for (size_t r = 0; r < R; r++) {
+        float *row = net->yf + r * out;
+        if (b->mask && !b->mask[r]) {
+            memset(row, 0, out * sizeof(float));
+            continue;
+        }
+        if (net->output == SRM_NET_SOFTMAX) {
+            for (size_t j = 0; j < out; j++) row[j] *= fs;
+            row[b->targets[r]] -= fs;
+        } else {
+            const double *z = b->target_frames + r * out;
+            for (size_t j = 0; j < out; j++) row[j] = (float)(scale * (row[j] - z[j]));
+        }
+    }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)n, (int)R, 1.0f, net->yf,
+                (int)out, net->hf, (int)n, 0.0f, net->dwf, (int)n);
+    for (size_t i = 0; i < out * n; i++) grad->decoder_weight[i] += net->dwf[i];
+    cblas_sgemv(CblasRowMajor, CblasTrans, (int)R, (int)out, 1.0f, net->yf, (int)out, net->onesf,
+                1, 0.0f, net->bf, 1);
+    for (size_t j = 0; j < out; j++) grad->decoder_bias[j] += net->bf[j];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)n, (int)out, 1.0f, net->yf,
+                (int)out, net->wf, (int)n, 0.0f, net->dhf, (int)n);
+    for (size_t i = 0; i < R * n; i++) net->dh[i] = net->dhf[i];
 }
 
 void srm_net_backward(srm_net *net, const srm_model *m, const srm_net_batch *b, double scale,
@@ -304,7 +409,8 @@ void srm_net_backward(srm_net *net, const srm_model *m, const srm_net_batch *b, 
     size_t T = net->T, B = net->B, R = T * B, n = net->n, d = net->d, gn = net->gn;
     size_t out = net->out;
     /* d loss / d logits = scale (p - target) on counted rows */
-    for (size_t r = 0; r < R; r++) {
+    if (net->yf) backward_decoder_float(net, b, scale, grad);
+    for (size_t r = 0; !net->yf && r < R; r++) {
         double *row = net->y + r * out;
         if (b->mask && !b->mask[r]) {
             memset(row, 0, out * sizeof(double));
@@ -318,12 +424,14 @@ void srm_net_backward(srm_net *net, const srm_model *m, const srm_net_batch *b, 
             for (size_t j = 0; j < out; j++) row[j] = scale * (row[j] - z[j]);
         }
     }
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)n, (int)R, 1.0, net->y,
-                (int)out, net->hused, (int)n, 1.0, grad->decoder_weight, (int)n);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)R, (int)out, 1.0, net->y, (int)out, net->ones, 1,
-                1.0, grad->decoder_bias, 1);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)n, (int)out, 1.0, net->y,
-                (int)out, m->decoder_weight, (int)n, 0.0, net->dh, (int)n);
+    if (!net->yf) {
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)n, (int)R, 1.0,
+                    net->y, (int)out, net->hused, (int)n, 1.0, grad->decoder_weight, (int)n);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)R, (int)out, 1.0, net->y, (int)out,
+                    net->ones, 1, 1.0, grad->decoder_bias, 1);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)n, (int)out, 1.0,
+                    net->y, (int)out, m->decoder_weight, (int)n, 0.0, net->dh, (int)n);
+    }
     if (net->drop_out)
         for (size_t i = 0; i < R * n; i++) net->dh[i] *= net->hmask[i];
 

@@ -5,6 +5,7 @@
  * same order, so a full forward agrees with stepping srm_cell_step. */
 #include <gsl/gsl_cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,9 +234,20 @@ int srm_rnn_forward(const srm_model *m, const double *x, size_t T, size_t trunc_
     return SRM_OK;
 }
 
-int srm_rnn_input_check(const srm_model *m, const double *x, size_t rows, size_t cols,
-                        const char *path)
+const char *srm_rnn_row_where(char *buf, size_t size, const char *path, const long *lines,
+                              size_t t)
 {
+    if (lines)
+        snprintf(buf, size, "%s:%ld", path ? path : "input", lines[t]);
+    else
+        snprintf(buf, size, "%s: row %zu", path ? path : "input", t + 1);
+    return buf;
+}
+
+int srm_rnn_input_check(const srm_model *m, const double *x, size_t rows, size_t cols,
+                        const char *path, const long *lines)
+{
+    char where[512];
     if (rows == 0) return SRM_ERROR(SRM_EINVAL, "%s: empty input sequence", path);
     if (m->vocab && cols != 1)
         return SRM_ERROR(SRM_EINVAL, "%s: input has %zu columns; a model with an encoder reads "
@@ -245,7 +257,8 @@ int srm_rnn_input_check(const srm_model *m, const double *x, size_t rows, size_t
                          path, cols, m->input);
     for (size_t t = 0; m->vocab && t < rows; t++)
         if (!(x[t] >= 0.0 && x[t] < (double)m->vocab && x[t] == floor(x[t])))
-            return SRM_ERROR(SRM_EINVAL, "%s: row %zu: token %g is not an index in 0..%zu", path,
-                             t + 1, x[t], m->vocab - 1);
+            return SRM_ERROR(SRM_EINVAL, "%s: token %g is not an index in 0..%zu",
+                             srm_rnn_row_where(where, sizeof where, path, lines, t), x[t],
+                             m->vocab - 1);
     return SRM_OK;
 }

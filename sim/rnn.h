@@ -36,12 +36,17 @@ int srm_rnn_forward(const srm_model *m, const double *x, size_t T, size_t trunc_
                     double *states, double *outputs, srm_rnn_workspace *ws);
 
 /* Check a text matrix x (rows, cols) read from `path` before a run, so that errors name the
- * file and row: an input sequence has cols == m->input, or one token index in 0..vocab-1 per
- * row for a model with an encoder; targets for `loss` are as srm_rnn_loss_grad describes. */
+ * file and line ("PATH:LINE:", with `lines` the file line of each row from srm_matrix_read, or
+ * "PATH: row N:" when lines is NULL): an input sequence has cols == m->input, or one token index
+ * in 0..vocab-1 per row for a model with an encoder; targets for `loss` are as
+ * srm_rnn_loss_grad describes. */
 int srm_rnn_input_check(const srm_model *m, const double *x, size_t rows, size_t cols,
-                        const char *path);
+                        const char *path, const long *lines);
 int srm_rnn_target_check(const srm_model *m, srm_loss_kind loss, const double *z, size_t rows,
-                         size_t cols, const char *path);
+                         size_t cols, const char *path, const long *lines);
+/* "PATH:LINE" of row t (0-based) into buf, for error messages of the checks above. */
+const char *srm_rnn_row_where(char *buf, size_t size, const char *path, const long *lines,
+                              size_t t);
 
 /* Loss of the sequence and, if grad != NULL, its exact gradient ACCUMULATED into grad (a model
  * from srm_model_alloc_like; zero it first with srm_model_zero). The output y_t is

@@ -60,15 +60,17 @@ static double position_loss(srm_loss_kind kind, const double *y, size_t out, con
 }
 
 int srm_rnn_target_check(const srm_model *m, srm_loss_kind loss, const double *z, size_t rows,
-                         size_t cols, const char *path)
+                         size_t cols, const char *path, const long *lines)
 {
+    char where[512];
     size_t out = m->output ? m->output : m->hidden;
     const char *p = path ? path : "targets", *sep = ": ";
     if (loss == SRM_LOSS_XENT && cols == 1) {
         for (size_t t = 0; t < rows; t++)
             if (!(z[t] >= 0.0 && z[t] < (double)out && z[t] == floor(z[t])))
-                return SRM_ERROR(SRM_EINVAL, "%s%srow %zu: class %g is not in 0..%zu", p, sep,
-                                 t + 1, z[t], out - 1);
+                return SRM_ERROR(SRM_EINVAL, "%s: class %g is not in 0..%zu",
+                                 srm_rnn_row_where(where, sizeof where, p, lines, t), z[t],
+                                 out - 1);
         return SRM_OK;
     }
     if (cols != out)
@@ -76,7 +78,8 @@ int srm_rnn_target_check(const srm_model *m, srm_loss_kind loss, const double *z
                          cols, out, loss == SRM_LOSS_XENT ? " (or 1 for class indices)" : "");
     for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(z[i]))
-            return SRM_ERROR(SRM_EINVAL, "%s%srow %zu: not finite", p, sep, i / cols + 1);
+            return SRM_ERROR(SRM_EINVAL, "%s: not finite",
+                             srm_rnn_row_where(where, sizeof where, p, lines, i / cols));
     return SRM_OK;
 }
 
@@ -168,7 +171,7 @@ int srm_rnn_loss_grad(const srm_model *m, const double *x, const double *target,
                  grad->hidden != m->hidden || grad->output != m->output))
         return SRM_ERROR(SRM_EINVAL, "gradient block does not have the model's shape");
     size_t out = ws->out;
-    SRM_TRY(srm_rnn_target_check(m, loss, target, T, target_cols, NULL));
+    SRM_TRY(srm_rnn_target_check(m, loss, target, T, target_cols, NULL, NULL));
     SRM_TRY(srm_rnn_prepare_input(m, x, T, ws));
     if (trunc_k >= T) trunc_k = 0; /* every window reaches back to s_0: the full model */
     size_t S = ws->S, first = at == SRM_LOSS_AT_LAST ? T - 1 : 0;

@@ -44,11 +44,12 @@ int srm_train_config_preset(srm_train_config *c, srm_task task, srm_cell cell, c
         c->hidden = lstm ? 1024 : 256, c->embedding = lstm ? 512 : 1024;
         c->dropout = lstm ? 0.65 : 0.25, c->batch = 20, c->lr = lstm ? 20.0 : 2.0;
         c->bptt = 35, c->clip = lstm ? 1.0 : 0.25, c->epochs = 40, c->eval_batch = 10;
+        c->precision = SRM_NET_FLOAT32;
         break;
     case SRM_TASK_PTBCHAR:
         c->hidden = lstm ? 1024 : 768, c->embedding = 400, c->dropout = 0.1;
         c->weight_decay = 1e-6, c->batch = 80, c->lr = lstm ? 20.0 : 2.0, c->bptt = 150;
-        c->clip = 1.0, c->epochs = 300, c->eval_batch = 10;
+        c->clip = 1.0, c->epochs = 300, c->eval_batch = 10, c->precision = SRM_NET_FLOAT32;
         break;
     case SRM_TASK_JSB:
         c->hidden = 1024, c->embedding = SRM_MUSIC_KEYS, c->dropout = 0.1, c->batch = 1;
@@ -139,6 +140,30 @@ static size_t seq_length(const srm_train_data *d, srm_split s, size_t i)
     }
     const srm_atis_split *a = &d->atis->split[s];
     return a->start[i + 1] - a->start[i];
+}
+
+/* Sorts idx[0..n) by the sequences' lengths (ties by index, so the order is deterministic):
+ * batches of similar lengths waste little on padding. */
+typedef struct {
+    size_t len, idx;
+} length_key;
+
+static int compare_length(const void *a, const void *b)
+{
+    const length_key *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int sort_by_length(const srm_train_data *d, srm_split s, size_t *idx, size_t n)
+{
+    length_key *k = malloc((n ? n : 1) * sizeof *k);
+    if (!k) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) k[i] = (length_key){seq_length(d, s, idx[i]), idx[i]};
+    qsort(k, n, sizeof *k, compare_length);
+    for (size_t i = 0; i < n; i++) idx[i] = k[i].idx;
+    free(k);
+    return SRM_OK;
 }
 
 int srm_train_data_load(srm_task task, const char *data_dir, size_t max_train,
@@ -330,7 +355,7 @@ static int lm_columns(const int32_t *ids, size_t L, size_t B, int32_t **tok, int
 }
 
 static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
-                       size_t B, size_t bptt, double *nll, size_t *count)
+                       size_t B, size_t bptt, srm_net_precision prec, double *nll, size_t *count)
 {
     const int32_t *ids = d->corpus->split[s].ids;
     size_t L = d->limit[s] / B;
@@ -351,7 +376,7 @@ static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s,
     }
     batch_buf bb;
     SRM_TRY(batch_alloc(&bb, d, bptt, B));
-    srm_net *net = srm_net_alloc(m, o, bptt, B);
+    srm_net *net = srm_net_alloc(m, o, prec, bptt, B);
     double *state = calloc(B * srm_model_state_size(m), sizeof(double));
     if (!net || !state) rc = net ? SRM_ERROR(SRM_ENOMEM, "out of memory") : srm_error_code();
     *nll = 0, *count = 0;
@@ -370,7 +395,8 @@ static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s,
 }
 
 static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
-                        size_t B, double *nll, size_t *count, srm_chunk_counts *cc)
+                        size_t B, srm_net_precision prec, double *nll, size_t *count,
+                        srm_chunk_counts *cc)
 {
     size_t N = d->limit[s], T = d->max_len;
     if (N == 0) return SRM_ERROR(SRM_EINVAL, "the %s split is empty", srm_data_split_name(s));
@@ -378,17 +404,22 @@ static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s
     if (k > 0) B = 1; /* each sequence is its own truncated batch */
     batch_buf bb;
     SRM_TRY(batch_alloc(&bb, d, T, B));
-    srm_net *net = k ? NULL : srm_net_alloc(m, o, T, B);
+    srm_net *net = k ? NULL : srm_net_alloc(m, o, prec, T, B);
     srm_net_trunc *tw = k ? srm_net_trunc_alloc(m, o, 256, 1) : NULL;
     int32_t *pred = malloc(T * B * sizeof(int32_t)), *column = malloc(T * sizeof(int32_t));
     size_t *idx = malloc(B * sizeof(size_t));
     int rc = (net || tw) ? SRM_OK : srm_error_code();
     if (rc == SRM_OK && (!pred || !column || !idx)) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    size_t *order = malloc(N * sizeof(size_t));
+    if (rc == SRM_OK && !order) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SRM_OK && i < N; i++) order[i] = i;
+    /* the metric does not depend on the order; sorted batches need little padding */
+    if (rc == SRM_OK && !k) rc = sort_by_length(d, s, order, N);
     *nll = 0, *count = 0;
     for (size_t i = 0; rc == SRM_OK && i < N; i += B) {
         size_t nb = N - i < B ? N - i : B, c;
         double l;
-        for (size_t b = 0; b < nb; b++) idx[b] = i + b;
+        for (size_t b = 0; b < nb; b++) idx[b] = order[i + b];
         batch_sequences(&bb, d, s, idx, nb);
         if (bb.b.T == 0) continue;
         if (k) {
@@ -405,7 +436,7 @@ static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s
             srm_metric_chunks_add(cc, d->tags, a->tags + a->start[idx[b]], column, L);
         }
     }
-    free(pred), free(column), free(idx);
+    free(pred), free(column), free(idx), free(order);
     srm_net_free(net);
     srm_net_trunc_free(tw);
     batch_free(&bb);
@@ -413,7 +444,8 @@ static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s
 }
 
 int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split split,
-                       size_t trunc_k, size_t eval_batch, size_t bptt, srm_eval_result *out)
+                       size_t trunc_k, size_t eval_batch, size_t bptt,
+                       srm_net_precision precision, srm_eval_result *out)
 {
     *out = (srm_eval_result){0};
     SRM_TRY(check_shapes(m, d));
@@ -422,8 +454,10 @@ int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split sp
     double nll = 0;
     size_t count = 0;
     srm_chunk_counts cc = {0};
-    if (is_lm(d->task)) SRM_TRY(evaluate_lm(m, d, split, trunc_k, eval_batch, bptt, &nll, &count));
-    else SRM_TRY(evaluate_seq(m, d, split, trunc_k, eval_batch, &nll, &count, &cc));
+    if (is_lm(d->task))
+        SRM_TRY(evaluate_lm(m, d, split, trunc_k, eval_batch, bptt, precision, &nll, &count));
+    else
+        SRM_TRY(evaluate_seq(m, d, split, trunc_k, eval_batch, precision, &nll, &count, &cc));
     out->count = count;
     out->loss = count ? nll / (double)count : NAN;
     out->metric = metric_of(d->task, nll, count, &cc);
@@ -433,6 +467,19 @@ int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split sp
 }
 
 /* ---- configuration as JSON ---- */
+
+const char *srm_train_precision_name(srm_net_precision p)
+{
+    return p == SRM_NET_FLOAT32 ? "float32" : "float64";
+}
+
+int srm_train_precision_parse(const char *text, srm_net_precision *out)
+{
+    if (strcmp(text, "float32") == 0) *out = SRM_NET_FLOAT32;
+    else if (strcmp(text, "float64") == 0) *out = SRM_NET_FLOAT64;
+    else return SRM_ERROR(SRM_EINVAL, "unknown precision '%s' (float32, float64)", text);
+    return SRM_OK;
+}
 
 typedef enum { F_SIZE, F_DOUBLE } field_type;
 static const struct {
@@ -467,6 +514,7 @@ static json_t *config_object(const srm_train_config *c)
                                                      : json_real(*(const double *)p));
     }
     json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
+    json_object_set_new(o, "precision", json_string(srm_train_precision_name(c->precision)));
     return o;
 }
 
@@ -490,9 +538,13 @@ int srm_train_config_from_json(const char *text, srm_train_config *c)
     const char *task = json_string_value(json_object_get(o, "task"));
     const char *cell = json_string_value(json_object_get(o, "cell"));
     const char *preset = json_string_value(json_object_get(o, "preset"));
+    const char *precision = json_string_value(json_object_get(o, "precision"));
     json_t *stable = json_object_get(o, "stable"), *seed = json_object_get(o, "seed");
-    if (!task || !cell || !preset || !json_is_boolean(stable) || !json_is_integer(seed))
-        rc = SRM_ERROR(SRM_EINVAL, "stored configuration lacks task, cell, preset, stable or seed");
+    if (!task || !cell || !preset || !precision || !json_is_boolean(stable) ||
+        !json_is_integer(seed))
+        rc = SRM_ERROR(SRM_EINVAL, "stored configuration lacks task, cell, preset, precision, "
+                       "stable or seed");
+    if (rc == SRM_OK) rc = srm_train_precision_parse(precision, &c->precision);
     if (rc == SRM_OK) rc = srm_data_task_parse(task, &c->task);
     if (rc == SRM_OK) rc = srm_cell_parse(cell, &c->cell);
     if (rc == SRM_OK) {
@@ -569,6 +621,7 @@ typedef struct {
     gsl_rng *rng;
     double *state;  /* (batch, S) LM state carried across windows */
     size_t *order;  /* sequence order of an epoch */
+    size_t *starts; /* first position in order of each batch */
     srm_svd_workspace *proj_ws, *norm_ws;
     double *pv, *pwork;
     srm_train_epoch *log;
@@ -666,7 +719,9 @@ static int write_result(const trainer *tr, const srm_train_summary *s)
     json_object_set_new(o, "best_epoch", json_integer((json_int_t)s->best_epoch));
     json_object_set_new(o, "epochs_done", json_integer((json_int_t)s->epochs_done));
     json_object_set_new(o, "seconds", json_number_or_null(s->seconds));
-    json_object_set_new(o, "precision", json_string("float64"));
+    json_object_set_new(o, "precision", json_string(tr->c->precision == SRM_NET_FLOAT32
+                                                        ? "float32 decoder/softmax, float64 rest"
+                                                        : "float64"));
     json_object_set_new(o, "config", config_object(tr->c));
     srm_atomic a;
     int rc = srm_atomic_open(&a, path);
@@ -745,11 +800,17 @@ static int train_epoch(trainer *tr, double *mean_loss)
             total += l, count += cnt;
         }
     } else {
-        size_t N = d->limit[SRM_SPLIT_TRAIN];
+        /* Bucketing (as torchtext's BucketIterator): shuffle, sort groups of 16 batches by
+         * length, cut into batches, shuffle the batches. */
+        size_t N = d->limit[SRM_SPLIT_TRAIN], group = 16 * c->batch, nbatch = 0;
         for (size_t i = 0; i < N; i++) tr->order[i] = i;
         gsl_ran_shuffle(tr->rng, tr->order, N, sizeof(size_t));
-        for (size_t i = 0; i < N; i += c->batch) {
-            size_t nb = N - i < c->batch ? N - i : c->batch;
+        for (size_t g = 0; g < N; g += group)
+            SRM_TRY(sort_by_length(d, SRM_SPLIT_TRAIN, tr->order + g, N - g < group ? N - g : group));
+        for (size_t i = 0; i < N; i += c->batch) tr->starts[nbatch++] = i;
+        gsl_ran_shuffle(tr->rng, tr->starts, nbatch, sizeof(size_t));
+        for (size_t j = 0; j < nbatch; j++) {
+            size_t i = tr->starts[j], nb = N - i < c->batch ? N - i : c->batch;
             batch_sequences(&tr->bb, d, SRM_SPLIT_TRAIN, tr->order + i, nb);
             if (tr->bb.b.T == 0) continue;
             SRM_TRY(sgd_batch(tr, &tr->bb.b, NULL, &l, &cnt));
@@ -780,7 +841,8 @@ static int run_epochs(trainer *tr, srm_train_observer observer, void *ctx)
         srm_train_epoch e = {.epoch = tr->epoch + 1, .lr = tr->lr};
         SRM_TRY(train_epoch(tr, &e.train_loss));
         srm_eval_result v;
-        SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt, &v));
+        SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt,
+                                   c->precision, &v));
         e.valid_loss = v.loss, e.valid_metric = v.metric;
         double score = higher ? -v.metric : v.metric;
         e.improved = isfinite(score) && (tr->best_epoch == 0 || score < tr->best_score);
@@ -887,7 +949,7 @@ static void trainer_free(trainer *tr)
     srm_net_free(tr->net);
     batch_free(&tr->bb);
     if (tr->rng) gsl_rng_free(tr->rng);
-    free(tr->state), free(tr->order), free(tr->pv), free(tr->pwork), free(tr->log);
+    free(tr->state), free(tr->order), free(tr->starts), free(tr->pv), free(tr->pwork), free(tr->log);
     srm_svd_workspace_free(tr->proj_ws);
     srm_svd_workspace_free(tr->norm_ws);
     srm_progress_free(tr->progress);
@@ -912,17 +974,18 @@ static int trainer_init(trainer *tr)
                          d->limit[SRM_SPLIT_TRAIN], c->batch);
     SRM_TRY(batch_alloc(&tr->bb, d, t_max, b_max));
     tr->net = srm_net_alloc(tr->m, c->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX,
-                            t_max, b_max);
+                            c->precision, t_max, b_max);
     tr->rng = gsl_rng_alloc(gsl_rng_mt19937);
     tr->state = calloc(b_max * srm_model_state_size(tr->m), sizeof(double));
     tr->order = calloc(d->limit[SRM_SPLIT_TRAIN] + 1, sizeof(size_t));
+    tr->starts = calloc(d->limit[SRM_SPLIT_TRAIN] + 1, sizeof(size_t));
     tr->pv = calloc(n, sizeof(double));
     tr->pwork = calloc(2 * n, sizeof(double));
     tr->log = calloc(c->epochs, sizeof *tr->log);
     tr->proj_ws = srm_svd_workspace_alloc(n, n);
     tr->norm_ws = srm_svd_workspace_alloc(tr->m->gates * n, n);
     if (!tr->net || !tr->proj_ws || !tr->norm_ws) return srm_error_code();
-    if (!tr->rng || !tr->state || !tr->order || !tr->pv || !tr->pwork || !tr->log)
+    if (!tr->rng || !tr->state || !tr->order || !tr->starts || !tr->pv || !tr->pwork || !tr->log)
         return SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (is_lm(c->task)) {
         tr->tokens_per_epoch = (d->limit[SRM_SPLIT_TRAIN] / c->batch - 1) * c->batch;
@@ -957,9 +1020,11 @@ int srm_train_run(const srm_train_config *c, const srm_train_data *d, const char
         rc = save_with_meta(&tr, "model.safetensors", 0);
     }
     if (rc == SRM_OK)
-        rc = srm_train_evaluate(tr.best, d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt, &out->valid);
+        rc = srm_train_evaluate(tr.best, d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt,
+                                c->precision, &out->valid);
     if (rc == SRM_OK)
-        rc = srm_train_evaluate(tr.best, d, SRM_SPLIT_TEST, 0, c->eval_batch, c->bptt, &out->test);
+        rc = srm_train_evaluate(tr.best, d, SRM_SPLIT_TEST, 0, c->eval_batch, c->bptt,
+                                c->precision, &out->test);
     out->best_epoch = tr.best_epoch, out->epochs_done = tr.epoch, out->seconds = tr.seconds;
     if (rc == SRM_OK) rc = write_result(&tr, out);
     trainer_free(&tr);

@@ -18,7 +18,8 @@
  * from the per-epoch checkpoint reproduces the uninterrupted run exactly.
  *
  * Metrics (sim/metric.h): perplexity, bits per character, NLL per frame (lower is better), slot
- * F1 in percent (higher is better). Everything is computed in double precision. */
+ * F1 in percent (higher is better). Everything is double precision except, with precision
+ * SRM_NET_FLOAT32 (the language-model presets), the decoder and softmax (sim/net.h). */
 #ifndef SRM_TRAIN_H
 #define SRM_TRAIN_H
 
@@ -26,6 +27,7 @@
 
 #include "data/dataset.h"
 #include "sim/model.h"
+#include "sim/net.h"
 
 typedef struct {
     srm_task task;
@@ -39,6 +41,7 @@ typedef struct {
     size_t batch, bptt, epochs, eval_batch;
     size_t max_train, max_valid, max_test; /* slices: tokens (LM) or sequences; 0 = all */
     unsigned long seed;
+    srm_net_precision precision; /* decoder/softmax precision (sim/net.h) */
 } srm_train_config;
 
 /* The defaults of `preset` ("paper": Table 2 exactly; "quick": a smaller setting that runs in
@@ -67,10 +70,11 @@ typedef struct {
 } srm_eval_result;
 
 /* Evaluates m on a split: the full model (trunc_k = 0) with eval_batch columns/sequences
- * (LM: windows of bptt steps, state carried), or the k-step truncated model. SRM_EINVAL when
- * the model's shapes do not fit the task. */
+ * (LM: windows of bptt steps, state carried) in the given precision, or the k-step truncated
+ * model (always float64). SRM_EINVAL when the model's shapes do not fit the task. */
 int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split split,
-                       size_t trunc_k, size_t eval_batch, size_t bptt, srm_eval_result *out);
+                       size_t trunc_k, size_t eval_batch, size_t bptt,
+                       srm_net_precision precision, srm_eval_result *out);
 
 /* One epoch's record, as written to DIR/log.tsv. */
 typedef struct {
@@ -101,6 +105,10 @@ int srm_train_run(const srm_train_config *c, const srm_train_data *d, const char
 
 /* Reads the configuration a checkpoint was written with. */
 int srm_train_checkpoint_config(const char *dir, srm_train_config *c);
+
+/* "float32" / "float64" and back. */
+const char *srm_train_precision_name(srm_net_precision p);
+int srm_train_precision_parse(const char *text, srm_net_precision *out);
 
 /* The configuration as a JSON object text (malloc'ed), and back. */
 char *srm_train_config_json(const srm_train_config *c);

@@ -178,7 +178,30 @@ int srm_norm_spectral_power(const double *w, size_t rows, size_t cols, double to
         free(own_work);
         return SRM_ERROR(SRM_ENOMEM, "power iteration: out of memory");
     }
-    double *y = work, *z = work + rows; /* y = W v (rows), z = W^T y = M v (cols) */
+    /* Iterate on W / s with s = max |w_ij|, so W^T W v neither overflows (entries ~1e200) nor
+     * underflows to zero (entries ~1e-200); the estimate is scaled back at the end. */
+    double scale = fabs(w[cblas_idamax((int)(rows * cols), w, 1)]);
+    for (size_t i = 0; i < rows * cols && isfinite(scale); i++)
+        if (!isfinite(w[i])) scale = NAN;
+    if (!isfinite(scale)) {
+        free(own_v);
+        free(own_work);
+        return SRM_ERROR(SRM_EINVAL, "power iteration: matrix has non-finite entries");
+    }
+    if (scale == 0) { /* W = 0 */
+        *iterations = 1;
+        free(own_v);
+        free(own_work);
+        return SRM_OK;
+    }
+    if (scale < DBL_MIN) {
+        free(own_v);
+        free(own_work);
+        return SRM_ERROR(SRM_EINVAL, "power iteration: every entry is subnormal (below %g); "
+                         "use the SVD", DBL_MIN);
+    }
+    double inv_scale = 1.0 / scale;
+    double *y = work, *z = work + rows; /* y = W v / s (rows), z = W^T y / s = M v / s^2 */
     int rc = SRM_OK;
     double nv = cblas_dnrm2((int)cols, v, 1);
     if (!(nv > 0) || !isfinite(nv)) {
@@ -190,10 +213,10 @@ int srm_norm_spectral_power(const double *w, size_t rows, size_t cols, double to
     size_t it;
     int restarted = 0;
     for (it = 1; it <= maxit; it++) {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0, w, (int)cols, v, 1,
-                    0.0, y, 1);
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, 1.0, w, (int)cols, y, 1,
-                    0.0, z, 1);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, inv_scale, w, (int)cols,
+                    v, 1, 0.0, y, 1);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, inv_scale, w, (int)cols, y,
+                    1, 0.0, z, 1);
         double nz = cblas_dnrm2((int)cols, z, 1);
         if (!isfinite(nz)) {
             rc = SRM_ERROR(SRM_EINVAL, "power iteration: matrix has non-finite entries");
@@ -215,7 +238,7 @@ int srm_norm_spectral_power(const double *w, size_t rows, size_t cols, double to
             prev = -1;
             continue;
         }
-        est = sqrt(nz); /* ||M v|| <= lambda_max(M) for unit v: a lower bound on ||W||_2^2 */
+        est = sqrt(nz) * scale; /* ||M v|| <= lambda_max(M) for unit v: a lower bound */
         for (size_t j = 0; j < cols; j++) v[j] = z[j] / nz;
         if (prev >= 0 && fabs(est - prev) <= tol * est) break;
         prev = est;
@@ -245,10 +268,10 @@ double srm_norm_spectral_upper(const double *w, size_t rows, size_t cols, const 
     double nv = v ? cblas_dnrm2((int)cols, v, 1) : 0;
     if (nv > 0 && isfinite(nv)) {
         double *y = work, *z = work + rows;
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0, w, (int)cols, v, 1,
-                    0.0, y, 1);
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, 1.0, w, (int)cols, y, 1,
-                    0.0, z, 1);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0, w, (int)cols,
+                    v, 1, 0.0, y, 1);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, 1.0, w, (int)cols, y,
+                    1, 0.0, z, 1);
         double ny = cblas_dnrm2((int)rows, y, 1);
         double theta = ny * ny / (nv * nv); /* Rayleigh quotient of the unit vector v/nv */
         double rho2 = 0;

@@ -68,9 +68,9 @@ ok "grad: bce with targets in [0, 1]" "$SRM" grad "$REF/lstm.safetensors" --inpu
 rows "$TMP/hl.txt" | paste -d' ' - "$TMP/p.txt" >"$TMP/yz"
 want=$(awk '{ for (j = 6; j <= 7; j++) { y = $j; z = $(j + 2); s += log(1 + exp(y)) - z * y } } END { printf "%.17g\n", s }' "$TMP/yz")
 num_close "bce = sum softplus(y) - z y over all steps, from srm run" "$(json_get loss "$TMP/out")" "$want" 1e-9
-printf '0\n1\n2\n0\n1\n0\n0\n' >"$TMP/cls_bad.txt"
+printf '# classes\n0\n1\n2\n0\n1\n0\n0\n' >"$TMP/cls_bad.txt"
 status 2 "grad: class index out of range names the file and row" "$SRM" grad "$REF/lstm.safetensors" --input "$REF/input.txt" --target "$TMP/cls_bad.txt" --loss xent --out "$TMP/g4.safetensors"
-expect "  ... cls_bad.txt: row 3" grep -q "cls_bad.txt: row 3: class 2 is not in 0..1" "$TMP/err"
+expect "  ... cls_bad.txt:4 (file line)" grep -q "cls_bad.txt:4: class 2 is not in 0..1" "$TMP/err"
 head -n 4 "$REF/target.txt" >"$TMP/short.txt"
 status 2 "grad: fewer target rows than inputs" "$SRM" grad "$REF/lstm.safetensors" --input "$REF/input.txt" --target "$TMP/short.txt" --out "$TMP/g4.safetensors"
 status 2 "grad: unknown loss" "$SRM" grad "$REF/lstm.safetensors" --input "$REF/input.txt" --target "$REF/target.txt" --loss l1 --out "$TMP/g4.safetensors"

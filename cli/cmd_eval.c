@@ -1,0 +1,106 @@
+/* cli/cmd_eval.c: `srm eval --task T MODEL`, the held-out metric of a trained model, full or
+ * k-step truncated (sim/train.h, THEORY.md section 3). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/args.h"
+#include "core/error.h"
+#include "core/report.h"
+#include "core/safetensors.h"
+#include "sim/train.h"
+
+int srm_cmd_eval(int argc, char **argv)
+{
+    const char *task_text = NULL, *split_text = "test", *data_dir = NULL;
+    const char *precision_text = "float64";
+    unsigned long trunc = 0, eval_batch = 0, bptt = 35, max_eval = 0;
+    int json = 0;
+    const srm_arg args[] = {
+        {"task", SRM_ARG_STRING, &task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
+         NULL},
+        {"split", SRM_ARG_STRING, &split_text, "S", "valid or test", NULL},
+        {"trunc", SRM_ARG_ULONG, &trunc, "k",
+         "k-step truncated model: every prediction sees only the last k inputs (0: full)", NULL},
+        {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B",
+         "columns (LM) or sequences per batch (0: the model's training setting, else 10 for "
+         "LM, 16 jsb, 128 atis)", NULL},
+        {"bptt", SRM_ARG_ULONG, &bptt, "L", "LM: window length of the full evaluation", NULL},
+        {"max-eval", SRM_ARG_ULONG, &max_eval, "N",
+         "use the first N tokens (LM) or sequences of the split (0: all)", NULL},
+        {"precision", SRM_ARG_STRING, &precision_text, "P",
+         "float64, or float32 for the decoder/softmax of the full model (faster on wikitext2)",
+         NULL},
+        {"data-dir", SRM_ARG_STRING, &data_dir, "DIR", "data folder (see srm data --help)", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
+        {NULL, 0, NULL, NULL, NULL, NULL}};
+    const srm_args_spec spec = {
+        "srm eval --task T MODEL [--split valid|test] [--trunc k] [--json]",
+        "Prints the metric of MODEL (a safetensors file from srm train) on a split: perplexity\n"
+        "(wikitext2), bits per character (ptbchar), NLL per frame over 88 keys (jsb), slot F1\n"
+        "in percent with conlleval semantics (atis; also precision and recall), with the mean\n"
+        "loss per position and the number of positions. The full model runs as in training\n"
+        "(LM: eval-batch columns, state carried across windows; no dropout). With --trunc k\n"
+        "each position's state restarts from zero k steps back (the k-step truncated model,\n"
+        "THEORY.md section 3), computed in O(T k) by advancing all live windows in one GEMM per\n"
+        "step; k >= T gives the full model (same arithmetic, equal up to GEMM rounding).",
+        args, 1, 1};
+    const char *pos[1];
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
+    if (rc != SRM_OK) return rc;
+    if (!task_text) return SRM_ERROR(SRM_EINVAL, "--task is required");
+    srm_task task;
+    SRM_TRY(srm_data_task_parse(task_text, &task));
+    srm_net_precision precision;
+    SRM_TRY(srm_train_precision_parse(precision_text, &precision));
+    if (trunc && precision != SRM_NET_FLOAT64)
+        return SRM_ERROR(SRM_EINVAL, "--trunc evaluates in float64 only");
+    srm_split split;
+    if (strcmp(split_text, "valid") == 0) split = SRM_SPLIT_VALID;
+    else if (strcmp(split_text, "test") == 0) split = SRM_SPLIT_TEST;
+    else return SRM_ERROR(SRM_EINVAL, "--split must be valid or test (got '%s')", split_text);
+
+    /* The task (and training batch) recorded by srm train, when present. */
+    srm_tensors *ts;
+    SRM_TRY(srm_safetensors_read(pos[0], &ts));
+    const char *stored = srm_tensors_meta(ts, "task"), *cfg_text = srm_tensors_meta(ts, "config");
+    if (stored && strcmp(stored, srm_data_task_name(task)) != 0) {
+        rc = SRM_ERROR(SRM_EINVAL, "%s: the model was trained on %s, not %s", pos[0], stored,
+                       srm_data_task_name(task));
+    } else if (eval_batch == 0) {
+        srm_train_config c;
+        if (cfg_text && srm_train_config_from_json(cfg_text, &c) == SRM_OK) eval_batch = c.eval_batch;
+        else eval_batch = task == SRM_TASK_ATIS ? 128 : task == SRM_TASK_JSB ? 16 : 10;
+        srm_error_clear();
+    }
+    srm_tensors_free(ts);
+    if (rc != SRM_OK) return rc;
+
+    srm_model *m;
+    SRM_TRY(srm_model_load(pos[0], &m));
+    srm_train_data *d = NULL;
+    size_t mx[3] = {0, split == SRM_SPLIT_VALID ? max_eval : 0, split == SRM_SPLIT_TEST ? max_eval : 0};
+    rc = srm_train_data_load(task, data_dir, mx[0], mx[1], mx[2], &d);
+    srm_eval_result e;
+    if (rc == SRM_OK) rc = srm_train_evaluate(m, d, split, trunc, eval_batch, bptt, precision, &e);
+    srm_train_data_free(d);
+    srm_model_free(m);
+    if (rc != SRM_OK) return rc;
+
+    srm_report *r = srm_report_alloc();
+    if (!r) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    rc = srm_report_string(r, "task", NULL, srm_data_task_name(task));
+    if (rc == SRM_OK) rc = srm_report_string(r, "split", NULL, split_text);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "trunc", "trunc k (0: full)", (long long)trunc);
+    if (rc == SRM_OK) rc = srm_report_string(r, "metric_name", "metric", srm_train_metric_name(task));
+    if (rc == SRM_OK) rc = srm_report_number(r, "metric", "value", e.metric);
+    if (rc == SRM_OK) rc = srm_report_number(r, "loss", "mean loss", e.loss);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "count", "positions", (long long)e.count);
+    if (rc == SRM_OK) rc = srm_report_string(r, "precision", NULL, precision_text);
+    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "precision", NULL, e.precision);
+    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "recall", NULL, e.recall);
+    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
+    srm_report_free(r);
+    return rc;
+}
