@@ -108,6 +108,12 @@ int srm_cmd_grad(int argc, char **argv)
     if (rc == SRM_OK)
         rc = srm_rnn_loss_grad(m, x->data, z->data, z->cols, x->rows, trunc, loss, at, &value, g,
                                ws);
+    if (rc == SRM_OK && !isfinite(value))
+        rc = SRM_ERROR(SRM_ENUMERIC, "the loss overflows double precision (%g); no gradient "
+                       "written", value);
+    for (size_t i = 0; rc == SRM_OK && i < g->nparam; i++)
+        if (!isfinite(g->w[i]))
+            rc = SRM_ERROR(SRM_ENUMERIC, "the gradient overflows double precision; not written");
     if (rc == SRM_OK) rc = write_gradient(out, g, loss_text, at_text, trunc);
     if (rc == SRM_OK && !(r = srm_report_alloc())) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (rc == SRM_OK) rc = srm_report_number(r, "loss", "loss", value);

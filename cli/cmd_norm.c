@@ -1,6 +1,8 @@
 /* cli/cmd_norm.c: `srm norm`, the norm of a text matrix (theory/norm.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
 #include "core/args.h"
@@ -21,7 +23,8 @@ int srm_cmd_norm(int argc, char **argv)
         {"method", SRM_ARG_STRING, &method_text, "svd|power",
          "spectral norm by LAPACK dgesdd or by power iteration on W^T W", &method_given},
         {"tol", SRM_ARG_DOUBLE, &tol, "T",
-         "power: stop when successive estimates differ by <= T relative", NULL},
+         "power: stop when successive estimates differ by <= T relative (the error "
+         "itself can be larger by about q/(1-q), q = (s2/s1)^2)", NULL},
         {"maxit", SRM_ARG_ULONG, &maxit, "N", "power: at most N iterations (else an error)", NULL},
         {"all", SRM_ARG_FLAG, &all, NULL, "also print every singular value (dgesdd)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
@@ -68,6 +71,11 @@ int srm_cmd_norm(int argc, char **argv)
     case SRM_NORM_1: norm = srm_norm_one(w->data, w->rows, w->cols); break;
     case SRM_NORM_INF: norm = srm_norm_inf(w->data, w->rows, w->cols); break;
     case SRM_NORM_FRO: norm = srm_norm_frobenius(w->data, w->rows, w->cols); break;
+    }
+    if (!isfinite(norm)) {
+        rc = SRM_ERROR(SRM_ENUMERIC, "%s: the %s norm overflows double precision",
+                       strcmp(pos[0], "-") == 0 ? "<stdin>" : pos[0], srm_norm_ord_name(ord));
+        goto done;
     }
     if ((rc = srm_report_number(r, "norm", "norm", norm)) ||
         (rc = srm_report_string(r, "ord", "ord", srm_norm_ord_name(ord))) ||

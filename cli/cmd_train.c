@@ -16,8 +16,9 @@
 static const char *const train_summary =
     "Trains embedding (jsb: the 88-key frame itself) -> dropout -> one tanh RNN or LSTM layer\n"
     "-> dropout -> decoder with plain SGD: mean loss per batch, gradient norm clipped at\n"
-    "--clip, weight decay, learning rate divided by --lr-decay whenever the validation metric\n"
-    "does not improve, the best validation model kept. --stable projects after every step:\n"
+    "--clip, weight decay, learning rate divided by --lr-decay whenever the validation loss\n"
+    "does not improve, the model of lowest validation loss kept. --stable projects after\n"
+    "every step:\n"
     "RNN singular values of W_hh clipped at --radius; LSTM rows scaled to the toolkit's\n"
     "targets (srm_project_lstm with --lstm-a, --lstm-margin, --lstm-input-bound).\n"
     "Language models (wikitext2: perplexity; ptbchar: bits per character) run truncated BPTT\n"

@@ -71,7 +71,12 @@ int srm_cmd_trajectory(int argc, char **argv)
     if (!out) return SRM_ERROR(SRM_EINVAL, "--out TRAJ.tsv is required");
     long klist[SRM_TRAJECTORY_MAX_KS];
     SRM_TRY(srm_args_parse_long_list("ks", ks, klist, SRM_TRAJECTORY_MAX_KS, &c.nks));
-    for (size_t j = 0; j < c.nks; j++) c.ks[j] = (size_t)klist[j];
+    for (size_t j = 0; j < c.nks; j++) {
+        for (size_t i = 0; i < j; i++)
+            if (klist[i] == klist[j])
+                return SRM_ERROR(SRM_EINVAL, "--ks: k = %ld appears twice in '%s'", klist[j], ks);
+        c.ks[j] = (size_t)klist[j];
+    }
     c.hidden = hidden, c.input = input, c.output = output, c.seqs = seqs, c.length = length;
     c.steps = steps, c.every = every, c.seed = seed;
     srm_meta_set_seed(seed);

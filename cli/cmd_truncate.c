@@ -95,6 +95,9 @@ int srm_cmd_truncate(int argc, char **argv)
     if (rc != SRM_OK) return rc;
     if (!out || kmax == 0)
         return SRM_ERROR(SRM_EINVAL, "--kmax K >= 1 and --out GAP.tsv are required");
+    if (kmax > 1000000)
+        return SRM_ERROR(SRM_EINVAL, "--kmax %lu is too large (at most 1000000; every k >= T "
+                         "gives gap 0 anyway)", kmax);
     if ((input != NULL) == (random_T != 0))
         return SRM_ERROR(SRM_EINVAL, "give exactly one of --input X and --random-input T");
     if (input && (bound_given || seed_given))
@@ -161,8 +164,8 @@ int srm_cmd_truncate(int argc, char **argv)
         rc = srm_report_number(r, "gap_kmax", "max state gap at k = K",
                                gaps[kmax - 1].max_state_gap);
     }
-    /* with the TSV on stdout, its `#` lines already carry the constants */
-    if (rc == SRM_OK && strcmp(out, "-") != 0) rc = srm_report_print(r, stdout, json);
+    /* with the TSV on stdout, the report goes to stderr (its `#` lines carry the constants too) */
+    if (rc == SRM_OK) rc = srm_report_print(r, strcmp(out, "-") == 0 ? stderr : stdout, json);
     srm_report_free(r);
     free(gaps);
     srm_rnn_workspace_free(ws);

@@ -54,7 +54,10 @@ static long parse_line(const char *name, long lineno, char *line, double **buf, 
         double v = strtod(p, &end);
         char *tok_end = p;
         while (*tok_end && !strchr(" \t\r\n\v\f", *tok_end)) tok_end++;
-        if (end != tok_end || end == p) {
+        int hex = 0; /* strtod accepts C99 hex floats; a text matrix means decimal numbers */
+        for (const char *q = p; q < tok_end; q++)
+            if (*q == 'x' || *q == 'X') hex = 1;
+        if (end != tok_end || end == p || hex) {
             int n = (int)(tok_end - p);
             SRM_ERROR(SRM_EINVAL, "%s:%ld: '%.*s' is not a number", name, lineno, n > 40 ? 40 : n,
                       p);
@@ -62,8 +65,12 @@ static long parse_line(const char *name, long lineno, char *line, double **buf, 
         }
         if (!isfinite(v) || errno == ERANGE) {
             int n = (int)(tok_end - p);
-            if (errno == ERANGE && isfinite(v) && fabs(v) < 1.0) {
-                /* underflow to a subnormal or zero is representable enough: accept */
+            if (errno == ERANGE && isfinite(v) && v != 0.0) {
+                /* underflow to a subnormal: the nearest representable value, accepted */
+            } else if (errno == ERANGE && v == 0.0) {
+                SRM_ERROR(SRM_EINVAL, "%s:%ld: '%.*s' underflows to 0", name, lineno,
+                          n > 40 ? 40 : n, p);
+                return -1;
             } else {
                 SRM_ERROR(SRM_EINVAL, "%s:%ld: '%.*s' is not finite", name, lineno,
                           n > 40 ? 40 : n, p);

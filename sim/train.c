@@ -835,7 +835,6 @@ static int epoch_norms(trainer *tr, srm_train_epoch *e)
 static int run_epochs(trainer *tr, srm_train_observer observer, void *ctx)
 {
     const srm_train_config *c = tr->c;
-    int higher = srm_train_metric_higher_is_better(c->task);
     while (tr->epoch < c->epochs) {
         double t0 = now_seconds();
         srm_train_epoch e = {.epoch = tr->epoch + 1, .lr = tr->lr};
@@ -844,7 +843,9 @@ static int run_epochs(trainer *tr, srm_train_observer observer, void *ctx)
         SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt,
                                    c->precision, &v));
         e.valid_loss = v.loss, e.valid_metric = v.metric;
-        double score = higher ? -v.metric : v.metric;
+        /* the validation loss decides (as pytorch/examples): for LM and music the metric is
+         * a monotone function of it, and for atis it is smoother than F1 */
+        double score = v.loss;
         e.improved = isfinite(score) && (tr->best_epoch == 0 || score < tr->best_score);
         tr->epoch++;
         if (e.improved) {

@@ -76,7 +76,8 @@ static void test_matrix(void)
     } bad[] = {{"1 2\n3\n", ":2: ragged row"},     {"1 x\n", ":1: 'x' is not a number"},
                {"1 nan\n", ":1: 'nan' is not finite"}, {"inf 1\n", ":1: 'inf' is not finite"},
                {"# only a comment\n\n", "empty matrix"}, {"", "empty matrix"},
-               {"1 2\n3 4e999\n", ":2: '4e999' is not finite"}, {"1,2\n", "not a number"}};
+               {"1 2\n3 4e999\n", ":2: '4e999' is not finite"}, {"1,2\n", "not a number"},
+               {"1 1e-400\n", ":1: '1e-400' underflows to 0"}, {"0x10 1\n", ":1: '0x10' is not a number"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_text("bad.txt", bad[i].text);
         srm_error_clear();

@@ -6,6 +6,7 @@
  * underflow for lambda near 1, huge N^(alpha beta) or tiny eps). */
 #include "theory/bound.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "core/error.h"
@@ -29,8 +30,9 @@ static int check_nonneg(const char *name, double v)
     return SRM_OK;
 }
 
-/* A direct product is trusted when it and its factors lie well inside the normal range. */
-static int direct_ok(double v) { return isfinite(v) && v > 1e-280 && v < 1e280; }
+/* A direct product is trusted when it and its factors are normal doubles (no underflow or
+ * overflow anywhere, so each operation rounds with relative error <= 2^-53). */
+static int direct_ok(double v) { return isfinite(v) && v >= DBL_MIN; }
 
 /* One evaluation of a bound at k: the direct value when trustworthy, else its logarithm. */
 typedef struct {
@@ -49,7 +51,8 @@ static double bound_value(bound_at b) { return b.direct ? b.value : exp(b.log_va
 static bound_at inference_at(double c, double base, double lambda, double ll, double k)
 {
     double p = pow(lambda, k), v = c * p / (1 - lambda);
-    bound_at b = {direct_ok(c) && direct_ok(p) && direct_ok(v), v, base + k * ll};
+    bound_at b = {direct_ok(c) && direct_ok(p) && direct_ok(c * p) && direct_ok(v), v,
+                  base + k * ll};
     return b;
 }
 
