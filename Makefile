@@ -18,7 +18,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all check demo clean deps bench
+.PHONY: all check demo clean deps bench notes
 all: srm $(TEST_BIN)
 
 build/%.o: %.c
@@ -50,6 +50,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory srm
 	@sh bench/run.sh
+
+notes: deps
+	@$(MAKE) --no-print-directory srm
+	@sh scripts/notes.sh
 
 clean:
 	rm -rf build srm
