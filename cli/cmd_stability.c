@@ -1,5 +1,6 @@
 /* cli/cmd_stability.c: `srm stability MODEL`, the stability verdict of a model's weights
  * (theory/stability.h; THEORY.md section 2). */
+#include <math.h>
 #include <stdio.h>
 
 #include "cli/commands.h"
@@ -20,6 +21,11 @@ static int report_rnn(srm_report *r, const srm_model *m)
     SRM_TRY(srm_report_number(r, "lambda", "lambda = L_rho ||W_hh||_2", s.lambda));
     SRM_TRY(srm_report_number(r, "lipschitz_x", "L_x = L_rho ||W_ih||_2", s.lipschitz_x));
     SRM_TRY(srm_report_bool(r, "stable", "stable (lambda < 1)", s.stable));
+    /* A model projected at radius 1 sits on the boundary: its computed lambda is within a few
+     * ulps of 1 on either side, so the verdict there is rounding, not a certificate. */
+    SRM_TRY(srm_report_number(r, "margin", "margin 1 - lambda", 1.0 - s.lambda));
+    SRM_TRY(srm_report_bool(r, "on_boundary", "on the boundary (|1 - lambda| < 1e-10)",
+                            fabs(1.0 - s.lambda) < 1e-10));
     return SRM_OK;
 }
 

@@ -171,4 +171,13 @@ status 2 "bound training: --alpha -1" "$SRM" bound training --lambda 0.9 --eps 0
 status 2 "bound training: --gamma -1" "$SRM" bound training --lambda 0.9 --eps 0.01 --steps 10 --alpha 0.1 --beta 1 --gamma -1
 status 2 "bound training: lambda 1" "$SRM" bound training --lambda 1 --eps 0.01 --steps 10 --alpha 0.1 --beta 1 --gamma 1
 status 1 "bound inference: k beyond 2^53" "$SRM" bound inference --lambda 0.99999999999999989 --eps 1e-300
+# A model projected at the default radius 1 is on the boundary: the verdict there is rounding.
+"$SRM" init --cell rnn --hidden 8 --input 2 --lambda 1.5 --seed 3 --out "$TMP/edge_in.st" >/dev/null
+"$SRM" project "$TMP/edge_in.st" "$TMP/edge.st" >/dev/null
+"$SRM" stability "$TMP/edge.st" --json >"$TMP/edge.json"
+expect "stability: radius-1 projection is flagged on_boundary" grep -q '"on_boundary": true' "$TMP/edge.json"
+"$SRM" init --cell rnn --hidden 8 --input 2 --lambda 0.9 --seed 3 --out "$TMP/inner.st" >/dev/null
+"$SRM" stability "$TMP/inner.st" --json >"$TMP/inner.json"
+expect "stability: lambda 0.9 is not on the boundary" grep -q '"on_boundary": false' "$TMP/inner.json"
+num_close "stability: margin = 1 - lambda" "$(json_get margin "$TMP/inner.json")" 0.1 1e-12
 finish
