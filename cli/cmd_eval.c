@@ -15,7 +15,7 @@ int srm_cmd_eval(int argc, char **argv)
     const char *task_text = NULL, *split_text = "test", *data_dir = NULL;
     const char *precision_text = "float64";
     unsigned long trunc = 0, eval_batch = 0, bptt = 35, max_eval = 0;
-    int json = 0;
+    int json = 0, bptt_given = 0;
     const srm_arg args[] = {
         {"task", SRM_ARG_STRING, &task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
          NULL},
@@ -25,7 +25,9 @@ int srm_cmd_eval(int argc, char **argv)
         {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B",
          "columns (LM) or sequences per batch (0: the model's training setting, else 10 for "
          "LM, 16 jsb, 128 atis)", NULL},
-        {"bptt", SRM_ARG_ULONG, &bptt, "L", "LM: window length of the full evaluation", NULL},
+        {"bptt", SRM_ARG_ULONG, &bptt, "L",
+         "LM: window length of the full evaluation (default: the model's training bptt)",
+         &bptt_given},
         {"max-eval", SRM_ARG_ULONG, &max_eval, "N",
          "use the first N tokens (LM) or sequences of the split (0: all)", NULL},
         {"precision", SRM_ARG_STRING, &precision_text, "P",
@@ -68,11 +70,13 @@ int srm_cmd_eval(int argc, char **argv)
     if (stored && strcmp(stored, srm_data_task_name(task)) != 0) {
         rc = SRM_ERROR(SRM_EINVAL, "%s: the model was trained on %s, not %s", pos[0], stored,
                        srm_data_task_name(task));
-    } else if (eval_batch == 0) {
+    } else {
         srm_train_config c;
-        if (cfg_text && srm_train_config_from_json(cfg_text, &c) == SRM_OK) eval_batch = c.eval_batch;
-        else eval_batch = task == SRM_TASK_ATIS ? 128 : task == SRM_TASK_JSB ? 16 : 10;
+        int have = cfg_text && srm_train_config_from_json(cfg_text, &c) == SRM_OK;
         srm_error_clear();
+        if (eval_batch == 0)
+            eval_batch = have ? c.eval_batch : task == SRM_TASK_ATIS ? 128 : task == SRM_TASK_JSB ? 16 : 10;
+        if (!bptt_given && have && c.bptt > 0) bptt = c.bptt;
     }
     srm_tensors_free(ts);
     if (rc != SRM_OK) return rc;

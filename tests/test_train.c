@@ -18,6 +18,7 @@
 #include "sim/metric.h"
 #include "sim/model.h"
 #include "sim/net.h"
+#include "sim/train.h"
 #include "tests/harness.h"
 
 typedef struct {
@@ -75,7 +76,7 @@ static void gradient_check(const net_case *c)
     for (size_t i = 0; i < m->nparam; i++) m->w[i] *= 3.0;
     batch_data bd;
     make_batch(c, rng, &bd);
-    srm_net *net = srm_net_alloc(m, c->output, c->T, c->B);
+    srm_net *net = srm_net_alloc(m, c->output, SRM_NET_FLOAT64, c->T, c->B);
     size_t count;
     double L = mean_loss(net, m, c, &bd, drop, &count);
     srm_net_grad_zero(net, g);
@@ -115,7 +116,7 @@ static void sparse_step_check(void)
     srm_model *m = srm_model_alloc(c.cell, c.n, c.d, c.out, c.vocab);
     srm_model *g = srm_model_alloc_like(m), *ref = srm_model_alloc_like(m);
     srm_net_init(m, rng);
-    srm_net *net = srm_net_alloc(m, c.output, c.T, c.B);
+    srm_net *net = srm_net_alloc(m, c.output, SRM_NET_FLOAT64, c.T, c.B);
     batch_data bd;
     for (int round = 0; round < 2; round++) {
         make_batch(&c, rng, &bd);
@@ -191,7 +192,7 @@ static void truncation_check(srm_cell cell, srm_net_output output)
     for (size_t i = 0; i < m->nparam; i++) m->w[i] *= 4.0;
     batch_data bd;
     make_batch(&c, rng, &bd);
-    srm_net *net = srm_net_alloc(m, output, T, B);
+    srm_net *net = srm_net_alloc(m, output, SRM_NET_FLOAT64, T, B);
     double full;
     size_t count_full;
     srm_net_forward(net, m, &bd.b, NULL, 0, 0, NULL, &full, &count_full);
@@ -243,7 +244,7 @@ static void uniform_check(void)
     net_case c = {"uniform", SRM_CELL_LSTM, SRM_NET_SOFTMAX, 4, 3, V, V, T, B, 0, 0, 0, 0};
     batch_data bd;
     make_batch(&c, rng, &bd);
-    srm_net *net = srm_net_alloc(m, SRM_NET_SOFTMAX, T, B);
+    srm_net *net = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, T, B);
     double sum;
     size_t count;
     srm_net_forward(net, m, &bd.b, NULL, 0, 0, NULL, &sum, &count);
@@ -254,14 +255,117 @@ static void uniform_check(void)
     gsl_rng_free(rng);
 }
 
+/* SRM_NET_FLOAT32 (decoder and softmax in float) against float64 on a word-LM-shaped net: the
+ * loss agrees to float rounding (logits of size ~1 carry ~6e-8 relative error: 1e-6), the
+ * gradient to 1e-4 of its norm (float sums over T*B*V terms). */
+static void float32_check(srm_cell cell)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 17);
+    size_t V = 40, T = 6, B = 4;
+    net_case c = {"f32", cell, SRM_NET_SOFTMAX, 8, 5, V, V, T, B, 1, 1, 0, 0};
+    srm_model *m = srm_model_alloc(cell, c.n, c.d, V, V);
+    srm_model *g64 = srm_model_alloc_like(m), *g32 = srm_model_alloc_like(m);
+    srm_net_init(m, rng);
+    for (size_t i = 0; i < m->nparam; i++) m->w[i] *= 3.0;
+    batch_data bd;
+    make_batch(&c, rng, &bd);
+    srm_net *n64 = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, T, B);
+    srm_net *n32 = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT32, T, B);
+    double l64, l32;
+    size_t c64, c32;
+    srm_net_forward(n64, m, &bd.b, bd.state0, 0, 0, NULL, &l64, &c64);
+    srm_net_forward(n32, m, &bd.b, bd.state0, 0, 0, NULL, &l32, &c32);
+    int32_t a64[64], a32[64];
+    srm_net_argmax(n64, a64);
+    srm_net_argmax(n32, a32);
+    srm_net_backward(n64, m, &bd.b, 1.0 / (double)c64, g64);
+    srm_net_backward(n32, m, &bd.b, 1.0 / (double)c32, g32);
+    double dist = srm_model_distance(g64, g32), norm = 0;
+    for (size_t i = 0; i < g64->nparam; i++) norm += g64->w[i] * g64->w[i];
+    norm = sqrt(norm);
+    const char *what = cell == SRM_CELL_LSTM ? "lstm" : "rnn";
+    CHECK(fabs(l32 - l64) <= 1e-6 * fabs(l64) && c32 == c64,
+          "%s float32 decoder: loss %.10g vs float64 %.10g", what, l32, l64);
+    CHECK(dist <= 1e-4 * norm && dist > 0, "%s float32 decoder: gradient within 1e-4 of float64 "
+          "(distance %.2e, norm %.3g)", what, dist, norm);
+    CHECK(memcmp(a32, a64, T * B * sizeof(int32_t)) == 0, "%s float32 decoder: same argmax", what);
+    srm_net_free(n64);
+    srm_net_free(n32);
+    srm_model_free(g64);
+    srm_model_free(g32);
+    srm_model_free(m);
+    gsl_rng_free(rng);
+}
+
+/* --config paper must be the paper's Table 2 exactly (THEORY.md section 5), typed in here
+ * independently; and a configuration survives its JSON round trip (checkpoints rely on it). */
+static void preset_check(void)
+{
+    static const struct {
+        srm_task task;
+        srm_cell cell;
+        size_t hidden, embedding;
+        double dropout, weight_decay;
+        size_t batch;
+        double lr;
+        size_t bptt;
+        double clip;
+        size_t epochs;
+    } table2[] = {
+        {SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 256, 1024, 0.25, 0, 20, 2.0, 35, 0.25, 40},
+        {SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 1024, 512, 0.65, 0, 20, 20.0, 35, 1.0, 40},
+        {SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 768, 400, 0.1, 1e-6, 80, 2.0, 150, 1.0, 300},
+        {SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 1024, 400, 0.1, 1e-6, 80, 20.0, 150, 1.0, 300},
+        {SRM_TASK_JSB, SRM_CELL_RNN_TANH, 1024, 88, 0.1, 0, 1, 0.05, 0, 5.0, 100},
+        {SRM_TASK_JSB, SRM_CELL_LSTM, 1024, 88, 0.1, 0, 1, 2.0, 0, 5.0, 100},
+        {SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 1e-4, 128, 10.0, 0, 1.0, 100},
+        {SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 1e-4, 128, 10.0, 0, 1.0, 100},
+    };
+    int all = 1, round_trip = 1;
+    for (size_t i = 0; i < sizeof table2 / sizeof table2[0]; i++) {
+        srm_train_config c, back;
+        int ok = srm_train_config_preset(&c, table2[i].task, table2[i].cell, "paper") == SRM_OK &&
+                 c.hidden == table2[i].hidden && c.embedding == table2[i].embedding &&
+                 c.dropout == table2[i].dropout && c.weight_decay == table2[i].weight_decay &&
+                 c.batch == table2[i].batch && c.lr == table2[i].lr &&
+                 (table2[i].bptt == 0 || c.bptt == table2[i].bptt) &&
+                 c.clip == table2[i].clip && c.epochs == table2[i].epochs &&
+                 c.max_train == 0 && c.max_valid == 0 && c.max_test == 0 &&
+                 srm_train_config_check(&c) == SRM_OK;
+        if (!ok) printf("  Table 2 mismatch: %s %s\n", srm_data_task_name(table2[i].task),
+                        srm_cell_name(table2[i].cell));
+        all &= ok;
+        srm_train_config q;
+        srm_train_config_preset(&q, table2[i].task, table2[i].cell, "quick");
+        q.stable = 1, q.seed = 12345678901UL, q.lr = 0.1 + 0.2; /* a double that needs 17 digits */
+        char *js = srm_train_config_json(&q), *js2 = NULL;
+        memset(&back, 0, sizeof back);
+        if (js && srm_train_config_from_json(js, &back) == SRM_OK)
+            js2 = srm_train_config_json(&back);
+        /* every field is in the JSON, so equal texts and the exact doubles mean equal configs */
+        round_trip &= js2 && strcmp(js, js2) == 0 && back.lr == q.lr && back.seed == q.seed &&
+                      back.task == q.task && back.cell == q.cell && back.stable == 1 &&
+                      back.precision == q.precision && back.max_train == q.max_train;
+        free(js);
+        free(js2);
+    }
+    CHECK(all, "--config paper equals Table 2 for every task and cell");
+    CHECK(round_trip, "every quick configuration survives its JSON round trip bit for bit");
+    srm_train_config c;
+    CHECK(srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_LSTM, "huge") == SRM_EINVAL &&
+              srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_RNN_RELU, "paper") == SRM_EINVAL,
+          "unknown preset and relu cell rejected");
+}
+
 static void error_paths(void)
 {
     srm_model *relu = srm_model_alloc(SRM_CELL_RNN_RELU, 3, 2, 2, 0);
-    CHECK(srm_net_alloc(relu, SRM_NET_SOFTMAX, 2, 2) == NULL && srm_error_code() == SRM_EINVAL,
+    CHECK(srm_net_alloc(relu, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, 2, 2) == NULL && srm_error_code() == SRM_EINVAL,
           "relu cell rejected: %s", srm_error_message());
     srm_model_free(relu);
     srm_model *m = srm_model_alloc(SRM_CELL_RNN_TANH, 3, 2, 4, 5);
-    srm_net *net = srm_net_alloc(m, SRM_NET_SOFTMAX, 2, 2);
+    srm_net *net = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, 2, 2);
     int32_t tok[4] = {0, 1, 7, 2}, tgt[4] = {0, 1, 2, 3};
     srm_net_batch b = {2, 2, tok, NULL, tgt, NULL, NULL};
     double sum;
@@ -305,6 +409,9 @@ int main(void)
     truncation_check(SRM_CELL_RNN_TANH, SRM_NET_SIGMOID);
     truncation_check(SRM_CELL_LSTM, SRM_NET_SIGMOID);
     uniform_check();
+    float32_check(SRM_CELL_RNN_TANH);
+    float32_check(SRM_CELL_LSTM);
+    preset_check();
     error_paths();
     return srm_test_finish();
 }

@@ -1,0 +1,454 @@
+/* cli/cmd_table1.c: `srm table1`, the paper's Table 1: trains every (task, cell, stable|unstable)
+ * combination with srm train's machinery (sim/train.h) into DIR/<task>-<cell>-<stable|unstable>/,
+ * skips finished runs, resumes interrupted ones from their checkpoint, and tabulates the test
+ * metric and the stable-minus-unstable gap in DIR/table1.tsv and DIR/table1.md (rewritten after
+ * every run, so an interrupted table is still readable). proofs-notes/experiments.md. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "core/args.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/meta.h"
+#include "core/report.h"
+#include "data/music.h"
+#include "sim/train.h"
+
+#define MAX_RUNS (SRM_TASK_COUNT * 2 * 2)
+
+typedef enum { RUN_NEW, RUN_RESUME, RUN_DONE } run_state;
+static const char *const state_names[] = {"train", "resume", "done"};
+
+typedef struct {
+    srm_train_config c;
+    char dir[4096];
+    run_state state;
+    int selected;           /* asked for by --tasks/--cells (the others only fill the table) */
+    double metric, seconds; /* from result.json once done (NaN before) */
+} run;
+
+/* Training positions per epoch, for the ETA only: the splits' sizes (shared/data/README.md;
+ * atis-2.train 50,497 words / 4,478 utterances; jsb 13,807 frames / 229 chorales), sliced. */
+static double work_per_epoch(const srm_train_config *c)
+{
+    static const double full[] = {2088628, 5017483, 229, 4478}, per_seq[] = {1, 1, 60.3, 11.28};
+    static const double outputs[] = {33278, 50, 88, 127};
+    double seqs = c->max_train && (double)c->max_train < full[c->task] ? (double)c->max_train
+                                                                      : full[c->task];
+    double n = (double)c->hidden, g = c->cell == SRM_CELL_LSTM ? 4 : 1;
+    return seqs * per_seq[c->task] * (g * n * (n + (double)c->embedding) + n * outputs[c->task]);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void format_duration(char *buf, size_t size, double s)
+{
+    if (!(s >= 0) || s > 1e8) snprintf(buf, size, "?");
+    else if (s < 10) snprintf(buf, size, "%.1fs", s);
+    else if (s < 60) snprintf(buf, size, "%.0fs", s);
+    else if (s < 3600) snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else snprintf(buf, size, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
+}
+
+static const char *cell_short(srm_cell c) { return c == SRM_CELL_LSTM ? "lstm" : "rnn"; }
+
+/* The run's label "task-cell-stable". */
+static void run_label(const run *r, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s-%s-%s", srm_data_task_name(r->c.task), cell_short(r->c.cell),
+             r->c.stable ? "stable" : "unstable");
+}
+
+/* ---- what is already there ---- */
+
+/* json_equal of the requested configuration and a stored one; with `ignore_epochs` the stored
+ * epochs count is taken as equal. */
+static int same_config(const srm_train_config *want, json_t *stored, int ignore_epochs)
+{
+    srm_train_config w = *want;
+    json_t *e = json_object_get(stored, "epochs");
+    if (ignore_epochs && json_is_integer(e)) w.epochs = (size_t)json_integer_value(e);
+    char *text = srm_train_config_json(&w);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    int same = o && json_equal(o, stored);
+    json_decref(o);
+    free(text);
+    return same;
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* Decides whether r is done, resumable or new; a folder holding a different configuration is
+ * an error (never overwritten). */
+static int inspect(run *r)
+{
+    char path[4200], label[128];
+    run_label(r, label, sizeof label);
+    r->state = RUN_NEW, r->metric = r->seconds = NAN;
+    snprintf(path, sizeof path, "%s/result.json", r->dir);
+    json_t *res = json_load_file(path, 0, NULL);
+    if (res) {
+        json_t *cfg = json_object_get(res, "config"), *m = json_object_get(res, "test_metric");
+        int exact = cfg && same_config(&r->c, cfg, 0), close = cfg && same_config(&r->c, cfg, 1);
+        if (exact) {
+            r->state = RUN_DONE;
+            r->metric = json_is_number(m) ? json_number_value(m) : NAN;
+            r->seconds = json_number_value(json_object_get(res, "seconds"));
+        }
+        json_decref(res);
+        if (exact) return SRM_OK;
+        /* only the number of epochs differs: continue from the checkpoint, if there is one */
+        if (!close || !file_exists(r->dir, "checkpoint.safetensors"))
+            return SRM_ERROR(SRM_EINVAL, "%s already holds a run with another configuration; "
+                             "remove it or choose another --out", r->dir);
+    }
+    if (!file_exists(r->dir, "checkpoint.safetensors")) return SRM_OK;
+    srm_train_config stored;
+    SRM_TRY(srm_train_checkpoint_config(r->dir, &stored));
+    char *text = srm_train_config_json(&stored);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    int close = o && same_config(&r->c, o, 1);
+    json_decref(o);
+    free(text);
+    if (!close)
+        return SRM_ERROR(SRM_EINVAL, "%s: its checkpoint has another configuration than this %s "
+                         "run; remove it or choose another --out", r->dir, label);
+    r->state = RUN_RESUME;
+    return SRM_OK;
+}
+
+/* ---- the tables ---- */
+
+static const char *fmt_metric(char *buf, size_t size, double v, srm_task task)
+{
+    if (!isfinite(v)) return "n/a";
+    snprintf(buf, size, task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_ATIS ? "%.2f" : "%.3f", v);
+    return buf;
+}
+
+static int write_tables(const run *runs, size_t nruns, const char *out, const char *preset)
+{
+    char path[4200], md[4200];
+    snprintf(path, sizeof path, "%s/table1.tsv", out);
+    snprintf(md, sizeof md, "%s/table1.md", out);
+    srm_atomic t, m;
+    SRM_TRY(srm_atomic_open(&t, path));
+    int rc = srm_atomic_open(&m, md);
+    if (rc != SRM_OK) {
+        srm_atomic_abort(&t);
+        return rc;
+    }
+    srm_meta_write(t.f);
+    fprintf(t.f, "# Table 1 of Miller & Hardt (ICLR 2019) with --config %s: the test metric of "
+            "each model (best by validation), gap = stable - unstable; metric direction in "
+            "higher_is_better (perplexity, bits_per_char, nll_per_frame: lower; f1: higher); "
+            "seconds = training time; nan = not run yet\n"
+            "task\tcell\tmetric\thigher_is_better\tmetric_unstable\tmetric_stable\tgap\t"
+            "seconds_unstable\tseconds_stable\n", preset);
+    fprintf(m.f, "<!-- %s; %s; %s -->\n\n"
+            "Table 1 (Miller & Hardt, ICLR 2019) reproduced by srm with `--config %s`: test "
+            "metric of the model with the best validation loss; gap = stable - unstable. "
+            "Perplexity, bits per character and NLL per frame: lower is better; slot F1: higher "
+            "is better.\n\n"
+            "| task | metric | cell | unstable | stable | gap (stable - unstable) | time unstable "
+            "| time stable |\n|---|---|---|---|---|---|---|---|\n",
+            srm_meta_command(), SRM_VERSION, srm_meta_date(), preset);
+    /* runs come in (task, cell) pairs: unstable then stable; a pair neither asked for nor run
+     * before is left out */
+    for (size_t i = 0; i + 1 < nruns; i += 2) {
+        const run *u = &runs[i], *s = &runs[i + 1];
+        if (!u->selected && !s->selected && u->state != RUN_DONE && s->state != RUN_DONE) continue;
+        srm_task task = u->c.task;
+        int higher = srm_train_metric_higher_is_better(task);
+        double gap = s->metric - u->metric;
+        fprintf(t.f, "%s\t%s\t%s\t%d\t%.17g\t%.17g\t%.17g\t%.6g\t%.6g\n", srm_data_task_name(task),
+                cell_short(u->c.cell), srm_train_metric_name(task), higher, u->metric, s->metric,
+                gap, u->seconds, s->seconds);
+        char b1[32], b2[32], b3[40], t1[32], t2[32];
+        fmt_metric(b1, sizeof b1, u->metric, task);
+        fmt_metric(b2, sizeof b2, s->metric, task);
+        if (isfinite(gap)) {
+            char g[32];
+            snprintf(b3, sizeof b3, "%s%s", gap >= 0 ? "+" : "", fmt_metric(g, sizeof g, gap, task));
+        } else {
+            snprintf(b3, sizeof b3, "n/a");
+        }
+        format_duration(t1, sizeof t1, u->seconds);
+        format_duration(t2, sizeof t2, s->seconds);
+        fprintf(m.f, "| %s | %s (%s) | %s | %s | %s | %s | %s | %s |\n", srm_data_task_name(task),
+                srm_train_metric_name(task), higher ? "higher is better" : "lower is better",
+                cell_short(u->c.cell), fmt_metric(b1, sizeof b1, u->metric, task),
+                fmt_metric(b2, sizeof b2, s->metric, task), b3, isfinite(u->seconds) ? t1 : "n/a",
+                isfinite(s->seconds) ? t2 : "n/a");
+    }
+    if (ferror(t.f) || ferror(m.f)) {
+        srm_atomic_abort(&t);
+        srm_atomic_abort(&m);
+        return SRM_ERROR(SRM_EIO, "%s: write error", out);
+    }
+    rc = srm_atomic_commit(&t);
+    if (rc == SRM_OK) rc = srm_atomic_commit(&m);
+    else srm_atomic_abort(&m);
+    return rc;
+}
+
+/* ---- progress: one line per epoch with the table's ETA ---- */
+
+typedef struct {
+    int quiet;
+    size_t index, total;
+    const char *label;
+    double work_epoch;     /* of the current run */
+    double work_left;      /* of the runs after the current one */
+    double work_done, seconds_done; /* measured throughput of this session */
+} table_progress;
+
+static void on_epoch(const srm_train_epoch *e, const srm_train_config *c, double eta, void *vctx)
+{
+    table_progress *p = vctx;
+    p->work_done += p->work_epoch, p->seconds_done += e->seconds;
+    if (p->quiet) return;
+    double left = (double)(c->epochs - e->epoch) * p->work_epoch + p->work_left;
+    char run_eta[32], all_eta[32];
+    format_duration(run_eta, sizeof run_eta, eta);
+    format_duration(all_eta, sizeof all_eta, left * p->seconds_done / p->work_done);
+    fprintf(stderr, "table1 [%zu/%zu %s] epoch %zu/%zu: valid %s %.4f%s, %.1f s; run ETA %s, "
+            "table ETA ~%s\n", p->index, p->total, p->label, e->epoch, c->epochs,
+            srm_train_metric_name(c->task), e->valid_metric, e->improved ? " (best)" : "",
+            e->seconds, run_eta, all_eta);
+}
+
+/* ---- the command ---- */
+
+static int parse_tasks(const char *text, srm_task *tasks, size_t *n)
+{
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", text);
+    *n = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n >= SRM_TASK_COUNT) return SRM_ERROR(SRM_EINVAL, "--tasks: too many tasks");
+        SRM_TRY(srm_data_task_parse(tok, &tasks[(*n)++]));
+        for (size_t i = 0; i + 1 < *n; i++)
+            if (tasks[i] == tasks[*n - 1]) return SRM_ERROR(SRM_EINVAL, "--tasks: %s twice", tok);
+    }
+    return *n ? SRM_OK : SRM_ERROR(SRM_EINVAL, "--tasks: empty list");
+}
+
+static int parse_cells(const char *text, srm_cell *cells, size_t *n)
+{
+    char buf[64], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", text);
+    *n = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        srm_cell c;
+        SRM_TRY(srm_cell_parse(tok, &c));
+        if ((c != SRM_CELL_RNN_TANH && c != SRM_CELL_LSTM) || *n >= 2 || (*n == 1 && cells[0] == c))
+            return SRM_ERROR(SRM_EINVAL, "--cells: a list of rnn and lstm (got '%s')", text);
+        cells[(*n)++] = c;
+    }
+    return *n ? SRM_OK : SRM_ERROR(SRM_EINVAL, "--cells: empty list");
+}
+
+int srm_cmd_table1(int argc, char **argv)
+{
+    const char *preset = "quick", *out = NULL, *tasks_text = "wikitext2,ptbchar,jsb,atis";
+    const char *cells_text = "rnn,lstm", *data_dir = NULL;
+    unsigned long seed = 1, epochs = 0, hidden = 0, embedding = 0, batch = 0, bptt = 0;
+    unsigned long eval_batch = 0, max_train = 0, max_valid = 0, max_test = 0;
+    int dry = 0, quiet = 0, json = 0;
+    enum { G_EPOCHS, G_HIDDEN, G_EMB, G_BATCH, G_BPTT, G_EVAL, G_MTR, G_MVA, G_MTE, G_COUNT };
+    int given[G_COUNT] = {0};
+    const srm_arg args[] = {
+        {"config", SRM_ARG_STRING, &preset, "P", "preset of every run: quick or paper", NULL},
+        {"out", SRM_ARG_STRING, &out, "DIR", "output folder (required; created if missing)", NULL},
+        {"tasks", SRM_ARG_STRING, &tasks_text, "LIST", "tasks to run", NULL},
+        {"cells", SRM_ARG_STRING, &cells_text, "LIST", "cells to run", NULL},
+        {"seed", SRM_ARG_SEED, &seed, "S", "random seed of every run", NULL},
+        {"epochs", SRM_ARG_ULONG, &epochs, "E", "epochs of every run (not given: the preset's)", &given[G_EPOCHS]},
+        {"hidden", SRM_ARG_ULONG, &hidden, "N", "hidden units (not given: the preset's)", &given[G_HIDDEN]},
+        {"embedding", SRM_ARG_ULONG, &embedding, "D",
+         "override the embedding size (not jsb, whose input is the 88 keys)", &given[G_EMB]},
+        {"batch", SRM_ARG_ULONG, &batch, "B", "override the batch size", &given[G_BATCH]},
+        {"bptt", SRM_ARG_ULONG, &bptt, "L", "override the LM BPTT window", &given[G_BPTT]},
+        {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B", "override the evaluation batch",
+         &given[G_EVAL]},
+        {"max-train", SRM_ARG_ULONG, &max_train, "N", "override the train slice (0: all)",
+         &given[G_MTR]},
+        {"max-valid", SRM_ARG_ULONG, &max_valid, "N", "override the valid slice (0: all)",
+         &given[G_MVA]},
+        {"max-test", SRM_ARG_ULONG, &max_test, "N", "override the test slice (0: all)",
+         &given[G_MTE]},
+        {"data-dir", SRM_ARG_STRING, &data_dir, "DIR", "data folder (see srm data --help)", NULL},
+        {"dry-run", SRM_ARG_FLAG, &dry, NULL, "list the runs and what would be done, run nothing",
+         NULL},
+        {"quiet", SRM_ARG_FLAG, &quiet, NULL, "no per-epoch lines on stderr", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print the final report as one JSON object", NULL},
+        {NULL, 0, NULL, NULL, NULL, NULL}};
+    const srm_args_spec spec = {
+        "srm table1 --config quick|paper --out DIR [--tasks LIST] [--cells LIST] [--dry-run]",
+        "Trains the paper's Table 1: for each task (wikitext2, ptbchar, jsb, atis) and cell (tanh\n"
+        "RNN, LSTM) an unconstrained and a stable (projected) model, exactly as `srm train\n"
+        "--config P [--stable] --seed S --out DIR/<task>-<cell>-<stable|unstable>` would (same\n"
+        "files there). A run whose result.json matches its configuration is skipped; one with a\n"
+        "checkpoint but no result is resumed; a folder holding another configuration is an\n"
+        "error. After every run DIR/table1.tsv and DIR/table1.md give per (task, cell) the test\n"
+        "metric of both models, gap = stable - unstable, and the training times. --epochs,\n"
+        "--hidden, --max-train ... override the preset in every run (e.g. for tests on slices).\n"
+        "Per-epoch lines on stderr give each run's ETA and an estimate for the whole table\n"
+        "(from the measured throughput and each run's size). make table1 runs the quick preset.",
+        args, 0, 0};
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    if (rc != SRM_OK) return rc;
+    if (!out) return SRM_ERROR(SRM_EINVAL, "--out DIR is required");
+    srm_task tasks[SRM_TASK_COUNT];
+    srm_cell cells[2];
+    size_t ntasks, ncells;
+    SRM_TRY(parse_tasks(tasks_text, tasks, &ntasks));
+    SRM_TRY(parse_cells(cells_text, cells, &ncells));
+    srm_meta_set_seed(seed);
+
+    /* every combination, so that the table also shows runs finished by earlier invocations
+     * with other --tasks/--cells; only the selected ones are trained */
+    static const srm_task all_tasks[] = {SRM_TASK_WIKITEXT2, SRM_TASK_PTBCHAR, SRM_TASK_JSB,
+                                         SRM_TASK_ATIS};
+    static const srm_cell all_cells[] = {SRM_CELL_RNN_TANH, SRM_CELL_LSTM};
+    run runs[MAX_RUNS];
+    size_t nruns = 0;
+    for (size_t ti = 0; ti < SRM_TASK_COUNT; ti++)
+        for (size_t ci = 0; ci < 2; ci++)
+            for (int stable = 0; stable < 2; stable++) {
+                run *r = &runs[nruns++];
+                srm_train_config *c = &r->c;
+                r->selected = 0;
+                for (size_t i = 0; i < ntasks; i++)
+                    for (size_t j = 0; j < ncells; j++)
+                        r->selected |= tasks[i] == all_tasks[ti] && cells[j] == all_cells[ci];
+                SRM_TRY(srm_train_config_preset(c, all_tasks[ti], all_cells[ci], preset));
+                c->stable = stable, c->seed = seed;
+                if (given[G_EPOCHS]) c->epochs = epochs;
+                if (given[G_HIDDEN]) c->hidden = hidden;
+                if (given[G_EMB] && all_tasks[ti] != SRM_TASK_JSB) c->embedding = embedding;
+                if (given[G_BATCH]) c->batch = batch;
+                if (given[G_BPTT]) c->bptt = bptt;
+                if (given[G_EVAL]) c->eval_batch = eval_batch;
+                if (given[G_MTR]) c->max_train = max_train;
+                if (given[G_MVA]) c->max_valid = max_valid;
+                if (given[G_MTE]) c->max_test = max_test;
+                SRM_TRY(srm_train_config_check(c));
+                char label[128];
+                run_label(r, label, sizeof label);
+                snprintf(r->dir, sizeof r->dir, "%s/%s", out, label);
+                r->state = RUN_NEW, r->metric = r->seconds = NAN;
+            }
+    if (!dry && mkdir(out, 0777) != 0 && errno != EEXIST)
+        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", out, strerror(errno));
+    double work_left = 0;
+    size_t ntrain = 0;
+    size_t nselected = 0;
+    for (size_t i = 0; i < nruns; i++) {
+        if (!runs[i].selected) { /* for the table only: a folder that does not match is n/a */
+            if (inspect(&runs[i]) != SRM_OK || runs[i].state != RUN_DONE) runs[i].state = RUN_NEW;
+            srm_error_clear();
+            continue;
+        }
+        nselected++;
+        SRM_TRY(inspect(&runs[i]));
+        if (runs[i].state != RUN_DONE) {
+            work_left += work_per_epoch(&runs[i].c) * (double)runs[i].c.epochs;
+            ntrain++;
+        }
+    }
+    if (dry) {
+        printf("run\tdo\thidden\tepochs\tdir\n");
+        for (size_t i = 0; i < nruns; i++) {
+            char label[128];
+            if (!runs[i].selected) continue;
+            run_label(&runs[i], label, sizeof label);
+            printf("%s\t%s\t%zu\t%zu\t%s\n", label, state_names[runs[i].state], runs[i].c.hidden,
+                   runs[i].c.epochs, runs[i].dir);
+        }
+        return SRM_OK;
+    }
+    SRM_TRY(write_tables(runs, nruns, out, preset));
+
+    table_progress p = {.quiet = quiet, .total = nselected};
+    srm_train_data *d = NULL;
+    size_t loaded[4] = {SRM_TASK_COUNT, 0, 0, 0}; /* task and slices of d */
+    double t0 = now_seconds();
+    size_t k = 0;
+    for (size_t i = 0; rc == SRM_OK && i < nruns; i++) {
+        run *r = &runs[i];
+        char label[128];
+        if (!r->selected) continue;
+        run_label(r, label, sizeof label);
+        k++;
+        if (r->state == RUN_DONE) {
+            if (!quiet) fprintf(stderr, "table1 [%zu/%zu %s] done before, skipped\n", k, nselected, label);
+            continue;
+        }
+        const srm_train_config *c = &r->c;
+        size_t key[4] = {c->task, c->max_train, c->max_valid, c->max_test};
+        if (!d || memcmp(key, loaded, sizeof key) != 0) {
+            srm_train_data_free(d);
+            d = NULL;
+            rc = srm_train_data_load(c->task, data_dir, c->max_train, c->max_valid, c->max_test, &d);
+            if (rc != SRM_OK) break;
+            memcpy(loaded, key, sizeof key);
+        }
+        if (mkdir(r->dir, 0777) != 0 && errno != EEXIST) {
+            rc = SRM_ERROR(SRM_EIO, "%s: cannot create: %s", r->dir, strerror(errno));
+            break;
+        }
+        p.index = k, p.label = label, p.work_epoch = work_per_epoch(c);
+        p.work_left = work_left -= p.work_epoch * (double)c->epochs;
+        if (!quiet)
+            fprintf(stderr, "table1 [%zu/%zu %s] %s: %s, hidden %zu, %zu epochs\n", k, nselected,
+                    label, r->state == RUN_RESUME ? "resuming" : "training", r->dir, c->hidden,
+                    c->epochs);
+        srm_train_summary s;
+        rc = srm_train_run(c, d, r->dir, r->state == RUN_RESUME, on_epoch, &p, &s);
+        if (rc != SRM_OK) break;
+        r->state = RUN_DONE, r->metric = s.test.metric, r->seconds = s.seconds;
+        if (!quiet)
+            fprintf(stderr, "table1 [%zu/%zu %s] test %s %.4f, trained %.1f s\n", k, nselected,
+                    label, srm_train_metric_name(c->task), s.test.metric, s.seconds);
+        rc = write_tables(runs, nruns, out, preset);
+    }
+    srm_train_data_free(d);
+    if (rc != SRM_OK) return rc;
+
+    srm_report *rep = srm_report_alloc();
+    if (!rep) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    char tsv[4200], md[4200];
+    snprintf(tsv, sizeof tsv, "%s/table1.tsv", out);
+    snprintf(md, sizeof md, "%s/table1.md", out);
+    rc = srm_report_string(rep, "config", NULL, preset);
+    if (rc == SRM_OK) rc = srm_report_integer(rep, "runs", NULL, (long long)nselected);
+    if (rc == SRM_OK) rc = srm_report_integer(rep, "trained", NULL, (long long)ntrain);
+    if (rc == SRM_OK)
+        rc = srm_report_integer(rep, "skipped", "skipped (done before)", (long long)(nselected - ntrain));
+    if (rc == SRM_OK) rc = srm_report_number(rep, "seconds", NULL, now_seconds() - t0);
+    if (rc == SRM_OK) rc = srm_report_string(rep, "table_tsv", "table (tsv)", tsv);
+    if (rc == SRM_OK) rc = srm_report_string(rep, "table_md", "table (markdown)", md);
+    if (rc == SRM_OK) rc = srm_report_print(rep, stdout, json);
+    srm_report_free(rep);
+    return rc;
+}

@@ -1,0 +1,540 @@
+/* sim/analyze.c: state Jacobians, their r-step window products and the input-gradient profile
+ * along real trajectories, and the test split of a benchmark task as trajectories (see
+ * analyze.h; the derivation of the LSTM block Jacobian is in proofs-notes/experiments.md). */
+#include "sim/analyze.h"
+
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "data/atis.h"
+#include "data/corpus.h"
+#include "data/music.h"
+#include "theory/norm.h"
+
+/* ---- the cell's derivatives ---- */
+
+size_t srm_analyze_work_size(const srm_model *m) { return 2 * m->gates * m->hidden; }
+
+static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* a (gn) = W_ih x + b_ih + b_hh + W_hh h: the pre-activations of one step. */
+static void preactivation(const srm_model *m, const double *s, const double *x, double *a)
+{
+    size_t n = m->hidden, gn = m->gates * n;
+    const double *h = m->cell == SRM_CELL_LSTM ? s + n : s;
+    for (size_t i = 0; i < gn; i++) a[i] = m->bias_ih[i] + m->bias_hh[i];
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)gn, (int)m->input, 1.0, m->weight_ih,
+                (int)m->input, x, 1, 1.0, a, 1);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)gn, (int)n, 1.0, m->weight_hh, (int)n, h, 1, 1.0,
+                a, 1);
+}
+
+/* Derivative of rho at pre-activation a for the RNN-type cells. */
+static double rho_prime(srm_cell cell, double a)
+{
+    if (cell == SRM_CELL_RNN_TANH) {
+        double h = tanh(a);
+        return 1.0 - h * h;
+    }
+    if (cell == SRM_CELL_RNN_RELU) return a > 0 ? 1.0 : 0.0;
+    return 1.0; /* linear */
+}
+
+/* The LSTM's elementwise factors at unit i: with c' = f c + i z, tc = tanh(c'), h' = o tc,
+ * dc'/da_i = ai, dc'/da_f = af, dc'/da_z = az, dh'/da_o = ao, dh'/dc' = oc. */
+typedef struct {
+    double f, ai, af, az, ao, oc;
+} lstm_unit;
+
+static lstm_unit lstm_factors(const double *a, size_t n, size_t i, double c)
+{
+    double gi = sigmoid(a[i]), gf = sigmoid(a[n + i]);
+    double gz = tanh(a[2 * n + i]), go = sigmoid(a[3 * n + i]);
+    double t = tanh(gf * c + gi * gz);
+    return (lstm_unit){gf, gz * gi * (1 - gi), c * gf * (1 - gf), gi * (1 - gz * gz),
+                       t * go * (1 - go), go * (1 - t * t)};
+}
+
+void srm_analyze_state_jacobian(const srm_model *m, const double *s, const double *x, double *J,
+                                double *work)
+{
+    size_t n = m->hidden;
+    const double *W = m->weight_hh;
+    preactivation(m, s, x, work);
+    if (m->cell != SRM_CELL_LSTM) { /* J = diag(rho'(a)) W */
+        for (size_t i = 0; i < n; i++) {
+            double d = rho_prime(m->cell, work[i]);
+            for (size_t j = 0; j < n; j++) J[i * n + j] = d * W[i * n + j];
+        }
+        return;
+    }
+    /* s = (c, h), S = 2n. dc'/dc = diag(f), dc'/dh = diag(ai) W_i + diag(af) W_f + diag(az) W_z,
+     * dh'/dc = diag(oc f), dh'/dh = diag(oc) dc'/dh + diag(ao) W_o. */
+    size_t S = 2 * n;
+    const double *Wi = W, *Wf = W + n * n, *Wz = W + 2 * n * n, *Wo = W + 3 * n * n;
+    for (size_t i = 0; i < n; i++) {
+        lstm_unit u = lstm_factors(work, n, i, s[i]);
+        double *rc = J + i * S, *rh = J + (n + i) * S;
+        memset(rc, 0, n * sizeof(double));
+        memset(rh, 0, n * sizeof(double));
+        rc[i] = u.f;
+        rh[i] = u.oc * u.f;
+        for (size_t j = 0; j < n; j++) {
+            double dch = u.ai * Wi[i * n + j] + u.af * Wf[i * n + j] + u.az * Wz[i * n + j];
+            rc[n + j] = dch;
+            rh[n + j] = u.oc * dch + u.ao * Wo[i * n + j];
+        }
+    }
+}
+
+void srm_analyze_cell_vjp(const srm_model *m, const double *s, const double *x, const double *g,
+                          double *g_s, double *g_x, double *work)
+{
+    size_t n = m->hidden, gn = m->gates * n;
+    double *a = work, *da = work + gn;
+    preactivation(m, s, x, a);
+    double *gh = g_s; /* RNN: g_s is the h part */
+    if (m->cell != SRM_CELL_LSTM) {
+        for (size_t i = 0; i < n; i++) da[i] = g[i] * rho_prime(m->cell, a[i]);
+    } else {
+        const double *gc_next = g, *gh_next = g + n;
+        for (size_t i = 0; i < n; i++) {
+            lstm_unit u = lstm_factors(a, n, i, s[i]);
+            double dc = gc_next[i] + gh_next[i] * u.oc; /* d L / d c' in total */
+            da[i] = dc * u.ai;
+            da[n + i] = dc * u.af;
+            da[2 * n + i] = dc * u.az;
+            da[3 * n + i] = gh_next[i] * u.ao;
+            g_s[i] = dc * u.f;
+        }
+        gh = g_s + n;
+    }
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)gn, (int)n, 1.0, m->weight_hh, (int)n, da, 1, 0.0,
+                gh, 1);
+    if (g_x)
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)gn, (int)m->input, 1.0, m->weight_ih,
+                    (int)m->input, da, 1, 0.0, g_x, 1);
+}
+
+/* ---- summary statistics ---- */
+
+static int compare_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    if (isnan(a) || isnan(b)) return isnan(a) - isnan(b); /* NaN last */
+    return (a > b) - (a < b);
+}
+
+double srm_analyze_quantile(const double *v, size_t n, double q)
+{
+    if (n == 0) return NAN;
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)floor(pos);
+    if (lo >= n - 1) return v[n - 1];
+    return v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+void srm_analyze_stats_of(double *v, size_t n, srm_analyze_stats *out)
+{
+    *out = (srm_analyze_stats){n, NAN, NAN, NAN, NAN, NAN};
+    if (n == 0) return;
+    qsort(v, n, sizeof *v, compare_double);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) sum += v[i];
+    out->min = v[0], out->max = v[n - 1], out->mean = sum / (double)n;
+    out->median = srm_analyze_quantile(v, n, 0.5);
+    out->p99 = srm_analyze_quantile(v, n, 0.99);
+}
+
+/* ---- r-step window products ----
+ * Steps are cut into blocks of r. The window starting at offset q of block b is
+ * J_{b+1}^(q-1) ... J_{b+1}^(0) J_b^(r-1) ... J_b^(q): a prefix of block b + 1 times a suffix of
+ * block b. A running prefix product of the current block and the suffixes of the previous one
+ * give every window with about 3 GEMMs per step instead of r. */
+typedef struct {
+    size_t r, q;      /* window length; Jacobians in the current block */
+    int have_prev;    /* the previous block is complete (its suffixes are valid) */
+    double *block;    /* (r, S, S) the Jacobians of the current block */
+    double *suffix;   /* (r, S, S) suffix[q] = J^(r-1) ... J^(q) of the previous block */
+    double *prefix, *tmp; /* (S, S) running prefix product of the current block; scratch */
+    double *norms;    /* (max_windows) raw window norms */
+    size_t count;
+} window_r;
+
+struct srm_analyze {
+    srm_net_output output;
+    size_t S, n, d, out, t_max, max_lag, max_windows, nr, steps, last_T;
+    double *block;      /* every double array below points into it */
+    double *states;     /* (t_max + 1, S) s_0 .. s_T of the current sequence */
+    double *J, *work, *g, *g_s, *g_x, *y;
+    double *grad_sum, *grad_max, *grad_rel; /* (max_lag + 1) */
+    size_t *grad_count;
+    window_r w[SRM_ANALYZE_MAX_R];
+    srm_svd_workspace *svd;
+};
+
+void srm_analyze_free(srm_analyze *a)
+{
+    if (!a) return;
+    for (size_t i = 0; i < a->nr; i++) {
+        free(a->w[i].block), free(a->w[i].suffix), free(a->w[i].prefix), free(a->w[i].tmp);
+        free(a->w[i].norms);
+    }
+    free(a->block);
+    free(a->grad_count);
+    srm_svd_workspace_free(a->svd);
+    free(a);
+}
+
+srm_analyze *srm_analyze_alloc(const srm_model *m, srm_net_output output, size_t t_max,
+                               const size_t *r, size_t nr, size_t max_lag, size_t max_windows)
+{
+    if (!m->output || nr == 0 || nr > SRM_ANALYZE_MAX_R || t_max == 0) {
+        SRM_ERROR(SRM_EINVAL, "analysis needs a model with a decoder, 1..%d window lengths and "
+                  "sequences of >= 1 step", SRM_ANALYZE_MAX_R);
+        return NULL;
+    }
+    for (size_t i = 0; i < nr; i++)
+        if (r[i] == 0) {
+            SRM_ERROR(SRM_EINVAL, "window lengths r must be >= 1");
+            return NULL;
+        }
+    srm_analyze *a = calloc(1, sizeof *a);
+    if (!a) {
+        SRM_ERROR(SRM_ENOMEM, "out of memory");
+        return NULL;
+    }
+    size_t S = srm_model_state_size(m), SS = S * S;
+    *a = (srm_analyze){.output = output, .S = S, .n = m->hidden, .d = m->input, .out = m->output,
+                       .t_max = t_max, .max_lag = max_lag, .max_windows = max_windows, .nr = nr};
+    size_t L = max_lag + 1, wsz = srm_analyze_work_size(m);
+    size_t total = (t_max + 1) * S + SS + wsz + 2 * S + m->input + m->output + 3 * L;
+    a->block = calloc(total, sizeof(double));
+    a->grad_count = calloc(L, sizeof(size_t));
+    int ok = a->block && a->grad_count;
+    if (ok) {
+        double *p = a->block;
+        a->states = p, p += (t_max + 1) * S;
+        a->J = p, p += SS;
+        a->work = p, p += wsz;
+        a->g = p, p += S;
+        a->g_s = p, p += S;
+        a->g_x = p, p += m->input;
+        a->y = p, p += m->output;
+        a->grad_sum = p, p += L;
+        a->grad_max = p, p += L;
+        a->grad_rel = p;
+    }
+    for (size_t i = 0; ok && i < nr; i++) {
+        window_r *w = &a->w[i];
+        w->r = r[i];
+        w->norms = malloc((max_windows ? max_windows : 1) * sizeof(double));
+        ok = w->norms != NULL;
+        if (ok && r[i] > 1) {
+            w->block = malloc(r[i] * SS * sizeof(double));
+            w->suffix = malloc(r[i] * SS * sizeof(double));
+            w->prefix = malloc(SS * sizeof(double));
+            w->tmp = malloc(SS * sizeof(double));
+            ok = w->block && w->suffix && w->prefix && w->tmp;
+        }
+    }
+    if (!ok) {
+        srm_analyze_free(a);
+        SRM_ERROR(SRM_ENOMEM, "out of memory for the analysis (state size %zu, windows up to "
+                  "r = %zu need about 2r (S x S) matrices each)", S, r[nr - 1]);
+        return NULL;
+    }
+    a->svd = srm_svd_workspace_alloc(S, S);
+    if (!a->svd) {
+        srm_analyze_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* C (S, S) = A B. */
+static void matmul(size_t S, const double *A, const double *B, double *C)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)S, (int)S, (int)S, 1.0, A, (int)S,
+                B, (int)S, 0.0, C, (int)S);
+}
+
+static int emit(srm_analyze *a, window_r *w, const double *P)
+{
+    double norm;
+    SRM_TRY(srm_norm_spectral(P, a->S, a->S, a->svd, &norm));
+    if (w->count < a->max_windows) w->norms[w->count++] = norm;
+    return SRM_OK;
+}
+
+/* Adds J (the next step's Jacobian) to the windows of length w->r. */
+static int window_push(srm_analyze *a, window_r *w, const double *J)
+{
+    size_t S = a->S, SS = S * S, r = w->r;
+    if (r == 1) return emit(a, w, J);
+    memcpy(w->block + w->q * SS, J, SS * sizeof(double));
+    if (w->q == 0) {
+        memcpy(w->prefix, J, SS * sizeof(double));
+    } else {
+        matmul(S, J, w->prefix, w->tmp);
+        double *t = w->prefix;
+        w->prefix = w->tmp, w->tmp = t;
+    }
+    w->q++;
+    if (w->q < r) {
+        if (!w->have_prev) return SRM_OK;
+        matmul(S, w->prefix, w->suffix + w->q * SS, w->tmp); /* window at offset q of the last block */
+        return emit(a, w, w->tmp);
+    }
+    SRM_TRY(emit(a, w, w->prefix)); /* the block itself: the window at offset 0 */
+    /* suffixes 1..r-1 of the block just completed */
+    memcpy(w->suffix + (r - 1) * SS, w->block + (r - 1) * SS, SS * sizeof(double));
+    for (size_t q = r - 1; q-- > 1;)
+        matmul(S, w->suffix + (q + 1) * SS, w->block + q * SS, w->suffix + q * SS);
+    w->have_prev = 1, w->q = 0;
+    return SRM_OK;
+}
+
+int srm_analyze_add(srm_analyze *a, const srm_model *m, const double *x, size_t T, int carry,
+                    int32_t target, const double *target_frame)
+{
+    size_t S = a->S, n = a->n, d = a->d, out = a->out;
+    if (T == 0 || T > a->t_max)
+        return SRM_ERROR(SRM_EINVAL, "sequence of %zu steps (workspace: 1..%zu)", T, a->t_max);
+    if (a->output == SRM_NET_SOFTMAX && (target < 0 || (size_t)target >= out))
+        return SRM_ERROR(SRM_EINVAL, "target class %d is not in 0..%zu", target, out - 1);
+    if (carry && a->last_T) memmove(a->states, a->states + a->last_T * S, S * sizeof(double));
+    else memset(a->states, 0, S * sizeof(double));
+    if (!carry)
+        for (size_t i = 0; i < a->nr; i++) a->w[i].q = 0, a->w[i].have_prev = 0;
+    for (size_t t = 1; t <= T; t++) {
+        const double *sp = a->states + (t - 1) * S, *xt = x + (t - 1) * d;
+        srm_cell_step(m, sp, xt, a->states + t * S, a->work);
+        srm_analyze_state_jacobian(m, sp, xt, a->J, a->work);
+        for (size_t i = 0; i < a->nr; i++) SRM_TRY(window_push(a, &a->w[i], a->J));
+    }
+    a->last_T = T;
+    a->steps += T;
+
+    /* d loss_T / d s_T through the decoder: W_dec^T (p - target) on the h part */
+    const double *hT = a->states + T * S + (S - n);
+    memcpy(a->y, m->decoder_bias, out * sizeof(double));
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)out, (int)n, 1.0, m->decoder_weight, (int)n, hT,
+                1, 1.0, a->y, 1);
+    if (a->output == SRM_NET_SOFTMAX) {
+        double mx = a->y[0], sum = 0;
+        for (size_t j = 1; j < out; j++) mx = a->y[j] > mx ? a->y[j] : mx;
+        for (size_t j = 0; j < out; j++) sum += a->y[j] = exp(a->y[j] - mx);
+        for (size_t j = 0; j < out; j++) a->y[j] /= sum;
+        a->y[target] -= 1.0;
+    } else {
+        for (size_t j = 0; j < out; j++) a->y[j] = sigmoid(a->y[j]) - target_frame[j];
+    }
+    memset(a->g, 0, S * sizeof(double));
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)out, (int)n, 1.0, m->decoder_weight, (int)n, a->y,
+                1, 0.0, a->g + (S - n), 1);
+    double first = 0;
+    for (size_t j = 0; j <= a->max_lag && j < T; j++) {
+        size_t t = T - j; /* step t read s_{t-1} and x_t */
+        srm_analyze_cell_vjp(m, a->states + (t - 1) * S, x + (t - 1) * d, a->g, a->g_s, a->g_x,
+                             a->work);
+        double norm = cblas_dnrm2((int)d, a->g_x, 1);
+        if (j == 0) first = norm;
+        a->grad_sum[j] += norm;
+        a->grad_max[j] = a->grad_count[j] == 0 || norm > a->grad_max[j] ? norm : a->grad_max[j];
+        a->grad_rel[j] += first > 0 ? norm / first : 0.0;
+        a->grad_count[j]++;
+        memcpy(a->g, a->g_s, S * sizeof(double));
+    }
+    return SRM_OK;
+}
+
+double *srm_analyze_window_norms(srm_analyze *a, size_t i, size_t *count)
+{
+    *count = a->w[i].count;
+    return a->w[i].norms;
+}
+
+void srm_analyze_gradient(const srm_analyze *a, size_t j, srm_analyze_lag *out)
+{
+    size_t c = j <= a->max_lag ? a->grad_count[j] : 0;
+    *out = (srm_analyze_lag){c, NAN, NAN, NAN};
+    if (c == 0) return;
+    out->mean = a->grad_sum[j] / (double)c;
+    out->max = a->grad_max[j];
+    out->mean_relative = a->grad_rel[j] / (double)c;
+}
+
+size_t srm_analyze_steps(const srm_analyze *a) { return a->steps; }
+
+/* ---- a task's test split ---- */
+
+typedef struct {
+    srm_corpus *corpus;
+    srm_music *music;
+    srm_atis *atis;
+} task_data;
+
+static void task_data_free(task_data *td)
+{
+    srm_corpus_free(td->corpus);
+    srm_music_free(td->music);
+    srm_atis_free(td->atis);
+}
+
+/* Loads the task and checks that the model's shapes fit it (as sim/train.c does). */
+static int task_data_load(const srm_model *m, srm_task task, const char *data_dir, task_data *td)
+{
+    char dir[4096];
+    SRM_TRY(srm_data_locate(task, data_dir, dir, sizeof dir));
+    size_t classes, vocab = 0, input = m->input;
+    int rc;
+    if (task == SRM_TASK_JSB) {
+        rc = srm_music_load(dir, &td->music);
+        classes = SRM_MUSIC_KEYS, input = SRM_MUSIC_KEYS;
+    } else if (task == SRM_TASK_ATIS) {
+        /* the layout training used (sim/train.c): vocabularies of atis-2.train */
+        rc = srm_atis_load(dir, SRM_ATIS_DEV, &td->atis);
+        classes = rc == SRM_OK ? srm_vocab_size(td->atis->tags) : 0;
+        vocab = rc == SRM_OK ? srm_vocab_size(td->atis->words) : 0;
+    } else {
+        rc = srm_corpus_load(task, dir, &td->corpus);
+        classes = vocab = rc == SRM_OK ? srm_vocab_size(td->corpus->vocab) : 0;
+    }
+    if (rc != SRM_OK) return rc;
+    if (m->output != classes || m->vocab != vocab || m->input != input)
+        return SRM_ERROR(SRM_EINVAL, "the model (vocab %zu, input %zu, outputs %zu) does not fit "
+                         "task %s (vocab %zu, outputs %zu)", m->vocab, m->input, m->output,
+                         srm_data_task_name(task), vocab, classes);
+    return SRM_OK;
+}
+
+/* Input length of test sequence i (jsb: frames - 1 predictions; atis: words). */
+static size_t test_length(const task_data *td, size_t i)
+{
+    if (td->music) {
+        size_t T = srm_music_length(&td->music->split[SRM_SPLIT_TEST], i);
+        return T > 0 ? T - 1 : 0;
+    }
+    const srm_atis_split *s = &td->atis->split[SRM_SPLIT_TEST];
+    return s->start[i + 1] - s->start[i];
+}
+
+static void embed(const srm_model *m, const int32_t *ids, size_t T, double *x)
+{
+    for (size_t t = 0; t < T; t++)
+        memcpy(x + t * m->input, m->encoder_weight + (size_t)ids[t] * m->input,
+               m->input * sizeof(double));
+}
+
+static int run_sequences(const srm_model *m, const task_data *td, const srm_analyze_options *o,
+                         srm_analyze **out, size_t *used)
+{
+    int music = td->music != NULL;
+    size_t N = music ? td->music->split[SRM_SPLIT_TEST].nchorales
+                     : td->atis->split[SRM_SPLIT_TEST].n;
+    size_t *order = malloc((N ? N : 1) * sizeof(size_t));
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!order || !rng) {
+        free(order);
+        if (rng) gsl_rng_free(rng);
+        return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < N; i++) order[i] = i;
+    gsl_rng_set(rng, o->seed);
+    gsl_ran_shuffle(rng, order, N, sizeof(size_t));
+    gsl_rng_free(rng);
+    size_t count = 0, steps = 0, t_max = 0;
+    while (count < N && (o->max_tokens == 0 || steps < o->max_tokens || count == 0)) {
+        size_t L = test_length(td, order[count]);
+        if (o->max_tokens && count > 0 && steps + L > o->max_tokens) break;
+        steps += L, t_max = L > t_max ? L : t_max, count++;
+    }
+    double *x = NULL;
+    srm_analyze *a = NULL;
+    int rc = SRM_OK;
+    if (steps == 0) rc = SRM_ERROR(SRM_EINVAL, "the test split has no steps to analyse");
+    if (rc == SRM_OK) {
+        /* a chorale's frames: T inputs plus the target frame */
+        x = malloc((t_max + 1) * (music ? SRM_MUSIC_KEYS : m->input) * sizeof(double));
+        a = srm_analyze_alloc(m, music ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX, t_max, o->r, o->nr,
+                              o->max_lag, steps);
+        if (!a) rc = srm_error_code();
+        else if (!x) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    srm_progress *p = rc == SRM_OK ? srm_progress_alloc(steps, "analyze", "steps") : NULL;
+    for (size_t k = 0; rc == SRM_OK && k < count; k++) {
+        size_t i = order[k], T = test_length(td, i);
+        if (T == 0) continue;
+        if (music) {
+            srm_music_frames(&td->music->split[SRM_SPLIT_TEST], i, x);
+            rc = srm_analyze_add(a, m, x, T, 0, 0, x + T * SRM_MUSIC_KEYS);
+        } else {
+            const srm_atis_split *s = &td->atis->split[SRM_SPLIT_TEST];
+            embed(m, s->words + s->start[i], T, x);
+            rc = srm_analyze_add(a, m, x, T, 0, s->tags[s->start[i] + T - 1], NULL);
+        }
+        srm_progress_update(p, srm_analyze_steps(a));
+    }
+    srm_progress_free(p);
+    free(x), free(order);
+    if (rc != SRM_OK) {
+        srm_analyze_free(a);
+        return rc;
+    }
+    *out = a, *used = count;
+    return SRM_OK;
+}
+
+static int run_stream(const srm_model *m, const task_data *td, const srm_analyze_options *o,
+                      srm_analyze **out, size_t *used)
+{
+    const srm_corpus_split *s = &td->corpus->split[SRM_SPLIT_TEST];
+    if (s->ntokens < 2) return SRM_ERROR(SRM_EINVAL, "the test split has no steps to analyse");
+    size_t N = s->ntokens - 1; /* inputs that have a next token */
+    if (o->max_tokens && o->max_tokens < N) N = o->max_tokens;
+    size_t W = o->window < N ? o->window : N;
+    double *x = malloc(W * m->input * sizeof(double));
+    srm_analyze *a = srm_analyze_alloc(m, SRM_NET_SOFTMAX, W, o->r, o->nr, o->max_lag, N);
+    int rc = a ? (x ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory")) : srm_error_code();
+    srm_progress *p = rc == SRM_OK ? srm_progress_alloc(N, "analyze", "steps") : NULL;
+    size_t windows = 0;
+    for (size_t pos = 0; rc == SRM_OK && pos < N; pos += W, windows++) {
+        size_t T = N - pos < W ? N - pos : W;
+        embed(m, s->ids + pos, T, x);
+        rc = srm_analyze_add(a, m, x, T, pos > 0, s->ids[pos + T], NULL);
+        srm_progress_update(p, srm_analyze_steps(a));
+    }
+    srm_progress_free(p);
+    free(x);
+    if (rc != SRM_OK) {
+        srm_analyze_free(a);
+        return rc;
+    }
+    *out = a, *used = windows;
+    return SRM_OK;
+}
+
+int srm_analyze_task(const srm_model *m, srm_task task, const char *data_dir,
+                     const srm_analyze_options *o, srm_analyze **out, size_t *sequences)
+{
+    *out = NULL, *sequences = 0;
+    if (m->cell != SRM_CELL_RNN_TANH && m->cell != SRM_CELL_LSTM)
+        return SRM_ERROR(SRM_EINVAL, "benchmark models are tanh RNNs or LSTMs (got %s)",
+                         srm_cell_name(m->cell));
+    if (!m->output) return SRM_ERROR(SRM_EINVAL, "the model has no decoder");
+    if (o->window == 0) return SRM_ERROR(SRM_EINVAL, "the window must be >= 1 step");
+    task_data td = {0};
+    int rc = task_data_load(m, task, data_dir, &td);
+    if (rc == SRM_OK)
+        rc = td.corpus ? run_stream(m, &td, o, out, sequences)
+                       : run_sequences(m, &td, o, out, sequences);
+    task_data_free(&td);
+    return rc;
+}

@@ -1,0 +1,99 @@
+# tests/cli/test_train.sh: `srm train` and `srm eval` on small slices of the real data: short
+# runs lower the validation loss (atis, jsb, ptbchar), the output files and their provenance,
+# --resume reproduces an uninterrupted run exactly, --trunc k >= T equals the full evaluation,
+# --stable keeps the recurrent norms inside the set, and the error paths.
+. "$(dirname "$0")/lib.sh"
+export SRM_DATE=2000-01-01T00:00:00Z
+# col FILE NAME: the values of column NAME of an srm TSV, one per line
+col() { awk -F'\t' -v n="$2" '/^#/ {next} !h {for (i = 1; i <= NF; i++) if ($i == n) c = i; h = 1; next} {print $c}' "$1"; }
+first() { col "$1" "$2" | head -n 1; }
+last() { col "$1" "$2" | tail -n 1; }
+
+atis="--task atis --max-train 1000 --max-valid 100 --max-test 100 --hidden 32 --embedding 16 --batch 16 --quiet"
+A="$TMP/atis"
+ok "atis lstm, 4 epochs" "$SRM" train $atis --cell lstm --epochs 4 --seed 3 --out "$A"
+expect "writes model.safetensors, log.tsv, checkpoint, result.json" sh -c "[ -s '$A/model.safetensors' ] && [ -s '$A/log.tsv' ] && [ -s '$A/checkpoint.safetensors' ] && [ -s '$A/result.json' ]"
+expect "no temporary files left" sh -c "! ls '$A' | grep -q tmp"
+expect "log starts with provenance # lines" sh -c "head -n 1 '$A/log.tsv' | grep -q '^# srm ' && grep -q '^# seed: 3$' '$A/log.tsv' && grep -q '^# command: .*train' '$A/log.tsv'"
+expect "log header names the columns" sh -c "grep -v '^#' '$A/log.tsv' | head -n 1 | grep -qx 'epoch	train_loss	valid_loss	valid_metric	lr	seconds	tokens_per_s	norm_hh_2	norm_inf_i	norm_inf_f	norm_inf_z	norm_inf_o	improved'"
+expect "4 epoch rows" [ "$(col "$A/log.tsv" epoch | tr '\n' ' ')" = "1 2 3 4 " ]
+# Uniform prediction over the 127 tags costs ln 127 = 4.84 nats; four epochs of SGD on 1000
+# utterances must do clearly better, improve on the first epoch, and find some slots.
+v1=$(first "$A/log.tsv" valid_loss); v4=$(last "$A/log.tsv" valid_loss)
+num_le "atis: valid loss after 4 epochs < after 1" "$v4" "$v1"
+num_le "atis: valid loss < 0.6 ln 127" "$v4" 2.9
+f4=$(last "$A/log.tsv" valid_metric)
+expect "atis: valid F1 after 4 epochs > 20 ($f4)" awk -v f="$f4" 'BEGIN {exit !(f > 20)}'
+for key in command seed version test_metric metric_name seconds; do
+    expect "result.json has $key" grep -q "\"$key\":" "$A/result.json"
+done
+expect "result.json: metric f1, config object, float64" sh -c "grep -q '\"metric_name\": \"f1\"' '$A/result.json' && grep -q '\"config\": {' '$A/result.json' && grep -q '\"hidden\": 32' '$A/result.json' && grep -q '\"precision\": \"float64\"' '$A/result.json'"
+ftest=$(json_get test_metric "$A/result.json")
+
+# --resume: 2 epochs, then resume to 4, equals the uninterrupted 4-epoch run exactly.
+R="$TMP/resume"
+ok "atis lstm, 2 epochs" "$SRM" train $atis --cell lstm --epochs 2 --seed 3 --out "$R"
+ok "resume to 4 epochs" "$SRM" train --resume "$R" --epochs 4 --quiet
+expect "resumed log has the same 4 rows (but seconds)" sh -c "cut -f1-5,8-13 '$A/log.tsv' | grep -v '^#' >'$TMP/a.log' && cut -f1-5,8-13 '$R/log.tsv' | grep -v '^#' >'$TMP/r.log' && cmp -s '$TMP/a.log' '$TMP/r.log'"
+expect "resumed test metric equals the uninterrupted one ($ftest)" [ "$(json_get test_metric "$R/result.json")" = "$ftest" ]
+expect "resumed test loss equals the uninterrupted one" [ "$(json_get test_loss "$R/result.json")" = "$(json_get test_loss "$A/result.json")" ]
+"$SRM" eval --task atis --max-eval 100 "$A/model.safetensors" --json >"$TMP/ea" 2>&1
+"$SRM" eval --task atis --max-eval 100 "$R/model.safetensors" --json >"$TMP/er" 2>&1
+la=$(json_get loss "$TMP/ea"); lr=$(json_get loss "$TMP/er")
+expect "srm eval: both best models give the same loss ($la) and F1" sh -c "[ -n '$la' ] && [ '$la' = '$lr' ] && [ '$(json_get metric "$TMP/ea")' = '$(json_get metric "$TMP/er")' ]"
+expect "srm eval reproduces result.json's test F1" [ "$(json_get metric "$TMP/ea")" = "$ftest" ]
+dead=$(sh -c 'echo $$')  # a process that has exited: its temporary file is stale
+touch "$R/checkpoint.safetensors.tmp.$dead"
+ok "resume of a finished run only re-evaluates" "$SRM" train --resume "$R" --quiet
+expect "resume removes a killed writer's temporary file" [ ! -e "$R/checkpoint.safetensors.tmp.$dead" ]
+status 2 "resume with a changed hyper-parameter" "$SRM" train --resume "$R" --lr 3
+status 1 "resume without a checkpoint" "$SRM" train --resume "$TMP/none"
+
+# --trunc k >= T (ATIS utterances have at most 46 words) equals the full evaluation: same
+# arithmetic, so F1 is identical and the mean loss equal up to summation order (1e-12).
+ok "atis eval --trunc 64" "$SRM" eval --task atis --max-eval 100 "$A/model.safetensors" --trunc 64 --json
+expect "atis: truncated F1 (k >= T) = full F1" [ "$(json_get metric "$TMP/out")" = "$ftest" ]
+num_close "atis: truncated loss (k >= T) = full loss" "$(json_get loss "$TMP/out")" "$(json_get loss "$TMP/ea")" 1e-12
+
+# ptbchar: truncated BPTT with carried state; 2 epochs lower the validation bpc.
+P="$TMP/ptb"
+ok "ptbchar rnn, 2 epochs" "$SRM" train --task ptbchar --cell rnn --max-train 20000 --max-valid 3000 --max-test 3000 --hidden 32 --embedding 16 --batch 10 --bptt 25 --eval-batch 5 --epochs 2 --lr 1 --precision float64 --quiet --out "$P"
+b1=$(first "$P/log.tsv" valid_metric); b2=$(last "$P/log.tsv" valid_metric)
+num_le "ptbchar: valid bpc after 2 epochs <= after 1" "$b2" "$b1"
+num_le "ptbchar: valid bpc < 0.8 log2(50)" "$b2" 4.5
+ok "ptbchar eval full" "$SRM" eval --task ptbchar --split valid --max-eval 3000 --bptt 25 "$P/model.safetensors" --json
+full=$(json_get loss "$TMP/out")
+expect "ptbchar: eval reproduces the log's best valid bpc" [ "$(json_get metric "$TMP/out")" = "$b2" ]
+# 5 columns of 600 tokens: k = 600 >= T = 599 predictions per column
+ok "ptbchar eval in float32" "$SRM" eval --task ptbchar --split valid --max-eval 3000 --bptt 25 --precision float32 "$P/model.safetensors" --json
+num_close "ptbchar: float32 decoder loss = float64 loss to 1e-6" "$(json_get loss "$TMP/out")" "$full" 1e-6
+ok "ptbchar eval --trunc 600" "$SRM" eval --task ptbchar --split valid --max-eval 3000 "$P/model.safetensors" --trunc 600 --json
+num_close "ptbchar: truncated loss (k >= T) = full loss" "$(json_get loss "$TMP/out")" "$full" 1e-12
+ok "ptbchar eval --trunc 1" "$SRM" eval --task ptbchar --split valid --max-eval 3000 "$P/model.safetensors" --trunc 1 --json
+k1=$(json_get loss "$TMP/out")
+expect "ptbchar: k = 1 (bigram-like) is worse than the full model ($k1 > $full)" awk -v a="$k1" -v b="$full" 'BEGIN {exit !(a > b)}'
+
+# jsb: 88 sigmoids; --stable --radius 0.5 keeps ||W_hh||_2 <= 0.5 at every epoch end.
+J="$TMP/jsb"
+ok "jsb stable rnn, 3 epochs" "$SRM" train --task jsb --cell rnn --stable --radius 0.5 --max-train 12 --max-valid 6 --max-test 6 --hidden 24 --epochs 3 --lr 0.05 --quiet --out "$J"
+norms=$(col "$J/log.tsv" norm_hh_2 | tr '\n' ' ')
+expect "jsb: ||W_hh||_2 <= 0.5 every epoch ($norms)" sh -c "echo '$norms' | awk '{for (i = 1; i <= NF; i++) if (\$i > 0.5) exit 1; exit !(NF == 3)}'"
+num_le "jsb: valid NLL/frame after 3 epochs < 88 ln 2 / 2" "$(last "$J/log.tsv" valid_metric)" 30.5
+ok "jsb eval --trunc 200 (chorales are shorter)" "$SRM" eval --task jsb --split valid --max-eval 6 "$J/model.safetensors" --trunc 200 --json
+t200=$(json_get loss "$TMP/out")
+ok "jsb eval full" "$SRM" eval --task jsb --split valid --max-eval 6 "$J/model.safetensors" --json
+num_close "jsb: truncated loss (k >= T) = full loss" "$t200" "$(json_get loss "$TMP/out")" 1e-12
+ok "atis stable lstm, 1 epoch" "$SRM" train $atis --cell lstm --stable --epochs 1 --out "$TMP/sl"
+expect "stable lstm: gate norms within the toolkit's targets (0.395, 0.155, 0.095, 0.395)" sh -c "grep -v '^#' '$TMP/sl/log.tsv' | awk -F'\t' 'NR == 2 {exit !(\$9 <= 0.395 && \$10 <= 0.155 && \$11 <= 0.095 && \$12 <= 0.395)}'"
+
+ok "help shows the paper preset of atis" "$SRM" train --task atis --cell lstm --config paper --help
+expect "help: hidden [128], lr [10], epochs [100]" sh -c "grep -q 'hidden N .*\[128\]' '$TMP/out' && grep -q -- '--lr LR .*\[10\]' '$TMP/out' && grep -q 'epochs E .*\[100\]' '$TMP/out'"
+status 2 "train without --out" "$SRM" train --task atis --cell lstm
+status 2 "unknown preset" "$SRM" train --task atis --cell lstm --config huge --out "$TMP/x"
+status 2 "unknown cell" "$SRM" train --task atis --cell gru --out "$TMP/x"
+status 2 "--radius with an LSTM" "$SRM" train --task atis --cell lstm --stable --radius 0.5 --out "$TMP/x"
+status 2 "dropout 1" "$SRM" train $atis --cell rnn --dropout 1 --out "$TMP/x"
+status 2 "eval: model of another task" "$SRM" eval --task jsb "$A/model.safetensors"
+status 2 "eval: bad split" "$SRM" eval --task atis --split train "$A/model.safetensors"
+status 1 "eval: missing model" "$SRM" eval --task atis "$TMP/none.safetensors"
+finish
