@@ -18,7 +18,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all check demo clean deps bench notes
+.PHONY: all check demo clean deps bench notes table1
 all: srm $(TEST_BIN)
 
 build/%.o: %.c
@@ -50,6 +50,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory srm
 	@sh bench/run.sh
+
+TABLE1_DIR ?= table1-out
+table1: deps
+	@$(MAKE) --no-print-directory srm
+	./srm table1 --config quick --out $(TABLE1_DIR)
 
 notes: deps
 	@$(MAKE) --no-print-directory srm
