@@ -103,12 +103,13 @@ static int find_plots(char *out, size_t size)
 static void gp_string(char *buf, size_t size, const char *name, const char *value)
 {
     size_t len = strlen(buf);
-    len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s='", name);
+    if (len + strlen(name) + 8 >= size) return; /* no room: the caller's buffers are ample */
+    len += (size_t)snprintf(buf + len, size - len, "%s='", name);
     for (const char *p = value; *p && len + 3 < size; p++) {
         if (*p == '\'') buf[len++] = '\'';
         buf[len++] = *p;
     }
-    snprintf(buf + len, len < size ? size - len : 0, "'; ");
+    snprintf(buf + len, size - len, "'; ");
 }
 
 /* Runs gnuplot -e "VARS out=..; term=.." plots/NAME.gp for png and svg into DIR/NAME.{png,svg}
@@ -344,7 +345,10 @@ int srm_cmd_analyze(int argc, char **argv)
         "-> gradient.tsv; the metric of the k-step truncated model (srm eval --trunc k) ->\n"
         "trunc.tsv. Figures fig-analyze-jacobian, -gradient, -trunc (.png, .svg) with gnuplot\n"
         "(plots/fig-analyze-*.gp; skipped, and said so, when gnuplot is not installed).\n"
-        "Cost: about #r SVDs of S x S per step (S = state size; 4.7 ms at S = 256).",
+        "Cost: about #r SVDs of S x S per step (S = state size; 4.7 ms at S = 256). Measured\n"
+        "with the defaults on quick-preset models (one core): atis rnn 15 s, lstm 23 s; jsb rnn\n"
+        "33 s, lstm 34 s; ptbchar lstm 44 s; wikitext2 lstm 68 s (half of it the truncated\n"
+        "perplexities). Paper-size LSTMs (S = 2048) take seconds per step: set --max-tokens.",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;

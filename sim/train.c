@@ -3,16 +3,16 @@
  * (see train.h). */
 #include "sim/train.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <errno.h>
-#include <signal.h>
 #include <time.h>
 
 #include "core/atomic.h"
@@ -388,8 +388,8 @@ static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s,
     if (!net || !state) rc = net ? SRM_ERROR(SRM_ENOMEM, "out of memory") : srm_error_code();
     *nll = 0, *count = 0;
     for (size_t i = 0; rc == SRM_OK && i + 1 < L; i += bptt) {
-        size_t T = L - 1 - i < bptt ? L - 1 - i : bptt, c;
-        double l;
+        size_t T = L - 1 - i < bptt ? L - 1 - i : bptt, c = 0;
+        double l = 0;
         batch_window(&bb, ids, L, B, i, T);
         rc = srm_net_forward(net, m, &bb.b, state, 0, 0, NULL, &l, &c);
         memcpy(state, srm_net_final_state(net), B * srm_model_state_size(m) * sizeof(double));
@@ -424,8 +424,8 @@ static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s
     if (rc == SRM_OK && !k) rc = sort_by_length(d, s, order, N);
     *nll = 0, *count = 0;
     for (size_t i = 0; rc == SRM_OK && i < N; i += B) {
-        size_t nb = N - i < B ? N - i : B, c;
-        double l;
+        size_t nb = N - i < B ? N - i : B, c = 0;
+        double l = 0;
         for (size_t b = 0; b < nb; b++) idx[b] = order[i + b];
         batch_sequences(&bb, d, s, idx, nb);
         if (bb.b.T == 0) continue;

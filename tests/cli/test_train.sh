@@ -77,7 +77,9 @@ expect "ptbchar: k = 1 (bigram-like) is worse than the full model ($k1 > $full)"
 J="$TMP/jsb"
 ok "jsb stable rnn, 3 epochs" "$SRM" train --task jsb --cell rnn --stable --radius 0.5 --max-train 12 --max-valid 6 --max-test 6 --hidden 24 --epochs 3 --lr 0.05 --quiet --out "$J"
 norms=$(col "$J/log.tsv" norm_hh_2 | tr '\n' ' ')
-expect "jsb: ||W_hh||_2 <= 0.5 every epoch ($norms)" sh -c "echo '$norms' | awk '{for (i = 1; i <= NF; i++) if (\$i > 0.5) exit 1; exit !(NF == 3)}'"
+# 1e-12 relative: the logged norm is a separate SVD, whose rounding (tens of ulps) can put a
+# matrix the projection left at ||W|| = r a few ulps above r.
+expect "jsb: ||W_hh||_2 <= 0.5 every epoch ($norms)" sh -c "echo '$norms' | awk '{for (i = 1; i <= NF; i++) if (\$i > 0.5 * (1 + 1e-12)) exit 1; exit !(NF == 3)}'"
 num_le "jsb: valid NLL/frame after 3 epochs < 88 ln 2 / 2" "$(last "$J/log.tsv" valid_metric)" 30.5
 ok "jsb eval --trunc 200 (chorales are shorter)" "$SRM" eval --task jsb --split valid --max-eval 6 "$J/model.safetensors" --trunc 200 --json
 t200=$(json_get loss "$TMP/out")
