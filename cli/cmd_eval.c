@@ -101,9 +101,9 @@ int srm_cmd_eval(int argc, char **argv)
     if (rc == SRM_OK) rc = srm_report_number(r, "metric", "value", e.metric);
     if (rc == SRM_OK) rc = srm_report_number(r, "loss", "mean loss", e.loss);
     if (rc == SRM_OK) rc = srm_report_integer(r, "count", "positions", (long long)e.count);
-    if (rc == SRM_OK) rc = srm_report_string(r, "precision", NULL, precision_text);
-    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "precision", NULL, e.precision);
-    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "recall", NULL, e.recall);
+    if (rc == SRM_OK) rc = srm_report_string(r, "arithmetic", "arithmetic precision", precision_text);
+    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "precision", "slot precision", e.precision);
+    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "recall", "slot recall", e.recall);
     if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
     srm_report_free(r);
     return rc;

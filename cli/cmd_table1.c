@@ -143,6 +143,17 @@ static const char *fmt_metric(char *buf, size_t size, double v, srm_task task)
     return buf;
 }
 
+/* Re-reads the runs this process does not train, so that another table1 process filling the
+ * same folder (other --tasks) has its finished rows in the table too. */
+static void refresh_unselected(run *runs, size_t nruns)
+{
+    for (size_t i = 0; i < nruns; i++) {
+        if (runs[i].selected) continue;
+        if (inspect(&runs[i]) != SRM_OK || runs[i].state != RUN_DONE) runs[i].state = RUN_NEW;
+        srm_error_clear();
+    }
+}
+
 static int write_tables(const run *runs, size_t nruns, const char *out, const char *preset)
 {
     char path[4200], md[4200];
@@ -363,12 +374,9 @@ int srm_cmd_table1(int argc, char **argv)
     double work_left = 0;
     size_t ntrain = 0;
     size_t nselected = 0;
+    refresh_unselected(runs, nruns); /* for the table only: a folder that does not match is n/a */
     for (size_t i = 0; i < nruns; i++) {
-        if (!runs[i].selected) { /* for the table only: a folder that does not match is n/a */
-            if (inspect(&runs[i]) != SRM_OK || runs[i].state != RUN_DONE) runs[i].state = RUN_NEW;
-            srm_error_clear();
-            continue;
-        }
+        if (!runs[i].selected) continue;
         nselected++;
         SRM_TRY(inspect(&runs[i]));
         if (runs[i].state != RUN_DONE) {
@@ -430,6 +438,7 @@ int srm_cmd_table1(int argc, char **argv)
         if (!quiet)
             fprintf(stderr, "table1 [%zu/%zu %s] test %s %.4f, trained %.1f s\n", k, nselected,
                     label, srm_train_metric_name(c->task), s.test.metric, s.seconds);
+        refresh_unselected(runs, nruns);
         rc = write_tables(runs, nruns, out, preset);
     }
     srm_train_data_free(d);

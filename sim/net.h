@@ -90,6 +90,11 @@ double srm_net_grad_norm(const srm_net *net, const srm_model *grad);
 void srm_net_sgd_step(const srm_net *net, srm_model *m, const srm_model *grad, double lr,
                       double grad_scale, double weight_decay);
 
+/* Clamps the encoder rows the last backward touched to [-bound, bound] (the only rows an SGD
+ * step can move outward: the others at most shrink under weight decay). With --stable the LSTM
+ * conditions assume ||x||_inf <= B_x; for embedding inputs this keeps that assumption true. */
+void srm_net_clamp_touched_rows(const srm_net *net, srm_model *m, double bound);
+
 typedef struct srm_net_trunc srm_net_trunc;
 
 /* Workspace for truncated evaluation of up to b_max equal-length columns, `chunk` positions

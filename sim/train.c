@@ -633,7 +633,8 @@ typedef struct {
     double *pv, *pwork;
     srm_train_epoch *log;
     size_t nlog, epoch, best_epoch, tokens_per_epoch, done;
-    double lr, best_score, seconds;
+    double lr, best_score, best_loss, seconds;
+    double hh_bound; /* RNN --stable: an upper bound on ||W_hh||_2 since the last SVD (or inf) */
     srm_progress *progress;
 } trainer;
 
@@ -663,6 +664,8 @@ static int save_with_meta(const trainer *tr, const char *file, int checkpoint)
         rc = srm_tensors_set_meta(ts, "lr", buf);
         snprintf(buf, sizeof buf, "%.17g", tr->best_score);
         if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "best_score", buf);
+        snprintf(buf, sizeof buf, "%.17g", tr->best_loss);
+        if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "best_loss", buf);
         snprintf(buf, sizeof buf, "%zu", tr->best_epoch);
         if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "best_epoch", buf);
         snprintf(buf, sizeof buf, "%.17g", tr->seconds);
@@ -760,10 +763,29 @@ static int project(trainer *tr)
         srm_project_lstm_result r;
         return srm_project_lstm(tr->m, c->lstm_a, c->lstm_margin, c->lstm_input_bound, &r);
     }
+    /* Weyl: ||W + dW||_2 <= ||W||_2 + ||dW||_F. While the norm after the last SVD plus the
+     * Frobenius norms of the updates since then stays <= r, W_hh is certified inside the ball
+     * and the O(n^3) SVD is skipped (sgd_batch adds each update's norm to hh_bound). */
+    if (tr->hh_bound <= c->radius) return SRM_OK;
     srm_project_result r;
     size_t n = tr->m->hidden;
-    return srm_project_spectral(tr->m->weight_hh, n, n, c->radius, SRM_NORM_METHOD_POWER,
-                                tr->proj_ws, tr->pv, tr->pwork, &r);
+    SRM_TRY(srm_project_spectral(tr->m->weight_hh, n, n, c->radius, SRM_NORM_METHOD_SVD,
+                                 tr->proj_ws, tr->pv, tr->pwork, &r));
+    tr->hh_bound = r.norm_after;
+    return SRM_OK;
+}
+
+/* ||dW_hh||_F of the SGD step about to be taken: lr (scale G_hh + wd W_hh). */
+static double hh_step_norm(const trainer *tr, double scale)
+{
+    const srm_model *m = tr->m, *g = tr->grad;
+    size_t nn = m->hidden * m->hidden * m->gates;
+    double ss = 0;
+    for (size_t i = 0; i < nn; i++) {
+        double d = tr->lr * (scale * g->weight_hh[i] + tr->c->weight_decay * m->weight_hh[i]);
+        ss += d * d;
+    }
+    return sqrt(ss);
 }
 
 /* One SGD step on a batch: mean loss, gradient, clipping, weight decay, projection. */
@@ -781,7 +803,10 @@ static int sgd_batch(trainer *tr, const srm_net_batch *b, const double *state0, 
     srm_net_backward(tr->net, tr->m, b, 1.0 / (double)*count, tr->grad);
     double norm = srm_net_grad_norm(tr->net, tr->grad), scale = 1.0;
     if (c->clip > 0 && c->clip / (norm + 1e-6) < 1.0) scale = c->clip / (norm + 1e-6);
+    if (c->stable && c->cell != SRM_CELL_LSTM) tr->hh_bound += hh_step_norm(tr, scale);
     srm_net_sgd_step(tr->net, tr->m, tr->grad, tr->lr, scale, c->weight_decay);
+    if (c->stable && c->cell == SRM_CELL_LSTM && tr->m->vocab)
+        srm_net_clamp_touched_rows(tr->net, tr->m, c->lstm_input_bound);
     tr->done += *count;
     srm_progress_update(tr->progress, tr->done);
     return c->stable ? project(tr) : SRM_OK;
@@ -850,17 +875,22 @@ static int run_epochs(trainer *tr, srm_train_observer observer, void *ctx)
         SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt,
                                    c->precision, &v));
         e.valid_loss = v.loss, e.valid_metric = v.metric;
-        /* the validation loss decides (as pytorch/examples): for LM and music the metric is
-         * a monotone function of it, and for atis it is smoother than F1 */
-        double score = v.loss;
+        /* The kept model is the best by the task's metric (for LM and music a monotone function
+         * of the validation loss; for atis the slot F1, as slot-filling code selects). The
+         * learning rate anneals on the validation loss (as pytorch/examples), which is smoother
+         * than F1: annealing on noisy F1 plateaus stalled the RNN. */
+        double score = srm_train_metric_higher_is_better(c->task) ? -v.metric : v.loss;
         e.improved = isfinite(score) && (tr->best_epoch == 0 || score < tr->best_score);
+        int loss_improved = isfinite(v.loss) && (tr->epoch == 0 || v.loss < tr->best_loss);
         tr->epoch++;
         if (e.improved) {
             srm_model_copy(tr->best, tr->m);
             tr->best_score = score, tr->best_epoch = tr->epoch;
-        } else {
-            tr->lr /= c->lr_decay;
         }
+        if (loss_improved)
+            tr->best_loss = v.loss;
+        else
+            tr->lr /= c->lr_decay;
         SRM_TRY(epoch_norms(tr, &e));
         e.seconds = now_seconds() - t0;
         e.tokens_per_second = (double)tr->tokens_per_epoch / e.seconds;
@@ -899,6 +929,7 @@ static int resume_from(trainer *tr)
     if (rc == SRM_OK) rc = parse_meta_number(ts, "best_epoch", path, &best_epoch);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "lr", path, &tr->lr);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "best_score", path, &tr->best_score);
+    if (rc == SRM_OK) rc = parse_meta_number(ts, "best_loss", path, &tr->best_loss);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "seconds", path, &tr->seconds);
     srm_tensors_free(ts);
     if (rc != SRM_OK) return rc;
@@ -1029,6 +1060,7 @@ static int trainer_init(trainer *tr)
     }
     gsl_rng_set(tr->rng, c->seed);
     srm_net_init(tr->m, tr->rng);
+    tr->hh_bound = INFINITY; /* unknown: the first projection runs the SVD (also on --resume) */
     if (c->stable) SRM_TRY(project(tr)); /* start inside the stable set */
     srm_model_copy(tr->best, tr->m);
     tr->lr = c->lr;

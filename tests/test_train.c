@@ -140,6 +140,23 @@ static void sparse_step_check(void)
                   wd ? "with" : "without", dist);
         }
     }
+    /* Clamp: touched rows pushed past the bound come back to it, untouched rows stay as they
+     * are (even when outside, so the test sees which rows the clamp visits). */
+    for (size_t i = 0; i < c.vocab * c.d; i++) m->encoder_weight[i] = (i % 2 ? 3.0 : -3.0);
+    srm_net_clamp_touched_rows(net, m, 0.5);
+    size_t touched = 0, ok = 1;
+    for (size_t v = 0; v < c.vocab; v++) {
+        int is_touched = 0;
+        for (size_t i = 0; i < c.T * c.B; i++) is_touched |= bd.tokens[i] == (int32_t)v;
+        touched += (size_t)is_touched;
+        for (size_t j = 0; j < c.d; j++) {
+            double w = m->encoder_weight[v * c.d + j], want = is_touched ? 0.5 : 3.0;
+            if (fabs(w) != want) ok = 0;
+        }
+    }
+    CHECK(ok && touched > 0 && touched < c.vocab,
+          "clamp moves exactly the %zu touched encoder rows (of %zu) to the bound", touched,
+          (size_t)c.vocab);
     srm_net_free(net);
     srm_model_free(ref);
     srm_model_free(g);

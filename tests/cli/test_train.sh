@@ -23,6 +23,11 @@ v1=$(first "$A/log.tsv" valid_loss); v4=$(last "$A/log.tsv" valid_loss)
 num_le "atis: valid loss after 4 epochs < after 1" "$v4" "$v1"
 num_le "atis: valid loss < 0.6 ln 127" "$v4" 2.9
 f4=$(last "$A/log.tsv" valid_metric)
+# ATIS keeps the model of best validation F1 (higher is better), not of lowest loss.
+best=$(sed -n 's/.*"best_epoch": *\([0-9]*\).*/\1/p' "$A/result.json")
+argmax=$(grep -v '^#' "$A/log.tsv" | awk -F'\t' 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "valid_metric") c = i; next}
+    $c > m || NR == 2 {m = $c; e = $1} END {print e}')
+expect "atis: best_epoch ($best) is the epoch of highest valid F1 ($argmax)" [ "$best" = "$argmax" ]
 expect "atis: valid F1 after 4 epochs > 20 ($f4)" awk -v f="$f4" 'BEGIN {exit !(f > 20)}'
 for key in command seed version test_metric metric_name seconds; do
     expect "result.json has $key" grep -q "\"$key\":" "$A/result.json"
