@@ -175,7 +175,7 @@ static int write_tables(const run *runs, size_t nruns, const char *out, const ch
             "seconds_unstable\tseconds_stable\n", preset);
     fprintf(m.f, "<!-- %s; %s; %s -->\n\n"
             "Table 1 (Miller & Hardt, ICLR 2019) reproduced by srm with `--config %s`: test "
-            "metric of the model with the best validation loss; gap = stable - unstable. "
+            "metric of the model kept by validation (lowest loss; ATIS: highest F1); gap = stable - unstable. "
             "Perplexity, bits per character and NLL per frame: lower is better; slot F1: higher "
             "is better.\n\n"
             "| task | metric | cell | unstable | stable | gap (stable - unstable) | time unstable "
