@@ -27,7 +27,7 @@ fi
 
 # The figures the pages mention; run the demo once if any is missing.
 figs=$(cat "$TOP"/proofs-notes/*.md "$TOP"/labs/answers/*.md 2>/dev/null |
-    grep -o 'fig-[a-z0-9-]*\.png' | sort -u)
+    grep -o 'fig-[a-z0-9-]*\.png' | grep -v '^fig-analyze-' | sort -u)
 missing=""
 for f in $figs; do [ -f "$DEMO/$f" ] || missing="$missing $f"; done
 if [ -n "$missing" ]; then
@@ -75,7 +75,8 @@ add_figures() {
     function collect(line,   f) {
         while (match(line, /fig-[a-z0-9-]*\.png/)) {
             f = substr(line, RSTART, RLENGTH); line = substr(line, RSTART + RLENGTH)
-            if (!(f in done)) { done[f] = 1; pend[++npend] = f }
+            # fig-analyze-* come from a student run of srm analyze, not from make demo
+            if (!(f in done) && f !~ /^fig-analyze-/) { done[f] = 1; pend[++npend] = f }
         }
     }
     /^```/ { print; fence = !fence; if (!fence) flush(); next }
