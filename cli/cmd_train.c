@@ -39,15 +39,17 @@ static const char *const train_summary =
     "run. Arithmetic is double precision, except that --precision float32 (the default of the\n"
     "language models) runs the decoder and softmax in single precision (result.json says\n"
     "which). Per-epoch lines go to stderr (--quiet: none); SRM_PROGRESS=1 adds a live line.\n"
-    "Measured here (2 cores, 1 BLAS thread, seed 1), --config quick, wall time and test metric:\n"
-    "  atis   lstm 57-77 s, F1 91.4      rnn  29 s, F1 88.8\n"
-    "  jsb    lstm 59 s, NLL/frame 8.31  rnn  16 s, NLL/frame 8.87\n"
-    "  ptbchar lstm 192 s, bpc 2.51      rnn 230 s, bpc 2.98\n"
-    "  wikitext2 lstm 266 s, ppl 766     rnn 263 s, ppl 1130 (1 epoch on 300k tokens)\n"
-    "--config paper: atis ~2 s/epoch (lstm; 100 epochs ~4 min); jsb ~100 s/epoch lstm, ~18 s\n"
-    "rnn, ~2 min with --stable (an SVD of W_hh per step); wikitext2 ~250 (lstm) / ~1100 (rnn)\n"
-    "tokens/s, ptbchar ~600 / ~6800 tokens/s: days. OPENBLAS_NUM_THREADS=2 gave ~1.2x on\n"
-    "wikitext2 (results then differ in rounding from 1 thread).";
+    "Measured here (2 cores, 1 BLAS thread, two runs at a time, seed 1; results/), --config\n"
+    "quick, unstable model, training seconds (result.json) and test metric:\n"
+    "  atis      lstm  54 s, F1 91.45        rnn  28 s, F1 88.53\n"
+    "  jsb       lstm  55 s, NLL/frame 8.31  rnn  15 s, NLL/frame 8.87\n"
+    "  ptbchar   lstm 177 s, bpc 2.51        rnn 161 s, bpc 2.98 (1 epoch on 2.4M characters)\n"
+    "  wikitext2 lstm 174 s, ppl 766         rnn 175 s, ppl 1130 (1 epoch on 300k tokens)\n"
+    "--stable takes about as long (-11% to +27%), except jsb rnn: 111 s (an SVD per step).\n"
+    "--config paper: atis (100 epochs) ~3.6 min lstm, ~1.2 min rnn, the same with --stable;\n"
+    "jsb ~100 s/epoch lstm, ~18 s rnn, ~2 min with --stable; wikitext2 ~250 (lstm) / ~1100\n"
+    "(rnn) tokens/s, ptbchar ~600 / ~6800 tokens/s: days. OPENBLAS_NUM_THREADS=2 gave ~1.2x\n"
+    "on wikitext2 (results then differ in rounding from 1 thread).";
 
 /* The value of --name in argv (before parsing, so that --help can show the preset). */
 static const char *prescan(int argc, char **argv, const char *name)
