@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/meta.h"
 #include "core/report.h"
 #include "data/music.h"
@@ -46,12 +46,6 @@ static double work_per_epoch(const srm_train_config *c)
     return seqs * per_seq[c->task] * (g * n * (n + (double)c->embedding) + n * outputs[c->task]);
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void format_duration(char *buf, size_t size, double s)
 {
@@ -400,7 +394,7 @@ int srm_cmd_table1(int argc, char **argv)
     table_progress p = {.quiet = quiet, .total = nselected};
     srm_train_data *d = NULL;
     size_t loaded[4] = {SRM_TASK_COUNT, 0, 0, 0}; /* task and slices of d */
-    double t0 = now_seconds();
+    double t0 = srm_progress_now();
     size_t k = 0;
     for (size_t i = 0; rc == SRM_OK && i < nruns; i++) {
         run *r = &runs[i];
@@ -454,7 +448,7 @@ int srm_cmd_table1(int argc, char **argv)
     if (rc == SRM_OK) rc = srm_report_integer(rep, "trained", NULL, (long long)ntrain);
     if (rc == SRM_OK)
         rc = srm_report_integer(rep, "skipped", "skipped (done before)", (long long)(nselected - ntrain));
-    if (rc == SRM_OK) rc = srm_report_number(rep, "seconds", NULL, now_seconds() - t0);
+    if (rc == SRM_OK) rc = srm_report_number(rep, "seconds", NULL, srm_progress_now() - t0);
     if (rc == SRM_OK) rc = srm_report_string(rep, "table_tsv", "table (tsv)", tsv);
     if (rc == SRM_OK) rc = srm_report_string(rep, "table_md", "table (markdown)", md);
     if (rc == SRM_OK) rc = srm_report_print(rep, stdout, json);

@@ -14,7 +14,7 @@ struct srm_progress {
     int enabled, shown;
 };
 
-static double now_seconds(void)
+double srm_progress_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -28,7 +28,7 @@ srm_progress *srm_progress_alloc(size_t total, const char *label, const char *un
     p->total = total;
     snprintf(p->label, sizeof p->label, "%s", label);
     snprintf(p->unit, sizeof p->unit, "%s", unit ? unit : "steps");
-    p->start = p->last = now_seconds();
+    p->start = p->last = srm_progress_now();
     const char *env = getenv("SRM_PROGRESS");
     p->enabled = env ? strcmp(env, "0") != 0 : isatty(STDERR_FILENO);
     return p;
@@ -49,7 +49,7 @@ static void format_duration(char *buf, size_t size, double s)
 void srm_progress_update(srm_progress *p, size_t done)
 {
     if (!p || !p->enabled) return;
-    double t = now_seconds();
+    double t = srm_progress_now();
     if (t - p->start < 2.0 || (t - p->last < 0.25 && done < p->total)) return;
     p->last = t;
     double elapsed = t - p->start, rate = done ? (double)done / elapsed : 0.0;

@@ -12,4 +12,7 @@ srm_progress *srm_progress_alloc(size_t total, const char *label, const char *un
 void srm_progress_update(srm_progress *p, size_t done);
 void srm_progress_free(srm_progress *p); /* finishes the line if one was shown */
 
+/* Monotonic wall-clock seconds (for timing epochs and runs). */
+double srm_progress_now(void);
+
 #endif

@@ -21,7 +21,6 @@
 
 size_t srm_analyze_work_size(const srm_model *m) { return 2 * m->gates * m->hidden; }
 
-static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 /* a (gn) = W_ih x + b_ih + b_hh + W_hh h: the pre-activations of one step. */
 static void preactivation(const srm_model *m, const double *s, const double *x, double *a)
@@ -54,8 +53,8 @@ typedef struct {
 
 static lstm_unit lstm_factors(const double *a, size_t n, size_t i, double c)
 {
-    double gi = sigmoid(a[i]), gf = sigmoid(a[n + i]);
-    double gz = tanh(a[2 * n + i]), go = sigmoid(a[3 * n + i]);
+    double gi = srm_sigmoid(a[i]), gf = srm_sigmoid(a[n + i]);
+    double gz = tanh(a[2 * n + i]), go = srm_sigmoid(a[3 * n + i]);
     double t = tanh(gf * c + gi * gz);
     return (lstm_unit){gf, gz * gi * (1 - gi), c * gf * (1 - gf), gi * (1 - gz * gz),
                        t * go * (1 - go), go * (1 - t * t)};
@@ -334,7 +333,7 @@ int srm_analyze_add(srm_analyze *a, const srm_model *m, const double *x, size_t 
         for (size_t j = 0; j < out; j++) a->y[j] /= sum;
         a->y[target] -= 1.0;
     } else {
-        for (size_t j = 0; j < out; j++) a->y[j] = sigmoid(a->y[j]) - target_frame[j];
+        for (size_t j = 0; j < out; j++) a->y[j] = srm_sigmoid(a->y[j]) - target_frame[j];
     }
     memset(a->g, 0, S * sizeof(double));
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)out, (int)n, 1.0, m->decoder_weight, (int)n, a->y,

@@ -233,7 +233,6 @@ int srm_model_load(const char *path, srm_model **out)
 
 size_t srm_cell_step_work_size(const srm_model *m) { return m->gates * m->hidden; }
 
-static double sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
 
 void srm_cell_step(const srm_model *m, const double *s, const double *x, double *s_next,
                    double *work)
@@ -260,8 +259,8 @@ void srm_cell_step(const srm_model *m, const double *s, const double *x, double 
         const double *c = s;
         double *c_next = s_next, *h_next = s_next + n;
         for (size_t i = 0; i < n; i++) {
-            double gi = sigmoid(work[i]), gf = sigmoid(work[n + i]);
-            double gz = tanh(work[2 * n + i]), go = sigmoid(work[3 * n + i]);
+            double gi = srm_sigmoid(work[i]), gf = srm_sigmoid(work[n + i]);
+            double gz = tanh(work[2 * n + i]), go = srm_sigmoid(work[3 * n + i]);
             c_next[i] = gf * c[i] + gi * gz;
             h_next[i] = go * tanh(c_next[i]);
         }

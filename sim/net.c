@@ -37,7 +37,6 @@ struct srm_net {
     size_t *rows, nrows;    /* the touched rows */
 };
 
-static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 /* One step of the cell on one row: g holds the pre-activations (gn) and receives the gate
  * activations (LSTM) in place. c_prev/c_next may alias (read before write). */
@@ -49,8 +48,8 @@ static inline void cell_row(srm_cell cell, size_t n, double *g, const double *c_
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        double gi = sigmoid(g[i]), gf = sigmoid(g[n + i]);
-        double gz = tanh(g[2 * n + i]), go = sigmoid(g[3 * n + i]);
+        double gi = srm_sigmoid(g[i]), gf = srm_sigmoid(g[n + i]);
+        double gz = tanh(g[2 * n + i]), go = srm_sigmoid(g[3 * n + i]);
         double cv = gf * c_prev[i] + gi * gz, t = tanh(cv);
         g[i] = gi, g[n + i] = gf, g[2 * n + i] = gz, g[3 * n + i] = go;
         c_next[i] = cv;

@@ -130,7 +130,6 @@ int srm_rnn_prepare_input(const srm_model *m, const double *x, size_t T, srm_rnn
     return SRM_OK;
 }
 
-static double sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
 
 void srm_rnn_cell_apply(srm_cell cell, size_t n, const double *pre, const double *s_prev,
                         double *s_next, double *cache)
@@ -148,8 +147,8 @@ void srm_rnn_cell_apply(srm_cell cell, size_t n, const double *pre, const double
     case SRM_CELL_LSTM:
         /* Elementwise, c_prev[i] is read before c_next[i] is written: in place is safe. */
         for (size_t i = 0; i < n; i++) {
-            double gi = sigmoid(pre[i]), gf = sigmoid(pre[n + i]);
-            double gz = tanh(pre[2 * n + i]), go = sigmoid(pre[3 * n + i]);
+            double gi = srm_sigmoid(pre[i]), gf = srm_sigmoid(pre[n + i]);
+            double gz = tanh(pre[2 * n + i]), go = srm_sigmoid(pre[3 * n + i]);
             double c = gf * s_prev[i] + gi * gz, tc = tanh(c);
             s_next[i] = c;
             s_next[n + i] = go * tc;

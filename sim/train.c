@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/atomic.h"
 #include "core/error.h"
@@ -749,12 +748,6 @@ static int write_result(const trainer *tr, const srm_train_summary *s)
 
 /* ---- the loop ---- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int project(trainer *tr)
 {
@@ -868,7 +861,7 @@ static int run_epochs(trainer *tr, srm_train_observer observer, void *ctx)
 {
     const srm_train_config *c = tr->c;
     while (tr->epoch < c->epochs) {
-        double t0 = now_seconds();
+        double t0 = srm_progress_now();
         srm_train_epoch e = {.epoch = tr->epoch + 1, .lr = tr->lr};
         SRM_TRY(train_epoch(tr, &e.train_loss));
         srm_eval_result v;
@@ -892,7 +885,7 @@ static int run_epochs(trainer *tr, srm_train_observer observer, void *ctx)
         else
             tr->lr /= c->lr_decay;
         SRM_TRY(epoch_norms(tr, &e));
-        e.seconds = now_seconds() - t0;
+        e.seconds = srm_progress_now() - t0;
         e.tokens_per_second = (double)tr->tokens_per_epoch / e.seconds;
         tr->seconds += e.seconds;
         tr->log[tr->nlog++] = e;
