@@ -18,13 +18,6 @@
 #include "sim/rnn.h"
 #include "sim/truncate.h"
 
-static double row_norm(srm_gap_norm norm, const double *v, size_t len)
-{
-    double acc = 0.0;
-    for (size_t i = 0; i < len; i++) acc = norm == SRM_GAP_NORM_INF ? fmax(acc, fabs(v[i])) : acc + v[i] * v[i];
-    return norm == SRM_GAP_NORM_INF ? acc : sqrt(acc);
-}
-
 static int write_tsv(const char *path, const srm_model *m, const srm_truncation_constants *c,
                      const srm_truncation_gap *gaps, size_t T, size_t kmax)
 {
@@ -137,7 +130,7 @@ int srm_cmd_truncate(int argc, char **argv)
         for (size_t t = 0; t < T; t++) {
             const double *v = m->vocab ? m->encoder_weight + (size_t)x->data[t] * m->input
                                        : x->data + t * m->input;
-            if (input || m->vocab) bx = fmax(bx, row_norm(norm, v, m->input));
+            if (input || m->vocab) bx = fmax(bx, srm_truncate_vector_norm(norm, v, NULL, m->input));
         }
         gaps = calloc(kmax, sizeof *gaps);
         if (!gaps) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");

@@ -18,7 +18,7 @@ srm_gap_norm srm_truncate_norm(const srm_model *m)
 
 const char *srm_gap_norm_name(srm_gap_norm norm) { return norm == SRM_GAP_NORM_INF ? "inf" : "2"; }
 
-static double vec_norm(srm_gap_norm norm, const double *a, const double *b, size_t len)
+double srm_truncate_vector_norm(srm_gap_norm norm, const double *a, const double *b, size_t len)
 {
     double acc = 0.0;
     for (size_t i = 0; i < len; i++) {
@@ -55,14 +55,14 @@ int srm_truncate_gaps(const srm_model *m, const double *x, size_t T, size_t kmax
         const double *full = ws->bstate + C * S, *yfull = ws->bout + C * out;
         for (size_t k = 1; k < t && k <= C; k++) { /* k >= t: s^k_t = s_t, gap 0 */
             size_t r = (t - k) % C;
-            double g = vec_norm(norm, ws->bstate + r * S, full, S);
-            double gy = vec_norm(norm, ws->bout + r * out, yfull, ylen);
+            double g = srm_truncate_vector_norm(norm, ws->bstate + r * S, full, S);
+            double gy = srm_truncate_vector_norm(norm, ws->bout + r * out, yfull, ylen);
             srm_truncation_gap *e = &gaps[k - 1];
             e->max_state_gap = g > e->max_state_gap ? g : e->max_state_gap;
             e->mean_state_gap += g;
             e->max_output_gap = gy > e->max_output_gap ? gy : e->max_output_gap;
         }
-        double sn = vec_norm(norm, full, NULL, S);
+        double sn = srm_truncate_vector_norm(norm, full, NULL, S);
         prefix_max = sn > prefix_max ? sn : prefix_max;
         if (T - t >= 1 && T - t <= kmax) gaps[T - t - 1].max_prior_norm = prefix_max;
     }
@@ -84,7 +84,7 @@ int srm_truncate_constants(const srm_model *m, double input_bound, srm_truncatio
     double *tmp = calloc(2 * S + d + srm_cell_step_work_size(m), sizeof(double));
     if (!tmp) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     srm_cell_step(m, tmp, tmp + 2 * S, tmp + S, tmp + 2 * S + d);
-    c->phi00 = vec_norm(c->norm, tmp + S, NULL, S);
+    c->phi00 = srm_truncate_vector_norm(c->norm, tmp + S, NULL, S);
     free(tmp);
     if (m->cell == SRM_CELL_LSTM) {
         /* theory/stability.h derives lambda_inf; the Proposition needs only the contraction

@@ -27,7 +27,9 @@ typedef enum { SRM_GAP_NORM_2 = 0, SRM_GAP_NORM_INF = 1 } srm_gap_norm;
 
 /* The norm the cell's constants are certified in: infinity for the LSTM, 2 otherwise. */
 srm_gap_norm srm_truncate_norm(const srm_model *m);
-const char *srm_gap_norm_name(srm_gap_norm norm); /* "2", "inf" */
+const char *srm_gap_norm_name(srm_gap_norm norm);
+/* ||a - b|| (b NULL: ||a||) in the given norm, over len entries. */
+double srm_truncate_vector_norm(srm_gap_norm norm, const double *a, const double *b, size_t len); /* "2", "inf" */
 
 typedef struct {
     double max_state_gap;  /* max over t = 1..T of ||s_t - s^k_t|| (LSTM: s = (c, h)) */
