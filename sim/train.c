@@ -629,7 +629,7 @@ typedef struct {
     size_t *order;  /* sequence order of an epoch */
     size_t *starts; /* first position in order of each batch */
     srm_svd_workspace *proj_ws, *norm_ws;
-    double *pv, *pwork;
+    srm_gram_workspace *gram_ws; /* RNN --stable only */
     srm_train_epoch *log;
     size_t nlog, epoch, best_epoch, tokens_per_epoch, done;
     double lr, best_score, best_loss, seconds;
@@ -760,10 +760,16 @@ static int project(trainer *tr)
      * Frobenius norms of the updates since then stays <= r, W_hh is certified inside the ball
      * and the O(n^3) SVD is skipped (sgd_batch adds each update's norm to hh_bound). */
     if (tr->hh_bound <= c->radius) return SRM_OK;
+    /* Otherwise the exact projection: from the Gram matrix when ||W_hh||_2 <= 2r is certified
+     * (its accuracy needs ||W||_2 near r; 4.5x faster at n = 1024), else (the first projection
+     * of a fresh or resumed run, or a step longer than r) from the SVD. */
     srm_project_result r;
     size_t n = tr->m->hidden;
-    SRM_TRY(srm_project_spectral(tr->m->weight_hh, n, n, c->radius, SRM_NORM_METHOD_SVD,
-                                 tr->proj_ws, tr->pv, tr->pwork, &r));
+    if (tr->hh_bound <= 2 * c->radius)
+        SRM_TRY(srm_project_spectral_gram(tr->m->weight_hh, n, n, c->radius, tr->gram_ws, &r));
+    else
+        SRM_TRY(srm_project_spectral(tr->m->weight_hh, n, n, c->radius, SRM_NORM_METHOD_SVD,
+                                     tr->proj_ws, NULL, NULL, &r));
     tr->hh_bound = r.norm_after;
     return SRM_OK;
 }
@@ -1007,8 +1013,9 @@ static void trainer_free(trainer *tr)
     srm_net_free(tr->net);
     batch_free(&tr->bb);
     if (tr->rng) gsl_rng_free(tr->rng);
-    free(tr->state), free(tr->order), free(tr->starts), free(tr->pv), free(tr->pwork), free(tr->log);
+    free(tr->state), free(tr->order), free(tr->starts), free(tr->log);
     srm_svd_workspace_free(tr->proj_ws);
+    srm_gram_workspace_free(tr->gram_ws);
     srm_svd_workspace_free(tr->norm_ws);
     srm_progress_free(tr->progress);
 }
@@ -1037,13 +1044,15 @@ static int trainer_init(trainer *tr)
     tr->state = calloc(b_max * srm_model_state_size(tr->m), sizeof(double));
     tr->order = calloc(d->limit[SRM_SPLIT_TRAIN] + 1, sizeof(size_t));
     tr->starts = calloc(d->limit[SRM_SPLIT_TRAIN] + 1, sizeof(size_t));
-    tr->pv = calloc(n, sizeof(double));
-    tr->pwork = calloc(2 * n, sizeof(double));
     tr->log = calloc(c->epochs, sizeof *tr->log);
     tr->proj_ws = srm_svd_workspace_alloc(n, n);
     tr->norm_ws = srm_svd_workspace_alloc(tr->m->gates * n, n);
+    if (c->stable && c->cell != SRM_CELL_LSTM) {
+        tr->gram_ws = srm_gram_workspace_alloc(n, n);
+        if (!tr->gram_ws) return srm_error_code();
+    }
     if (!tr->net || !tr->proj_ws || !tr->norm_ws) return srm_error_code();
-    if (!tr->rng || !tr->state || !tr->order || !tr->starts || !tr->pv || !tr->pwork || !tr->log)
+    if (!tr->rng || !tr->state || !tr->order || !tr->starts || !tr->log)
         return SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (is_lm(c->task)) {
         tr->tokens_per_epoch = (d->limit[SRM_SPLIT_TRAIN] / c->batch - 1) * c->batch;

@@ -231,6 +231,95 @@ static void test_lstm(gsl_rng *rng)
     srm_model_free(m);
 }
 
+/* W = U diag(s) V^T with orthogonal U, V taken from the SVD of a Gaussian matrix. */
+static void with_spectrum(gsl_rng *rng, size_t rows, size_t cols, const double *s, double *w)
+{
+    size_t k = rows < cols ? rows : cols;
+    srm_svd_workspace *ws = srm_svd_workspace_alloc(rows, cols);
+    gaussian(rng, w, rows * cols, 1.0);
+    srm_norm_svd(w, rows, cols, 1, ws);
+    memset(w, 0, rows * cols * sizeof(double));
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < rows; i++)
+            for (size_t c = 0; c < cols; c++)
+                w[i * cols + c] += ws->u[i * k + j] * s[j] * ws->vt[j * cols + c];
+    srm_svd_workspace_free(ws);
+}
+
+/* The Gram route against the SVD route, on spectra that straddle r within a few ulps, spread
+ * up to 2 r (the range sim/train.c uses it in) and sit below r. */
+static void test_gram(gsl_rng *rng, size_t rows, size_t cols)
+{
+    const double r = 1.0;
+    size_t count = rows * cols, k = rows < cols ? rows : cols;
+    double *s = malloc(k * sizeof(double)), *w = malloc(count * sizeof(double));
+    double *a = malloc(count * sizeof(double)), *b = malloc(count * sizeof(double));
+    srm_svd_workspace *ws = srm_svd_workspace_alloc(rows, cols);
+    srm_gram_workspace *gw = srm_gram_workspace_alloc(rows, cols);
+    CHECK(gw != NULL, "%zu x %zu: Gram workspace", rows, cols);
+    for (size_t j = 0; j < k; j++) {
+        if (j < k / 4) s[j] = r * (1 + gsl_rng_uniform(rng)); /* (r, 2r) */
+        else if (j < k / 2) s[j] = r * (1 + ((double)j - (double)k / 3) * 1e-15); /* at r */
+        else s[j] = r * gsl_rng_uniform(rng);
+    }
+    with_spectrum(rng, rows, cols, s, w);
+    memcpy(a, w, count * sizeof(double));
+    memcpy(b, w, count * sizeof(double));
+    srm_project_result ra, rb;
+    CHECK(srm_project_spectral(a, rows, cols, r, SRM_NORM_METHOD_SVD, ws, NULL, NULL, &ra) ==
+              SRM_OK, "%zu x %zu: SVD projection", rows, cols);
+    CHECK(srm_project_spectral_gram(b, rows, cols, r, gw, &rb) == SRM_OK && rb.changed,
+          "%zu x %zu: Gram projection clips %zu (SVD route: %zu)", rows, cols, rb.clipped,
+          ra.clipped);
+    double diff = 0;
+    for (size_t i = 0; i < count; i++) diff = fmax(diff, fabs(a[i] - b[i]));
+    CHECK(diff <= 1e-13, "%zu x %zu: Gram and SVD projections agree (max |diff| %.3g)", rows,
+          cols, diff);
+    CHECK(fabs(rb.norm_before - ra.norm_before) <= 1e-13 * ra.norm_before,
+          "%zu x %zu: Gram norm_before %.17g vs SVD %.17g", rows, cols, rb.norm_before,
+          ra.norm_before);
+    srm_norm_svd(b, rows, cols, 0, ws);
+    CHECK(ws->s[0] <= r, "%zu x %zu: ||Gram P(W)||_2 - r = %.3g <= 0", rows, cols,
+          ws->s[0] - r);
+    /* Again: only singular values within rounding of the clip level (the cluster) may flip. */
+    memcpy(a, b, count * sizeof(double));
+    CHECK(srm_project_spectral_gram(b, rows, cols, r, gw, &rb) == SRM_OK,
+          "%zu x %zu: second Gram projection", rows, cols);
+    diff = 0;
+    for (size_t i = 0; i < count; i++) diff = fmax(diff, fabs(a[i] - b[i]));
+    CHECK(diff <= 1e-14, "%zu x %zu: a second Gram projection moves W by %.3g (%zu clipped)",
+          rows, cols, diff, rb.clipped);
+    /* inside the ball (below r' by more than the rounding): untouched, bit for bit */
+    for (size_t j = 0; j < k; j++) s[j] = r * (1 - 1e-9) * gsl_rng_uniform(rng);
+    s[0] = r * (1 - 1e-9);
+    with_spectrum(rng, rows, cols, s, w);
+    memcpy(b, w, count * sizeof(double));
+    CHECK(srm_project_spectral_gram(b, rows, cols, r, gw, &rb) == SRM_OK && !rb.changed &&
+              memcmp(b, w, count * sizeof(double)) == 0,
+          "%zu x %zu: Gram projection leaves a matrix inside the ball alone", rows, cols);
+    srm_gram_workspace_free(gw);
+    srm_svd_workspace_free(ws);
+    free(s), free(w), free(a), free(b);
+}
+
+static void test_gram_errors(void)
+{
+    double w[6] = {1, 2, 3, 4, 5, 6};
+    srm_project_result pr;
+    srm_gram_workspace *gw = srm_gram_workspace_alloc(2, 3);
+    CHECK(srm_gram_workspace_alloc(0, 3) == NULL, "error: Gram workspace of size 0");
+    srm_error_clear();
+    CHECK(srm_project_spectral_gram(w, 3, 2, 1, gw, &pr) == SRM_EINVAL,
+          "error: Gram workspace of the wrong shape");
+    CHECK(srm_project_spectral_gram(w, 2, 3, -1, gw, &pr) == SRM_EINVAL,
+          "error: Gram projection with a negative radius");
+    w[4] = NAN;
+    CHECK(srm_project_spectral_gram(w, 2, 3, 1, gw, &pr) == SRM_EINVAL,
+          "error: Gram projection of a matrix with NaN");
+    srm_error_clear();
+    srm_gram_workspace_free(gw);
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -239,6 +328,11 @@ int main(void)
     test_spectral(rng, 7, 4);
     test_spectral(rng, 4, 7);
     test_power_method(rng);
+    test_gram(rng, 64, 64);
+    test_gram(rng, 40, 24);
+    test_gram(rng, 24, 40);
+    test_gram(rng, 256, 256);
+    test_gram_errors();
     test_lstm(rng);
     gsl_rng_free(rng);
     return srm_test_finish();

@@ -2,7 +2,9 @@
 #include "theory/project.h"
 
 #include <gsl/gsl_cblas.h>
+#include <lapacke.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "core/error.h"
 
@@ -50,6 +52,112 @@ int srm_project_spectral(double *w, size_t rows, size_t cols, double radius,
     for (size_t j = 0; j < p; j++) cblas_dscal((int)rows, ws->s[j] - target, ws->u + j, (int)k);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)cols, (int)p, -1.0,
                 ws->u, (int)k, ws->vt, (int)cols, 1.0, w, (int)cols);
+    return SRM_OK;
+}
+
+struct srm_gram_workspace {
+    size_t rows, cols;
+    double *gram;  /* (cols, cols) W^T W, its lower triangle in LAPACK's column-major view */
+    double *eig;   /* (cols) eigenvalues found, ascending */
+    double *z;     /* (cols, cols) eigenvectors: z + j cols is v_j */
+    double *y;     /* (rows, cols) W v_j, scaled */
+    double *work;
+    lapack_int *iwork, *isuppz, lwork, liwork;
+};
+
+void srm_gram_workspace_free(srm_gram_workspace *ws)
+{
+    if (!ws) return;
+    free(ws->gram), free(ws->eig), free(ws->z), free(ws->y), free(ws->work);
+    free(ws->iwork), free(ws->isuppz);
+    free(ws);
+}
+
+srm_gram_workspace *srm_gram_workspace_alloc(size_t rows, size_t cols)
+{
+    if (rows == 0 || cols == 0 || rows > 46340 || cols > 46340) {
+        SRM_ERROR(SRM_EINVAL, "Gram workspace: bad matrix size %zu x %zu", rows, cols);
+        return NULL;
+    }
+    srm_gram_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) {
+        SRM_ERROR(SRM_ENOMEM, "Gram workspace: out of memory");
+        return NULL;
+    }
+    ws->rows = rows, ws->cols = cols;
+    ws->gram = malloc(cols * cols * sizeof(double));
+    ws->eig = malloc(cols * sizeof(double));
+    ws->z = malloc(cols * cols * sizeof(double));
+    ws->y = malloc(rows * cols * sizeof(double));
+    ws->isuppz = malloc(2 * cols * sizeof(lapack_int));
+    double wq = 0;
+    lapack_int iq = 0, found = 0, info = -1;
+    if (ws->gram && ws->eig && ws->z && ws->y && ws->isuppz)
+        info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'V', 'L', (lapack_int)cols, ws->gram,
+                                   (lapack_int)cols, 0.0, 1.0, 0, 0, 0.0, &found, ws->eig, ws->z,
+                                   (lapack_int)cols, ws->isuppz, &wq, -1, &iq, -1);
+    if (info == 0) {
+        ws->lwork = (lapack_int)wq, ws->liwork = iq;
+        ws->work = malloc((size_t)ws->lwork * sizeof(double));
+        ws->iwork = malloc((size_t)ws->liwork * sizeof(lapack_int));
+    }
+    if (info != 0 || !ws->work || !ws->iwork) {
+        srm_gram_workspace_free(ws);
+        SRM_ERROR(SRM_ENOMEM, "Gram workspace: out of memory (or dsyevr query failed) for "
+                  "%zu x %zu", rows, cols);
+        return NULL;
+    }
+    return ws;
+}
+
+int srm_project_spectral_gram(double *w, size_t rows, size_t cols, double radius,
+                              srm_gram_workspace *ws, srm_project_result *out)
+{
+    *out = (srm_project_result){0};
+    if (!(radius >= 0) || !isfinite(radius))
+        return SRM_ERROR(SRM_EINVAL, "projection: radius must be finite and >= 0 (got %g)",
+                         radius);
+    if (!ws || ws->rows != rows || ws->cols != cols)
+        return SRM_ERROR(SRM_EINVAL, "projection: Gram workspace is not for %zu x %zu", rows,
+                         cols);
+    double fro2 = 0;
+    for (size_t i = 0; i < rows * cols; i++) fro2 += w[i] * w[i];
+    if (!isfinite(fro2))
+        return SRM_ERROR(SRM_EINVAL, "projection: the matrix has non-finite entries");
+    double target = radius * SRM_PROJECT_SHRINK;
+    /* Row-major upper triangle of W^T W = column-major lower triangle. Eigenvalues above
+     * level^2, level = r (1 - 32 eps), are clipped to r'^2 = (r (1 - 64 eps))^2: a projected
+     * matrix has its top eigenvalues at r'^2 plus a few ulps of rounding, below level^2, so
+     * projecting it again changes nothing; and a singular value above r would have to be
+     * underestimated by 32 ulps to escape (measured: a few, with ||W||_2 <= 2r). */
+    double level = radius * (1.0 - 32 * 2.220446049250313e-16);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)cols, (int)rows, 1.0, w, (int)cols,
+                0.0, ws->gram, (int)cols);
+    lapack_int found = 0;
+    double hi = 2 * fro2 + 1; /* above lambda_max <= ||W||_F^2 */
+    lapack_int info = LAPACKE_dsyevr_work(
+        LAPACK_COL_MAJOR, 'V', 'V', 'L', (lapack_int)cols, ws->gram, (lapack_int)cols,
+        level * level, hi, 0, 0, 0.0, &found, ws->eig, ws->z, (lapack_int)cols, ws->isuppz,
+        ws->work, ws->lwork, ws->iwork, ws->liwork);
+    if (info != 0)
+        return SRM_ERROR(SRM_ENUMERIC, "projection: dsyevr failed (info %d)", (int)info);
+    size_t p = (size_t)found;
+    out->clipped = p;
+    out->changed = p > 0;
+    if (p == 0) {
+        out->norm_before = out->norm_after = level;
+        return SRM_OK;
+    }
+    out->norm_before = sqrt(ws->eig[p - 1]);
+    out->norm_after = target;
+    /* Y = W Z_c (rows, p); column j scaled by 1 - r'/s_j; W -= Y Z_c^T. In row-major terms the
+     * column-major Z (cols, p) is Z_c^T (p, cols). */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)p, (int)cols, 1.0, w,
+                (int)cols, ws->z, (int)cols, 0.0, ws->y, (int)p);
+    for (size_t j = 0; j < p; j++)
+        cblas_dscal((int)rows, 1.0 - target / sqrt(ws->eig[j]), ws->y + j, (int)p);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)cols, (int)p, -1.0,
+                ws->y, (int)p, ws->z, (int)cols, 1.0, w, (int)cols);
     return SRM_OK;
 }
 

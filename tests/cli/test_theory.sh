@@ -107,6 +107,13 @@ num_le "after: ||W_hh||_2 <= 0.9" "$(json_get spectral_norm "$TMP/out")" 0.9
 num_close "after: ||W_hh||_2 ~ 0.9 (1e-13)" "$(json_get spectral_norm "$TMP/out")" 0.9 1e-13
 ok "project again (power, in place)" "$SRM" project "$TMP/up.st" "$TMP/up.st" --radius 0.9 --method power --json
 expect "projecting again changes nothing" grep -q '"changed": false' "$TMP/out"
+ok "project rnn radius 0.9 --method gram" "$SRM" project "$U" "$TMP/ug.st" --radius 0.9 --method gram --json
+expect "gram: method reported" grep -q '"method": "gram"' "$TMP/out"
+num_close "gram: before 1.5" "$(json_get spectral_norm_before "$TMP/out")" 1.5 1e-14
+num_le "gram: after <= 0.9" "$(json_get spectral_norm_after "$TMP/out")" 0.9
+num_close "gram: after ~ 0.9 (1e-13)" "$(json_get spectral_norm_after "$TMP/out")" 0.9 1e-13
+ok "gram: project again" "$SRM" project "$TMP/ug.st" "$TMP/ug2.st" --radius 0.9 --method gram --json
+expect "gram: projecting again changes nothing" grep -q '"changed": false' "$TMP/out"
 cp "$TMP/up.st" "$TMP/keep.st"
 status 2 "project: negative radius" "$SRM" project "$U" "$TMP/up.st" --radius -1
 expect "failed project leaves the existing output intact" cmp -s "$TMP/up.st" "$TMP/keep.st"
