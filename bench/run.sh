@@ -61,11 +61,29 @@ else
     echo "bench: python3-torch not found; peer timings skipped" >&2
 fi
 
-for n in 128 256 512; do
+for n in 128 256 512 1024; do
     "$SRM" init --cell rnn --hidden $n --input 8 --lambda 1.5 --seed 2 --out "$tmp/p$n.st" >/dev/null
     t=$(best "$SRM" project "$tmp/p$n.st" "$tmp/q.st")
     add "project_svd_n$n" "$t" s "srm project: load, dgesdd clip at radius 1, save"
+    t=$(best "$SRM" project "$tmp/p$n.st" "$tmp/q.st" --method gram)
+    add "project_gram_n$n" "$t" s "srm project --method gram: SYRK + dsyevr above r^2 (training's route)"
 done
+
+# Paper-size JSB training (hidden 1024, batch 1: the recurrence is a matrix-vector product per
+# frame), on a 20-chorale slice when the data is found (see srm data --help).
+if "$SRM" data stats --task jsb >/dev/null 2>&1; then
+    for v in "lstm" "rnn --stable"; do
+        name=$(echo "$v" | tr -d '-' | tr ' ' '_')
+        "$SRM" train --task jsb --cell $v --config paper --epochs 1 --max-train 20 --max-valid 2 \
+            --max-test 2 --quiet --out "$tmp/jsb" >/dev/null 2>"$tmp/err" ||
+            { echo "bench: jsb $v failed: $(head -c 300 "$tmp/err")" >&2; exit 1; }
+        fps=$(awk -F'\t' '!/^#/ && $1 == 1 { print $7 }' "$tmp/jsb/log.tsv")
+        rm -rf "$tmp/jsb"
+        add "train_jsb_paper_${name}_frames_per_s" "$fps" frames/s "srm train --config paper, 20 chorales, 1 epoch"
+    done
+else
+    echo "bench: JSB data not found; paper-size training throughput skipped" >&2
+fi
 t=$(best "$SRM" trajectory --cell rnn --hidden 16 --input 4 --ks 1,2,4,8,16 --steps 200 --alpha 1 --out "$tmp/t.tsv")
 add "trajectory_demo_size" "$t" s "n16 d4 T40 S8, 200 steps, 6 students"
 

@@ -2,10 +2,10 @@
  *
  * Reads the TSV/JSON files scripts/demo.sh wrote into DIR (by column name, core/tsv.h), computes
  * for every result of THEORY.md sections 2-3 the worst case measured against its bound, and
- * writes one self-contained HTML page: a header (version, date, command, the `srm stability`
- * table), a summary, and one section per result with its statement, bound, worst case, ratio
- * (how tight the bound is), PASS/FAIL and figure (SVG inlined as a data URI). A missing input
- * makes its section "NOT MEASURED"; nothing is invented. */
+ * writes (cli/report_html.c) one self-contained HTML page: a header (version, date, command,
+ * the `srm stability` table), a summary, and one section per result with its statement, bound,
+ * worst case, ratio (how tight the bound is), PASS/FAIL and figure (SVG inlined as a data URI).
+ * A missing input makes its section "NOT MEASURED"; nothing is invented. */
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/report_html.h"
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
-#include "core/meta.h"
 #include "core/report.h"
 #include "core/tsv.h"
 #include "sim/fit.h"
@@ -32,21 +32,7 @@
 /* Relative slack for "measured <= bound": rounding in the measured gaps, not modelling error. */
 #define TOL 1e-6
 
-enum { NOT_MEASURED = -1, FAIL = 0, PASS = 1 };
-
-typedef struct {
-    const char *id, *title, *statement, *bound, *measured, *figure, *figure2;
-    char worst[1024]; /* what the worst case was and where; plain text */
-    double ratio;     /* worst measured / bound (NaN: not measured) */
-    int verdict;
-} section;
-
-typedef struct {
-    const char *dir;
-    double input_bound;
-} report_ctx;
-
-static void path_in(char *buf, size_t cap, const char *dir, const char *name)
+void srm_cli_report_path_in(char *buf, size_t cap, const char *dir, const char *name)
 {
     snprintf(buf, cap, "%s/%s", dir, name);
 }
@@ -62,20 +48,20 @@ static int file_exists(const char *path)
 static int tsv_optional(const report_ctx *c, const char *name, srm_tsv **out)
 {
     char p[4096];
-    path_in(p, sizeof p, c->dir, name);
+    srm_cli_report_path_in(p, sizeof p, c->dir, name);
     *out = NULL;
     return file_exists(p) ? srm_tsv_read(p, out) : SRM_OK;
 }
 
-static json_t *json_optional(const report_ctx *c, const char *name)
+json_t *srm_cli_report_json_optional(const report_ctx *c, const char *name)
 {
     char p[4096];
-    path_in(p, sizeof p, c->dir, name);
+    srm_cli_report_path_in(p, sizeof p, c->dir, name);
     return json_load_file(p, 0, NULL);
 }
 
 /* A number of a JSON object; NaN for a missing key or null (srm prints non-finite as null). */
-static double json_num(const json_t *j, const char *key)
+double srm_cli_report_json_num(const json_t *j, const char *key)
 {
     const json_t *v = j ? json_object_get(j, key) : NULL;
     return v && json_is_number(v) ? json_number_value(v) : NAN;
@@ -125,10 +111,10 @@ static void judge_le(section *s, double ratio)
 }
 
 /* lambda of a stability JSON: lambda (RNN-type) or lambda_inf (LSTM). */
-static double stability_lambda(const json_t *j)
+double srm_cli_report_stability_lambda(const json_t *j)
 {
-    double l = json_num(j, "lambda");
-    return isnan(l) ? json_num(j, "lambda_inf") : l;
+    double l = srm_cli_report_json_num(j, "lambda");
+    return isnan(l) ? srm_cli_report_json_num(j, "lambda_inf") : l;
 }
 
 /* ---- the stability definition: one-step ratios gap(k+1)/gap(k) against lambda ---- */
@@ -139,12 +125,12 @@ static int step_ratio_of(const report_ctx *c, const char *gap, const char *json,
                          char *where, size_t cap, int *seen)
 {
     srm_tsv *t = NULL;
-    json_t *j = json_optional(c, json);
+    json_t *j = srm_cli_report_json_optional(c, json);
     int rc = tsv_optional(c, gap, &t);
     *seen = 0;
     /* The definition speaks of stable models only (lambda < 1). */
-    if (rc == SRM_OK && t && j && stability_lambda(j) < 1) {
-        double lambda = stability_lambda(j), ratio;
+    if (rc == SRM_OK && t && j && srm_cli_report_stability_lambda(j) < 1) {
+        double lambda = srm_cli_report_stability_lambda(j), ratio;
         double *k = column(t, "k", gap), *g = column(t, "max_state_gap", gap);
         if (!k || !g) rc = srm_error_code();
         else if (srm_fit_max_step_ratio(k, g, t->rows, STEP_FLOOR, &ratio, NULL) == SRM_OK) {
@@ -175,7 +161,7 @@ static int section_definition(const report_ctx *c, section *s)
         files += seen;
     }
     char dpath[4096];
-    path_in(dpath, sizeof dpath, c->dir, "sweep");
+    srm_cli_report_path_in(dpath, sizeof dpath, c->dir, "sweep");
     struct dirent **names = NULL;
     int n = scandir(dpath, &names, NULL, alphasort);
     for (int i = 0; i < n; i++) {
@@ -270,7 +256,7 @@ static int output_lipschitz(const report_ctx *c, const char *name, double *lf)
 {
     char p[4096], rel[512];
     snprintf(rel, sizeof rel, "models/%s.safetensors", name);
-    path_in(p, sizeof p, c->dir, rel);
+    srm_cli_report_path_in(p, sizeof p, c->dir, rel);
     srm_model *m = NULL;
     SRM_TRY(srm_model_load(p, &m));
     srm_truncation_constants tc;
@@ -325,7 +311,7 @@ static int section_inference(const report_ctx *c, section *s)
 
 static int section_lstm(const report_ctx *c, section *s)
 {
-    json_t *j = json_optional(c, "stability/lstm-stable.json");
+    json_t *j = srm_cli_report_json_optional(c, "stability/lstm-stable.json");
     if (!j) {
         not_measured(s, "no stability/lstm-stable.json");
         return SRM_OK;
@@ -336,9 +322,10 @@ static int section_lstm(const report_ctx *c, section *s)
     snprintf(head, sizeof head,
              "srm stability: a = %.4g, ||W_i|| %.4g, ||W_f|| %.4g, ||W_z|| %.4g, ||W_o|| %.4g, "
              "lambda_inf = %.6g, r = %.0f, stable: %s. ",
-             json_num(j, "a"), json_num(j, "norm_inf_i"), json_num(j, "norm_inf_f"),
-             json_num(j, "norm_inf_z"), json_num(j, "norm_inf_o"), json_num(j, "lambda_inf"),
-             json_num(j, "r"), stable ? "yes" : "NO");
+             srm_cli_report_json_num(j, "a"), srm_cli_report_json_num(j, "norm_inf_i"),
+             srm_cli_report_json_num(j, "norm_inf_f"), srm_cli_report_json_num(j, "norm_inf_z"),
+             srm_cli_report_json_num(j, "norm_inf_o"), srm_cli_report_json_num(j, "lambda_inf"),
+             srm_cli_report_json_num(j, "r"), stable ? "yes" : "NO");
     json_decref(j);
     SRM_TRY(gaps_vs_bounds(c, s, MAIN_MODELS + 3, 1));
     char rest[sizeof s->worst];
@@ -365,13 +352,13 @@ static int section_data_dependent(const report_ctx *c, section *s)
 {
     srm_tsv *t = NULL;
     double *k, *g;
-    json_t *j = json_optional(c, "stability/rnn-unstable-2.json");
+    json_t *j = srm_cli_report_json_optional(c, "stability/rnn-unstable-2.json");
     int rc = gap_columns(c, "gap-rnn-unstable-2.tsv", &t, &k, &g);
     if (rc == SRM_OK && (!t || !j)) not_measured(s, "no gap-rnn-unstable-2.tsv or its JSON");
     srm_fit_result fit;
     double step;
     if (rc == SRM_OK && t && j) {
-        double lambda = json_num(j, "lambda");
+        double lambda = srm_cli_report_json_num(j, "lambda");
         if (srm_fit_decay(k, g, t->rows, FIT_FLOOR, &fit) != SRM_OK ||
             srm_fit_max_step_ratio(k, g, t->rows, STEP_FLOOR, &step, NULL) != SRM_OK) {
             snprintf(s->worst, sizeof s->worst, "the gap does not decay measurably: %s",
@@ -398,7 +385,7 @@ static int section_necessity(const report_ctx *c, section *s)
 {
     srm_tsv *t = NULL;
     double *k, *g;
-    json_t *j = json_optional(c, "stability/scalar-1.json");
+    json_t *j = srm_cli_report_json_optional(c, "stability/scalar-1.json");
     int rc = gap_columns(c, "gap-scalar-1.tsv", &t, &k, &g);
     if (rc == SRM_OK && (!t || !j || t->rows < 2))
         not_measured(s, "no gap-scalar-1.tsv (two rows or more) or its JSON");
@@ -408,9 +395,9 @@ static int section_necessity(const report_ctx *c, section *s)
         snprintf(s->worst, sizeof s->worst,
                  "|a| = %.4g: gap(k = %g) = %.6g, gap(k = %g) = %.6g; gap(K)/gap(1) = %.6g "
                  "(PASS if >= 0.5: no decay)",
-                 json_num(j, "lambda"), k[0], g[0], k[last], g[last], ratio);
+                 srm_cli_report_json_num(j, "lambda"), k[0], g[0], k[last], g[last], ratio);
         s->ratio = ratio;
-        s->verdict = json_num(j, "lambda") >= 1 && ratio >= 0.5 ? PASS : FAIL;
+        s->verdict = srm_cli_report_json_num(j, "lambda") >= 1 && ratio >= 0.5 ? PASS : FAIL;
     }
     free(k);
     free(g);
@@ -429,8 +416,8 @@ static void constant_vs_analytic(const report_ctx *c, section *s, const char *ke
     int seen = 0;
     s->worst[0] = '\0';
     for (size_t i = 0; i < 2; i++) {
-        json_t *j = json_optional(c, runs[i]);
-        double est = json_num(j, key), ana = json_num(j, key_analytic);
+        json_t *j = srm_cli_report_json_optional(c, runs[i]);
+        double est = srm_cli_report_json_num(j, key), ana = srm_cli_report_json_num(j, key_analytic);
         if (j && isfinite(est) && isfinite(ana) && ana > 0) {
             seen++;
             appendf(s->worst, sizeof s->worst, "%s: observed max %.6g, analytic %.6g. ", runs[i],
@@ -602,165 +589,6 @@ static const struct {
 };
 #define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
 
-/* ---- HTML output ---- */
-static void html(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
-static void html_number(FILE *f, double v, int digits)
-{
-    if (isnan(v)) fputs("–", f);
-    else fprintf(f, "%.*g", digits, v);
-}
-
-/* The figure as an <img> with a base64 data URI, so the page stays one self-contained file. */
-static void figure(FILE *f, const report_ctx *c, const char *name)
-{
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char p[4096], rel[256];
-    snprintf(rel, sizeof rel, "%s.svg", name);
-    path_in(p, sizeof p, c->dir, rel);
-    FILE *in = fopen(p, "rb");
-    if (!in) {
-        fputs("<p class=\"missing\">figure ", f);
-        html(f, rel);
-        fputs(" is missing</p>\n", f);
-        return;
-    }
-    fputs("<figure><img alt=\"", f);
-    html(f, name);
-    fputs("\" src=\"data:image/svg+xml;base64,", f);
-    unsigned char b[3];
-    size_t n;
-    while ((n = fread(b, 1, 3, in)) > 0) {
-        unsigned v = (unsigned)b[0] << 16 | (n > 1 ? (unsigned)b[1] << 8 : 0) | (n > 2 ? b[2] : 0);
-        fputc(b64[v >> 18 & 63], f);
-        fputc(b64[v >> 12 & 63], f);
-        fputc(n > 1 ? b64[v >> 6 & 63] : '=', f);
-        fputc(n > 2 ? b64[v & 63] : '=', f);
-    }
-    fclose(in);
-    fputs("\"><figcaption>", f);
-    html(f, name);
-    fputs(".svg (also .png in the folder)</figcaption></figure>\n", f);
-}
-
-static const char *verdict_name(int v)
-{
-    return v == PASS ? "PASS" : v == FAIL ? "FAIL" : "NOT MEASURED";
-}
-
-static const char *verdict_class(int v)
-{
-    return v == PASS ? "pass" : v == FAIL ? "fail" : "nm";
-}
-
-/* The `srm stability` table of the built-in models (stability/NAME.json). */
-static void stability_table(FILE *f, const report_ctx *c)
-{
-    char dpath[4096];
-    path_in(dpath, sizeof dpath, c->dir, "stability");
-    struct dirent **names = NULL;
-    int n = scandir(dpath, &names, NULL, alphasort);
-    fputs("<table><tr><th>model</th><th>cell</th><th>n</th><th>‖W_hh‖₂ or a</th>"
-          "<th>λ (LSTM: λ_inf)</th><th>L_x or r</th><th>stable</th></tr>\n", f);
-    for (int i = 0; i < n; i++) {
-        size_t len = strlen(names[i]->d_name);
-        if (len > 5 && strcmp(names[i]->d_name + len - 5, ".json") == 0) {
-            char rel[512];
-            snprintf(rel, sizeof rel, "stability/%s", names[i]->d_name);
-            json_t *j = json_optional(c, rel);
-            const json_t *cell = json_object_get(j, "cell"), *st = json_object_get(j, "stable");
-            int lstm = cell && json_is_string(cell) && !strcmp(json_string_value(cell), "lstm");
-            fputs("<tr><td>", f);
-            fprintf(f, "%.*s</td><td>", (int)(len - 5), names[i]->d_name);
-            html(f, cell && json_is_string(cell) ? json_string_value(cell) : "?");
-            fprintf(f, "</td><td>%.0f</td><td>", json_num(j, "hidden"));
-            html_number(f, json_num(j, lstm ? "a" : "spectral_norm"), 4);
-            fputs("</td><td>", f);
-            html_number(f, stability_lambda(j), 4);
-            fputs("</td><td>", f);
-            html_number(f, json_num(j, lstm ? "r" : "lipschitz_x"), 4);
-            fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", st && json_is_true(st) ? "pass" : "fail",
-                    st && json_is_true(st) ? "yes" : "no");
-            json_decref(j);
-        }
-        free(names[i]);
-    }
-    free(names);
-    fputs("</table>\n", f);
-}
-
-static const char CSS[] =
-    "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;max-width:900px;margin:2em auto;"
-    "padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{font-size:1.25em;"
-    "border-top:1px solid #ccc;padding-top:1em;margin-top:2em}table{border-collapse:collapse;"
-    "margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.92em}"
-    "th{background:#f3f3f3}.pass{color:#0a7a2f;font-weight:bold}.fail{color:#b00020;"
-    "font-weight:bold}.nm{color:#8a6d00;font-weight:bold}.meta{color:#555;font-size:.9em}"
-    "dt{font-weight:bold;margin-top:.6em}dd{margin-left:1.5em}figure{margin:1em 0}"
-    "figure img{width:800px;max-width:100%;border:1px solid #eee}figcaption{color:#666;"
-    "font-size:.85em}code{background:#f5f5f5;padding:0 .2em}";
-
-static void write_html(FILE *f, const report_ctx *c, const section *s, size_t n, int npass)
-{
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-          "<title>srm: Stable Recurrent Models, demo report</title>\n<style>", f);
-    fputs(CSS, f);
-    fputs("</style></head><body>\n<h1>Stable Recurrent Models: demo report</h1>\n<p "
-          "class=\"meta\">srm " SRM_VERSION " · ", f);
-    html(f, srm_meta_date());
-    fputs(" · <code>", f);
-    html(f, srm_meta_command());
-    fputs("</code></p>\n<p>Each result of THEORY.md sections 2–3 (Miller &amp; Hardt, ICLR 2019) "
-          "is checked on built-in synthetic models (scripts/demo.sh, fixed seeds). Each section "
-          "gives the statement, the bound, the worst case measured, their ratio (how tight the "
-          "bound is: 1 means attained) and the verdict. Measured ≤ bound passes with a relative "
-          "slack of 1e-6 for rounding.</p>\n", f);
-    fprintf(f, "<p><b>%d of %zu sections PASS.</b></p>\n<table><tr><th>result</th><th>worst / "
-               "bound</th><th>verdict</th></tr>\n", npass, n);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "<tr><td><a href=\"#%s\">", s[i].id);
-        html(f, s[i].title);
-        fputs("</a></td><td>", f);
-        html_number(f, s[i].ratio, 4);
-        fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", verdict_class(s[i].verdict),
-                verdict_name(s[i].verdict));
-    }
-    fputs("</table>\n<h2>The built-in models (srm stability)</h2>\n", f);
-    stability_table(f, c);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "<h2 id=\"%s\">", s[i].id);
-        html(f, s[i].title);
-        fprintf(f, " — <span class=\"%s\">%s</span></h2>\n<dl><dt>Statement</dt><dd>",
-                verdict_class(s[i].verdict), verdict_name(s[i].verdict));
-        html(f, s[i].statement);
-        fputs("</dd><dt>Bound checked</dt><dd>", f);
-        html(f, s[i].bound);
-        fputs("</dd><dt>What is measured</dt><dd>", f);
-        html(f, s[i].measured);
-        fputs("</dd><dt>Worst case measured</dt><dd>", f);
-        html(f, s[i].worst);
-        fputs("</dd><dt>Ratio (worst / bound)</dt><dd>", f);
-        html_number(f, s[i].ratio, 10);
-        fprintf(f, "</dd><dt>Verdict</dt><dd class=\"%s\">%s</dd></dl>\n",
-                verdict_class(s[i].verdict), verdict_name(s[i].verdict));
-        if (s[i].figure2) figure(f, c, s[i].figure2);
-        figure(f, c, s[i].figure);
-    }
-    fputs("</body></html>\n", f);
-}
-
 int srm_cmd_report(int argc, char **argv)
 {
     const char *out = NULL;
@@ -788,7 +616,7 @@ int srm_cmd_report(int argc, char **argv)
     if (!d) return SRM_ERROR(SRM_EIO, "%s: cannot open the folder", c.dir);
     closedir(d);
     char default_out[4096];
-    path_in(default_out, sizeof default_out, c.dir, "report.html");
+    srm_cli_report_path_in(default_out, sizeof default_out, c.dir, "report.html");
     if (!out) out = default_out;
 
     section s[NSECTIONS];
@@ -802,7 +630,7 @@ int srm_cmd_report(int argc, char **argv)
     }
     srm_atomic a;
     SRM_TRY(srm_atomic_open(&a, out));
-    write_html(a.f, &c, s, NSECTIONS, npass);
+    srm_cli_report_html_write(a.f, &c, s, NSECTIONS, npass);
     SRM_TRY(srm_atomic_commit(&a));
 
     srm_report *r = srm_report_alloc();
@@ -811,7 +639,7 @@ int srm_cmd_report(int argc, char **argv)
     for (size_t i = 0; rc == SRM_OK && i < NSECTIONS; i++) {
         char label[160];
         snprintf(label, sizeof label, "%s (worst/bound %.4g)", s[i].title, s[i].ratio);
-        rc = srm_report_string(r, s[i].id, label, verdict_name(s[i].verdict));
+        rc = srm_report_string(r, s[i].id, label, srm_cli_report_verdict_name(s[i].verdict));
     }
     if (rc == SRM_OK) rc = srm_report_integer(r, "sections", "sections", (long long)NSECTIONS);
     if (rc == SRM_OK) rc = srm_report_integer(r, "pass", "PASS", npass);

@@ -277,8 +277,10 @@ int srm_cmd_table1(int argc, char **argv)
     const char *cells_text = "rnn,lstm", *data_dir = NULL;
     unsigned long seed = 1, epochs = 0, hidden = 0, embedding = 0, batch = 0, bptt = 0;
     unsigned long eval_batch = 0, max_train = 0, max_valid = 0, max_test = 0;
+    double lr = 0, clip = 0;
     int dry = 0, quiet = 0, json = 0;
-    enum { G_EPOCHS, G_HIDDEN, G_EMB, G_BATCH, G_BPTT, G_EVAL, G_MTR, G_MVA, G_MTE, G_COUNT };
+    enum { G_EPOCHS, G_HIDDEN, G_EMB, G_BATCH, G_BPTT, G_EVAL, G_MTR, G_MVA, G_MTE, G_LR, G_CLIP,
+           G_COUNT };
     int given[G_COUNT] = {0};
     const srm_arg args[] = {
         {"config", SRM_ARG_STRING, &preset, "P", "preset of every run: quick or paper", NULL},
@@ -292,6 +294,9 @@ int srm_cmd_table1(int argc, char **argv)
          "override the embedding size (not jsb, whose input is the 88 keys)", &given[G_EMB]},
         {"batch", SRM_ARG_ULONG, &batch, "B", "override the batch size", &given[G_BATCH]},
         {"bptt", SRM_ARG_ULONG, &bptt, "L", "override the LM BPTT window", &given[G_BPTT]},
+        {"lr", SRM_ARG_DOUBLE, &lr, "LR", "override the initial learning rate (e.g. after a "
+         "diverged run)", &given[G_LR]},
+        {"clip", SRM_ARG_DOUBLE, &clip, "C", "override the gradient-norm clip", &given[G_CLIP]},
         {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B", "override the evaluation batch",
          &given[G_EVAL]},
         {"max-train", SRM_ARG_ULONG, &max_train, "N", "override the train slice (0: all)",
@@ -315,7 +320,9 @@ int srm_cmd_table1(int argc, char **argv)
         "checkpoint but no result is resumed; a folder holding another configuration is an\n"
         "error. After every run DIR/table1.tsv and DIR/table1.md give per (task, cell) the test\n"
         "metric of both models, gap = stable - unstable, and the training times. --epochs,\n"
-        "--hidden, --max-train ... override the preset in every run (e.g. for tests on slices).\n"
+        "--hidden, --lr, --max-train ... override the preset in every run (e.g. for tests on\n"
+        "slices). A run that diverges (non-finite loss) stops the table with an error naming\n"
+        "it; its folder keeps the last checkpoint, and --lr or --clip can be lowered.\n"
         "Per-epoch lines on stderr give each run's ETA and an estimate for the whole table\n"
         "(from the measured throughput and each run's size). make table1 runs the quick preset.",
         args, 0, 0};
@@ -353,6 +360,8 @@ int srm_cmd_table1(int argc, char **argv)
                 if (given[G_EMB] && all_tasks[ti] != SRM_TASK_JSB) c->embedding = embedding;
                 if (given[G_BATCH]) c->batch = batch;
                 if (given[G_BPTT]) c->bptt = bptt;
+                if (given[G_LR]) c->lr = lr;
+                if (given[G_CLIP]) c->clip = clip;
                 if (given[G_EVAL]) c->eval_batch = eval_batch;
                 if (given[G_MTR]) c->max_train = max_train;
                 if (given[G_MVA]) c->max_valid = max_valid;

@@ -1,6 +1,7 @@
-/* sim/train.c: the benchmark tasks as batches for sim/net.h, their evaluation, the presets,
- * and the SGD loop with annealing, projection, best-model keeping and per-epoch checkpoints
- * (see train.h). */
+/* sim/train.c: the SGD loop of sim/train.h with annealing, projection, best-model keeping and
+ * per-epoch checkpoints, resuming from a checkpoint, and the run's files (models with metadata,
+ * checkpoint, log.tsv, result.json). The presets and the configuration as JSON are in
+ * sim/train_config.c; the task data, batches and evaluation in sim/train_data.c. */
 #include "sim/train.h"
 
 #include <dirent.h>
@@ -19,559 +20,11 @@
 #include "core/meta.h"
 #include "core/progress.h"
 #include "core/safetensors.h"
-#include "data/atis.h"
 #include "data/corpus.h"
-#include "data/music.h"
-#include "sim/metric.h"
 #include "sim/net.h"
+#include "sim/train_internal.h"
 #include "theory/norm.h"
 #include "theory/project.h"
-
-/* ---- presets ---- */
-
-int srm_train_config_preset(srm_train_config *c, srm_task task, srm_cell cell, const char *preset)
-{
-    if (cell != SRM_CELL_RNN_TANH && cell != SRM_CELL_LSTM)
-        return SRM_ERROR(SRM_EINVAL, "--cell must be rnn or lstm (got %s)", srm_cell_name(cell));
-    int paper = strcmp(preset, "paper") == 0, lstm = cell == SRM_CELL_LSTM;
-    if (!paper && strcmp(preset, "quick") != 0)
-        return SRM_ERROR(SRM_EINVAL, "unknown --config '%s' (paper, quick)", preset);
-    *c = (srm_train_config){.task = task, .cell = cell, .radius = 1.0, .lstm_a = 0.4,
-                            .lstm_margin = 0.005, .lstm_input_bound = 1.0, .lr_decay = 4.0,
-                            .seed = 1};
-    snprintf(c->preset, sizeof c->preset, "%s", preset);
-    /* Table 2 of the paper (RNN / LSTM). */
-    switch (task) {
-    case SRM_TASK_WIKITEXT2:
-        c->hidden = lstm ? 1024 : 256, c->embedding = lstm ? 512 : 1024;
-        c->dropout = lstm ? 0.65 : 0.25, c->batch = 20, c->lr = lstm ? 20.0 : 2.0;
-        c->bptt = 35, c->clip = lstm ? 1.0 : 0.25, c->epochs = 40, c->eval_batch = 10;
-        c->precision = SRM_NET_FLOAT32;
-        break;
-    case SRM_TASK_PTBCHAR:
-        c->hidden = lstm ? 1024 : 768, c->embedding = 400, c->dropout = 0.1;
-        c->weight_decay = 1e-6, c->batch = 80, c->lr = lstm ? 20.0 : 2.0, c->bptt = 150;
-        c->clip = 1.0, c->epochs = 300, c->eval_batch = 10, c->precision = SRM_NET_FLOAT32;
-        break;
-    case SRM_TASK_JSB:
-        c->hidden = 1024, c->embedding = SRM_MUSIC_KEYS, c->dropout = 0.1, c->batch = 1;
-        c->lr = lstm ? 2.0 : 0.05, c->clip = 5.0, c->epochs = 100, c->eval_batch = 16;
-        break;
-    case SRM_TASK_ATIS:
-        c->hidden = 128, c->embedding = 64, c->dropout = 0.5, c->weight_decay = 1e-4;
-        c->batch = 128, c->lr = 10.0, c->clip = 1.0, c->epochs = 100, c->eval_batch = 128;
-        break;
-    default:
-        return SRM_ERROR(SRM_EINVAL, "unknown task");
-    }
-    if (paper) return SRM_OK;
-    /* Quick: the same recipe, smaller, each run a few minutes on 2 cores (timings in
-     * cmd_train.c's help). */
-    switch (task) {
-    case SRM_TASK_WIKITEXT2:
-        c->hidden = 128, c->embedding = 128, c->epochs = 1, c->max_train = 300000;
-        c->max_valid = 50000, c->dropout = lstm ? 0.2 : 0.1;
-        break;
-    case SRM_TASK_PTBCHAR:
-        /* equal recurrent cost: 4 (256)^2 = (512)^2 */
-        c->hidden = lstm ? 256 : 512, c->embedding = 64, c->batch = 32, c->bptt = 100;
-        c->epochs = 1, c->max_train = 2400000, c->max_valid = 100000;
-        /* the RNN diverged at the paper's lr 2 (bpc 10 > uniform 5.6); 0.5 trains (measured) */
-        if (!lstm) c->lr = 0.5;
-        break;
-    case SRM_TASK_JSB:
-        c->hidden = 256, c->epochs = 30;
-        break;
-    case SRM_TASK_ATIS:
-        /* the tanh RNN collapses to all-O tags at lr >= 3 (measured); 2 trains steadily */
-        c->epochs = lstm ? 30 : 40, c->lr = lstm ? 10.0 : 2.0;
-        break;
-    default:
-        break;
-    }
-    return SRM_OK;
-}
-
-int srm_train_config_check(const srm_train_config *c)
-{
-    if (c->cell != SRM_CELL_RNN_TANH && c->cell != SRM_CELL_LSTM)
-        return SRM_ERROR(SRM_EINVAL, "--cell must be rnn or lstm");
-    if (c->hidden == 0 || c->embedding == 0)
-        return SRM_ERROR(SRM_EINVAL, "--hidden and --embedding must be >= 1");
-    if (c->task == SRM_TASK_JSB && c->embedding != SRM_MUSIC_KEYS)
-        return SRM_ERROR(SRM_EINVAL, "jsb has no embedding: the input is the 88 keys");
-    if (!(c->dropout >= 0 && c->dropout < 1))
-        return SRM_ERROR(SRM_EINVAL, "--dropout must be in [0, 1) (got %g)", c->dropout);
-    if (!(c->lr > 0) || !(c->clip >= 0) || !(c->weight_decay >= 0) || !(c->lr_decay >= 1))
-        return SRM_ERROR(SRM_EINVAL, "need --lr > 0, --clip >= 0, --weight-decay >= 0, "
-                         "--lr-decay >= 1");
-    if (c->batch == 0 || c->eval_batch == 0 || c->epochs == 0)
-        return SRM_ERROR(SRM_EINVAL, "--batch, --eval-batch and --epochs must be >= 1");
-    if ((c->task == SRM_TASK_WIKITEXT2 || c->task == SRM_TASK_PTBCHAR) && c->bptt == 0)
-        return SRM_ERROR(SRM_EINVAL, "--bptt must be >= 1");
-    if (!(c->radius > 0)) return SRM_ERROR(SRM_EINVAL, "--radius must be > 0");
-    return SRM_OK;
-}
-
-/* ---- task data ---- */
-
-struct srm_train_data {
-    srm_task task;
-    srm_corpus *corpus;
-    srm_music *music;
-    srm_atis *atis;
-    srm_chunk_tags *tags;
-    size_t classes, vocab, max_len;
-    size_t limit[SRM_SPLIT_COUNT]; /* tokens (LM) or sequences in use */
-};
-
-static int is_lm(srm_task t) { return t == SRM_TASK_WIKITEXT2 || t == SRM_TASK_PTBCHAR; }
-
-void srm_train_data_free(srm_train_data *d)
-{
-    if (!d) return;
-    srm_corpus_free(d->corpus);
-    srm_music_free(d->music);
-    srm_atis_free(d->atis);
-    srm_chunk_tags_free(d->tags);
-    free(d);
-}
-
-/* Input length of sequence i of a split (jsb: frames - 1 predictions; atis: words). */
-static size_t seq_length(const srm_train_data *d, srm_split s, size_t i)
-{
-    if (d->task == SRM_TASK_JSB) {
-        size_t T = srm_music_length(&d->music->split[s], i);
-        return T > 0 ? T - 1 : 0;
-    }
-    const srm_atis_split *a = &d->atis->split[s];
-    return a->start[i + 1] - a->start[i];
-}
-
-/* Sorts idx[0..n) by the sequences' lengths (ties by index, so the order is deterministic):
- * batches of similar lengths waste little on padding. */
-typedef struct {
-    size_t len, idx;
-} length_key;
-
-static int compare_length(const void *a, const void *b)
-{
-    const length_key *x = a, *y = b;
-    if (x->len != y->len) return x->len < y->len ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static int sort_by_length(const srm_train_data *d, srm_split s, size_t *idx, size_t n)
-{
-    length_key *k = malloc((n ? n : 1) * sizeof *k);
-    if (!k) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) k[i] = (length_key){seq_length(d, s, idx[i]), idx[i]};
-    qsort(k, n, sizeof *k, compare_length);
-    for (size_t i = 0; i < n; i++) idx[i] = k[i].idx;
-    free(k);
-    return SRM_OK;
-}
-
-int srm_train_data_load(srm_task task, const char *data_dir, size_t max_train,
-                        size_t max_valid, size_t max_test, srm_train_data **out)
-{
-    *out = NULL;
-    char dir[4096];
-    SRM_TRY(srm_data_locate(task, data_dir, dir, sizeof dir));
-    srm_train_data *d = calloc(1, sizeof *d);
-    if (!d) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    d->task = task;
-    size_t want[SRM_SPLIT_COUNT] = {max_train, max_valid, max_test}, have[SRM_SPLIT_COUNT];
-    int rc = SRM_OK;
-    if (is_lm(task)) {
-        rc = srm_corpus_load(task, dir, &d->corpus);
-        if (rc == SRM_OK) d->classes = d->vocab = srm_vocab_size(d->corpus->vocab);
-        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++)
-            have[s] = d->corpus->split[s].ntokens;
-    } else if (task == SRM_TASK_JSB) {
-        rc = srm_music_load(dir, &d->music);
-        d->classes = SRM_MUSIC_KEYS;
-        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++)
-            have[s] = d->music->split[s].nchorales;
-    } else {
-        rc = srm_atis_load(dir, SRM_ATIS_DEV, &d->atis);
-        if (rc == SRM_OK) {
-            size_t nt = srm_vocab_size(d->atis->tags);
-            const char **names = malloc(nt * sizeof *names);
-            if (!names) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-            for (size_t i = 0; rc == SRM_OK && i < nt; i++)
-                names[i] = srm_vocab_word(d->atis->tags, (int32_t)i);
-            if (rc == SRM_OK) rc = srm_chunk_tags_alloc(names, nt, &d->tags);
-            free(names);
-            d->classes = nt, d->vocab = srm_vocab_size(d->atis->words);
-        }
-        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++) have[s] = d->atis->split[s].n;
-    }
-    for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++) {
-        d->limit[s] = want[s] && want[s] < have[s] ? want[s] : have[s];
-        for (size_t i = 0; !is_lm(task) && i < d->limit[s]; i++) {
-            size_t L = seq_length(d, (srm_split)s, i);
-            d->max_len = L > d->max_len ? L : d->max_len;
-        }
-    }
-    if (rc != SRM_OK) {
-        srm_train_data_free(d);
-        return rc;
-    }
-    *out = d;
-    return SRM_OK;
-}
-
-size_t srm_train_data_classes(const srm_train_data *d) { return d->classes; }
-size_t srm_train_data_vocab(const srm_train_data *d) { return d->vocab; }
-
-const char *srm_train_metric_name(srm_task task)
-{
-    static const char *const names[] = {"perplexity", "bits_per_char", "nll_per_frame", "f1"};
-    return task < SRM_TASK_COUNT ? names[task] : "?";
-}
-
-int srm_train_metric_higher_is_better(srm_task task) { return task == SRM_TASK_ATIS; }
-
-/* ---- batches ---- */
-
-typedef struct {
-    size_t t_max, b_max, d, out;
-    int32_t *tokens, *targets;
-    double *frames, *target_frames;
-    unsigned char *mask;
-    srm_net_batch b;
-} batch_buf;
-
-static void batch_free(batch_buf *bb)
-{
-    free(bb->tokens), free(bb->targets), free(bb->frames), free(bb->target_frames);
-    free(bb->mask);
-}
-
-static int batch_alloc(batch_buf *bb, const srm_train_data *d, size_t t_max, size_t b_max)
-{
-    size_t R = t_max * b_max, music = d->task == SRM_TASK_JSB;
-    *bb = (batch_buf){.t_max = t_max, .b_max = b_max, .d = SRM_MUSIC_KEYS, .out = d->classes};
-    bb->tokens = calloc(R, sizeof(int32_t));
-    bb->targets = calloc(R, sizeof(int32_t));
-    bb->mask = calloc(R, 1);
-    if (music) {
-        bb->frames = calloc(R * SRM_MUSIC_KEYS, sizeof(double));
-        bb->target_frames = calloc(R * SRM_MUSIC_KEYS, sizeof(double));
-    }
-    if (!bb->tokens || !bb->targets || !bb->mask || (music && (!bb->frames || !bb->target_frames))) {
-        batch_free(bb);
-        return SRM_ERROR(SRM_ENOMEM, "out of memory for batches of %zu x %zu", t_max, b_max);
-    }
-    return SRM_OK;
-}
-
-/* Sequences idx[0..nb) of split s as one padded, time-major batch. */
-static void batch_sequences(batch_buf *bb, const srm_train_data *d, srm_split s,
-                            const size_t *idx, size_t nb)
-{
-    size_t T = 0, K = SRM_MUSIC_KEYS;
-    for (size_t b = 0; b < nb; b++) {
-        size_t L = seq_length(d, s, idx[b]);
-        T = L > T ? L : T;
-    }
-    size_t R = T * nb;
-    memset(bb->mask, 0, R);
-    memset(bb->tokens, 0, R * sizeof(int32_t));
-    memset(bb->targets, 0, R * sizeof(int32_t));
-    if (bb->frames) {
-        memset(bb->frames, 0, R * K * sizeof(double));
-        memset(bb->target_frames, 0, R * K * sizeof(double));
-    }
-    for (size_t b = 0; b < nb; b++) {
-        size_t L = seq_length(d, s, idx[b]);
-        for (size_t t = 0; t < L; t++) {
-            size_t r = t * nb + b;
-            bb->mask[r] = 1;
-            if (d->task == SRM_TASK_ATIS) {
-                const srm_atis_split *a = &d->atis->split[s];
-                bb->tokens[r] = a->words[a->start[idx[b]] + t];
-                bb->targets[r] = a->tags[a->start[idx[b]] + t];
-                continue;
-            }
-            const srm_music_split *m = &d->music->split[s];
-            size_t step = m->chorale_start[idx[b]] + t; /* frame t predicts frame t + 1 */
-            for (size_t i = m->step_start[step]; i < m->step_start[step + 1]; i++)
-                bb->frames[r * K + m->keys[i]] = 1.0;
-            for (size_t i = m->step_start[step + 1]; i < m->step_start[step + 2]; i++)
-                bb->target_frames[r * K + m->keys[i]] = 1.0;
-        }
-    }
-    int music = d->task == SRM_TASK_JSB;
-    bb->b = (srm_net_batch){T, nb, music ? NULL : bb->tokens, music ? bb->frames : NULL,
-                            bb->targets, bb->target_frames, bb->mask};
-}
-
-/* Window [i, i + T) of the token stream cut into B columns of length L (batchify). */
-static void batch_window(batch_buf *bb, const int32_t *ids, size_t L, size_t B, size_t i,
-                         size_t T)
-{
-    for (size_t t = 0; t < T; t++)
-        for (size_t b = 0; b < B; b++) {
-            bb->tokens[t * B + b] = ids[b * L + i + t];
-            bb->targets[t * B + b] = ids[b * L + i + t + 1];
-        }
-    bb->b = (srm_net_batch){T, B, bb->tokens, NULL, bb->targets, NULL, NULL};
-}
-
-/* ---- evaluation ---- */
-
-static int check_shapes(const srm_model *m, const srm_train_data *d)
-{
-    size_t want_vocab = d->task == SRM_TASK_JSB ? 0 : d->vocab;
-    if (m->output != d->classes || m->vocab != want_vocab ||
-        (d->task == SRM_TASK_JSB && m->input != SRM_MUSIC_KEYS))
-        return SRM_ERROR(SRM_EINVAL, "the model (vocab %zu, input %zu, outputs %zu) does not fit "
-                         "task %s (vocab %zu, outputs %zu)", m->vocab, m->input, m->output,
-                         srm_data_task_name(d->task), want_vocab, d->classes);
-    return SRM_OK;
-}
-
-static double metric_of(srm_task task, double nll, size_t count, const srm_chunk_counts *cc)
-{
-    switch (task) {
-    case SRM_TASK_WIKITEXT2: return srm_metric_perplexity(nll, count);
-    case SRM_TASK_PTBCHAR: return srm_metric_bits_per_char(nll, count);
-    case SRM_TASK_JSB: return srm_metric_nll_per_frame(nll, count);
-    default: return srm_metric_f1(cc);
-    }
-}
-
-/* Time-major (L - 1, B) inputs/targets of a batchified stream, for truncated evaluation. */
-static int lm_columns(const int32_t *ids, size_t L, size_t B, int32_t **tok, int32_t **tgt)
-{
-    *tok = malloc((L - 1) * B * sizeof(int32_t));
-    *tgt = malloc((L - 1) * B * sizeof(int32_t));
-    if (!*tok || !*tgt) {
-        free(*tok), free(*tgt);
-        return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    }
-    for (size_t t = 0; t + 1 < L; t++)
-        for (size_t b = 0; b < B; b++) {
-            (*tok)[t * B + b] = ids[b * L + t];
-            (*tgt)[t * B + b] = ids[b * L + t + 1];
-        }
-    return SRM_OK;
-}
-
-static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
-                       size_t B, size_t bptt, srm_net_precision prec, double *nll, size_t *count)
-{
-    const int32_t *ids = d->corpus->split[s].ids;
-    size_t L = d->limit[s] / B;
-    if (L < 2)
-        return SRM_ERROR(SRM_EINVAL, "the %s split (%zu tokens) is too short for %zu columns",
-                         srm_data_split_name(s), d->limit[s], B);
-    srm_net_output o = SRM_NET_SOFTMAX;
-    int rc = SRM_OK;
-    if (k > 0) {
-        int32_t *tok, *tgt;
-        SRM_TRY(lm_columns(ids, L, B, &tok, &tgt));
-        srm_net_batch b = {L - 1, B, tok, NULL, tgt, NULL, NULL};
-        srm_net_trunc *tw = srm_net_trunc_alloc(m, o, 256 / B + 1, B);
-        rc = tw ? srm_net_trunc_eval(tw, m, &b, k, nll, count, NULL) : srm_error_code();
-        srm_net_trunc_free(tw);
-        free(tok), free(tgt);
-        return rc;
-    }
-    batch_buf bb;
-    SRM_TRY(batch_alloc(&bb, d, bptt, B));
-    srm_net *net = srm_net_alloc(m, o, prec, bptt, B);
-    double *state = calloc(B * srm_model_state_size(m), sizeof(double));
-    if (!net || !state) rc = net ? SRM_ERROR(SRM_ENOMEM, "out of memory") : srm_error_code();
-    *nll = 0, *count = 0;
-    for (size_t i = 0; rc == SRM_OK && i + 1 < L; i += bptt) {
-        size_t T = L - 1 - i < bptt ? L - 1 - i : bptt, c = 0;
-        double l = 0;
-        batch_window(&bb, ids, L, B, i, T);
-        rc = srm_net_forward(net, m, &bb.b, state, 0, 0, NULL, &l, &c);
-        memcpy(state, srm_net_final_state(net), B * srm_model_state_size(m) * sizeof(double));
-        *nll += l, *count += c;
-    }
-    free(state);
-    srm_net_free(net);
-    batch_free(&bb);
-    return rc;
-}
-
-static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
-                        size_t B, srm_net_precision prec, double *nll, size_t *count,
-                        srm_chunk_counts *cc)
-{
-    size_t N = d->limit[s], T = d->max_len;
-    if (N == 0) return SRM_ERROR(SRM_EINVAL, "the %s split is empty", srm_data_split_name(s));
-    srm_net_output o = d->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
-    if (k > 0) B = 1; /* each sequence is its own truncated batch */
-    batch_buf bb;
-    SRM_TRY(batch_alloc(&bb, d, T, B));
-    srm_net *net = k ? NULL : srm_net_alloc(m, o, prec, T, B);
-    srm_net_trunc *tw = k ? srm_net_trunc_alloc(m, o, 256, 1) : NULL;
-    int32_t *pred = malloc(T * B * sizeof(int32_t)), *column = malloc(T * sizeof(int32_t));
-    size_t *idx = malloc(B * sizeof(size_t));
-    int rc = (net || tw) ? SRM_OK : srm_error_code();
-    if (rc == SRM_OK && (!pred || !column || !idx)) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    size_t *order = malloc(N * sizeof(size_t));
-    if (rc == SRM_OK && !order) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    for (size_t i = 0; rc == SRM_OK && i < N; i++) order[i] = i;
-    /* the metric does not depend on the order; sorted batches need little padding */
-    if (rc == SRM_OK && !k) rc = sort_by_length(d, s, order, N);
-    *nll = 0, *count = 0;
-    for (size_t i = 0; rc == SRM_OK && i < N; i += B) {
-        size_t nb = N - i < B ? N - i : B, c = 0;
-        double l = 0;
-        for (size_t b = 0; b < nb; b++) idx[b] = order[i + b];
-        batch_sequences(&bb, d, s, idx, nb);
-        if (bb.b.T == 0) continue;
-        if (k) {
-            rc = srm_net_trunc_eval(tw, m, &bb.b, k, &l, &c, pred);
-        } else {
-            rc = srm_net_forward(net, m, &bb.b, NULL, 0, 0, NULL, &l, &c);
-            if (rc == SRM_OK) srm_net_argmax(net, pred);
-        }
-        *nll += l, *count += c;
-        for (size_t b = 0; rc == SRM_OK && d->atis && b < nb; b++) {
-            const srm_atis_split *a = &d->atis->split[s];
-            size_t L = seq_length(d, s, idx[b]);
-            for (size_t t = 0; t < L; t++) column[t] = pred[t * nb + b];
-            srm_metric_chunks_add(cc, d->tags, a->tags + a->start[idx[b]], column, L);
-        }
-    }
-    free(pred), free(column), free(idx), free(order);
-    srm_net_free(net);
-    srm_net_trunc_free(tw);
-    batch_free(&bb);
-    return rc;
-}
-
-int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split split,
-                       size_t trunc_k, size_t eval_batch, size_t bptt,
-                       srm_net_precision precision, srm_eval_result *out)
-{
-    *out = (srm_eval_result){0};
-    SRM_TRY(check_shapes(m, d));
-    if (eval_batch == 0 || (is_lm(d->task) && bptt == 0))
-        return SRM_ERROR(SRM_EINVAL, "evaluation needs a batch and bptt >= 1");
-    double nll = 0;
-    size_t count = 0;
-    srm_chunk_counts cc = {0};
-    if (is_lm(d->task))
-        SRM_TRY(evaluate_lm(m, d, split, trunc_k, eval_batch, bptt, precision, &nll, &count));
-    else
-        SRM_TRY(evaluate_seq(m, d, split, trunc_k, eval_batch, precision, &nll, &count, &cc));
-    out->count = count;
-    out->loss = count ? nll / (double)count : NAN;
-    out->metric = metric_of(d->task, nll, count, &cc);
-    out->precision = srm_metric_precision(&cc);
-    out->recall = srm_metric_recall(&cc);
-    return SRM_OK;
-}
-
-/* ---- configuration as JSON ---- */
-
-const char *srm_train_precision_name(srm_net_precision p)
-{
-    return p == SRM_NET_FLOAT32 ? "float32" : "float64";
-}
-
-int srm_train_precision_parse(const char *text, srm_net_precision *out)
-{
-    if (strcmp(text, "float32") == 0) *out = SRM_NET_FLOAT32;
-    else if (strcmp(text, "float64") == 0) *out = SRM_NET_FLOAT64;
-    else return SRM_ERROR(SRM_EINVAL, "unknown precision '%s' (float32, float64)", text);
-    return SRM_OK;
-}
-
-typedef enum { F_SIZE, F_DOUBLE } field_type;
-static const struct {
-    const char *name;
-    field_type type;
-    size_t off;
-} fields[] = {
-#define SZ(f) {#f, F_SIZE, offsetof(srm_train_config, f)}
-#define DB(f) {#f, F_DOUBLE, offsetof(srm_train_config, f)}
-    SZ(hidden),       SZ(embedding), DB(dropout),    DB(weight_decay), DB(lr),
-    DB(clip),         DB(lr_decay),  SZ(batch),      SZ(bptt),         SZ(epochs),
-    SZ(eval_batch),   SZ(max_train), SZ(max_valid),  SZ(max_test),     DB(radius),
-    DB(lstm_a),       DB(lstm_margin), DB(lstm_input_bound),
-#undef SZ
-#undef DB
-};
-
-static json_t *json_number_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
-static json_t *config_object(const srm_train_config *c)
-{
-    json_t *o = json_object();
-    if (!o) return NULL;
-    json_object_set_new(o, "task", json_string(srm_data_task_name(c->task)));
-    json_object_set_new(o, "cell", json_string(c->cell == SRM_CELL_LSTM ? "lstm" : "rnn"));
-    json_object_set_new(o, "preset", json_string(c->preset));
-    json_object_set_new(o, "stable", json_boolean(c->stable));
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const char *p = (const char *)c + fields[i].off;
-        json_object_set_new(o, fields[i].name,
-                            fields[i].type == F_SIZE ? json_integer((json_int_t) * (const size_t *)p)
-                                                     : json_real(*(const double *)p));
-    }
-    json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
-    json_object_set_new(o, "precision", json_string(srm_train_precision_name(c->precision)));
-    return o;
-}
-
-char *srm_train_config_json(const srm_train_config *c)
-{
-    json_t *o = config_object(c);
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(o);
-    return s;
-}
-
-int srm_train_config_from_json(const char *text, srm_train_config *c)
-{
-    json_error_t err;
-    json_t *o = json_loads(text, 0, &err);
-    if (!o || !json_is_object(o)) {
-        json_decref(o);
-        return SRM_ERROR(SRM_EINVAL, "stored configuration is not a JSON object");
-    }
-    int rc = SRM_OK;
-    const char *task = json_string_value(json_object_get(o, "task"));
-    const char *cell = json_string_value(json_object_get(o, "cell"));
-    const char *preset = json_string_value(json_object_get(o, "preset"));
-    const char *precision = json_string_value(json_object_get(o, "precision"));
-    json_t *stable = json_object_get(o, "stable"), *seed = json_object_get(o, "seed");
-    if (!task || !cell || !preset || !precision || !json_is_boolean(stable) ||
-        !json_is_integer(seed))
-        rc = SRM_ERROR(SRM_EINVAL, "stored configuration lacks task, cell, preset, precision, "
-                       "stable or seed");
-    if (rc == SRM_OK) rc = srm_train_precision_parse(precision, &c->precision);
-    if (rc == SRM_OK) rc = srm_data_task_parse(task, &c->task);
-    if (rc == SRM_OK) rc = srm_cell_parse(cell, &c->cell);
-    if (rc == SRM_OK) {
-        snprintf(c->preset, sizeof c->preset, "%s", preset);
-        c->stable = json_is_true(stable);
-        c->seed = (unsigned long)json_integer_value(seed);
-    }
-    for (size_t i = 0; rc == SRM_OK && i < sizeof fields / sizeof fields[0]; i++) {
-        json_t *v = json_object_get(o, fields[i].name);
-        char *p = (char *)c + fields[i].off;
-        if (fields[i].type == F_SIZE && json_is_integer(v) && json_integer_value(v) >= 0)
-            *(size_t *)p = (size_t)json_integer_value(v);
-        else if (fields[i].type == F_DOUBLE && json_is_number(v))
-            *(double *)p = json_number_value(v);
-        else
-            rc = SRM_ERROR(SRM_EINVAL, "stored configuration: bad or missing '%s'",
-                           fields[i].name);
-    }
-    json_decref(o);
-    return rc;
-}
 
 /* ---- files: models with metadata, checkpoints, log, result ---- */
 
@@ -623,7 +76,7 @@ typedef struct {
     const char *dir;
     srm_model *m, *best, *grad;
     srm_net *net;
-    batch_buf bb;
+    srm_train_batch bb;
     gsl_rng *rng;
     double *state;  /* (batch, S) LM state carried across windows */
     size_t *order;  /* sequence order of an epoch */
@@ -701,6 +154,8 @@ static int write_log(const trainer *tr)
     return srm_atomic_commit(&a);
 }
 
+static json_t *json_number_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
 static int write_result(const trainer *tr, const srm_train_summary *s)
 {
     char path[4096];
@@ -731,7 +186,7 @@ static int write_result(const trainer *tr, const srm_train_summary *s)
     json_object_set_new(o, "precision", json_string(tr->c->precision == SRM_NET_FLOAT32
                                                         ? "float32 decoder/softmax, float64 rest"
                                                         : "float64"));
-    json_object_set_new(o, "config", config_object(tr->c));
+    json_object_set_new(o, "config", srm_train_config_object(tr->c));
     srm_atomic a;
     int rc = srm_atomic_open(&a, path);
     if (rc == SRM_OK) {
@@ -819,13 +274,13 @@ static int train_epoch(trainer *tr, double *mean_loss)
     gsl_rng_set(tr->rng, c->seed * 1000003UL + tr->epoch + 1);
     double total = 0, l;
     size_t count = 0, cnt;
-    if (is_lm(c->task)) {
+    if (srm_train_is_lm(c->task)) {
         const int32_t *ids = d->corpus->split[SRM_SPLIT_TRAIN].ids;
         size_t B = c->batch, L = d->limit[SRM_SPLIT_TRAIN] / B, S = srm_model_state_size(tr->m);
         memset(tr->state, 0, B * S * sizeof(double));
         for (size_t i = 0; i + 1 < L; i += c->bptt) {
             size_t T = L - 1 - i < c->bptt ? L - 1 - i : c->bptt;
-            batch_window(&tr->bb, ids, L, B, i, T);
+            srm_train_batch_window(&tr->bb, ids, L, B, i, T);
             SRM_TRY(sgd_batch(tr, &tr->bb.b, tr->state, &l, &cnt));
             memcpy(tr->state, srm_net_final_state(tr->net), B * S * sizeof(double));
             total += l, count += cnt;
@@ -837,12 +292,13 @@ static int train_epoch(trainer *tr, double *mean_loss)
         for (size_t i = 0; i < N; i++) tr->order[i] = i;
         gsl_ran_shuffle(tr->rng, tr->order, N, sizeof(size_t));
         for (size_t g = 0; g < N; g += group)
-            SRM_TRY(sort_by_length(d, SRM_SPLIT_TRAIN, tr->order + g, N - g < group ? N - g : group));
+            SRM_TRY(srm_train_sort_by_length(d, SRM_SPLIT_TRAIN, tr->order + g,
+                                             N - g < group ? N - g : group));
         for (size_t i = 0; i < N; i += c->batch) tr->starts[nbatch++] = i;
         gsl_ran_shuffle(tr->rng, tr->starts, nbatch, sizeof(size_t));
         for (size_t j = 0; j < nbatch; j++) {
             size_t i = tr->starts[j], nb = N - i < c->batch ? N - i : c->batch;
-            batch_sequences(&tr->bb, d, SRM_SPLIT_TRAIN, tr->order + i, nb);
+            srm_train_batch_sequences(&tr->bb, d, SRM_SPLIT_TRAIN, tr->order + i, nb);
             if (tr->bb.b.T == 0) continue;
             SRM_TRY(sgd_batch(tr, &tr->bb.b, NULL, &l, &cnt));
             total += l, count += cnt;
@@ -1011,7 +467,7 @@ static void trainer_free(trainer *tr)
 {
     srm_model_free(tr->m), srm_model_free(tr->best), srm_model_free(tr->grad);
     srm_net_free(tr->net);
-    batch_free(&tr->bb);
+    srm_train_batch_free(&tr->bb);
     if (tr->rng) gsl_rng_free(tr->rng);
     free(tr->state), free(tr->order), free(tr->starts), free(tr->log);
     srm_svd_workspace_free(tr->proj_ws);
@@ -1030,14 +486,15 @@ static int trainer_init(trainer *tr)
     tr->best = srm_model_alloc_like(tr->m);
     tr->grad = srm_model_alloc_like(tr->m);
     if (!tr->best || !tr->grad) return srm_error_code();
-    size_t t_max = is_lm(c->task) ? c->bptt : d->max_len, b_max = c->batch;
-    if (!is_lm(c->task) && b_max > d->limit[SRM_SPLIT_TRAIN]) b_max = d->limit[SRM_SPLIT_TRAIN];
+    size_t t_max = srm_train_is_lm(c->task) ? c->bptt : d->max_len, b_max = c->batch;
+    if (!srm_train_is_lm(c->task) && b_max > d->limit[SRM_SPLIT_TRAIN])
+        b_max = d->limit[SRM_SPLIT_TRAIN];
     if (t_max == 0 || b_max == 0)
         return SRM_ERROR(SRM_EINVAL, "the training split of %s is empty", srm_data_task_name(c->task));
-    if (is_lm(c->task) && d->limit[SRM_SPLIT_TRAIN] / c->batch < 2)
+    if (srm_train_is_lm(c->task) && d->limit[SRM_SPLIT_TRAIN] / c->batch < 2)
         return SRM_ERROR(SRM_EINVAL, "%zu training tokens are too few for --batch %zu",
                          d->limit[SRM_SPLIT_TRAIN], c->batch);
-    SRM_TRY(batch_alloc(&tr->bb, d, t_max, b_max));
+    SRM_TRY(srm_train_batch_alloc(&tr->bb, d, t_max, b_max));
     tr->net = srm_net_alloc(tr->m, c->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX,
                             c->precision, t_max, b_max);
     tr->rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -1054,11 +511,11 @@ static int trainer_init(trainer *tr)
     if (!tr->net || !tr->proj_ws || !tr->norm_ws) return srm_error_code();
     if (!tr->rng || !tr->state || !tr->order || !tr->starts || !tr->log)
         return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (is_lm(c->task)) {
+    if (srm_train_is_lm(c->task)) {
         tr->tokens_per_epoch = (d->limit[SRM_SPLIT_TRAIN] / c->batch - 1) * c->batch;
     } else {
         for (size_t i = 0; i < d->limit[SRM_SPLIT_TRAIN]; i++)
-            tr->tokens_per_epoch += seq_length(d, SRM_SPLIT_TRAIN, i);
+            tr->tokens_per_epoch += srm_train_seq_length(d, SRM_SPLIT_TRAIN, i);
     }
     gsl_rng_set(tr->rng, c->seed);
     srm_net_init(tr->m, tr->rng);

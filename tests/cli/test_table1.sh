@@ -61,4 +61,8 @@ status 2 "--out missing" "$SRM" table1 --config quick
 status 2 "unknown task" "$SRM" table1 --tasks atis,mnist --out "$TMP/x"
 status 2 "unknown cell" "$SRM" table1 --cells gru --out "$TMP/x"
 status 2 "unknown preset" "$SRM" table1 --config huge --out "$TMP/x"
+status 2 "--lr 0" "$SRM" table1 $TINY --tasks atis --cells rnn --lr 0 --out "$TMP/x"
+# --lr and --clip reach every run's configuration
+ok "table1 --lr 0.5 --clip 0.25 (atis rnn)" "$SRM" table1 $TINY --tasks atis --cells rnn --lr 0.5 --clip 0.25 --out "$TMP/lr"
+expect "result.json records lr 0.5 and clip 0.25" sh -c "grep -q '\"lr\": 0.5,' '$TMP/lr/atis-rnn-stable/result.json' && grep -q '\"clip\": 0.25' '$TMP/lr/atis-rnn-unstable/result.json'"
 finish

@@ -1,0 +1,174 @@
+/* cli/report_html.c: the HTML page of `srm report` (cli/cmd_report.c): escaping, the header
+ * with version, date and command, the summary table, the `srm stability` table of the built-in
+ * models, and one section per result with its figure inlined as an SVG data URI, so that
+ * report.html is one self-contained file. It writes what cmd_report.c measured; it judges
+ * nothing. */
+#include "cli/report_html.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/meta.h"
+
+/* ---- HTML output ---- */
+static void html(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void html_number(FILE *f, double v, int digits)
+{
+    if (isnan(v)) fputs("–", f);
+    else fprintf(f, "%.*g", digits, v);
+}
+
+/* The figure as an <img> with a base64 data URI, so the page stays one self-contained file. */
+static void figure(FILE *f, const report_ctx *c, const char *name)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char p[4096], rel[256];
+    snprintf(rel, sizeof rel, "%s.svg", name);
+    srm_cli_report_path_in(p, sizeof p, c->dir, rel);
+    FILE *in = fopen(p, "rb");
+    if (!in) {
+        fputs("<p class=\"missing\">figure ", f);
+        html(f, rel);
+        fputs(" is missing</p>\n", f);
+        return;
+    }
+    fputs("<figure><img alt=\"", f);
+    html(f, name);
+    fputs("\" src=\"data:image/svg+xml;base64,", f);
+    unsigned char b[3];
+    size_t n;
+    while ((n = fread(b, 1, 3, in)) > 0) {
+        unsigned v = (unsigned)b[0] << 16 | (n > 1 ? (unsigned)b[1] << 8 : 0) | (n > 2 ? b[2] : 0);
+        fputc(b64[v >> 18 & 63], f);
+        fputc(b64[v >> 12 & 63], f);
+        fputc(n > 1 ? b64[v >> 6 & 63] : '=', f);
+        fputc(n > 2 ? b64[v & 63] : '=', f);
+    }
+    fclose(in);
+    fputs("\"><figcaption>", f);
+    html(f, name);
+    fputs(".svg (also .png in the folder)</figcaption></figure>\n", f);
+}
+
+const char *srm_cli_report_verdict_name(int v)
+{
+    return v == PASS ? "PASS" : v == FAIL ? "FAIL" : "NOT MEASURED";
+}
+
+static const char *verdict_class(int v)
+{
+    return v == PASS ? "pass" : v == FAIL ? "fail" : "nm";
+}
+
+/* The `srm stability` table of the built-in models (stability/NAME.json). */
+static void stability_table(FILE *f, const report_ctx *c)
+{
+    char dpath[4096];
+    srm_cli_report_path_in(dpath, sizeof dpath, c->dir, "stability");
+    struct dirent **names = NULL;
+    int n = scandir(dpath, &names, NULL, alphasort);
+    fputs("<table><tr><th>model</th><th>cell</th><th>n</th><th>‖W_hh‖₂ or a</th>"
+          "<th>λ (LSTM: λ_inf)</th><th>L_x or r</th><th>stable</th></tr>\n", f);
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]->d_name);
+        if (len > 5 && strcmp(names[i]->d_name + len - 5, ".json") == 0) {
+            char rel[512];
+            snprintf(rel, sizeof rel, "stability/%s", names[i]->d_name);
+            json_t *j = srm_cli_report_json_optional(c, rel);
+            const json_t *cell = json_object_get(j, "cell"), *st = json_object_get(j, "stable");
+            int lstm = cell && json_is_string(cell) && !strcmp(json_string_value(cell), "lstm");
+            fputs("<tr><td>", f);
+            fprintf(f, "%.*s</td><td>", (int)(len - 5), names[i]->d_name);
+            html(f, cell && json_is_string(cell) ? json_string_value(cell) : "?");
+            fprintf(f, "</td><td>%.0f</td><td>", srm_cli_report_json_num(j, "hidden"));
+            html_number(f, srm_cli_report_json_num(j, lstm ? "a" : "spectral_norm"), 4);
+            fputs("</td><td>", f);
+            html_number(f, srm_cli_report_stability_lambda(j), 4);
+            fputs("</td><td>", f);
+            html_number(f, srm_cli_report_json_num(j, lstm ? "r" : "lipschitz_x"), 4);
+            fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", st && json_is_true(st) ? "pass" : "fail",
+                    st && json_is_true(st) ? "yes" : "no");
+            json_decref(j);
+        }
+        free(names[i]);
+    }
+    free(names);
+    fputs("</table>\n", f);
+}
+
+static const char CSS[] =
+    "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;max-width:900px;margin:2em auto;"
+    "padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{font-size:1.25em;"
+    "border-top:1px solid #ccc;padding-top:1em;margin-top:2em}table{border-collapse:collapse;"
+    "margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.92em}"
+    "th{background:#f3f3f3}.pass{color:#0a7a2f;font-weight:bold}.fail{color:#b00020;"
+    "font-weight:bold}.nm{color:#8a6d00;font-weight:bold}.meta{color:#555;font-size:.9em}"
+    "dt{font-weight:bold;margin-top:.6em}dd{margin-left:1.5em}figure{margin:1em 0}"
+    "figure img{width:800px;max-width:100%;border:1px solid #eee}figcaption{color:#666;"
+    "font-size:.85em}code{background:#f5f5f5;padding:0 .2em}";
+
+void srm_cli_report_html_write(FILE *f, const report_ctx *c, const section *s, size_t n, int npass)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<title>srm: Stable Recurrent Models, demo report</title>\n<style>", f);
+    fputs(CSS, f);
+    fputs("</style></head><body>\n<h1>Stable Recurrent Models: demo report</h1>\n<p "
+          "class=\"meta\">srm " SRM_VERSION " · ", f);
+    html(f, srm_meta_date());
+    fputs(" · <code>", f);
+    html(f, srm_meta_command());
+    fputs("</code></p>\n<p>Each result of THEORY.md sections 2–3 (Miller &amp; Hardt, ICLR 2019) "
+          "is checked on built-in synthetic models (scripts/demo.sh, fixed seeds). Each section "
+          "gives the statement, the bound, the worst case measured, their ratio (how tight the "
+          "bound is: 1 means attained) and the verdict. Measured ≤ bound passes with a relative "
+          "slack of 1e-6 for rounding.</p>\n", f);
+    fprintf(f, "<p><b>%d of %zu sections PASS.</b></p>\n<table><tr><th>result</th><th>worst / "
+               "bound</th><th>verdict</th></tr>\n", npass, n);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "<tr><td><a href=\"#%s\">", s[i].id);
+        html(f, s[i].title);
+        fputs("</a></td><td>", f);
+        html_number(f, s[i].ratio, 4);
+        fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", verdict_class(s[i].verdict),
+                srm_cli_report_verdict_name(s[i].verdict));
+    }
+    fputs("</table>\n<h2>The built-in models (srm stability)</h2>\n", f);
+    stability_table(f, c);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "<h2 id=\"%s\">", s[i].id);
+        html(f, s[i].title);
+        fprintf(f, " — <span class=\"%s\">%s</span></h2>\n<dl><dt>Statement</dt><dd>",
+                verdict_class(s[i].verdict), srm_cli_report_verdict_name(s[i].verdict));
+        html(f, s[i].statement);
+        fputs("</dd><dt>Bound checked</dt><dd>", f);
+        html(f, s[i].bound);
+        fputs("</dd><dt>What is measured</dt><dd>", f);
+        html(f, s[i].measured);
+        fputs("</dd><dt>Worst case measured</dt><dd>", f);
+        html(f, s[i].worst);
+        fputs("</dd><dt>Ratio (worst / bound)</dt><dd>", f);
+        html_number(f, s[i].ratio, 10);
+        fprintf(f, "</dd><dt>Verdict</dt><dd class=\"%s\">%s</dd></dl>\n",
+                verdict_class(s[i].verdict), srm_cli_report_verdict_name(s[i].verdict));
+        if (s[i].figure2) figure(f, c, s[i].figure2);
+        figure(f, c, s[i].figure);
+    }
+    fputs("</body></html>\n", f);
+}

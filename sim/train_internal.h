@@ -1,0 +1,59 @@
+/* sim/train_internal.h: what the parts of sim/train.h share across their files: the loaded task
+ * data, the padded batches and the configuration as a JSON object. sim/train_config.c holds the
+ * presets and the configuration <-> JSON, sim/train_data.c the task data, batches and
+ * evaluation, sim/train.c the output files and the SGD loop.
+ * Not a public header: other modules use sim/train.h. */
+#ifndef SRM_TRAIN_INTERNAL_H
+#define SRM_TRAIN_INTERNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/atis.h"
+#include "data/corpus.h"
+#include "data/music.h"
+#include "sim/metric.h"
+#include "sim/net.h"
+#include "sim/train.h"
+
+struct srm_train_data {
+    srm_task task;
+    srm_corpus *corpus;
+    srm_music *music;
+    srm_atis *atis;
+    srm_chunk_tags *tags;
+    size_t classes, vocab, max_len;
+    size_t limit[SRM_SPLIT_COUNT]; /* tokens (LM) or sequences in use */
+};
+
+typedef struct {
+    size_t t_max, b_max, d, out;
+    int32_t *tokens, *targets;
+    double *frames, *target_frames;
+    unsigned char *mask;
+    srm_net_batch b;
+} srm_train_batch;
+
+/* Language-model tasks (wikitext2, ptbchar): a token stream rather than sequences. */
+int srm_train_is_lm(srm_task t);
+/* Input length of sequence i of a split (jsb: frames - 1 predictions; atis: words). */
+size_t srm_train_seq_length(const srm_train_data *d, srm_split s, size_t i);
+/* Sorts idx[0..n) by the sequences' lengths, ties by index. */
+int srm_train_sort_by_length(const srm_train_data *d, srm_split s, size_t *idx, size_t n);
+
+/* Buffers for batches of up to t_max steps by b_max columns/sequences. */
+int srm_train_batch_alloc(srm_train_batch *bb, const srm_train_data *d, size_t t_max,
+                          size_t b_max);
+void srm_train_batch_free(srm_train_batch *bb);
+/* Sequences idx[0..nb) of split s as one padded, time-major batch (into bb->b). */
+void srm_train_batch_sequences(srm_train_batch *bb, const srm_train_data *d, srm_split s,
+                               const size_t *idx, size_t nb);
+/* Window [i, i + T) of the token stream cut into B columns of length L (into bb->b). */
+void srm_train_batch_window(srm_train_batch *bb, const int32_t *ids, size_t L, size_t B,
+                            size_t i, size_t T);
+
+/* The configuration as a new JSON object (result.json embeds it; NULL when out of memory). */
+json_t *srm_train_config_object(const srm_train_config *c);
+
+#endif
