@@ -266,7 +266,6 @@ static void input_projection(const srm_model *m, const double *x, size_t rows, d
                 x, (int)m->input, m->weight_ih, (int)m->input, 1.0, y, (int)gn);
 }
 
-/* y (rows, out) = decoder_bias + h W_dec^T, h with row stride ldh. */
 /* The recurrence's two products. OpenBLAS's GEMM packs the whole weight matrix on every call,
  * which for a single row (batch 1: JSB) costs more than the product itself, so one row goes
  * through GEMV (measured on 4096 x 1024: 3.1 ms as GEMM, 1.3 ms as GEMV). */
@@ -296,6 +295,7 @@ static void recur_backward(const srm_model *m, size_t rows, const double *da, do
                     da, (int)gn, m->weight_hh, (int)n, 0.0, carry, (int)n);
 }
 
+/* y (rows, out) = decoder_bias + h W_dec^T, h with row stride ldh. */
 static void decode(const srm_model *m, const double *h, size_t ldh, size_t rows, double *y)
 {
     size_t out = m->output;
