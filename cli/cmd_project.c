@@ -34,16 +34,28 @@ static int project_rnn(srm_model *m, double radius, const char *method_text, srm
     double after = 0;
     if (!ws || (gram && !gw)) rc = srm_error_code();
     else if (!v || !work) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK)
-        rc = gram ? srm_project_spectral_gram(m->weight_hh, n, n, radius, gw, &res)
-                  : srm_project_spectral(m->weight_hh, n, n, radius, method, ws, v, work, &res);
+    /* The Gram route is accurate for ||W_hh||_2 <= 2r (theory/project.h); above, the SVD. */
+    double *keep = gram ? malloc(n * n * sizeof(double)) : NULL;
+    int fell_back = 0;
+    if (rc == SRM_OK && gram && !keep) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK && gram) {
+        memcpy(keep, m->weight_hh, n * n * sizeof(double));
+        rc = srm_project_spectral_gram(m->weight_hh, n, n, radius, gw, &res);
+        if (rc == SRM_OK && res.norm_before > 2 * radius) {
+            memcpy(m->weight_hh, keep, n * n * sizeof(double));
+            fell_back = 1, gram = 0;
+        }
+    }
+    if (rc == SRM_OK && !gram)
+        rc = srm_project_spectral(m->weight_hh, n, n, radius, method, ws, v, work, &res);
     /* The printed "after" is measured afresh, not taken from the projection's own report. */
     if (rc == SRM_OK) rc = srm_norm_spectral(m->weight_hh, n, n, ws, &after);
     if (rc == SRM_OK && !((rc = srm_report_string(r, "cell", "cell", srm_cell_name(m->cell))) ||
                           (rc = srm_report_number(r, "radius", "radius r", radius)) ||
                           (rc = srm_report_string(r, "method", "method",
-                                                  gram ? "gram"
-                                                       : srm_norm_method_name(method))) ||
+                                                  gram        ? "gram"
+                                                  : fell_back ? "svd (gram: ||W_hh||_2 > 2r)"
+                                                              : srm_norm_method_name(method))) ||
                           /* a skipped SVD left W_hh untouched, so "before" is the exact
                            * norm measured after; the certificate goes under its own key */
                           (rc = srm_report_number(r, "spectral_norm_before", "||W_hh||_2 before",
@@ -62,6 +74,7 @@ static int project_rnn(srm_model *m, double radius, const char *method_text, srm
         rc = srm_report_bool(r, "svd_skipped", "SVD skipped (certified inside)", res.svd_skipped);
     srm_svd_workspace_free(ws);
     srm_gram_workspace_free(gw);
+    free(keep);
     free(v);
     free(work);
     return rc;
@@ -117,7 +130,8 @@ int srm_cmd_project(int argc, char **argv)
          &radius_given},
         {"method", SRM_ARG_STRING, &method_text, "svd|power|gram",
          "RNN: power skips the SVD when a certified bound shows ||W_hh||_2 <= r; gram clips "
-         "via the eigenpairs of W^T W above r^2 (faster; for ||W_hh||_2 near r)",
+         "via the eigenpairs of W^T W above r^2 to r (1 - 1e-12) (faster; the SVD is used "
+         "when ||W_hh||_2 > 2r)",
          &method_given},
         {"margin", SRM_ARG_DOUBLE, &margin, "m", "LSTM: every condition holds with margin m",
          &lstm_given},

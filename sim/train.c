@@ -122,6 +122,10 @@ static int save_with_meta(const trainer *tr, const char *file, int checkpoint)
         if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "best_epoch", buf);
         snprintf(buf, sizeof buf, "%.17g", tr->seconds);
         if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "seconds", buf);
+        /* the projection's certificate for this W_hh (RNN --stable), so that a resumed run
+         * skips and routes its projections as the uninterrupted one does ("inf": none) */
+        snprintf(buf, sizeof buf, "%.17g", tr->hh_bound);
+        if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "hh_bound", buf);
     }
     if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
     free(cfg);
@@ -386,6 +390,11 @@ static int resume_from(trainer *tr)
     if (rc == SRM_OK) rc = parse_meta_number(ts, "best_score", path, &tr->best_score);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "best_loss", path, &tr->best_loss);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "seconds", path, &tr->seconds);
+    /* The bound trainer_init left describes the discarded initialisation, not this W_hh.
+     * Checkpoints written before the key existed get none: the next projection is the SVD. */
+    tr->hh_bound = INFINITY;
+    if (rc == SRM_OK && srm_tensors_meta(ts, "hh_bound"))
+        rc = parse_meta_number(ts, "hh_bound", path, &tr->hh_bound);
     srm_tensors_free(ts);
     if (rc != SRM_OK) return rc;
     if (epoch > (double)tr->c->epochs)
@@ -519,7 +528,8 @@ static int trainer_init(trainer *tr)
     }
     gsl_rng_set(tr->rng, c->seed);
     srm_net_init(tr->m, tr->rng);
-    tr->hh_bound = INFINITY; /* unknown: the first projection runs the SVD (also on --resume) */
+    tr->hh_bound = INFINITY; /* unknown: the first projection runs the SVD (resume_from
+                              * restores the checkpoint's) */
     if (c->stable) SRM_TRY(project(tr)); /* start inside the stable set */
     srm_model_copy(tr->best, tr->m);
     tr->lr = c->lr;

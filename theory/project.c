@@ -120,42 +120,52 @@ int srm_project_spectral_gram(double *w, size_t rows, size_t cols, double radius
     if (!ws || ws->rows != rows || ws->cols != cols)
         return SRM_ERROR(SRM_EINVAL, "projection: Gram workspace is not for %zu x %zu", rows,
                          cols);
-    double fro2 = 0;
-    for (size_t i = 0; i < rows * cols; i++) fro2 += w[i] * w[i];
-    if (!isfinite(fro2))
-        return SRM_ERROR(SRM_EINVAL, "projection: the matrix has non-finite entries");
-    double target = radius * SRM_PROJECT_SHRINK;
-    /* Row-major upper triangle of W^T W = column-major lower triangle. Eigenvalues above
-     * level^2, level = r (1 - 32 eps), are clipped to r'^2 = (r (1 - 64 eps))^2: a projected
-     * matrix has its top eigenvalues at r'^2 plus a few ulps of rounding, below level^2, so
-     * projecting it again changes nothing; and a singular value above r would have to be
-     * underestimated by 32 ulps to escape (measured: a few, with ||W||_2 <= 2r). */
-    double level = radius * (1.0 - 32 * 2.220446049250313e-16);
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)cols, (int)rows, 1.0, w, (int)cols,
-                0.0, ws->gram, (int)cols);
+    size_t count = rows * cols;
+    double amax = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!isfinite(w[i]))
+            return SRM_ERROR(SRM_EINVAL, "projection: the matrix has non-finite entries");
+        if (fabs(w[i]) > amax) amax = fabs(w[i]);
+    }
+    double target = radius * SRM_PROJECT_GRAM_SHRINK, level = radius * SRM_PROJECT_GRAM_LEVEL;
+    /* Work on W / s, s = max |w_ij|, so that W^T W neither overflows nor underflows; its
+     * eigenvalues are (s_j / s)^2. */
+    double fro2 = 0; /* ||W / s||_F^2, in [1, rows cols] */
+    for (size_t i = 0; i < count; i++) {
+        double v = amax > 0 ? w[i] / amax : 0;
+        ws->y[i] = v;
+        fro2 += v * v;
+    }
+    if (amax == 0 || sqrt(fro2) * amax <= level) { /* ||W||_2 <= ||W||_F <= level: inside */
+        out->norm_before = out->norm_after = amax > 0 ? sqrt(fro2) * amax : 0;
+        return SRM_OK;
+    }
+    double lo = level / amax; /* finite and < sqrt(fro2) here */
+    /* Row-major upper triangle of (W/s)^T (W/s) = column-major lower triangle. */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)cols, (int)rows, 1.0, ws->y,
+                (int)cols, 0.0, ws->gram, (int)cols);
     lapack_int found = 0;
-    double hi = 2 * fro2 + 1; /* above lambda_max <= ||W||_F^2 */
     lapack_int info = LAPACKE_dsyevr_work(
-        LAPACK_COL_MAJOR, 'V', 'V', 'L', (lapack_int)cols, ws->gram, (lapack_int)cols,
-        level * level, hi, 0, 0, 0.0, &found, ws->eig, ws->z, (lapack_int)cols, ws->isuppz,
-        ws->work, ws->lwork, ws->iwork, ws->liwork);
+        LAPACK_COL_MAJOR, 'V', 'V', 'L', (lapack_int)cols, ws->gram, (lapack_int)cols, lo * lo,
+        2 * fro2 + 1, 0, 0, 0.0, &found, ws->eig, ws->z, (lapack_int)cols, ws->isuppz, ws->work,
+        ws->lwork, ws->iwork, ws->liwork);
     if (info != 0)
         return SRM_ERROR(SRM_ENUMERIC, "projection: dsyevr failed (info %d)", (int)info);
     size_t p = (size_t)found;
     out->clipped = p;
     out->changed = p > 0;
     if (p == 0) {
-        out->norm_before = out->norm_after = level;
+        out->norm_before = out->norm_after = level; /* every s_j <= level, to rounding */
         return SRM_OK;
     }
-    out->norm_before = sqrt(ws->eig[p - 1]);
-    out->norm_after = target;
+    out->norm_before = amax * sqrt(ws->eig[p - 1]);
+    out->norm_after = radius; /* r' plus the route's rounding, which the margin covers */
     /* Y = W Z_c (rows, p); column j scaled by 1 - r'/s_j; W -= Y Z_c^T. In row-major terms the
      * column-major Z (cols, p) is Z_c^T (p, cols). */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)p, (int)cols, 1.0, w,
                 (int)cols, ws->z, (int)cols, 0.0, ws->y, (int)p);
     for (size_t j = 0; j < p; j++)
-        cblas_dscal((int)rows, 1.0 - target / sqrt(ws->eig[j]), ws->y + j, (int)p);
+        cblas_dscal((int)rows, 1.0 - target / (amax * sqrt(ws->eig[j])), ws->y + j, (int)p);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)cols, (int)p, -1.0,
                 ws->y, (int)p, ws->z, (int)cols, 1.0, w, (int)cols);
     return SRM_OK;

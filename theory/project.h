@@ -40,23 +40,31 @@ int srm_project_spectral(double *w, size_t rows, size_t cols, double radius,
                          srm_norm_method method, srm_svd_workspace *ws, double *v, double *work,
                          srm_project_result *out);
 
-/* The same projection from the Gram matrix: the eigenpairs (s_j^2, v_j) of W^T W above r'^2
- * (LAPACK dsyevr, only that part of the spectrum) give W <- W - sum_j (1 - r'/s_j) (W v_j) v_j^T,
- * which is U min(S, r') V^T again. It costs one SYRK and one tridiagonalisation instead of a full
- * SVD (1024 x 1024: 0.12 s against 0.55 s for dgesdd, one thread). Squaring costs accuracy: the
- * eigenvalues carry an absolute error of order eps ||W||_2^2, so s_j near r is found to about
- * eps ||W||_2^2 / r. Use it when ||W||_2 is known to be at most a small multiple of r (training
- * after a projected step: sim/train.c uses it below 2r and the SVD otherwise); tests/test_project.c
- * compares it with the SVD route. Eigenvalues above (r (1 - 32 eps))^2 are clipped to r'^2, so
- * a projected matrix is left alone. The workspace holds everything; a call allocates nothing. */
+/* The same projection from the Gram matrix: the eigenpairs (s_j^2, v_j) of W^T W above a level
+ * just below r^2 (LAPACK dsyevr, only that part of the spectrum) give
+ * W <- W - sum_j (1 - r''/s_j) (W v_j) v_j^T, which is U min(S, r'') V^T. It costs one SYRK and
+ * one tridiagonalisation instead of a full SVD (1024 x 1024: 0.12 s against 0.55 s for dgesdd,
+ * one thread). W is scaled by max |w_ij| first, so W^T W neither overflows nor underflows.
+ * Squaring costs accuracy: the eigenvalues carry an absolute error of order n eps ||W||_2^2 and
+ * the result an error that grows with n and ||W||_2 / r (measured: ||P(W)||_2 up to r + 4.2e-14
+ * at n = 1024 with ||W||_2 <= 2r when clipping to r(1 - 64 eps)). So this route clips to
+ * r'' = r (1 - 1e-12) and detects s_j above r (1 - 5e-13): the result is within 1e-12 relative
+ * of the exact projection and ||P(W)||_2 <= r with margin to spare, and a projected matrix is
+ * left alone. Use it when ||W||_2 is known to be at most 2r (sim/train.c does, from a Weyl
+ * bound; srm project --method gram falls back to the SVD above 2r); tests/test_project.c
+ * compares it with the SVD route up to n = 1024. The workspace holds everything; a call
+ * allocates nothing. */
+#define SRM_PROJECT_GRAM_SHRINK (1.0 - 1e-12)
+#define SRM_PROJECT_GRAM_LEVEL (1.0 - 5e-13)
+
 typedef struct srm_gram_workspace srm_gram_workspace;
 
 srm_gram_workspace *srm_gram_workspace_alloc(size_t rows, size_t cols); /* NULL, error recorded */
 void srm_gram_workspace_free(srm_gram_workspace *ws);
 
-/* norm_before is sqrt of the largest eigenvalue when something was clipped; when nothing was,
- * every eigenvalue is <= (r (1 - 32 eps))^2 and norm_before = norm_after = r (1 - 32 eps), an
- * upper bound (to rounding), not ||W||_2. */
+/* norm_after is r when something was clipped (||P(W)||_2 <= r'' plus rounding); when nothing
+ * was, norm_before = norm_after is an upper bound on ||W||_2: ||W||_F when that is below the
+ * level (no eigenproblem solved), else the level itself. */
 int srm_project_spectral_gram(double *w, size_t rows, size_t cols, double radius,
                               srm_gram_workspace *ws, srm_project_result *out);
 

@@ -111,7 +111,13 @@ ok "project rnn radius 0.9 --method gram" "$SRM" project "$U" "$TMP/ug.st" --rad
 expect "gram: method reported" grep -q '"method": "gram"' "$TMP/out"
 num_close "gram: before 1.5" "$(json_get spectral_norm_before "$TMP/out")" 1.5 1e-14
 num_le "gram: after <= 0.9" "$(json_get spectral_norm_after "$TMP/out")" 0.9
-num_close "gram: after ~ 0.9 (1e-13)" "$(json_get spectral_norm_after "$TMP/out")" 0.9 1e-13
+# the Gram route clips to r (1 - 1e-12) (theory/project.h)
+num_close "gram: after ~ 0.9 (1 - 1e-12) (1e-13)" "$(json_get spectral_norm_after "$TMP/out")" 0.8999999999991 1e-13
+ok "gram at radius 0.5 (||W_hh||_2 = 1.5 > 2r): falls back to the SVD" "$SRM" project "$U" "$TMP/ug3.st" --radius 0.5 --method gram --json
+expect "gram fallback: method says svd" grep -q '"method": "svd (gram: ||W_hh||_2 > 2r)"' "$TMP/out"
+num_close "gram fallback: after ~ 0.5 (1e-13)" "$(json_get spectral_norm_after "$TMP/out")" 0.5 1e-13
+ok "gram at radius 9 (nothing to clip)" "$SRM" project "$U" "$TMP/ug4.st" --radius 9 --method gram --json
+expect "gram at radius 9 changes nothing" grep -q '"changed": false' "$TMP/out"
 ok "gram: project again" "$SRM" project "$TMP/ug.st" "$TMP/ug2.st" --radius 0.9 --method gram --json
 expect "gram: projecting again changes nothing" grep -q '"changed": false' "$TMP/out"
 cp "$TMP/up.st" "$TMP/keep.st"
