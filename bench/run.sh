@@ -64,9 +64,9 @@ fi
 for n in 128 256 512 1024; do
     "$SRM" init --cell rnn --hidden $n --input 8 --lambda 1.5 --seed 2 --out "$tmp/p$n.st" >/dev/null
     t=$(best "$SRM" project "$tmp/p$n.st" "$tmp/q.st")
-    add "project_svd_n$n" "$t" s "srm project: load, dgesdd clip at radius 1, save"
+    add "project_svd_n$n" "$t" s "srm project: load, dgesdd clip at radius 1, SVD of the result, save"
     t=$(best "$SRM" project "$tmp/p$n.st" "$tmp/q.st" --method gram)
-    add "project_gram_n$n" "$t" s "srm project --method gram: SYRK + dsyevr above r^2 (training's route)"
+    add "project_gram_n$n" "$t" s "the same with --method gram: SYRK + dsyevr above r^2 (training's route)"
 done
 
 # Paper-size JSB training (hidden 1024, batch 1: the recurrence is a matrix-vector product per

@@ -47,10 +47,11 @@ static const char *const train_summary =
     "  jsb       lstm  55 s, NLL/frame 8.31  rnn  15 s, NLL/frame 8.87\n"
     "  ptbchar   lstm 177 s, bpc 2.51        rnn 161 s, bpc 2.98 (1 epoch on 2.4M characters)\n"
     "  wikitext2 lstm 174 s, ppl 766         rnn 175 s, ppl 1130 (1 epoch on 300k tokens)\n"
-    "--stable takes about as long (-11% to +27%), except jsb rnn: 111 s (an SVD per step).\n"
+    "--stable takes about as long (-11% to +27%), except jsb rnn: 31 s (a projection per step).\n"
     "--config paper: atis (100 epochs) ~3.6 min lstm, ~1.2 min rnn, the same with --stable;\n"
-    "jsb ~100 s/epoch lstm, ~18 s rnn, ~2 min with --stable; wikitext2 ~250 (lstm) / ~1100\n"
-    "(rnn) tokens/s, ptbchar ~600 / ~6800 tokens/s: days. OPENBLAS_NUM_THREADS=2 gave ~1.2x\n"
+    "jsb (100 epochs): rnn ~16 s/epoch (28 min), ~28 s with --stable (36 min); lstm ~50 s\n"
+    "per epoch with or without --stable (~2 h); wikitext2 ~250 (lstm) / ~1100 (rnn)\n"
+    "tokens/s, ptbchar ~600 / ~6800 tokens/s: days. OPENBLAS_NUM_THREADS=2 gave ~1.2x\n"
     "on wikitext2 (results then differ in rounding from 1 thread).";
 
 /* The value of --name in argv (before parsing, so that --help can show the preset). */

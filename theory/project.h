@@ -43,8 +43,8 @@ int srm_project_spectral(double *w, size_t rows, size_t cols, double radius,
 /* The same projection from the Gram matrix: the eigenpairs (s_j^2, v_j) of W^T W above a level
  * just below r^2 (LAPACK dsyevr, only that part of the spectrum) give
  * W <- W - sum_j (1 - r''/s_j) (W v_j) v_j^T, which is U min(S, r'') V^T. It costs one SYRK and
- * one tridiagonalisation instead of a full SVD (1024 x 1024: 0.12 s against 0.55 s for dgesdd,
- * one thread). W is scaled by max |w_ij| first, so W^T W neither overflows nor underflows.
+ * one tridiagonalisation instead of a full SVD (1024 x 1024, one thread, the whole clip: 0.09 s
+ * against 0.52 s by dgesdd with 33 values above r, 0.20 s against 0.54 s with 224). W is scaled by max |w_ij| first, so W^T W neither overflows nor underflows.
  * Squaring costs accuracy: the eigenvalues carry an absolute error of order n eps ||W||_2^2 and
  * the result an error that grows with n and ||W||_2 / r (measured: ||P(W)||_2 up to r + 4.2e-14
  * at n = 1024 with ||W||_2 <= 2r when clipping to r(1 - 64 eps)). So this route clips to
