@@ -19,7 +19,6 @@
 #include "core/error.h"
 #include "core/meta.h"
 #include "core/report.h"
-#include "core/safetensors.h"
 #include "sim/analyze.h"
 #include "sim/train.h"
 
@@ -368,21 +367,9 @@ int srm_cmd_analyze(int argc, char **argv)
     srm_meta_set_seed(seed);
 
     /* the task and evaluation settings recorded by srm train, as srm eval reads them */
-    srm_tensors *ts;
-    SRM_TRY(srm_safetensors_read(pos[0], &ts));
-    const char *stored = srm_tensors_meta(ts, "task"), *cfg_text = srm_tensors_meta(ts, "config");
-    srm_train_config c;
-    int have_cfg = cfg_text && srm_train_config_from_json(cfg_text, &c) == SRM_OK;
-    srm_error_clear();
-    if (stored && strcmp(stored, srm_data_task_name(task)) != 0)
-        rc = SRM_ERROR(SRM_EINVAL, "%s: the model was trained on %s, not %s", pos[0], stored,
-                       srm_data_task_name(task));
-    srm_tensors_free(ts);
-    if (rc != SRM_OK) return rc;
+    size_t batch = eval_batch, lm_window = bptt;
+    SRM_TRY(srm_train_model_eval_settings(pos[0], task, &batch, &lm_window));
     int lm = task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_PTBCHAR;
-    if (!eval_batch)
-        eval_batch = have_cfg ? c.eval_batch : task == SRM_TASK_ATIS ? 128 : task == SRM_TASK_JSB ? 16 : 10;
-    if (!bptt) bptt = have_cfg && c.bptt ? c.bptt : 35;
     if (!max_eval && lm) max_eval = 10000;
 
     srm_model *m;
@@ -412,7 +399,7 @@ int srm_cmd_analyze(int argc, char **argv)
     if (rc == SRM_OK) rc = write_jacobian(a, &o, out, rep, legends, sizeof legends);
     if (rc == SRM_OK) rc = write_gradient(a, &o, out, rep, &grad_rate, &grad_c);
     if (rc == SRM_OK)
-        rc = write_trunc(m, task, data_dir, max_eval, eval_batch, bptt, ks, nk, out, rep, &full);
+        rc = write_trunc(m, task, data_dir, max_eval, batch, lm_window, ks, nk, out, rep, &full);
     const char *figures = "skipped (--no-plots)";
     if (rc == SRM_OK && !no_plots) {
         int found = find_plots(plots, sizeof plots), prc = SRM_OK;

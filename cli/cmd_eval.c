@@ -7,15 +7,14 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
-#include "core/safetensors.h"
 #include "sim/train.h"
 
 int srm_cmd_eval(int argc, char **argv)
 {
     const char *task_text = NULL, *split_text = "test", *data_dir = NULL;
     const char *precision_text = "float64";
-    unsigned long trunc = 0, eval_batch = 0, bptt = 35, max_eval = 0;
-    int json = 0, bptt_given = 0;
+    unsigned long trunc = 0, eval_batch = 0, bptt = 0, max_eval = 0;
+    int json = 0;
     const srm_arg args[] = {
         {"task", SRM_ARG_STRING, &task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
          NULL},
@@ -26,8 +25,7 @@ int srm_cmd_eval(int argc, char **argv)
          "columns (LM) or sequences per batch (0: the model's training setting, else 10 for "
          "LM, 16 jsb, 128 atis)", NULL},
         {"bptt", SRM_ARG_ULONG, &bptt, "L",
-         "LM: window length of the full evaluation (default: the model's training bptt)",
-         &bptt_given},
+         "LM: window length of the full evaluation (0: the model's training bptt)", NULL},
         {"max-eval", SRM_ARG_ULONG, &max_eval, "N",
          "use the first N tokens (LM) or sequences of the split (0: all)", NULL},
         {"precision", SRM_ARG_STRING, &precision_text, "P",
@@ -63,23 +61,8 @@ int srm_cmd_eval(int argc, char **argv)
     else if (strcmp(split_text, "test") == 0) split = SRM_SPLIT_TEST;
     else return SRM_ERROR(SRM_EINVAL, "--split must be valid or test (got '%s')", split_text);
 
-    /* The task (and training batch) recorded by srm train, when present. */
-    srm_tensors *ts;
-    SRM_TRY(srm_safetensors_read(pos[0], &ts));
-    const char *stored = srm_tensors_meta(ts, "task"), *cfg_text = srm_tensors_meta(ts, "config");
-    if (stored && strcmp(stored, srm_data_task_name(task)) != 0) {
-        rc = SRM_ERROR(SRM_EINVAL, "%s: the model was trained on %s, not %s", pos[0], stored,
-                       srm_data_task_name(task));
-    } else {
-        srm_train_config c;
-        int have = cfg_text && srm_train_config_from_json(cfg_text, &c) == SRM_OK;
-        srm_error_clear();
-        if (eval_batch == 0)
-            eval_batch = have ? c.eval_batch : task == SRM_TASK_ATIS ? 128 : task == SRM_TASK_JSB ? 16 : 10;
-        if (!bptt_given && have && c.bptt > 0) bptt = c.bptt;
-    }
-    srm_tensors_free(ts);
-    if (rc != SRM_OK) return rc;
+    size_t batch = eval_batch, window = bptt; /* the task and settings srm train recorded */
+    SRM_TRY(srm_train_model_eval_settings(pos[0], task, &batch, &window));
 
     srm_model *m;
     SRM_TRY(srm_model_load(pos[0], &m));
@@ -87,7 +70,7 @@ int srm_cmd_eval(int argc, char **argv)
     size_t mx[3] = {0, split == SRM_SPLIT_VALID ? max_eval : 0, split == SRM_SPLIT_TEST ? max_eval : 0};
     rc = srm_train_data_load(task, data_dir, mx[0], mx[1], mx[2], &d);
     srm_eval_result e;
-    if (rc == SRM_OK) rc = srm_train_evaluate(m, d, split, trunc, eval_batch, bptt, precision, &e);
+    if (rc == SRM_OK) rc = srm_train_evaluate(m, d, split, trunc, batch, window, precision, &e);
     srm_train_data_free(d);
     srm_model_free(m);
     if (rc != SRM_OK) return rc;

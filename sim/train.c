@@ -472,6 +472,28 @@ int srm_train_checkpoint_config(const char *dir, srm_train_config *c)
     return rc;
 }
 
+int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_batch,
+                                  size_t *bptt)
+{
+    srm_tensors *ts;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    const char *stored = srm_tensors_meta(ts, "task"), *cfg = srm_tensors_meta(ts, "config");
+    int rc = SRM_OK;
+    srm_train_config c;
+    if (stored && strcmp(stored, srm_data_task_name(task)) != 0)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: the model was trained on %s, not %s", path, stored,
+                       srm_data_task_name(task));
+    else if (!cfg || srm_train_config_from_json(cfg, &c) != SRM_OK || c.task != task) {
+        srm_error_clear();
+        rc = srm_train_config_preset(&c, task, SRM_CELL_RNN_TANH, "paper");
+    }
+    srm_tensors_free(ts);
+    if (rc != SRM_OK) return rc;
+    if (*eval_batch == 0) *eval_batch = c.eval_batch;
+    if (*bptt == 0) *bptt = c.bptt;
+    return SRM_OK;
+}
+
 static void trainer_free(trainer *tr)
 {
     srm_model_free(tr->m), srm_model_free(tr->best), srm_model_free(tr->grad);

@@ -107,6 +107,13 @@ int srm_train_run(const srm_train_config *c, const srm_train_data *d, const char
 /* Reads the configuration a checkpoint was written with. */
 int srm_train_checkpoint_config(const char *dir, srm_train_config *c);
 
+/* The evaluation settings of a model file (srm eval, srm analyze): SRM_EINVAL when its metadata
+ * says it was trained on a task other than `task`. *eval_batch and *bptt are filled only where
+ * they are 0 (not given): with the values srm train recorded, else (a model without them, e.g.
+ * from srm init) with the task's paper preset (bptt 0 outside the language models). */
+int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_batch,
+                                  size_t *bptt);
+
 /* "float32" / "float64" and back. */
 const char *srm_train_precision_name(srm_net_precision p);
 int srm_train_precision_parse(const char *text, srm_net_precision *out);
