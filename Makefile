@@ -1,6 +1,6 @@
 # srm: build, test, demo. `make` leaves the binary at ./srm.
-# Library code: core/ (errors, files, CLI plumbing), theory/ (norms, conditions, bounds,
-# projections), sim/ (models, truncation, training). CLI: cli/. Tests: tests/.
+# Library code, layered core <- theory <- sim <- task <- cli (README "Where things are").
+# CLI: cli/. Tests: tests/.
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -I. -MMD -MP
@@ -8,7 +8,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -I. -MMD -MP
 # Never link gslcblas: it would silently replace OpenBLAS.
 LDLIBS  = -lgsl -llapacke -lopenblas -ljansson -lm
 
-LIB_SRC  := $(sort $(wildcard core/*.c theory/*.c sim/*.c data/*.c))
+LIB_SRC  := $(sort $(wildcard core/*.c theory/*.c sim/*.c task/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=build/%.o)

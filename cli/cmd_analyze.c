@@ -1,5 +1,5 @@
 /* cli/cmd_analyze.c: `srm analyze MODEL --task T`, data-dependent stability of a trained model on
- * the test split (sim/analyze.h; proofs-notes/experiments.md says how to read the outputs):
+ * the test split (task/analyze.h; proofs-notes/experiments.md says how to read the outputs):
  * Jacobian norms and r-step rates along real trajectories, the input-gradient profile, and the
  * truncated metric against k (srm eval --trunc), each as a TSV and a gnuplot figure. */
 #include <errno.h>
@@ -19,8 +19,8 @@
 #include "core/error.h"
 #include "core/meta.h"
 #include "core/report.h"
-#include "sim/analyze.h"
-#include "sim/train.h"
+#include "task/analyze.h"
+#include "task/train.h"
 
 #define MAX_K 32
 #define NQ 101 /* quantiles 0, 0.01, .., 1 for the distribution figure */

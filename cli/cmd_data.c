@@ -7,10 +7,10 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
-#include "data/atis.h"
-#include "data/corpus.h"
-#include "data/dataset.h"
-#include "data/music.h"
+#include "task/atis.h"
+#include "task/corpus.h"
+#include "task/dataset.h"
+#include "task/music.h"
 
 static const char *const data_summary =
     "Loads every file of a task (data/*.h) and prints its counts. The data folder is --data-dir\n"

@@ -1,5 +1,5 @@
 /* cli/cmd_eval.c: `srm eval --task T MODEL`, the held-out metric of a trained model, full or
- * k-step truncated (sim/train.h, THEORY.md section 3). */
+ * k-step truncated (task/train.h, THEORY.md section 3). */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,7 +7,7 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
-#include "sim/train.h"
+#include "task/train.h"
 
 int srm_cmd_eval(int argc, char **argv)
 {

@@ -11,7 +11,7 @@
 #include "core/matrix.h"
 #include "core/report.h"
 #include "core/safetensors.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 
 /* Views of the gradient block under the model's tensor names, in block order. */

@@ -17,7 +17,7 @@
 #include "core/error.h"
 #include "core/meta.h"
 #include "core/report.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "theory/norm.h"
 #include "theory/project.h"
 #include "theory/stability.h"

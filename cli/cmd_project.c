@@ -10,7 +10,7 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "theory/norm.h"
 #include "theory/project.h"
 #include "theory/stability.h"

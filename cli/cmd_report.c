@@ -22,7 +22,7 @@
 #include "core/report.h"
 #include "core/tsv.h"
 #include "sim/fit.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/truncate.h"
 
 /* Gaps below STEP_FLOOR times the largest gap are not used in step ratios: the rounding error of

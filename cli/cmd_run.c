@@ -7,7 +7,7 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "core/matrix.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 
 /* Column names "h_1 .. h_n y_1 .. y_m" (LSTM with --full-state: "c_1 .. c_n h_1 ..."). */

@@ -7,7 +7,7 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "theory/stability.h"
 
 static int report_rnn(srm_report *r, const srm_model *m)

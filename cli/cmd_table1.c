@@ -1,5 +1,5 @@
 /* cli/cmd_table1.c: `srm table1`, the paper's Table 1: trains every (task, cell, stable|unstable)
- * combination with srm train's machinery (sim/train.h) into DIR/<task>-<cell>-<stable|unstable>/,
+ * combination with srm train's machinery (task/train.h) into DIR/<task>-<cell>-<stable|unstable>/,
  * skips finished runs, resumes interrupted ones from their checkpoint, and tabulates the test
  * metric and the stable-minus-unstable gap in DIR/table1.tsv and DIR/table1.md (rewritten after
  * every run, so an interrupted table is still readable). proofs-notes/experiments.md. */
@@ -18,8 +18,8 @@
 #include "core/progress.h"
 #include "core/meta.h"
 #include "core/report.h"
-#include "data/music.h"
-#include "sim/train.h"
+#include "task/music.h"
+#include "task/train.h"
 
 #define MAX_RUNS (SRM_TASK_COUNT * 2 * 2)
 

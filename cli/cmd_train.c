@@ -1,4 +1,4 @@
-/* cli/cmd_train.c: `srm train`, SGD training of the benchmark network on a task (sim/train.h):
+/* cli/cmd_train.c: `srm train`, SGD training of the benchmark network on a task (task/train.h):
  * presets (the paper's Table 2, or quick), flag overrides, progress, --resume. */
 #include <errno.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "core/meta.h"
 #include "core/report.h"
-#include "sim/train.h"
+#include "task/train.h"
 
 static const char *const train_summary =
     "Trains embedding (jsb: the 88-key frame itself) -> dropout -> one tanh RNN or LSTM layer\n"

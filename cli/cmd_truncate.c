@@ -14,7 +14,7 @@
 #include "core/matrix.h"
 #include "core/meta.h"
 #include "core/report.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 #include "sim/truncate.h"
 

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 
 typedef enum { SRM_LOSS_MSE = 0, SRM_LOSS_XENT = 1, SRM_LOSS_BCE = 2 } srm_loss_kind;
 typedef enum { SRM_LOSS_AT_ALL = 0, SRM_LOSS_AT_LAST = 1 } srm_loss_at;

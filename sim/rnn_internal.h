@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 
 struct srm_rnn_workspace {

@@ -10,7 +10,7 @@
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 
 typedef struct {
     size_t seqs, length, input, output;

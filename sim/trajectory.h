@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 #include "theory/training.h"
 

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 
 typedef enum { SRM_GAP_NORM_2 = 0, SRM_GAP_NORM_INF = 1 } srm_gap_norm;

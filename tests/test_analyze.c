@@ -1,4 +1,4 @@
-/* tests/test_analyze.c: the data-dependent stability measurements (sim/analyze.h).
+/* tests/test_analyze.c: the data-dependent stability measurements (task/analyze.h).
  *
  * - State Jacobians of every cell (tanh, ReLU, linear, LSTM on (c, h)) against central finite
  *   differences of srm_cell_step; the vector-Jacobian products against J^T g and against finite
@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/analyze.h"
-#include "sim/model.h"
+#include "task/analyze.h"
+#include "core/model.h"
 #include "tests/harness.h"
 #include "theory/norm.h"
 

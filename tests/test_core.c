@@ -12,7 +12,7 @@
 #include "core/matrix.h"
 #include "core/safetensors.h"
 #include "core/tsv.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "tests/harness.h"
 
 static char dir[256];

@@ -12,11 +12,11 @@
 
 #include "core/error.h"
 #include "core/file.h"
-#include "data/atis.h"
-#include "data/corpus.h"
-#include "data/dataset.h"
-#include "data/music.h"
-#include "data/vocab.h"
+#include "task/atis.h"
+#include "task/corpus.h"
+#include "task/dataset.h"
+#include "task/music.h"
+#include "task/vocab.h"
 #include "tests/harness.h"
 
 static char tmp[256];

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 #include "tests/harness.h"
 

@@ -1,4 +1,4 @@
-/* tests/test_metric.c: the benchmark metrics (sim/metric.h) on hand-computed cases: conlleval
+/* tests/test_metric.c: the benchmark metrics (task/metric.h) on hand-computed cases: conlleval
  * span F1 with partial, retyped and I-started spans; perplexity of a uniform model equals the
  * vocabulary size; bits per character and NLL per frame of uniform predictions. A randomized
  * comparison checks the streaming conlleval counter against a span-set implementation. */
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/metric.h"
+#include "task/metric.h"
 #include "tests/harness.h"
 
 /* Tags: 0 O, 1 B-a, 2 I-a, 3 B-b, 4 I-b, 5 B-c, 6 I-c */

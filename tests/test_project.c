@@ -245,7 +245,7 @@ static void with_spectrum(gsl_rng *rng, size_t rows, size_t cols, const double *
     srm_svd_workspace_free(ws);
 }
 
-/* The Gram route against the exact clip, on spectra spread up to 2r (the range sim/train.c uses
+/* The Gram route against the exact clip, on spectra spread up to 2r (the range task/train.c uses
  * it in) with a cluster straddling r within 3e-13 relative, and below r. Tolerances: the route
  * clips to r'' = r (1 - 1e-12) (theory/project.h), so the result's singular values are
  * min(s_j, r'') to 2e-13 r (measured: 6.2e-14 r at n = 1024) and its norm is <= r with no

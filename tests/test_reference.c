@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "core/safetensors.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 #include "tests/harness.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "tests/harness.h"
 #include "theory/norm.h"
 #include "theory/project.h"

@@ -1,4 +1,4 @@
-/* tests/test_train.c: the benchmark network (sim/net.h) and its training pieces.
+/* tests/test_train.c: the benchmark network (task/net.h) and its training pieces.
  *
  * - Exact gradients: srm_net_backward against central finite differences of srm_net_forward on
  *   tiny nets, for each output type of the tasks (softmax over a vocabulary with an embedding;
@@ -6,7 +6,7 @@
  *   with dropout on (the RNG re-seeded so every evaluation draws the same masks) and a non-zero
  *   carried initial state.
  * - The sparse embedding bookkeeping: norm and SGD step against dense references.
- * - Truncated evaluation: against a naive per-window loop over srm_cell_step (sim/model.h), and
+ * - Truncated evaluation: against a naive per-window loop over srm_cell_step (core/model.h), and
  *   k >= T against the full forward.
  * - A uniform model (zero decoder) has perplexity = vocabulary size through the real forward. */
 #include <gsl/gsl_rng.h>
@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/metric.h"
-#include "sim/model.h"
-#include "sim/net.h"
-#include "sim/train.h"
+#include "task/metric.h"
+#include "core/model.h"
+#include "task/net.h"
+#include "task/train.h"
 #include "tests/harness.h"
 
 typedef struct {
@@ -197,7 +197,7 @@ static double naive_truncated_loss(const srm_model *m, const batch_data *bd, siz
     return loss;
 }
 
-/* B = 1 takes the one-row (GEMV) recurrence of sim/net.c, B = 3 the GEMM one. */
+/* B = 1 takes the one-row (GEMV) recurrence of task/net.c, B = 3 the GEMM one. */
 static void truncation_check(srm_cell cell, srm_net_output output, size_t B)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);

@@ -1,6 +1,6 @@
 /* tests/test_truncate.c: forward runs and k-step truncations (sim/rnn.h, sim/truncate.h).
  *
- * - srm_rnn_forward agrees with stepping srm_cell_step (the reference map of sim/model.c).
+ * - srm_rnn_forward agrees with stepping srm_cell_step (the reference map of core/model.c).
  * - Truncated forward and the all-k gap computation agree with a naive re-run of every window
  *   from the zero state with srm_cell_step.
  * - The Proposition (THEORY.md section 3): for stable random models of every cell the measured
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/model.h"
+#include "core/model.h"
 #include "sim/rnn.h"
 #include "sim/truncate.h"
 #include "tests/harness.h"

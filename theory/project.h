@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 #include "theory/norm.h"
 
 #define SRM_PROJECT_SHRINK (1.0 - 64 * 2.220446049250313e-16) /* r' = r SHRINK, see above */
@@ -50,7 +50,7 @@ int srm_project_spectral(double *w, size_t rows, size_t cols, double radius,
  * at n = 1024 with ||W||_2 <= 2r when clipping to r(1 - 64 eps)). So this route clips to
  * r'' = r (1 - 1e-12) and detects s_j above r (1 - 5e-13): the result is within 1e-12 relative
  * of the exact projection and ||P(W)||_2 <= r with margin to spare, and a projected matrix is
- * left alone. Use it when ||W||_2 is known to be at most 2r (sim/train.c does, from a Weyl
+ * left alone. Use it when ||W||_2 is known to be at most 2r (task/train.c does, from a Weyl
  * bound; srm project --method gram falls back to the SVD above 2r); tests/test_project.c
  * compares it with the SVD route up to n = 1024. The workspace holds everything; a call
  * allocates nothing. */

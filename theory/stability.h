@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 
 typedef struct {
     srm_cell cell;

@@ -1,4 +1,4 @@
-/* data/vocab.h: a vocabulary of byte strings with ids in order of first appearance.
+/* task/vocab.h: a vocabulary of byte strings with ids in order of first appearance.
  *
  * Tokens are byte strings (Wikitext-2 holds UTF-8; srm never decodes it). Lookups go through an
  * open-addressing hash table (FNV-1a, load factor <= 1/2), so interning the 2.09M tokens of

@@ -1,4 +1,4 @@
-/* data/corpus.h: token-stream language-model corpora (Wikitext-2 words, PTB characters).
+/* task/corpus.h: token-stream language-model corpora (Wikitext-2 words, PTB characters).
  *
  * The standard tokenization of pytorch/examples and awd-lstm-lm `data.py`: every line, blank
  * ones included, becomes `line.split() + ['<eos>']`, splitting on ASCII whitespace and treating
@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data/dataset.h"
-#include "data/vocab.h"
+#include "task/dataset.h"
+#include "task/vocab.h"
 
 typedef struct {
     int32_t *ids;   /* (ntokens) token ids, `<eos>` after every line */

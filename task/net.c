@@ -1,7 +1,7 @@
-/* sim/net.c: batched forward/backward of the benchmark network, its SGD step, and the k-step
+/* task/net.c: batched forward/backward of the benchmark network, its SGD step, and the k-step
  * truncated evaluation (see net.h). Every (T, B, ...) array is time-major; the recurrence is one
  * GEMM per step, everything else one GEMM over all T*B rows. */
-#include "sim/net.h"
+#include "task/net.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>

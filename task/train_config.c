@@ -1,8 +1,8 @@
-/* sim/train_config.c: the training configuration of sim/train.h: the presets ("paper": Table 2
+/* task/train_config.c: the training configuration of task/train.h: the presets ("paper": Table 2
  * of the paper; "quick": a smaller setting), the range checks, the precision names, and the
  * configuration as JSON, which checkpoints and result.json store so that a run can be resumed
  * and traced. */
-#include "sim/train.h"
+#include "task/train.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "data/music.h"
-#include "sim/train_internal.h"
+#include "task/music.h"
+#include "task/train_internal.h"
 
 /* ---- presets ---- */
 

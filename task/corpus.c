@@ -1,7 +1,7 @@
-/* data/corpus.c: loader for Wikitext-2 and PTB-char token streams (see corpus.h). One pass per
+/* task/corpus.c: loader for Wikitext-2 and PTB-char token streams (see corpus.h). One pass per
  * file over a buffer holding the whole file; the vocabulary is a hash table, so loading is
  * linear in the file size. */
-#include "data/corpus.h"
+#include "task/corpus.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* data/music.c: reader for the JSB Chorales text files (see music.h). The file is read line by
+/* task/music.c: reader for the JSB Chorales text files (see music.h). The file is read line by
  * line because every record is one line and errors must name the line. */
-#include "data/music.h"
+#include "task/music.h"
 
 #include <errno.h>
 #include <stdio.h>

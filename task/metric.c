@@ -1,6 +1,6 @@
-/* sim/metric.c: perplexity, bits per character, NLL per frame, and conlleval's span F1
+/* task/metric.c: perplexity, bits per character, NLL per frame, and conlleval's span F1
  * (see metric.h). */
-#include "sim/metric.h"
+#include "task/metric.h"
 
 #include <math.h>
 #include <stdlib.h>

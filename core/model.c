@@ -1,6 +1,6 @@
-/* sim/model.c: model storage (one parameter block), safetensors load/save, and the reference
+/* core/model.c: model storage (one parameter block), safetensors load/save, and the reference
  * one-step cell map phi_w(s, x) of THEORY.md section 1. */
-#include "sim/model.h"
+#include "core/model.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>

@@ -1,10 +1,10 @@
-/* sim/net.h: the benchmark network of THEORY.md section 5, batched for training speed.
+/* task/net.h: the benchmark network of THEORY.md section 5, batched for training speed.
  *
  *   input (embedding row, or the frame itself for music) -> dropout -> one tanh RNN or LSTM
  *   layer -> dropout -> decoder -> softmax over classes (words, characters, slot tags) or
  *   independent sigmoids (the 88 keys of music)
  *
- * Weights live in an srm_model (sim/model.h: encoder.weight, rnn.*, decoder.*). A batch is B
+ * Weights live in an srm_model (core/model.h: encoder.weight, rnn.*, decoder.*). A batch is B
  * columns advanced together over T steps, stored time-major: row t*B + b of every (T, B, ...)
  * array is step t of column b. Per step the recurrence is one GEMM (B x n) x (n x G n); the
  * input projection, the decoder and every weight gradient are one GEMM over all T*B rows.
@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/model.h"
+#include "core/model.h"
 
 typedef enum { SRM_NET_SOFTMAX = 0, SRM_NET_SIGMOID = 1 } srm_net_output;
 

@@ -1,8 +1,8 @@
-/* sim/train.c: the SGD loop of sim/train.h with annealing, projection, best-model keeping and
+/* task/train.c: the SGD loop of task/train.h with annealing, projection, best-model keeping and
  * per-epoch checkpoints, resuming from a checkpoint, and the run's files (models with metadata,
  * checkpoint, log.tsv, result.json). The presets and the configuration as JSON are in
- * sim/train_config.c; the task data, batches and evaluation in sim/train_data.c. */
-#include "sim/train.h"
+ * task/train_config.c; the task data, batches and evaluation in task/train_data.c. */
+#include "task/train.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,15 +20,15 @@
 #include "core/meta.h"
 #include "core/progress.h"
 #include "core/safetensors.h"
-#include "data/corpus.h"
-#include "sim/net.h"
-#include "sim/train_internal.h"
+#include "task/corpus.h"
+#include "task/net.h"
+#include "task/train_internal.h"
 #include "theory/norm.h"
 #include "theory/project.h"
 
 /* ---- files: models with metadata, checkpoints, log, result ---- */
 
-/* Adds views of m's tensors (names as sim/model.h) with a name prefix. */
+/* Adds views of m's tensors (names as core/model.h) with a name prefix. */
 static int add_model_views(srm_tensors *ts, const srm_model *m, const char *prefix)
 {
     size_t gn = m->gates * m->hidden;

@@ -1,8 +1,8 @@
-/* sim/train_data.c: the benchmark tasks of sim/train.h as data for sim/net.h: loading a task
+/* task/train_data.c: the benchmark tasks of task/train.h as data for task/net.h: loading a task
  * with its slices, cutting it into padded time-major batches (sequences sorted by length, or
  * windows of a batchified token stream), and evaluating a model, full or k-step truncated, on a
  * split with the task's metric. */
-#include "sim/train.h"
+#include "task/train.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "data/atis.h"
-#include "data/corpus.h"
-#include "data/music.h"
-#include "sim/metric.h"
-#include "sim/net.h"
-#include "sim/train_internal.h"
+#include "task/atis.h"
+#include "task/corpus.h"
+#include "task/music.h"
+#include "task/metric.h"
+#include "task/net.h"
+#include "task/train_internal.h"
 
 /* ---- task data ---- */
 

@@ -1,5 +1,5 @@
-/* data/atis.c: loader for the ATIS *.w-intent.iob files (see atis.h). */
-#include "data/atis.h"
+/* task/atis.c: loader for the ATIS *.w-intent.iob files (see atis.h). */
+#include "task/atis.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* sim/train.h: training and evaluating the benchmark network (sim/net.h) on the four tasks of
+/* task/train.h: training and evaluating the benchmark network (task/net.h) on the four tasks of
  * THEORY.md section 5 with plain SGD, as pytorch/examples word_language_model does.
  *
  * Data layout per task (the loaders of data/):
@@ -18,17 +18,17 @@
  * The RNG is re-seeded from (seed, epoch) at each epoch (dropout, shuffling), so a run resumed
  * from the per-epoch checkpoint reproduces the uninterrupted run exactly.
  *
- * Metrics (sim/metric.h): perplexity, bits per character, NLL per frame (lower is better), slot
+ * Metrics (task/metric.h): perplexity, bits per character, NLL per frame (lower is better), slot
  * F1 in percent (higher is better). Everything is double precision except, with precision
- * SRM_NET_FLOAT32 (the language-model presets), the decoder and softmax (sim/net.h). */
+ * SRM_NET_FLOAT32 (the language-model presets), the decoder and softmax (task/net.h). */
 #ifndef SRM_TRAIN_H
 #define SRM_TRAIN_H
 
 #include <stddef.h>
 
-#include "data/dataset.h"
-#include "sim/model.h"
-#include "sim/net.h"
+#include "task/dataset.h"
+#include "core/model.h"
+#include "task/net.h"
 
 typedef struct {
     srm_task task;
@@ -42,7 +42,7 @@ typedef struct {
     size_t batch, bptt, epochs, eval_batch;
     size_t max_train, max_valid, max_test; /* slices: tokens (LM) or sequences; 0 = all */
     unsigned long seed;
-    srm_net_precision precision; /* decoder/softmax precision (sim/net.h) */
+    srm_net_precision precision; /* decoder/softmax precision (task/net.h) */
 } srm_train_config;
 
 /* The defaults of `preset` ("paper": Table 2 exactly; "quick": a smaller setting that runs in

@@ -1,4 +1,4 @@
-/* sim/analyze.h: data-dependent stability of a trained model, measured along real trajectories
+/* task/analyze.h: data-dependent stability of a trained model, measured along real trajectories
  * (THEORY.md section 2 "Data-dependent stability"; proofs-notes/data-dependent-stability.md,
  * measurements (M1)-(M3); proofs-notes/experiments.md says how to read them).
  *
@@ -21,9 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data/dataset.h"
-#include "sim/model.h"
-#include "sim/net.h"
+#include "task/dataset.h"
+#include "core/model.h"
+#include "task/net.h"
 
 /* ---- the cell's derivatives (any srm_cell) ---- */
 
@@ -97,7 +97,7 @@ typedef struct {
     unsigned long seed;   /* order in which atis/jsb test sequences are taken */
 } srm_analyze_options;
 
-/* Runs the analyzer over the test split of `task` (data folder as data/dataset.h resolves
+/* Runs the analyzer over the test split of `task` (data folder as task/dataset.h resolves
  * `data_dir`): atis and jsb sequences in a seeded random order until max_tokens steps; for
  * wikitext2 and ptbchar the first max_tokens tokens of the test stream as one trajectory from
  * the zero state, cut into windows of `window` steps (each a loss position). The model's

@@ -1,4 +1,4 @@
-/* data/atis.h: ATIS slot filling (BIO tags) with intents, the JointSLU *.w-intent.iob files.
+/* task/atis.h: ATIS slot filling (BIO tags) with intents, the JointSLU *.w-intent.iob files.
  *
  * A line is `BOS w1 .. wn EOS<TAB>O t1 .. tn INTENT`; both halves are split on any ASCII
  * whitespace (one train line has an extra space after the tab). The halves must have the same
@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data/dataset.h"
-#include "data/vocab.h"
+#include "task/dataset.h"
+#include "task/vocab.h"
 
 typedef enum { SRM_ATIS_STANDARD, SRM_ATIS_DEV } srm_atis_layout;
 

@@ -1,4 +1,4 @@
-/* data/music.h: JSB Chorales as 88-key piano rolls (Boulanger-Lewandowski 2012 split).
+/* task/music.h: JSB Chorales as 88-key piano rolls (Boulanger-Lewandowski 2012 split).
  *
  * Reads the text files jsb_{train,valid,test}.txt: leading `#` lines, then N (chorales), then
  * per chorale a line T followed by T lines "k p1 .. pk" (k active notes, ascending MIDI pitches
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data/dataset.h"
+#include "task/dataset.h"
 
 #define SRM_MUSIC_KEYS 88
 #define SRM_MUSIC_LOWEST_PITCH 21 /* MIDI pitch of key 0 */

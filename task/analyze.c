@@ -1,7 +1,7 @@
-/* sim/analyze.c: state Jacobians, their r-step window products and the input-gradient profile
+/* task/analyze.c: state Jacobians, their r-step window products and the input-gradient profile
  * along real trajectories, and the test split of a benchmark task as trajectories (see
  * analyze.h; the derivation of the LSTM block Jacobian is in proofs-notes/experiments.md). */
-#include "sim/analyze.h"
+#include "task/analyze.h"
 
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
@@ -12,9 +12,9 @@
 
 #include "core/error.h"
 #include "core/progress.h"
-#include "data/atis.h"
-#include "data/corpus.h"
-#include "data/music.h"
+#include "task/atis.h"
+#include "task/corpus.h"
+#include "task/music.h"
 #include "theory/norm.h"
 
 /* ---- the cell's derivatives ---- */
@@ -387,7 +387,7 @@ static void task_data_free(task_data *td)
     srm_atis_free(td->atis);
 }
 
-/* Loads the task and checks that the model's shapes fit it (as sim/train_data.c does). */
+/* Loads the task and checks that the model's shapes fit it (as task/train_data.c does). */
 static int task_data_load(const srm_model *m, srm_task task, const char *data_dir, task_data *td)
 {
     char dir[4096];
@@ -398,7 +398,7 @@ static int task_data_load(const srm_model *m, srm_task task, const char *data_di
         rc = srm_music_load(dir, &td->music);
         classes = SRM_MUSIC_KEYS, input = SRM_MUSIC_KEYS;
     } else if (task == SRM_TASK_ATIS) {
-        /* the layout training used (sim/train_data.c): vocabularies of atis-2.train */
+        /* the layout training used (task/train_data.c): vocabularies of atis-2.train */
         rc = srm_atis_load(dir, SRM_ATIS_DEV, &td->atis);
         classes = rc == SRM_OK ? srm_vocab_size(td->atis->tags) : 0;
         vocab = rc == SRM_OK ? srm_vocab_size(td->atis->words) : 0;

@@ -1,5 +1,5 @@
-/* data/dataset.c: task names, the data-folder search (see dataset.h), and whole-file reading. */
-#include "data/dataset.h"
+/* task/dataset.c: task names, the data-folder search (see dataset.h), and whole-file reading. */
+#include "task/dataset.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
-/* data/vocab.c: byte-string vocabulary (see vocab.h). Words live back to back in one growing
+/* task/vocab.c: byte-string vocabulary (see vocab.h). Words live back to back in one growing
  * text buffer (NUL-terminated, addressed by offset so growth never invalidates an entry); the
  * hash table maps a word to its id. */
-#include "data/vocab.h"
+#include "task/vocab.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* sim/model.h: recurrent models in PyTorch's layout, with all parameters in one block.
+/* core/model.h: recurrent models in PyTorch's layout, with all parameters in one block.
  *
  * Cells (THEORY.md section 1): tanh RNN, ReLU RNN, linear RNN (rho = identity) and LSTM.
  * Tensors, named as nn.RNN/nn.LSTM name them, all row-major views into the single block `w`:

@@ -1,4 +1,4 @@
-/* data/dataset.h: the four benchmark tasks, their splits, and where their files live.
+/* task/dataset.h: the four benchmark tasks, their splits, and where their files live.
  *
  * The data folder (holding wikitext-2/, ptb-char/, jsb-chorales/, atis/) is found as follows:
  * an explicit --data-dir is the only place looked at (a typo must not silently fall back to

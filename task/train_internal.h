@@ -1,8 +1,8 @@
-/* sim/train_internal.h: what the parts of sim/train.h share across their files: the loaded task
- * data, the padded batches and the configuration as a JSON object. sim/train_config.c holds the
- * presets and the configuration <-> JSON, sim/train_data.c the task data, batches and
- * evaluation, sim/train.c the output files and the SGD loop.
- * Not a public header: other modules use sim/train.h. */
+/* task/train_internal.h: what the parts of task/train.h share across their files: the loaded task
+ * data, the padded batches and the configuration as a JSON object. task/train_config.c holds the
+ * presets and the configuration <-> JSON, task/train_data.c the task data, batches and
+ * evaluation, task/train.c the output files and the SGD loop.
+ * Not a public header: other modules use task/train.h. */
 #ifndef SRM_TRAIN_INTERNAL_H
 #define SRM_TRAIN_INTERNAL_H
 
@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data/atis.h"
-#include "data/corpus.h"
-#include "data/music.h"
-#include "sim/metric.h"
-#include "sim/net.h"
-#include "sim/train.h"
+#include "task/atis.h"
+#include "task/corpus.h"
+#include "task/music.h"
+#include "task/metric.h"
+#include "task/net.h"
+#include "task/train.h"
 
 struct srm_train_data {
     srm_task task;
