@@ -1,5 +1,6 @@
 /* cli/cmd_bound.c: `srm bound inference|training`, the truncation length k the inference
- * proposition and the training theorem need (theory/bound.h; THEORY.md section 3). */
+ * proposition and the training theorem need (theory/bound.h; proofs-notes/inference.md
+ * section 5, proofs-notes/training-theorem.md section 3). */
 #include <stdio.h>
 #include <string.h>
 
@@ -104,7 +105,9 @@ int srm_cmd_bound(int argc, char **argv)
     if (argc < 2)
         return SRM_ERROR(SRM_EINVAL, "expected 'inference' or 'training' (see srm bound --help)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("usage: %s\n\nTruncation length k needed by the bounds of THEORY.md section 3.\n"
+        printf("usage: %s\n\nTruncation length k needed by the inference bound "
+               "(proofs-notes/inference.md)\n"
+               "or the training bound (proofs-notes/training-theorem.md).\n"
                "See srm bound inference --help and srm bound training --help.\n",
                bound_usage);
         return -1;

@@ -1,5 +1,5 @@
 /* cli/cmd_eval.c: `srm eval --task T MODEL`, the held-out metric of a trained model, full or
- * k-step truncated (task/train.h, THEORY.md section 3). */
+ * k-step truncated (task/train.h; the truncated model: proofs-notes/models.md section 3). */
 #include <stdio.h>
 #include <string.h>
 
@@ -42,8 +42,9 @@ int srm_cmd_eval(int argc, char **argv)
         "loss per position and the number of positions. The full model runs as in training\n"
         "(LM: eval-batch columns, state carried across windows; no dropout). With --trunc k\n"
         "each position's state restarts from zero k steps back (the k-step truncated model,\n"
-        "THEORY.md section 3), computed in O(T k) by advancing all live windows in one GEMM per\n"
-        "step; k >= T gives the full model (same arithmetic, equal up to GEMM rounding).",
+        "proofs-notes/models.md section 3), computed in O(T k) by advancing all live windows\n"
+        "in one GEMM per step; k >= T gives the full model (same arithmetic, equal up to GEMM\n"
+        "rounding).",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;

@@ -139,7 +139,8 @@ int srm_cmd_fit(int argc, char **argv)
     const srm_args_spec spec = {
         "srm fit GAP.tsv [GAP2.tsv ...] [--column max_state_gap] [--floor F] [--lambda L,..] "
         "[--out RATE.tsv]",
-        "Fitted decay rate of truncation gaps (THEORY.md section 3): for each gap file of "
+        "Fitted decay rate of truncation gaps (proofs-notes/inference.md section 4): for each "
+        "gap file of "
         "`srm truncate`, a GSL least-squares line through (k, log gap) over the rows whose gap "
         "is finite and above F times the largest gap; rate = exp(slope) with a 95% interval, "
         "and the worst one-step ratio gap(k+1)/gap(k). For a lambda-stable model both are at "

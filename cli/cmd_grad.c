@@ -76,7 +76,7 @@ int srm_cmd_grad(int argc, char **argv)
         "for probability targets); bce sum_j softplus(y_j) - z_j y_j (sigmoid cross-entropy). "
         "The loss is their sum over the loss positions. With --trunc k the loss at t uses "
         "y^k_t, from the zero state at max(0, t-k), and its gradient flows through that "
-        "window only (THEORY.md section 3).",
+        "window only (proofs-notes/models.md sections 3 and 4).",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;

@@ -1,6 +1,7 @@
 /* cli/cmd_project.c: `srm project IN OUT`, a model projected onto the stable set
- * (theory/project.h; THEORY.md section 4). OUT is written atomically, so IN may equal OUT and a
- * failure leaves an existing OUT as it was. */
+ * (theory/project.h; proofs-notes/rnn-condition.md section 3, proofs-notes/lstm-conditions.md
+ * section 4). OUT is written atomically, so IN may equal OUT and a failure leaves an existing
+ * OUT as it was. */
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>

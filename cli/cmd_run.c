@@ -39,11 +39,12 @@ int srm_cmd_run(int argc, char **argv)
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm run MODEL --input X [--trunc k] [--full-state] --out H",
-        "Runs the model over the sequence X from the zero state (THEORY.md section 1) and "
+        "Runs the model over the sequence X from the zero state (proofs-notes/models.md) and "
         "writes H: row t holds the hidden state h_t, followed by the readout y_t = "
         "decoder.weight h_t + decoder.bias when the model has a decoder. With --trunc k, row t "
         "holds the k-step truncation h^k_t (and y^k_t): the same map restarted from the zero "
-        "state at max(0, t-k) (THEORY.md section 3). A `#` line names the columns.",
+        "state at max(0, t-k) (proofs-notes/models.md section 3). A `#` line names the "
+        "columns.",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;

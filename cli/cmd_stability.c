@@ -1,5 +1,5 @@
 /* cli/cmd_stability.c: `srm stability MODEL`, the stability verdict of a model's weights
- * (theory/stability.h; THEORY.md section 2). */
+ * (theory/stability.h; proofs-notes/rnn-condition.md, proofs-notes/lstm-conditions.md). */
 #include <math.h>
 #include <stdio.h>
 
@@ -72,7 +72,8 @@ int srm_cmd_stability(int argc, char **argv)
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm stability MODEL [--input-bound B] [--json]",
-        "Stability verdict of a model's weights (THEORY.md section 2). RNN-type cells: "
+        "Stability verdict of a model's weights (proofs-notes/rnn-condition.md, "
+        "proofs-notes/lstm-conditions.md). RNN-type cells: "
         "lambda = L_rho ||W_hh||_2 and L_x = L_rho ||W_ih||_2. LSTM: the induced infinity norms "
         "of the recurrent gate blocks, f_max from weights, biases and B (with |h| <= 1), "
         "a = 1 - f_max, the four conditions with their margins, lambda_inf (one-step "

@@ -1,6 +1,7 @@
 /* cli/cmd_trajectory.c: `srm trajectory`, lockstep training of a recurrent student and
  * k-truncated students on a stable teacher's data; writes the weight distance, both losses and
- * the training theorem's bound per (step, k) (sim/trajectory.h, THEORY.md section 3). */
+ * the training theorem's bound per (step, k) (sim/trajectory.h,
+ * proofs-notes/training-theorem.md). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* cli/cmd_truncate.c: `srm truncate MODEL (--input X | --random-input T) --kmax K --out GAP.tsv`,
  * the gap between the recurrent model and each of its k-step truncations, k = 1..K, next to
- * the Proposition's bounds with the model's own constants (sim/truncate.h, THEORY.md 3). */
+ * the Proposition's bounds with the model's own constants (sim/truncate.h,
+ * proofs-notes/inference.md section 5). */
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
@@ -73,7 +74,8 @@ int srm_cmd_truncate(int argc, char **argv)
         "srm truncate MODEL (--input X | --random-input T [--input-bound B] [--seed s]) "
         "--kmax K --out GAP.tsv [--json]",
         "Measures how far each k-step truncation (restart from the zero state k steps back, "
-        "THEORY.md section 3) is from the recurrent model, for k = 1..K, all in one pass of "
+        "proofs-notes/inference.md section 1) is from the recurrent model, for k = 1..K, all in "
+        "one pass of "
         "O(T K) cell steps. GAP.tsv columns: k, max_state_gap, mean_state_gap, max_output_gap, "
         "bound_traj (lambda^k max_t ||s_{t-k}||), bound (lambda^k H). RNN-type cells: "
         "Euclidean norm on h, lambda = ||W_hh||_2, B_x = max ||x_t||_2. LSTM: max norm on "

@@ -6,7 +6,8 @@
 #define SRM_COMMAND_LIST(X)                                                                  \
     X(norm, "norm of a text matrix (spectral, 1, inf, Frobenius; SVD or power iteration)")   \
     X(init, "write a random model (optionally with ||W||_2 = lambda, or a stable LSTM)")      \
-    X(stability, "stability verdict and constants of a model (THEORY.md section 2)")        \
+    X(stability,                                                                             \
+      "stability verdict of a model (proofs-notes/rnn-condition.md, lstm-conditions.md)")    \
     X(bound, "truncation length needed by the inference or training bound")                 \
     X(project, "project a model onto the stable set")                                       \
     X(run, "run a model over an input sequence (optionally k-step truncated)")              \

@@ -1,5 +1,5 @@
 /* core/model.c: model storage (one parameter block), safetensors load/save, and the reference
- * one-step cell map phi_w(s, x) of THEORY.md section 1. */
+ * one-step cell map phi_w(s, x) of proofs-notes/models.md section 2. */
 #include "core/model.h"
 
 #include <gsl/gsl_cblas.h>

@@ -1,6 +1,6 @@
 /* core/model.h: recurrent models in PyTorch's layout, with all parameters in one block.
  *
- * Cells (THEORY.md section 1): tanh RNN, ReLU RNN, linear RNN (rho = identity) and LSTM.
+ * Cells (proofs-notes/models.md): tanh RNN, ReLU RNN, linear RNN (rho = identity) and LSTM.
  * Tensors, named as nn.RNN/nn.LSTM name them, all row-major views into the single block `w`:
  *   rnn.weight_ih_l0  (G*n, d)     G = 1 for RNN-type cells, 4 for the LSTM (gates i, f, g, o)
  *   rnn.weight_hh_l0  (G*n, n)
@@ -59,7 +59,7 @@ int srm_cell_parse(const char *text, srm_cell *out);
 int srm_model_load(const char *path, srm_model **out);
 int srm_model_save(const char *path, const srm_model *m); /* F64, atomic */
 
-/* One step of the cell map (THEORY.md section 1): s_next = phi_w(s, x).
+/* One step of the cell map (proofs-notes/models.md section 2): s_next = phi_w(s, x).
  * s, s_next have srm_model_state_size(m) entries (LSTM: c then h); x has m->input entries;
  * work has at least srm_cell_step_work_size(m) doubles. s and s_next must not alias. */
 size_t srm_cell_step_work_size(const srm_model *m);

@@ -1,4 +1,4 @@
-/* sim/fit.h: decay rates of truncation gaps (THEORY.md section 3, inference proposition; `srm fit`).
+/* sim/fit.h: decay rates of truncation gaps (proofs-notes/inference.md section 4; `srm fit`).
  *
  * For a lambda-stable model the state gap of the k-step truncation obeys
  * gap(k) <= lambda^k * C, so log(gap) is at most linear in k with slope log(lambda). We measure

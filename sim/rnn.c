@@ -1,5 +1,5 @@
 /* sim/rnn.c: workspaces and forward runs of recurrent models over whole sequences, full or
- * k-step truncated (THEORY.md sections 1 and 3). The input projection of all steps is one GEMM;
+ * k-step truncated (proofs-notes/models.md). The input projection of all steps is one GEMM;
  * the recurrence is one GEMV per step (full run) or one GEMM per step for a batch of restarted
  * trajectories (truncated run). The elementwise maps repeat srm_cell_step's arithmetic in the
  * same order, so a full forward agrees with stepping srm_cell_step. */

@@ -1,4 +1,4 @@
-/* sim/rnn.h: forward runs, exact BPTT gradients and k-step truncations (THEORY.md sections 1, 3).
+/* sim/rnn.h: forward runs, exact BPTT gradients and k-step truncations (proofs-notes/models.md).
  *
  * A sequence is x (T, d) row-major, starting from the zero state. The k-step truncation
  * restarts from the zero state k steps back: y^k_t depends on x_{t-k+1..t} only (k = 0 means
@@ -58,7 +58,7 @@ const char *srm_rnn_row_where(char *buf, size_t size, const char *path, const lo
  *   bce   sum_j softplus(y_j) - z_j y_j        z: (T, out) in [0, 1]; sigmoid cross-entropy
  * The loss is the SUM over the loss positions (every t, or only t = T). With trunc_k > 0 the
  * loss at t uses y^k_t, from the zero state at max(0, t-k), and its gradient is BPTT through
- * that window only (THEORY.md section 3); trunc_k >= T is the full model. */
+ * that window only (proofs-notes/models.md section 4); trunc_k >= T is the full model. */
 int srm_rnn_loss_grad(const srm_model *m, const double *x, const double *target,
                       size_t target_cols, size_t T, size_t trunc_k, srm_loss_kind loss,
                       srm_loss_at at, double *loss_out, srm_model *grad,

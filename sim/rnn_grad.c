@@ -1,5 +1,5 @@
 /* sim/rnn_grad.c: losses and exact backpropagation through time, for the full model and for
- * the k-step truncated model (THEORY.md section 3), accumulating into a gradient block with
+ * the k-step truncated model (proofs-notes/models.md), accumulating into a gradient block with
  * the model's layout. Per-step work is one GEMV (dh_{t-1} = W_hh^T da_t); the parameter
  * gradients of a span are a few GEMMs over all its steps at once.
  *

@@ -2,8 +2,8 @@
  * sim/rnn_grad.c (losses, BPTT) and sim/truncate.c (all k-step truncations at once).
  * Not a public header: other modules use sim/rnn.h and sim/truncate.h.
  *
- * Time is 1-based as in THEORY.md: s_0 = 0 and x_t is input row t-1. A "span" is a run of L
- * steps from the zero state over consecutive inputs: the whole sequence, or the window
+ * Time is 1-based as in proofs-notes/models.md: s_0 = 0 and x_t is input row t-1. A "span" is a
+ * run of L steps from the zero state over consecutive inputs: the whole sequence, or the window
  * x_{t0+1..t0+L} of a truncated model. */
 #ifndef SRM_RNN_INTERNAL_H
 #define SRM_RNN_INTERNAL_H

@@ -1,5 +1,5 @@
 /* sim/trajectory.h: lockstep training of a recurrent student and k-truncated students
- * (THEORY.md section 3, training theorem; `srm trajectory`).
+ * (proofs-notes/training-theorem.md; `srm trajectory`).
  *
  * One random stable teacher (sim/teacher.h) labels S fixed sequences of length T. From one
  * shared random initialisation (projected onto the stable set), full-batch projected gradient

@@ -1,10 +1,11 @@
 /* sim/truncate.h: how far the k-step truncation s^k_t is from the recurrent state s_t, for
- * every k = 1..K at once, and the Proposition of THEORY.md section 3 that bounds it.
+ * every k = 1..K at once, and the Proposition of proofs-notes/inference.md that bounds it.
  *
  * Norms: RNN-type cells are stable in the Euclidean norm with lambda = L_rho ||W_hh||_2
  * (L_rho = 1 for tanh, ReLU, identity), so their gaps are ||h_t - h^k_t||_2. For the LSTM the
- * certifiable contraction is in the infinity norm on the full state s = (c, h) (THEORY.md
- * section 2), so its gaps are ||s_t - s^k_t||_inf and its output gaps ||y_t - y^k_t||_inf.
+ * certifiable contraction is in the infinity norm on the full state s = (c, h)
+ * (proofs-notes/lstm-conditions.md), so its gaps are ||s_t - s^k_t||_inf and its output gaps
+ * ||y_t - y^k_t||_inf.
  *
  * The bounds: s^k_{t-k} = 0, so s_t - s^k_t = phi^k(s_{t-k}) - phi^k(0) and a lambda-contractive
  * map gives ||s_t - s^k_t|| <= lambda^k ||s_{t-k}|| (bound_traj: exact along the trajectory),

@@ -1,6 +1,6 @@
 /* task/analyze.h: data-dependent stability of a trained model, measured along real trajectories
- * (THEORY.md section 2 "Data-dependent stability"; proofs-notes/data-dependent-stability.md,
- * measurements (M1)-(M3); proofs-notes/experiments.md says how to read them).
+ * (proofs-notes/data-dependent-stability.md, measurements (M1)-(M3); proofs-notes/experiments.md
+ * says how to read them).
  *
  * Along a trajectory s_t = phi(s_{t-1}, x_t) from s_0 (zero, or carried for language models):
  *   (M1) the state Jacobian J_t = d s_t / d s_{t-1} and its spectral norm ||J_t||_2;

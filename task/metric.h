@@ -1,4 +1,4 @@
-/* task/metric.h: the held-out metrics of the benchmark tasks (THEORY.md section 5).
+/* task/metric.h: the held-out metrics of the benchmark tasks (proofs-notes/experiments.md).
  *
  *   word LM    perplexity        exp(total NLL / tokens), NLL in nats
  *   char LM    bits per char     total NLL / tokens / ln 2

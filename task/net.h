@@ -1,4 +1,4 @@
-/* task/net.h: the benchmark network of THEORY.md section 5, batched for training speed.
+/* task/net.h: the benchmark network of proofs-notes/experiments.md, batched for training speed.
  *
  *   input (embedding row, or the frame itself for music) -> dropout -> one tanh RNN or LSTM
  *   layer -> dropout -> decoder -> softmax over classes (words, characters, slot tags) or
@@ -18,7 +18,7 @@
  * input without gradient (PyTorch's detached hidden state in truncated BPTT).
  *
  * The k-step truncated evaluation (srm_net_trunc_*) gives every position t the state restarted
- * from zero k steps back (it sees inputs t-k+1..t only, THEORY.md section 3) at O(T k) cost:
+ * from zero k steps back (it sees inputs t-k+1..t only, proofs-notes/models.md) at O(T k) cost:
  * the windows of a chunk of C positions are C rows that advance together, and at each time u
  * exactly the windows that contain u, a contiguous range of rows, advance in one GEMM. */
 #ifndef SRM_NET_H

@@ -1,5 +1,5 @@
 /* task/train.h: training and evaluating the benchmark network (task/net.h) on the four tasks of
- * THEORY.md section 5 with plain SGD, as pytorch/examples word_language_model does.
+ * proofs-notes/experiments.md with plain SGD, as pytorch/examples word_language_model does.
  *
  * Data layout per task (the loaders of data/):
  *   wikitext2, ptbchar  the token stream cut into B columns (batchify); windows of `bptt` steps

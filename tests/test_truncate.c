@@ -3,8 +3,8 @@
  * - srm_rnn_forward agrees with stepping srm_cell_step (the reference map of core/model.c).
  * - Truncated forward and the all-k gap computation agree with a naive re-run of every window
  *   from the zero state with srm_cell_step.
- * - The Proposition (THEORY.md section 3): for stable random models of every cell the measured
- *   gaps never exceed bound_traj = lambda^k max ||s_{t-k}|| or bound = lambda^k H.
+ * - The Proposition of proofs-notes/inference.md: for stable random models of every cell the
+ *   measured gaps never exceed bound_traj = lambda^k max ||s_{t-k}|| or bound = lambda^k H.
  * - Necessity: the scalar system h_t = a h_{t-1} + x_t with a >= 1 and a tanh RNN with
  *   ||W||_2 = 2 have gaps that do not decay with k, and no bound is claimed (NaN).
  * Tolerances: the batched truncations use a GEMM where the reference uses a GEMV, so values
@@ -183,7 +183,8 @@ static void test_bounds(srm_cell cell, gsl_rng *rng)
     const char *name = srm_cell_name(cell);
     CHECK(rc == SRM_OK && c.stable && c.lambda < 1, "%s: random model made stable, lambda = %.4f "
           "(%s norm), H = %.4g", name, c.lambda, srm_gap_norm_name(norm), c.state_bound);
-    /* lambda by hand: ||W_hh||_2 = 0.8 by construction; for the LSTM THEORY.md section 2's
+    /* lambda by hand: ||W_hh||_2 = 0.8 by construction; for the LSTM, by
+     * proofs-notes/lstm-conditions.md section 2,
      * lambda_inf = |W_i|/4 + |W_z| + |W_f|/(4a) + |W_o|/4 + f_max (max row sums), with
      * f_max = sigma(|W_f| + |U_f| B_x + max|b_f|). */
     double want = 0.8;
@@ -234,7 +235,7 @@ static void test_bounds(srm_cell cell, gsl_rng *rng)
     srm_model_free(m);
 }
 
-/* THEORY.md section 3, necessity: h_t = a h_{t-1} + x_t, x_t = 1, a >= 1. */
+/* proofs-notes/necessity.md: h_t = a h_{t-1} + x_t, x_t = 1, a >= 1. */
 static void test_necessity_linear(double a)
 {
     enum { T = 40, K = 20 };

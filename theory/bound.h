@@ -1,4 +1,5 @@
-/* theory/bound.h: how many steps a truncated model needs (THEORY.md section 3).
+/* theory/bound.h: how many steps a truncated model needs (proofs-notes/inference.md section 5,
+ * proofs-notes/training-theorem.md section 3).
  *
  * k counts the time steps the truncated model sees and is at least 1: a model that sees no
  * input is no model, and in sim/ k = 0 means "no truncation". "bound <= eps" is decided on the

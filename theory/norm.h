@@ -1,4 +1,5 @@
-/* theory/norm.h: matrix norms that the stability conditions are stated in (THEORY.md section 2).
+/* theory/norm.h: matrix norms that the stability conditions are stated in
+ * (proofs-notes/rnn-condition.md, proofs-notes/lstm-conditions.md).
  *
  * Every matrix is row-major (rows, cols). The spectral norm and the singular values come from
  * LAPACK's divide-and-conquer SVD (dgesdd); because projection runs it after every training step,

@@ -1,4 +1,5 @@
-/* theory/project.h: projecting weights back onto the stable set (THEORY.md section 4).
+/* theory/project.h: projecting weights back onto the stable set (proofs-notes/rnn-condition.md
+ * section 3, proofs-notes/lstm-conditions.md section 4).
  *
  * RNN: W <- U min(S, r) V^T, the Frobenius-nearest matrix with ||W||_2 <= r (Mirsky's theorem:
  * unitarily invariant norms are minimised by clipping singular values). Implemented as the

@@ -1,4 +1,5 @@
-/* theory/stability.h: the stability verdicts of THEORY.md section 2 for a model's weights.
+/* theory/stability.h: the stability verdicts of proofs-notes/rnn-condition.md and
+ * proofs-notes/lstm-conditions.md for a model's weights.
  *
  * RNN-type cells: lambda = L_rho ||W_hh||_2 (L_rho = 1 for tanh, ReLU and the identity), stable
  * when lambda < 1; L_x = L_rho ||W_ih||_2 is the input Lipschitz constant the bounds use.

@@ -1,4 +1,6 @@
-/* theory/training.h: the constants and the value of the training theorem (THEORY.md section 3).
+/* theory/training.h: the constants and the value of the training theorem
+ * (proofs-notes/training-theorem.md; gamma: proofs-notes/gradient-gap.md, beta:
+ * proofs-notes/smoothness.md).
  *
  * Projected gradient descent on the recurrent objective p and on the k-truncated objective p^k,
  * from the same weights, obeys
