@@ -1,5 +1,6 @@
-# plots/fig-bound-k.gp: truncation length k required by the inference bound (THEORY.md
-# section 3) against lambda, for eps = 1e-2, 1e-4, 1e-8 (L_f = L_x = B_x = 1).
+# plots/fig-bound-k.gp: truncation length k required by the inference bound
+# (proofs-notes/inference.md section 5) against lambda, for eps = 1e-2, 1e-4, 1e-8
+# (L_f = L_x = B_x = 1).
 # Usage: gnuplot -e "data='bound-k.tsv'; out='fig-bound-k.png'; term='png'" plots/fig-bound-k.gp
 # data columns: lambda k_1e-2 k_1e-4 k_1e-8 (from `srm bound inference`); term: png or svg.
 set encoding utf8

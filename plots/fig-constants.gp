@@ -1,7 +1,8 @@
-# plots/fig-constants.gp: the gradient-gap and smoothness lemmas (THEORY.md section 3). The
-# largest ratios srm trajectory observed, ||grad p - grad p^k|| / (k lambda^k) for gamma and
-# ||grad p(w) - grad p(w')|| / ||w - w'|| for beta, next to the analytic constants of
-# proofs-notes/gradient-gap.md and smoothness.md (log scale: observed must stay below analytic).
+# plots/fig-constants.gp: the gradient-gap and smoothness lemmas (proofs-notes/gradient-gap.md,
+# proofs-notes/smoothness.md). The largest ratios srm trajectory observed,
+# ||grad p - grad p^k|| / (k lambda^k) for gamma and ||grad p(w) - grad p(w')|| / ||w - w'|| for
+# beta, next to the analytic constants of those notes (log scale: observed must stay below
+# analytic).
 # Usage: gnuplot -e "data='constants.tsv'; out='fig-constants.png'; term='png'" plots/fig-constants.gp
 # data columns (by name): quantity (1 gamma, 2 beta) schedule (1 inv, 2 const) observed analytic
 set encoding utf8

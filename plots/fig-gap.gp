@@ -1,5 +1,5 @@
-# plots/fig-gap.gp: the inference proposition (THEORY.md section 3). For four models, the state
-# and output gaps of the k-step truncation against k on a log scale, with the proposition's
+# plots/fig-gap.gp: the inference proposition (proofs-notes/inference.md). For four models, the
+# state and output gaps of the k-step truncation against k on a log scale, with the proposition's
 # bounds: bound_traj = lambda^k max ||s_{t-k}|| (along the trajectory) and bound = lambda^k H.
 # Usage: gnuplot -e "f1='gap-a.tsv'; t1='title a'; ... f4=...; t4=...; out='fig-gap.png';
 #                    term='png'" plots/fig-gap.gp

@@ -1,5 +1,5 @@
-# plots/fig-rate.gp: the RNN condition (THEORY.md section 2) seen through the decay of the
-# truncation gap: the fitted rate exp(slope) of a least-squares line through (k, log gap)
+# plots/fig-rate.gp: the RNN condition (proofs-notes/rnn-condition.md) seen through the decay of
+# the truncation gap: the fitted rate exp(slope) of a least-squares line through (k, log gap)
 # (`srm fit`, with its 95% interval) against lambda = ||W_hh||_2. Stability predicts rate <= lambda
 # (on or below the diagonal).
 # Usage: gnuplot -e "f1='rate-rnn.tsv'; f2='rate-linear.tsv'; f3='rate-scalar.tsv'; n=32;

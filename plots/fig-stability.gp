@@ -1,5 +1,5 @@
-# plots/fig-stability.gp: the stability definition (THEORY.md section 2) measured along real
-# trajectories. h^{k+1}_t is one step of phi from h^k_{t-1}, so a lambda-stable map gives
+# plots/fig-stability.gp: the stability definition (proofs-notes/stability.md) measured along
+# real trajectories. h^{k+1}_t is one step of phi from h^k_{t-1}, so a lambda-stable map gives
 # gap(k+1) <= lambda gap(k): the one-step ratio gap(k+1)/gap(k) must stay below lambda (lines).
 # Usage: gnuplot -e "f1='gap-a.tsv'; t1='title a'; l1=0.5; ... f4, t4, l4; floor=1e-10;
 #                    out='fig-stability.png'; term='png'" plots/fig-stability.gp

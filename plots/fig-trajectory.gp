@@ -1,7 +1,7 @@
-# plots/fig-trajectory.gp: the training theorem (THEORY.md section 3). Top row: schedule
-# alpha/t (inv); bottom row: constant alpha. Left: weight distance ||w_recurr - w_trunc|| against
-# the gradient step for several k; right: the final distance against k next to the theorem's
-# bound (constants gamma, beta estimated along the run; `srm trajectory`).
+# plots/fig-trajectory.gp: the training theorem (proofs-notes/training-theorem.md). Top row:
+# schedule alpha/t (inv); bottom row: constant alpha. Left: weight distance ||w_recurr - w_trunc||
+# against the gradient step for several k; right: the final distance against k next to the
+# theorem's bound (constants gamma, beta estimated along the run; `srm trajectory`).
 # Usage: gnuplot -e "inv='traj-inv.tsv'; const='traj-const.tsv'; ks='1 2 4 8 16';
 #                    out='fig-trajectory.png'; term='png'" plots/fig-trajectory.gp
 # data columns (by name): step k dist ... bound; rows step-major with k in the order of `ks`.

@@ -1,7 +1,8 @@
-# plots/fig-unstable.gp: necessity of stability (THEORY.md section 3) and data-dependent
-# stability (section 2). The scalar linear system h_t = a h_{t-1} + x_t + b with |a| = 1 keeps
-# h_t - h^k_t = a^k h_{t-k}: its truncation gap does not decay with k. A tanh RNN with
-# ||W_hh||_2 = 2 violates the sufficient condition yet contracts on the states it visits.
+# plots/fig-unstable.gp: necessity of stability (proofs-notes/necessity.md) and data-dependent
+# stability (proofs-notes/data-dependent-stability.md). The scalar linear system
+# h_t = a h_{t-1} + x_t + b with |a| = 1 keeps h_t - h^k_t = a^k h_{t-k}: its truncation gap does
+# not decay with k. A tanh RNN with ||W_hh||_2 = 2 violates the sufficient condition yet
+# contracts on the states it visits.
 # Usage: gnuplot -e "f1='gap-scalar-1.tsv'; f2='gap-rnn-unstable-2.tsv'; f3='gap-rnn-0.9.tsv';
 #                    out='fig-unstable.png'; term='png'" plots/fig-unstable.gp
 # data columns (by name, `srm truncate`): k max_state_gap

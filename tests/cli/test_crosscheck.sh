@@ -1,5 +1,6 @@
 # tests/cli/test_crosscheck.sh: srm against an independent reference (tests/ref/crosscheck.py,
-# NumPy/mpmath/PyTorch, written from THEORY.md and the issue texts, not from srm's C code).
+# NumPy/mpmath/PyTorch, written from the results of proofs-notes/ and the issue texts, not from
+# srm's C code).
 # It only reads the committed files in tests/ref/crosscheck/ (no Python needed): norms and
 # singular values, stability constants, the exact k of both bounds, projections, runs,
 # truncation gaps and gradients of small tanh/ReLU/linear RNNs and LSTMs.

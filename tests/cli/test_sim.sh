@@ -1,6 +1,7 @@
 # tests/cli/test_sim.sh: `srm run`, `srm grad` and `srm truncate` end to end, against the
 # PyTorch fixtures of tests/ref/ (states 1e-10, losses and gradient norms 1e-8: both are
-# double precision, see tests/test_reference.c) and the truncation bounds of THEORY.md 3.
+# double precision, see tests/test_reference.c) and the truncation bounds of
+# proofs-notes/inference.md.
 . "$(dirname "$0")/lib.sh"
 REF=$TOP/tests/ref
 export SRM_DATE=2000-01-01T00:00:00Z # byte-comparable provenance
@@ -110,7 +111,7 @@ check_gaps "stable LSTM" "$TMP/gapl.tsv" "$(json_get output_lipschitz "$TMP/l.js
 ok "PyTorch-init LSTM: truncate" "$SRM" truncate "$REF/lstm.safetensors" --random-input 100 --kmax 5 --json --out "$TMP/gapu.tsv"
 expect "PyTorch-init LSTM: not certified, bounds are nan (null in JSON)" sh -c "grep -q '\"state_bound\": null' '$TMP/out' && grep -v '^#' '$TMP/gapu.tsv' | sed 1d | awk -F'\t' '\$5 != \"nan\" || \$6 != \"nan\" { exit 1 }'"
 
-# Necessity (THEORY.md section 3): h_t = h_{t-1} + x_t; the gap does not decay with k.
+# Necessity (proofs-notes/necessity.md): h_t = h_{t-1} + x_t; the gap does not decay with k.
 ok "unstable linear (a = 1): truncate" "$SRM" truncate "$REF/unstable_linear.safetensors" --random-input 200 --kmax 50 --out "$TMP/gapn.tsv"
 g1=$(rows "$TMP/gapn.tsv" | awk -F'\t' '$1 == 1 { print $2 }')
 g50=$(rows "$TMP/gapn.tsv" | awk -F'\t' '$1 == 50 { print $2 }')

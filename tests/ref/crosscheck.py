@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """tests/ref/crosscheck.py: an independent NumPy/SciPy/PyTorch re-implementation of what srm
-computes (THEORY.md sections 2-4 and the contracts of issues 2 and 3), written from the maths and
-the issue texts, not from srm's C code. It writes small inputs (text matrices, safetensors
-models, input/target sequences) and the expected numbers into tests/ref/crosscheck/, which
+computes (the results of proofs-notes/: stability, the RNN and LSTM conditions, the bounds, the
+projections; and the contracts of issues 2 and 3), written from the maths and the issue texts,
+not from srm's C code. It writes small inputs (text matrices, safetensors models, input/target
+sequences) and the expected numbers into tests/ref/crosscheck/, which
 tests/cli/test_crosscheck.sh compares against `srm` (that test needs no Python).
 
 Regenerate (deterministic, seed below):  /usr/bin/python3 tests/ref/crosscheck.py
@@ -71,7 +72,7 @@ def st_write(path, tensors, meta, dtype="F64"):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-# ---------------------------------------------------------------- models (THEORY.md 1)
+# ---------------------------------------------------------------- models (proofs-notes/models.md)
 def sigmoid(u):
     return 1.0 / (1.0 + np.exp(-u))
 
@@ -159,7 +160,8 @@ def make_models(rng):
     M.append(Model("linear", "linear", {
         "rnn.weight_ih_l0": uniform(rng, (3, 2), 1.0), "rnn.weight_hh_l0": spectral_scaled(rng, 3, 0.7),
         "rnn.bias_ih_l0": uniform(rng, 3, 0.2), "rnn.bias_hh_l0": uniform(rng, 3, 0.2)}))
-    # the necessity example of THEORY.md: h_t = a h_{t-1} + x_t with a = 1.1 (plus a stable mode)
+    # the necessity example of proofs-notes/necessity.md: h_t = a h_{t-1} + x_t with a = 1.1
+    # (plus a stable mode)
     M.append(Model("linear_unstable", "linear", {
         "rnn.weight_ih_l0": np.array([[1.0], [0.5]]), "rnn.weight_hh_l0": np.array([[1.1, 0.0], [0.0, 0.5]]),
         "rnn.bias_ih_l0": np.zeros(2), "rnn.bias_hh_l0": np.zeros(2)}))
@@ -252,11 +254,11 @@ def make_matrices(rng):
     write_tsv("power.tsv", ["matrix", "norm"], power_rows)
 
 
-# ---------------------------------------------------------------- stability (THEORY.md 2)
+# ---------------------------------- stability (proofs-notes/rnn-condition.md, lstm-conditions.md)
 def exact_stability(m, B):
     """RNN: lambda = ||W_hh||_2, L_x = ||W_ih||_2 (L_rho = 1 for tanh, relu, identity).
-    LSTM: THEORY.md section 2 with f_max from weights, biases and B; r the smallest integer with
-    sqrt(2n) lambda_inf^r < 1 (-1 when lambda_inf >= 1)."""
+    LSTM: proofs-notes/lstm-conditions.md with f_max from weights, biases and B; r the smallest
+    integer with sqrt(2n) lambda_inf^r < 1 (-1 when lambda_inf >= 1)."""
     p, n = m.p, m.n
     if m.cell != "lstm":
         lam = exact_norms(p["rnn.weight_hh_l0"])[0]["2"]
@@ -296,7 +298,7 @@ def make_stability(models):
     write_tsv("stability.tsv", ["model", "input_bound", "key", "value"], rows)
 
 
-# ---------------------------------------------------------------- bounds (THEORY.md 3)
+# ---------------------------------------- bounds (proofs-notes/inference.md, training-theorem.md)
 def inference_k(lam, eps, lf, lx, bx):
     """Smallest k >= 1 with lf lx bx lam^k / (1 - lam) <= eps, exactly (mpmath)."""
     lam, eps, C = mp.mpf(lam), mp.mpf(eps), mp.mpf(lf) * mp.mpf(lx) * mp.mpf(bx) / (1 - mp.mpf(lam))
@@ -375,7 +377,7 @@ def make_bounds():
                                      "k_closed_form", "gap"], rows)
 
 
-# ---------------------------------------------------------------- projections (THEORY.md 4)
+# -------------------------------- projections (proofs-notes/rnn-condition.md, lstm-conditions.md)
 def project_rnn(m, radius):
     U, S, Vt = np.linalg.svd(m.p["rnn.weight_hh_l0"])
     q = dict(m.p)
