@@ -329,8 +329,8 @@ int srm_cmd_data(int argc, char **argv)
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {"srm data stats --task wikitext2|ptbchar|jsb|atis "
-                                "[--data-dir D] [--json]\n"
-                                "       srm data verify [--data-dir D] [--json]",
+                                "[--data-dir D] [--json] | srm data verify "
+                                "[--data-dir D] [--json]",
                                 data_summary, args, 1, 1};
     const char *action[1];
     size_t npos = 0;
