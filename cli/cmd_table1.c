@@ -34,7 +34,7 @@ typedef struct {
     double metric, seconds; /* from result.json once done (NaN before) */
 } run;
 
-/* Training positions per epoch, for the ETA only: the splits' sizes (shared/data/README.md;
+/* Training positions per epoch, for the ETA only: the splits' sizes (data/README.md;
  * atis-2.train 50,497 words / 4,478 utterances; jsb 13,807 frames / 229 chorales), sliced. */
 static double work_per_epoch(const srm_train_config *c)
 {
