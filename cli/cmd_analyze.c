@@ -266,15 +266,15 @@ static int write_trunc(const srm_model *m, srm_task task, const char *data_dir, 
                        srm_report *rep, double *full_metric)
 {
     int lm = task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_PTBCHAR;
-    srm_train_data *d;
-    SRM_TRY(srm_train_data_load(task, data_dir, 1, 1, max_eval, &d));
+    srm_task_data *d;
+    SRM_TRY(srm_task_data_load(task, data_dir, 1, 1, max_eval, &d));
     srm_eval_result e[MAX_K];
     int rc = SRM_OK;
     double metric[MAX_K], kk[MAX_K];
     for (size_t i = 0; rc == SRM_OK && i < nk; i++)
         rc = srm_train_evaluate(m, d, SRM_SPLIT_TEST, (size_t)ks[i], eval_batch, bptt,
                                 SRM_NET_FLOAT64, &e[i]);
-    srm_train_data_free(d);
+    srm_task_data_free(d);
     if (rc != SRM_OK) return rc;
     char path[4200];
     srm_atomic f;

@@ -1,6 +1,9 @@
 /* cli/cmd_data.c: `srm data stats --task T`, the counts per split of a benchmark dataset as the
- * loaders in data/ see them; they must equal the counts in shared/data/README.md. */
+ * loaders in task/ see them (they must equal the counts in data/README.md), and
+ * `srm data verify`, the data files against the manifest data/MANIFEST.sha256. */
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -13,10 +16,22 @@
 #include "task/music.h"
 
 static const char *const data_summary =
-    "Loads every file of a task (data/*.h) and prints its counts. The data folder is --data-dir\n"
-    "if given (only that place), else the first of $SRM_DATA, ./data, ../shared/data and\n"
-    "../shared/data beside the srm executable's folder that holds the task's subfolder.\n"
-    "Keys (--json), per split S in train, valid, test:\n"
+    "stats: loads every file of a task (task/*.h) and prints its counts (data/README.md lists\n"
+    "the same). verify: checks every file listed in the manifest for its size and sha256 and\n"
+    "prints one line per file (ok, MISMATCH size, MISMATCH sha256 or missing, then the path)\n"
+    "and a summary; exit 0 when all match, 1 when any file differs or is missing (the error\n"
+    "line names them), 2 for bad input (no readable or a malformed manifest).\n"
+    "The data folder is --data-dir if given (only that place), else the first of $SRM_DATA,\n"
+    "the repository's data/ (the first of the srm executable's folder and its two parents\n"
+    "holding data/MANIFEST.sha256) and ./data that holds the task's subfolder (verify: any\n"
+    "task's subfolder or a MANIFEST.sha256).\n"
+    "The manifest of verify is the data folder's own MANIFEST.sha256; a folder without one (a\n"
+    "copy of the data, say) is checked against the repository's data/MANIFEST.sha256.\n"
+    "Manifest lines: 'SHA256 SIZE PATH' (64 hex digits, bytes, path relative to the data\n"
+    "folder); lines starting with # are comments.\n"
+    "verify --json: one object with data_dir, manifest, files (path, status ok|size|sha256|\n"
+    "missing, size, expected_size, sha256, expected_sha256), checked, ok, bad, bad_files.\n"
+    "stats keys (--json), per split S in train, valid, test:\n"
     "  wikitext2, ptbchar: S_lines ('\\n'-terminated lines = sentences), S_tokens (line.split()\n"
     "    + <eos> per line), vocab; ptbchar also S_chars (tokens other than <eos>).\n"
     "  jsb: S_chorales, S_steps, S_active_notes, S_silent_steps, S_min_length, S_max_length,\n"
@@ -209,23 +224,122 @@ static int stats_atis(srm_report *r, const char *dir)
     return rc;
 }
 
+/* The manifest to verify `dir` against: its own, else the repository's. */
+static int manifest_for(const char *dir, char *out, size_t size)
+{
+    FILE *f;
+    if (snprintf(out, size, "%s/%s", dir, SRM_DATA_MANIFEST) < (int)size &&
+        (f = fopen(out, "rb")) != NULL) {
+        fclose(f);
+        return SRM_OK;
+    }
+    char repo[4096];
+    if (srm_data_repository(repo, sizeof repo) &&
+        snprintf(out, size, "%s/%s", repo, SRM_DATA_MANIFEST) < (int)size)
+        return SRM_OK;
+    return SRM_ERROR(SRM_EINVAL, "no manifest: no %s/%s, and no repository data/%s next to the "
+                     "executable (%s)", dir, SRM_DATA_MANIFEST, SRM_DATA_MANIFEST, repo);
+}
+
+static const char *const status_keys[] = {"ok", "size", "sha256", "missing"};
+
+static int print_verify_json(const char *dir, const char *manifest, const srm_data_file *files,
+                             size_t n, size_t bad)
+{
+    json_t *o = json_object(), *list = json_array(), *names = json_array();
+    int rc = o && list && names ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SRM_OK && i < n; i++) {
+        const srm_data_file *f = &files[i];
+        json_t *e = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "path", f->path, "status",
+                              status_keys[f->status], "size", (json_int_t)f->size,
+                              "expected_size", (json_int_t)f->want_size, "sha256", f->sha256,
+                              "expected_sha256", f->want_sha256);
+        if (!e || json_array_append_new(list, e) != 0 ||
+            (f->status != SRM_DATA_FILE_OK && json_array_append_new(names, json_string(f->path))))
+            rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    if (rc == SRM_OK) {
+        json_object_set_new(o, "data_dir", json_string(dir));
+        json_object_set_new(o, "manifest", json_string(manifest));
+        json_object_set_new(o, "files", list);
+        json_object_set_new(o, "checked", json_integer((json_int_t)n));
+        json_object_set_new(o, "ok", json_integer((json_int_t)(n - bad)));
+        json_object_set_new(o, "bad", json_integer((json_int_t)bad));
+        json_object_set_new(o, "bad_files", names);
+        list = names = NULL;
+        char *text = json_dumps(o, JSON_PRESERVE_ORDER);
+        if (!text) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+        else printf("%s\n", text);
+        free(text);
+    }
+    json_decref(list), json_decref(names), json_decref(o);
+    return rc;
+}
+
+/* srm data verify: one line per file and a summary; SRM_EIO naming the bad files. */
+static int verify(const char *data_dir, int json)
+{
+    char dir[4096], manifest[4200];
+    SRM_TRY(srm_data_locate(SRM_TASK_COUNT, data_dir, dir, sizeof dir));
+    SRM_TRY(manifest_for(dir, manifest, sizeof manifest));
+    srm_data_file *files;
+    size_t n, bad;
+    SRM_TRY(srm_data_verify(dir, manifest, &files, &n, &bad));
+    int rc = SRM_OK;
+    if (json) {
+        rc = print_verify_json(dir, manifest, files, n, bad);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const srm_data_file *f = &files[i];
+            printf("%-15s %s", srm_data_file_status_name(f->status), f->path);
+            if (f->status == SRM_DATA_FILE_SIZE)
+                printf(" (%llu bytes, manifest %llu)", (unsigned long long)f->size,
+                       (unsigned long long)f->want_size);
+            if (f->status == SRM_DATA_FILE_SHA256)
+                printf(" (sha256 %s, manifest %s)", f->sha256, f->want_sha256);
+            putchar('\n');
+        }
+        printf("%zu files: %zu ok, %zu bad (data folder %s, manifest %s)\n", n, n - bad, bad,
+               dir, manifest);
+    }
+    if (rc == SRM_OK && bad) {
+        char names[1500] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (files[i].status == SRM_DATA_FILE_OK) continue;
+            int w = snprintf(names + used, sizeof names - used, "%s%s (%s)", used ? ", " : "",
+                             files[i].path, srm_data_file_status_name(files[i].status));
+            if (w < 0 || (size_t)w >= sizeof names - used) break;
+            used += (size_t)w;
+        }
+        rc = SRM_ERROR(SRM_EIO, "%zu of %zu files do not match %s: %s", bad, n, manifest, names);
+    }
+    srm_data_files_free(files, n);
+    return rc;
+}
+
 int srm_cmd_data(int argc, char **argv)
 {
     const char *task_name = NULL, *data_dir = NULL;
     int json = 0;
     const srm_arg args[] = {
-        {"task", SRM_ARG_STRING, &task_name, "T", "wikitext2, ptbchar, jsb or atis (required)",
-         NULL},
+        {"task", SRM_ARG_STRING, &task_name, "T",
+         "stats: wikitext2, ptbchar, jsb or atis (required)", NULL},
         {"data-dir", SRM_ARG_STRING, &data_dir, "D", "data folder (default: searched)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {"srm data stats --task wikitext2|ptbchar|jsb|atis "
+                                "[--data-dir D] [--json] | srm data verify "
                                 "[--data-dir D] [--json]",
                                 data_summary, args, 1, 1};
     const char *action[1];
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, action, &npos);
     if (rc != SRM_OK) return rc;
+    if (strcmp(action[0], "verify") == 0) {
+        if (task_name) return SRM_ERROR(SRM_EINVAL, "verify checks every task: no --task");
+        return verify(data_dir, json);
+    }
     if (strcmp(action[0], "stats") != 0)
         return SRM_ERROR(SRM_EINVAL, "unknown action '%s' (usage: %s)", action[0], spec.usage);
     if (!task_name) return SRM_ERROR(SRM_EINVAL, "--task is required (usage: %s)", spec.usage);

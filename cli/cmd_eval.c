@@ -67,12 +67,12 @@ int srm_cmd_eval(int argc, char **argv)
 
     srm_model *m;
     SRM_TRY(srm_model_load(pos[0], &m));
-    srm_train_data *d = NULL;
+    srm_task_data *d = NULL;
     size_t mx[3] = {0, split == SRM_SPLIT_VALID ? max_eval : 0, split == SRM_SPLIT_TEST ? max_eval : 0};
-    rc = srm_train_data_load(task, data_dir, mx[0], mx[1], mx[2], &d);
+    rc = srm_task_data_load(task, data_dir, mx[0], mx[1], mx[2], &d);
     srm_eval_result e;
     if (rc == SRM_OK) rc = srm_train_evaluate(m, d, split, trunc, batch, window, precision, &e);
-    srm_train_data_free(d);
+    srm_task_data_free(d);
     srm_model_free(m);
     if (rc != SRM_OK) return rc;
 

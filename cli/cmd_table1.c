@@ -34,7 +34,7 @@ typedef struct {
     double metric, seconds; /* from result.json once done (NaN before) */
 } run;
 
-/* Training positions per epoch, for the ETA only: the splits' sizes (shared/data/README.md;
+/* Training positions per epoch, for the ETA only: the splits' sizes (data/README.md;
  * atis-2.train 50,497 words / 4,478 utterances; jsb 13,807 frames / 229 chorales), sliced. */
 static double work_per_epoch(const srm_train_config *c)
 {
@@ -418,9 +418,9 @@ int srm_cmd_table1(int argc, char **argv)
         const srm_train_config *c = &r->c;
         size_t key[4] = {c->task, c->max_train, c->max_valid, c->max_test};
         if (!d || memcmp(key, loaded, sizeof key) != 0) {
-            srm_train_data_free(d);
+            srm_task_data_free(d);
             d = NULL;
-            rc = srm_train_data_load(c->task, data_dir, c->max_train, c->max_valid, c->max_test, &d);
+            rc = srm_task_data_load(c->task, data_dir, c->max_train, c->max_valid, c->max_test, &d);
             if (rc != SRM_OK) break;
             memcpy(loaded, key, sizeof key);
         }
@@ -444,7 +444,7 @@ int srm_cmd_table1(int argc, char **argv)
         refresh_unselected(runs, nruns);
         rc = write_tables(runs, nruns, out, preset);
     }
-    srm_train_data_free(d);
+    srm_task_data_free(d);
     if (rc != SRM_OK) return rc;
 
     srm_report *rep = srm_report_alloc();

@@ -223,11 +223,11 @@ int srm_cmd_train(int argc, char **argv)
     srm_meta_set_seed(c.seed);
 
     srm_train_data *d;
-    SRM_TRY(srm_train_data_load(c.task, data_dir, c.max_train, c.max_valid, c.max_test, &d));
+    SRM_TRY(srm_task_data_load(c.task, data_dir, c.max_train, c.max_valid, c.max_test, &d));
     observer_ctx octx = {quiet, c.task};
     srm_train_summary s;
     rc = srm_train_run(&c, d, out, resume != NULL, on_epoch, &octx, &s);
-    srm_train_data_free(d);
+    srm_task_data_free(d);
     if (rc != SRM_OK) return rc;
 
     srm_report *r = srm_report_alloc();

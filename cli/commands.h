@@ -16,7 +16,7 @@
     X(trajectory, "train recurrent and truncated students in lockstep, weight gap vs bound") \
     X(fit, "fitted decay rate of truncation gaps (GSL least squares of log gap on k)")      \
     X(report, "assemble the demo figures and numbers into report.html")                   \
-    X(data, "dataset loaders: counts per split (srm data stats)")                           \
+    X(data, "datasets: counts per split (srm data stats), files vs manifest (srm data verify)") \
     X(train, "train a stable or unstable model on a benchmark task")                        \
     X(eval, "evaluate a trained model (optionally truncated)")                              \
     X(table1, "train and tabulate the paper's Table 1")                                     \

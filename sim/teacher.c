@@ -84,7 +84,7 @@ int srm_teacher_init(srm_model *teacher, double lambda, gsl_rng *rng)
     return srm_teacher_project(teacher, lambda, 1);
 }
 
-void srm_task_free(srm_task *task)
+void srm_teacher_data_free(srm_teacher_data *task)
 {
     if (!task) return;
     free(task->x);
@@ -99,8 +99,8 @@ static double norm2(const double *v, size_t n)
     return sqrt(s);
 }
 
-int srm_task_alloc(const srm_model *teacher, size_t seqs, size_t length, gsl_rng *rng,
-                   srm_task **out)
+int srm_teacher_data_alloc(const srm_model *teacher, size_t seqs, size_t length,
+                           gsl_rng *rng, srm_teacher_data **out)
 {
     *out = NULL;
     if (seqs == 0 || length == 0)
@@ -108,9 +108,9 @@ int srm_task_alloc(const srm_model *teacher, size_t seqs, size_t length, gsl_rng
                          "(got %zu x %zu)", seqs, length);
     if (teacher->output == 0) return SRM_ERROR(SRM_EINVAL, "task: the teacher needs a decoder");
     size_t d = teacher->input, m = teacher->output;
-    srm_task *task = calloc(1, sizeof *task);
+    srm_teacher_data *task = calloc(1, sizeof *task);
     if (!task) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    *task = (srm_task){.seqs = seqs, .length = length, .input = d, .output = m};
+    *task = (srm_teacher_data){.seqs = seqs, .length = length, .input = d, .output = m};
     task->x = malloc(seqs * length * d * sizeof(double));
     task->y = malloc(seqs * length * m * sizeof(double));
     srm_rnn_workspace *ws = srm_rnn_workspace_alloc(teacher, length, 0);
@@ -136,7 +136,7 @@ int srm_task_alloc(const srm_model *teacher, size_t seqs, size_t length, gsl_rng
     }
     srm_rnn_workspace_free(ws);
     if (rc != SRM_OK) {
-        srm_task_free(task);
+        srm_teacher_data_free(task);
         return rc;
     }
     *out = task;

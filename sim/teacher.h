@@ -12,13 +12,15 @@
 
 #include "core/model.h"
 
+/* The teacher's data set: inputs and the teacher's outputs (srm_task is the benchmark task of
+ * task/dataset.h). */
 typedef struct {
     size_t seqs, length, input, output;
     double *x;           /* (seqs, length, input) */
     double *y;           /* (seqs, length, output): the teacher's outputs */
     double input_bound;  /* max_t ||x_t||_2 over the data (<= 1) */
     double target_bound; /* max_t ||y_t||_2 over the data */
-} srm_task;
+} srm_teacher_data;
 
 /* Fills every weight of m with independent Gaussians: W_ih ~ N(0, scale^2/d),
  * W_hh and decoder.weight ~ N(0, scale^2/n), bias_ih, bias_hh ~ N(0, (scale/10)^2),
@@ -46,8 +48,8 @@ int srm_teacher_lstm_lambda(size_t hidden, double *lambda);
 int srm_teacher_init(srm_model *teacher, double lambda, gsl_rng *rng);
 
 /* Draws `seqs` input sequences of length `length` and runs the teacher over them. */
-int srm_task_alloc(const srm_model *teacher, size_t seqs, size_t length, gsl_rng *rng,
-                   srm_task **out);
-void srm_task_free(srm_task *task);
+int srm_teacher_data_alloc(const srm_model *teacher, size_t seqs, size_t length,
+                           gsl_rng *rng, srm_teacher_data **out);
+void srm_teacher_data_free(srm_teacher_data *task);
 
 #endif

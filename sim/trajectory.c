@@ -42,7 +42,7 @@ void srm_trajectory_config_default(srm_trajectory_config *c)
 /* Everything a run owns; freed by run_free whatever state it reached. */
 typedef struct {
     const srm_trajectory_config *cfg;
-    srm_task *task;
+    srm_teacher_data *task;
     srm_model *teacher, *rec, *rec_prev, *g_rec, *g_rec_prev, *g_scratch;
     srm_model *trunc[SRM_TRAJECTORY_MAX_KS], *g_trunc[SRM_TRAJECTORY_MAX_KS];
     srm_rnn_workspace *rnn_ws;
@@ -52,7 +52,7 @@ typedef struct {
 
 static void run_free(run_state *s)
 {
-    srm_task_free(s->task);
+    srm_teacher_data_free(s->task);
     srm_model *models[] = {s->teacher, s->rec, s->rec_prev, s->g_rec, s->g_rec_prev, s->g_scratch};
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) srm_model_free(models[i]);
     for (size_t j = 0; j < SRM_TRAJECTORY_MAX_KS; j++) {
@@ -95,7 +95,7 @@ static int check_config(const srm_trajectory_config *c)
 static int objective(run_state *s, const srm_model *m, size_t trunc_k, double *loss,
                      srm_model *g)
 {
-    const srm_task *t = s->task;
+    const srm_teacher_data *t = s->task;
     size_t T = t->length, d = t->input, out = t->output;
     double total = 0.0;
     srm_model_zero(g);
@@ -160,7 +160,7 @@ static int setup(run_state *s, gsl_rng *rng)
     s->teacher = srm_model_alloc(c->cell, c->hidden, c->input, c->output, 0);
     if (!s->teacher) return srm_error_code();
     SRM_TRY(srm_teacher_init(s->teacher, c->lambda, rng));
-    SRM_TRY(srm_task_alloc(s->teacher, c->seqs, c->length, rng, &s->task));
+    SRM_TRY(srm_teacher_data_alloc(s->teacher, c->seqs, c->length, rng, &s->task));
     srm_model **owned[] = {&s->rec, &s->rec_prev, &s->g_rec, &s->g_rec_prev, &s->g_scratch};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         if (!(*owned[i] = srm_model_alloc_like(s->teacher))) return srm_error_code();

@@ -87,7 +87,7 @@ typedef struct {
 void srm_analyze_gradient(const srm_analyze *a, size_t j, srm_analyze_lag *out);
 size_t srm_analyze_steps(const srm_analyze *a); /* steps analysed so far */
 
-/* ---- a benchmark task's test split ---- */
+/* ---- a benchmark task's test split (task/analyze_task.c) ---- */
 
 typedef struct {
     size_t max_tokens;    /* steps to analyse (whole sequences, at least one); 0 = all */
@@ -97,8 +97,8 @@ typedef struct {
     unsigned long seed;   /* order in which atis/jsb test sequences are taken */
 } srm_analyze_options;
 
-/* Runs the analyzer over the test split of `task` (data folder as task/dataset.h resolves
- * `data_dir`): atis and jsb sequences in a seeded random order until max_tokens steps; for
+/* Runs the analyzer over the test split of `task` (loaded by srm_task_data_load of
+ * task/task_data.h, data folder as task/dataset.h resolves `data_dir`): atis and jsb sequences in a seeded random order until max_tokens steps; for
  * wikitext2 and ptbchar the first max_tokens tokens of the test stream as one trajectory from
  * the zero state, cut into windows of `window` steps (each a loss position). The model's
  * shapes must fit the task. *out receives the analyzer (free it); *sequences the number used. */

@@ -1,4 +1,5 @@
-/* task/dataset.c: task names, the data-folder search (see dataset.h), and whole-file reading. */
+/* task/dataset.c: task names and the data-folder search (see dataset.h); the manifest check is
+ * in task/manifest.c. */
 #include "task/dataset.h"
 
 #include <errno.h>
@@ -44,15 +45,30 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Whether `dir` holds what a search for `task` needs: the task's subfolder, or for
+ * SRM_TASK_COUNT any task's subfolder or a manifest. */
+static int holds(const char *dir, srm_task task)
+{
+    char sub[4200];
+    int first = task == SRM_TASK_COUNT ? 0 : (int)task;
+    int last = task == SRM_TASK_COUNT ? SRM_TASK_COUNT - 1 : (int)task;
+    for (int t = first; t <= last; t++) {
+        int len = snprintf(sub, sizeof sub, "%s/%s", dir, task_folders[t]);
+        if (len > 0 && (size_t)len < sizeof sub && is_dir(sub)) return 1;
+    }
+    if (task != SRM_TASK_COUNT) return 0;
+    struct stat st;
+    int len = snprintf(sub, sizeof sub, "%s/%s", dir, SRM_DATA_MANIFEST);
+    return len > 0 && (size_t)len < sizeof sub && stat(sub, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int srm_data_locate_among(srm_task task, const char *const *candidates,
                           const char *const *labels, size_t n, char *out, size_t size)
 {
-    char looked[768] = "";
+    char looked[2048] = "";
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
-        char sub[4096];
-        int len = snprintf(sub, sizeof sub, "%s/%s", candidates[i], task_folders[task]);
-        if (len > 0 && (size_t)len < sizeof sub && is_dir(sub)) {
+        if (holds(candidates[i], task)) {
             if (strlen(candidates[i]) >= size)
                 return SRM_ERROR(SRM_EINVAL, "data folder path too long: %s", candidates[i]);
             strcpy(out, candidates[i]);
@@ -65,6 +81,10 @@ int srm_data_locate_among(srm_task task, const char *const *candidates,
                                candidates[i]);
         if (w > 0) used += (size_t)w < sizeof looked - used ? (size_t)w : sizeof looked - used - 1;
     }
+    if (task == SRM_TASK_COUNT)
+        return SRM_ERROR(SRM_EIO, "no data folder: no %s and none of wikitext-2/, ptb-char/, "
+                         "jsb-chorales/, atis/ in any of: %s", SRM_DATA_MANIFEST,
+                         n ? looked : "(no candidates)");
     return SRM_ERROR(SRM_EIO, "no %s dataset: no folder %s/ in any of: %s", task_names[task],
                      task_folders[task], n ? looked : "(no candidates)");
 }
@@ -80,53 +100,60 @@ static void parent_dir(char *path)
         *slash = '\0';
 }
 
+int srm_data_repository(char *out, size_t size)
+{
+    char dir[4096];
+    ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    if (len <= 0) {
+        snprintf(out, size, "(the executable's folder: /proc/self/exe unreadable)");
+        return 0;
+    }
+    dir[len] = '\0';
+    parent_dir(dir); /* the executable's folder */
+    char exe_dir[4096];
+    strcpy(exe_dir, dir);
+    /* srm sits at the repository root, the test programs two levels down in build/tests/. */
+    for (int up = 0; up < 3; up++) {
+        char manifest[4200];
+        const char *base = strcmp(dir, "/") == 0 ? "" : dir;
+        snprintf(manifest, sizeof manifest, "%s/data/%s", base, SRM_DATA_MANIFEST);
+        struct stat st;
+        if (stat(manifest, &st) == 0 && S_ISREG(st.st_mode) &&
+            snprintf(out, size, "%s/data", base) < (int)size)
+            return 1;
+        if (strcmp(dir, "/") == 0) break;
+        parent_dir(dir);
+    }
+    snprintf(out, size, "%s/data", strcmp(exe_dir, "/") == 0 ? "" : exe_dir);
+    return 0;
+}
+
 int srm_data_locate(srm_task task, const char *data_dir, char *out, size_t size)
 {
     if (data_dir) {
         const char *label = "--data-dir";
         return srm_data_locate_among(task, &data_dir, &label, 1, out, size);
     }
-    enum { MAX_CANDIDATES = 8 };
-    static char exe_candidates[3][4200];
-    const char *cand[MAX_CANDIDATES], *labels[MAX_CANDIDATES];
+    char repo[4096];
+    const char *cand[3], *labels[3];
     size_t n = 0;
     const char *env = getenv("SRM_DATA");
     if (env && env[0]) {
         cand[n] = env;
         labels[n++] = "$SRM_DATA";
     }
+    int found = srm_data_repository(repo, sizeof repo);
+    cand[n] = repo;
+    labels[n++] = found ? "the repository's, found from the executable"
+                        : "next to the executable; no data/" SRM_DATA_MANIFEST
+                          " there or in its two parents";
     cand[n] = "./data";
     labels[n++] = NULL;
-    cand[n] = "../shared/data";
-    labels[n++] = NULL;
-    /* ../shared/data next to the executable's folder and its two parents; the repo root holds
-     * srm itself, build/tests/ the test programs. */
-    char dir[4096];
-    ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
-    if (len > 0) {
-        dir[len] = '\0';
-        parent_dir(dir); /* the executable's folder */
-        for (int up = 0; up < 3 && strcmp(dir, "/") != 0; up++) {
-            char base[4096];
-            strcpy(base, dir);
-            parent_dir(base);
-            snprintf(exe_candidates[up], sizeof exe_candidates[up], "%s%s",
-                     strcmp(base, "/") == 0 ? "" : base, "/shared/data");
-            int dup = 0;
-            for (size_t i = 0; i < n; i++) dup |= strcmp(cand[i], exe_candidates[up]) == 0;
-            if (!dup) {
-                cand[n] = exe_candidates[up];
-                labels[n++] = "next to the executable";
-            }
-            strcpy(dir, base);
-        }
-    }
     int rc = srm_data_locate_among(task, cand, labels, n, out, size);
     if (rc != SRM_OK) {
-        char msg[1024];
+        char msg[2400];
         snprintf(msg, sizeof msg, "%s", srm_error_message());
         rc = SRM_ERROR(rc, "%s; give --data-dir or set SRM_DATA", msg);
     }
     return rc;
 }
-

@@ -29,6 +29,7 @@
 #include "task/dataset.h"
 #include "core/model.h"
 #include "task/net.h"
+#include "task/task_data.h"
 
 typedef struct {
     srm_task task;
@@ -52,14 +53,10 @@ int srm_train_config_preset(srm_train_config *c, srm_task task, srm_cell cell,
 /* Checks the ranges of every field (SRM_EINVAL naming the option). */
 int srm_train_config_check(const srm_train_config *c);
 
-/* The loaded task data (with slices applied). */
-typedef struct srm_train_data srm_train_data;
+/* The loaded task data, with slices applied: srm_task_data_load / srm_task_data_free
+ * (task/task_data.h); srm_train_data is the trainer's name for it. */
+typedef srm_task_data srm_train_data;
 
-int srm_train_data_load(srm_task task, const char *data_dir, size_t max_train,
-                        size_t max_valid, size_t max_test, srm_train_data **out);
-void srm_train_data_free(srm_train_data *d);
-size_t srm_train_data_classes(const srm_train_data *d); /* decoder outputs */
-size_t srm_train_data_vocab(const srm_train_data *d);   /* encoder rows (0 for jsb) */
 const char *srm_train_metric_name(srm_task task);       /* "perplexity", "bpc", ... */
 int srm_train_metric_higher_is_better(srm_task task);  /* 1 for atis (F1) */
 

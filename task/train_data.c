@@ -1,7 +1,7 @@
-/* task/train_data.c: the benchmark tasks of task/train.h as data for task/net.h: loading a task
- * with its slices, cutting it into padded time-major batches (sequences sorted by length, or
- * windows of a batchified token stream), and evaluating a model, full or k-step truncated, on a
- * split with the task's metric. */
+/* task/train_data.c: the benchmark tasks (loaded by task/task_data.h) as data for task/net.h:
+ * cutting a task into padded time-major batches (sequences sorted by length, or windows of a
+ * batchified token stream), and evaluating a model, full or k-step truncated, on a split with
+ * the task's metric. */
 #include "task/train.h"
 
 #include <math.h>
@@ -17,30 +17,7 @@
 #include "task/net.h"
 #include "task/train_internal.h"
 
-/* ---- task data ---- */
-
-int srm_train_is_lm(srm_task t) { return t == SRM_TASK_WIKITEXT2 || t == SRM_TASK_PTBCHAR; }
-
-void srm_train_data_free(srm_train_data *d)
-{
-    if (!d) return;
-    srm_corpus_free(d->corpus);
-    srm_music_free(d->music);
-    srm_atis_free(d->atis);
-    srm_chunk_tags_free(d->tags);
-    free(d);
-}
-
-/* Input length of sequence i of a split (jsb: frames - 1 predictions; atis: words). */
-size_t srm_train_seq_length(const srm_train_data *d, srm_split s, size_t i)
-{
-    if (d->task == SRM_TASK_JSB) {
-        size_t T = srm_music_length(&d->music->split[s], i);
-        return T > 0 ? T - 1 : 0;
-    }
-    const srm_atis_split *a = &d->atis->split[s];
-    return a->start[i + 1] - a->start[i];
-}
+/* ---- sequence order ---- */
 
 /* Sorts idx[0..n) by the sequences' lengths (ties by index, so the order is deterministic):
  * batches of similar lengths waste little on padding. */
@@ -59,65 +36,13 @@ int srm_train_sort_by_length(const srm_train_data *d, srm_split s, size_t *idx, 
 {
     length_key *k = malloc((n ? n : 1) * sizeof *k);
     if (!k) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) k[i] = (length_key){srm_train_seq_length(d, s, idx[i]), idx[i]};
+    for (size_t i = 0; i < n; i++)
+        k[i] = (length_key){srm_task_data_seq_length(d, s, idx[i]), idx[i]};
     qsort(k, n, sizeof *k, compare_length);
     for (size_t i = 0; i < n; i++) idx[i] = k[i].idx;
     free(k);
     return SRM_OK;
 }
-
-int srm_train_data_load(srm_task task, const char *data_dir, size_t max_train,
-                        size_t max_valid, size_t max_test, srm_train_data **out)
-{
-    *out = NULL;
-    char dir[4096];
-    SRM_TRY(srm_data_locate(task, data_dir, dir, sizeof dir));
-    srm_train_data *d = calloc(1, sizeof *d);
-    if (!d) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    d->task = task;
-    size_t want[SRM_SPLIT_COUNT] = {max_train, max_valid, max_test}, have[SRM_SPLIT_COUNT];
-    int rc = SRM_OK;
-    if (srm_train_is_lm(task)) {
-        rc = srm_corpus_load(task, dir, &d->corpus);
-        if (rc == SRM_OK) d->classes = d->vocab = srm_vocab_size(d->corpus->vocab);
-        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++)
-            have[s] = d->corpus->split[s].ntokens;
-    } else if (task == SRM_TASK_JSB) {
-        rc = srm_music_load(dir, &d->music);
-        d->classes = SRM_MUSIC_KEYS;
-        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++)
-            have[s] = d->music->split[s].nchorales;
-    } else {
-        rc = srm_atis_load(dir, SRM_ATIS_DEV, &d->atis);
-        if (rc == SRM_OK) {
-            size_t nt = srm_vocab_size(d->atis->tags);
-            const char **names = malloc(nt * sizeof *names);
-            if (!names) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-            for (size_t i = 0; rc == SRM_OK && i < nt; i++)
-                names[i] = srm_vocab_word(d->atis->tags, (int32_t)i);
-            if (rc == SRM_OK) rc = srm_chunk_tags_alloc(names, nt, &d->tags);
-            free(names);
-            d->classes = nt, d->vocab = srm_vocab_size(d->atis->words);
-        }
-        for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++) have[s] = d->atis->split[s].n;
-    }
-    for (int s = 0; rc == SRM_OK && s < SRM_SPLIT_COUNT; s++) {
-        d->limit[s] = want[s] && want[s] < have[s] ? want[s] : have[s];
-        for (size_t i = 0; !srm_train_is_lm(task) && i < d->limit[s]; i++) {
-            size_t L = srm_train_seq_length(d, (srm_split)s, i);
-            d->max_len = L > d->max_len ? L : d->max_len;
-        }
-    }
-    if (rc != SRM_OK) {
-        srm_train_data_free(d);
-        return rc;
-    }
-    *out = d;
-    return SRM_OK;
-}
-
-size_t srm_train_data_classes(const srm_train_data *d) { return d->classes; }
-size_t srm_train_data_vocab(const srm_train_data *d) { return d->vocab; }
 
 const char *srm_train_metric_name(srm_task task)
 {
@@ -160,7 +85,7 @@ void srm_train_batch_sequences(srm_train_batch *bb, const srm_train_data *d, srm
 {
     size_t T = 0, K = SRM_MUSIC_KEYS;
     for (size_t b = 0; b < nb; b++) {
-        size_t L = srm_train_seq_length(d, s, idx[b]);
+        size_t L = srm_task_data_seq_length(d, s, idx[b]);
         T = L > T ? L : T;
     }
     size_t R = T * nb;
@@ -172,7 +97,7 @@ void srm_train_batch_sequences(srm_train_batch *bb, const srm_train_data *d, srm
         memset(bb->target_frames, 0, R * K * sizeof(double));
     }
     for (size_t b = 0; b < nb; b++) {
-        size_t L = srm_train_seq_length(d, s, idx[b]);
+        size_t L = srm_task_data_seq_length(d, s, idx[b]);
         for (size_t t = 0; t < L; t++) {
             size_t r = t * nb + b;
             bb->mask[r] = 1;
@@ -208,17 +133,6 @@ void srm_train_batch_window(srm_train_batch *bb, const int32_t *ids, size_t L, s
 }
 
 /* ---- evaluation ---- */
-
-static int check_shapes(const srm_model *m, const srm_train_data *d)
-{
-    size_t want_vocab = d->task == SRM_TASK_JSB ? 0 : d->vocab;
-    if (m->output != d->classes || m->vocab != want_vocab ||
-        (d->task == SRM_TASK_JSB && m->input != SRM_MUSIC_KEYS))
-        return SRM_ERROR(SRM_EINVAL, "the model (vocab %zu, input %zu, outputs %zu) does not fit "
-                         "task %s (vocab %zu, outputs %zu)", m->vocab, m->input, m->output,
-                         srm_data_task_name(d->task), want_vocab, d->classes);
-    return SRM_OK;
-}
 
 static double metric_of(srm_task task, double nll, size_t count, const srm_chunk_counts *cc)
 {
@@ -324,7 +238,7 @@ static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s
         *nll += l, *count += c;
         for (size_t b = 0; rc == SRM_OK && d->atis && b < nb; b++) {
             const srm_atis_split *a = &d->atis->split[s];
-            size_t L = srm_train_seq_length(d, s, idx[b]);
+            size_t L = srm_task_data_seq_length(d, s, idx[b]);
             for (size_t t = 0; t < L; t++) column[t] = pred[t * nb + b];
             srm_metric_chunks_add(cc, d->tags, a->tags + a->start[idx[b]], column, L);
         }
@@ -341,13 +255,13 @@ int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split sp
                        srm_net_precision precision, srm_eval_result *out)
 {
     *out = (srm_eval_result){0};
-    SRM_TRY(check_shapes(m, d));
-    if (eval_batch == 0 || (srm_train_is_lm(d->task) && bptt == 0))
+    SRM_TRY(srm_task_data_check_model(d, m));
+    if (eval_batch == 0 || (srm_task_is_lm(d->task) && bptt == 0))
         return SRM_ERROR(SRM_EINVAL, "evaluation needs a batch and bptt >= 1");
     double nll = 0;
     size_t count = 0;
     srm_chunk_counts cc = {0};
-    if (srm_train_is_lm(d->task))
+    if (srm_task_is_lm(d->task))
         SRM_TRY(evaluate_lm(m, d, split, trunc_k, eval_batch, bptt, precision, &nll, &count));
     else
         SRM_TRY(evaluate_seq(m, d, split, trunc_k, eval_batch, precision, &nll, &count, &cc));

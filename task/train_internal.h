@@ -1,5 +1,5 @@
-/* task/train_internal.h: what the parts of task/train.h share across their files: the loaded task
- * data, the padded batches and the configuration as a JSON object. task/train_config.c holds the
+/* task/train_internal.h: what the parts of task/train.h share across their files: the padded
+ * batches of the loaded task (task/task_data.h) and the configuration as a JSON object. task/train_config.c holds the
  * presets and the configuration <-> JSON, task/train_data.c the task data, batches and
  * evaluation, task/train.c the output files and the SGD loop.
  * Not a public header: other modules use task/train.h. */
@@ -15,17 +15,8 @@
 #include "task/music.h"
 #include "task/metric.h"
 #include "task/net.h"
+#include "task/task_data.h"
 #include "task/train.h"
-
-struct srm_train_data {
-    srm_task task;
-    srm_corpus *corpus;
-    srm_music *music;
-    srm_atis *atis;
-    srm_chunk_tags *tags;
-    size_t classes, vocab, max_len;
-    size_t limit[SRM_SPLIT_COUNT]; /* tokens (LM) or sequences in use */
-};
 
 typedef struct {
     size_t t_max, b_max, d, out;
@@ -35,10 +26,12 @@ typedef struct {
     srm_net_batch b;
 } srm_train_batch;
 
-/* Language-model tasks (wikitext2, ptbchar): a token stream rather than sequences. */
-int srm_train_is_lm(srm_task t);
-/* Input length of sequence i of a split (jsb: frames - 1 predictions; atis: words). */
-size_t srm_train_seq_length(const srm_train_data *d, srm_split s, size_t i);
+/* The trainer's names for srm_task_is_lm and srm_task_data_seq_length (task/task_data.h). */
+static inline int srm_train_is_lm(srm_task t) { return srm_task_is_lm(t); }
+static inline size_t srm_train_seq_length(const srm_train_data *d, srm_split s, size_t i)
+{
+    return srm_task_data_seq_length(d, s, i);
+}
 /* Sorts idx[0..n) by the sequences' lengths, ties by index. */
 int srm_train_sort_by_length(const srm_train_data *d, srm_split s, size_t *idx, size_t n);
 

@@ -1,7 +1,7 @@
-/* tests/test_data.c: the dataset loaders (data/). Every count of shared/data/README.md is
- * checked against the real files (found like the CLI finds them; SKIP if absent), and every
- * error path is provoked with hand-made files in a temporary folder. Counts are exact integers,
- * so there is no tolerance. */
+/* tests/test_data.c: the dataset loaders (task/), SHA-256 (core/sha256.h) and the manifest
+ * check. Every count of data/README.md is checked against the real files (found like the CLI
+ * finds them: the repository's data/), and every error path is provoked with hand-made files in
+ * a temporary folder. Counts are exact integers, so there is no tolerance. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/sha256.h"
 #include "task/atis.h"
 #include "task/corpus.h"
 #include "task/dataset.h"
@@ -124,7 +125,7 @@ static void test_locate(void)
               strcmp(out, holder) == 0,
           "the first candidate holding the subfolder wins (a file named atis does not count)");
 
-    /* $SRM_DATA comes before ./data, ../shared/data and the executable's neighbourhood. */
+    /* $SRM_DATA comes before the repository's data/ and ./data. */
     const char *old = getenv("SRM_DATA");
     char *saved = old ? strdup(old) : NULL;
     setenv("SRM_DATA", holder, 1);
@@ -133,10 +134,18 @@ static void test_locate(void)
           "$SRM_DATA holding atis/ is used first");
     setenv("SRM_DATA", empty, 1);
     rc = srm_data_locate(SRM_TASK_ATIS, NULL, out, sizeof out);
-    CHECK((rc == SRM_OK && strcmp(out, empty) != 0) ||
-              (rc == SRM_EIO && strstr(srm_error_message(), "$SRM_DATA") &&
-               strstr(srm_error_message(), "../shared/data")),
-          "$SRM_DATA without atis/ is skipped (or listed with the other places)");
+    char repo[4096];
+    int have_repo = srm_data_repository(repo, sizeof repo);
+    CHECK(have_repo && strlen(repo) > 5 && strcmp(repo + strlen(repo) - 5, "/data") == 0,
+          "the repository's data/ is found from build/tests/ (%s)", repo);
+    CHECK(rc == SRM_OK && strcmp(out, repo) == 0,
+          "$SRM_DATA without atis/ is skipped: the repository's data/ is next (got %s)",
+          rc == SRM_OK ? out : srm_error_message());
+    rc = srm_data_locate(SRM_TASK_COUNT, NULL, out, sizeof out);
+    CHECK(rc == SRM_OK && strcmp(out, repo) == 0, "any-task search finds the repository's data/");
+    rc = srm_data_locate(SRM_TASK_COUNT, empty, out, sizeof out);
+    CHECK(failed_with(rc, SRM_EIO, "MANIFEST.sha256") && strstr(srm_error_message(), empty),
+          "any-task search: a folder without a manifest or task subfolder does not count");
     if (saved) {
         setenv("SRM_DATA", saved, 1);
         free(saved);
@@ -573,6 +582,146 @@ static void test_real_atis(const char *dir)
     }
 }
 
+/* ---------------------------------------------------------------- sha256, manifest */
+
+static void hex_of(const void *data, size_t len, char hex[65])
+{
+    srm_sha256 s;
+    unsigned char d[SRM_SHA256_BYTES];
+    srm_sha256_init(&s);
+    srm_sha256_update(&s, data, len);
+    srm_sha256_final(&s, d);
+    srm_sha256_hex(d, hex);
+}
+
+static void test_sha256(void)
+{
+    /* FIPS 180-4 / NIST CSRC example vectors. */
+    char hex[65];
+    hex_of("", 0, hex);
+    CHECK(strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0,
+          "sha256 of the empty string (%s)", hex);
+    hex_of("abc", 3, hex);
+    CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+          "sha256 of 'abc' (%s)", hex);
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    hex_of(two, strlen(two), hex);
+    CHECK(strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") == 0,
+          "sha256 of the 448-bit two-block message (%s)", hex);
+    /* A million 'a's fed in uneven pieces: the block buffering must not depend on them. */
+    char chunk[997];
+    memset(chunk, 'a', sizeof chunk);
+    srm_sha256 s;
+    unsigned char d[SRM_SHA256_BYTES];
+    srm_sha256_init(&s);
+    size_t left = 1000000;
+    for (size_t k = 1; left > 0; k = k % 997 + 1) {
+        size_t take = k < left ? k : left;
+        srm_sha256_update(&s, chunk, take);
+        left -= take;
+    }
+    srm_sha256_final(&s, d);
+    srm_sha256_hex(d, hex);
+    CHECK(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0,
+          "sha256 of a million 'a's in pieces of 1..997 bytes (%s)", hex);
+    /* Lengths around the padding boundary (55, 56, 63, 64 bytes) against one-shot hashing of
+     * the same bytes split in two. */
+    int same = 1;
+    for (size_t n = 50; n <= 130; n++) {
+        char one[65], split[65];
+        hex_of(chunk, n, one);
+        srm_sha256_init(&s);
+        srm_sha256_update(&s, chunk, n / 3);
+        srm_sha256_update(&s, chunk, n - n / 3);
+        srm_sha256_final(&s, d);
+        srm_sha256_hex(d, split);
+        same &= strcmp(one, split) == 0;
+    }
+    hex_of(chunk, 64, hex);
+    CHECK(same && strcmp(hex, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
+                      == 0,
+          "sha256 of 64 'a's (one full block plus a padding block), and splits agree");
+    write_text("abc.txt", "abc");
+    uint64_t size = 0;
+    CHECK(srm_sha256_file(path_in("abc.txt"), hex, &size) == SRM_OK && size == 3 &&
+              strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+          "srm_sha256_file of a file holding 'abc'");
+    CHECK(failed_with(srm_sha256_file(path_in("no-such-file"), hex, &size), SRM_EIO,
+                      "no-such-file"),
+          "srm_sha256_file of a missing file: SRM_EIO naming it");
+}
+
+static void test_manifest(void)
+{
+    mkdir(path_in("m"), 0755);
+    mkdir(path_in("m/sub"), 0755);
+    write_text("m/sub/abc.txt", "abc");
+    write_text("m/empty.txt", "");
+    write_text("m/size.txt", "abcd");
+    write_text("m/MANIFEST.sha256",
+               "# a comment\n"
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 sub/abc.txt\n"
+               "\n"
+               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 0 empty.txt\n"
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 size.txt\n"
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 0 empty.txt\n"
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 gone.txt\n");
+    srm_data_file *f = NULL;
+    size_t n = 0, bad = 0;
+    int rc = srm_data_verify(path_in("m"), path_in("m/MANIFEST.sha256"), &f, &n, &bad);
+    CHECK(rc == SRM_OK && n == 5 && bad == 3, "manifest: 5 files, 3 bad (rc %d, n %zu, bad %zu)",
+          rc, n, bad);
+    if (rc == SRM_OK && n == 5) {
+        CHECK(f[0].status == SRM_DATA_FILE_OK && strcmp(f[0].path, "sub/abc.txt") == 0 &&
+                  f[1].status == SRM_DATA_FILE_OK,
+              "manifest: matching files are ok (paths relative to the folder)");
+        CHECK(f[2].status == SRM_DATA_FILE_SIZE && f[2].size == 4 && f[2].want_size == 3,
+              "manifest: a file of another size is MISMATCH size");
+        CHECK(f[3].status == SRM_DATA_FILE_SHA256 && strcmp(f[3].sha256, f[3].want_sha256) != 0,
+              "manifest: same size, other bytes is MISMATCH sha256");
+        CHECK(f[4].status == SRM_DATA_FILE_MISSING &&
+                  strcmp(srm_data_file_status_name(f[4].status), "missing") == 0,
+              "manifest: an absent file is missing");
+    }
+    srm_data_files_free(f, n);
+    const char *bad_lines[] = {
+        "BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 x\n",
+        "ba7816bf 3 x\n",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3x y\n",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 ../x\n",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 /etc/x\n",
+        "# only comments\n"};
+    int all = 1;
+    for (size_t i = 0; i < sizeof bad_lines / sizeof bad_lines[0]; i++) {
+        write_text("m/bad.sha256", bad_lines[i]);
+        rc = srm_data_verify(path_in("m"), path_in("m/bad.sha256"), &f, &n, &bad);
+        all &= failed_with(rc, SRM_EINVAL, "bad.sha256") && f == NULL;
+    }
+    CHECK(all, "malformed manifests (upper-case hex, short hash, bad size, paths leaving the "
+               "folder, no files) are SRM_EINVAL naming the manifest");
+    CHECK(failed_with(srm_data_verify(path_in("m"), path_in("m/none.sha256"), &f, &n, &bad),
+                      SRM_EINVAL, "none.sha256"),
+          "an unreadable manifest is SRM_EINVAL (bad input, exit 2)");
+}
+
+/* The repository's manifest lists exactly the files of data/README.md's tables, and they match. */
+static void test_repository_manifest(void)
+{
+    char repo[4096], manifest[4200];
+    if (!srm_data_repository(repo, sizeof repo)) {
+        CHECK(0, "the repository's data/MANIFEST.sha256 is found from the test program");
+        return;
+    }
+    snprintf(manifest, sizeof manifest, "%s/%s", repo, SRM_DATA_MANIFEST);
+    srm_data_file *f = NULL;
+    size_t n = 0, bad = 0;
+    int rc = srm_data_verify(repo, manifest, &f, &n, &bad);
+    CHECK(rc == SRM_OK && n == 14 && bad == 0,
+          "every file of the repository's data/ matches its manifest (rc %d, %zu files, %zu bad)",
+          rc, n, bad);
+    srm_data_files_free(f, n);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/srm-test-data-XXXXXX");
@@ -581,6 +730,9 @@ int main(void)
         return 1;
     }
     test_vocab();
+    test_sha256();
+    test_manifest();
+    test_repository_manifest();
     test_locate();
     test_corpus_small();
     test_music_small();
@@ -591,9 +743,10 @@ int main(void)
     for (int i = 0; i < 4; i++) {
         char dir[4096];
         srm_error_clear();
+        /* the data is part of the repository: not finding it is a failure, not a skip */
         if (srm_data_locate(tasks[i], NULL, dir, sizeof dir) != SRM_OK) {
-            printf("SKIP real %s data: %s\n", srm_data_task_name(tasks[i]),
-                   srm_error_message());
+            CHECK(0, "real %s data found: %s", srm_data_task_name(tasks[i]),
+                  srm_error_message());
             continue;
         }
         switch (tasks[i]) {
