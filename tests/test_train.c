@@ -377,6 +377,64 @@ static void preset_check(void)
           "unknown preset and relu cell rejected");
 }
 
+/* Every preset value as the hand-written srm_train_config_preset gave it before the presets
+ * became the table of task/train_params.c (printed from that code with %.17g), for the 4 tasks x
+ * 2 cells x 2 presets: the table must reproduce each one exactly. */
+static void legacy_preset_check(void)
+{
+    static const struct {
+        const char *preset;
+        srm_task task;
+        srm_cell cell;
+        size_t hidden, embedding;
+        double dropout, weight_decay, lr, clip, lr_decay;
+        size_t batch, bptt, epochs, eval_batch, max_train, max_valid, max_test;
+        double radius, lstm_a, lstm_margin, lstm_input_bound;
+        srm_net_precision precision;
+    } old[] = {
+        {"paper", SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 256, 1024, 0.25, 0, 2, 0.25, 4, 20, 35, 40, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 1024, 512, 0.65000000000000002, 0, 20, 1, 4, 20, 35, 40, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 768, 400, 0.10000000000000001, 9.9999999999999995e-07, 2, 1, 4, 80, 150, 300, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 1024, 400, 0.10000000000000001, 9.9999999999999995e-07, 20, 1, 4, 80, 150, 300, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 1024, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 4, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"paper", SRM_TASK_JSB, SRM_CELL_LSTM, 1024, 88, 0.10000000000000001, 0, 2, 5, 4, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"paper", SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 100, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"paper", SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 100, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 128, 128, 0.10000000000000001, 0, 2, 0.25, 4, 20, 35, 1, 10, 300000, 50000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 128, 128, 0.20000000000000001, 0, 20, 1, 4, 20, 35, 1, 10, 300000, 50000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 512, 64, 0.10000000000000001, 9.9999999999999995e-07, 0.5, 1, 4, 32, 100, 1, 10, 2400000, 100000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 256, 64, 0.10000000000000001, 9.9999999999999995e-07, 20, 1, 4, 32, 100, 1, 10, 2400000, 100000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 256, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 4, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_JSB, SRM_CELL_LSTM, 256, 88, 0.10000000000000001, 0, 2, 5, 4, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 0.0001, 2, 1, 4, 128, 0, 40, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 30, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+    };
+    size_t bad = 0, n = sizeof old / sizeof old[0];
+    for (size_t i = 0; i < n; i++) {
+        srm_train_config c;
+        int ok = srm_train_config_preset(&c, old[i].task, old[i].cell, old[i].preset) == SRM_OK &&
+                 strcmp(c.preset, old[i].preset) == 0 && c.task == old[i].task &&
+                 c.cell == old[i].cell && c.stable == 0 && c.seed == 1 &&
+                 c.hidden == old[i].hidden && c.embedding == old[i].embedding &&
+                 c.dropout == old[i].dropout && c.weight_decay == old[i].weight_decay &&
+                 c.lr == old[i].lr && c.clip == old[i].clip && c.lr_decay == old[i].lr_decay &&
+                 c.batch == old[i].batch && c.bptt == old[i].bptt && c.epochs == old[i].epochs &&
+                 c.eval_batch == old[i].eval_batch && c.max_train == old[i].max_train &&
+                 c.max_valid == old[i].max_valid && c.max_test == old[i].max_test &&
+                 c.radius == old[i].radius && c.lstm_a == old[i].lstm_a &&
+                 c.lstm_margin == old[i].lstm_margin &&
+                 c.lstm_input_bound == old[i].lstm_input_bound &&
+                 c.precision == old[i].precision;
+        if (!ok) {
+            printf("  preset mismatch: %s %s %s\n", old[i].preset, srm_data_task_name(old[i].task),
+                   srm_cell_name(old[i].cell));
+            bad++;
+        }
+    }
+    CHECK(bad == 0 && n == 16, "all %zu presets (4 tasks x 2 cells x paper/quick) equal the old "
+          "hard-coded values field by field (%zu differ)", n, bad);
+}
+
 static void error_paths(void)
 {
     srm_model *relu = srm_model_alloc(SRM_CELL_RNN_RELU, 3, 2, 2, 0);
@@ -433,6 +491,7 @@ int main(void)
     float32_check(SRM_CELL_RNN_TANH);
     float32_check(SRM_CELL_LSTM);
     preset_check();
+    legacy_preset_check();
     error_paths();
     return srm_test_finish();
 }
