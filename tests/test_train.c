@@ -8,15 +8,22 @@
  * - The sparse embedding bookkeeping: norm and SGD step against dense references.
  * - Truncated evaluation: against a naive per-window loop over srm_cell_step (core/model.h), and
  *   k >= T against the full forward.
- * - A uniform model (zero decoder) has perplexity = vocabulary size through the real forward. */
+ * - A uniform model (zero decoder) has perplexity = vocabulary size through the real forward.
+ * - The configuration table (task/train_config.h): Table 2, every old preset value, the JSON
+ *   key order, --help's preset texts, flags -> configuration -> JSON -> configuration.
+ * - The trainer driven epoch by epoch on jsb slices of data/: a resumed run equals the
+ *   uninterrupted one, and checkpoints at impossible epochs are rejected naming the file. */
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/args.h"
 #include "core/error.h"
 #include "task/metric.h"
 #include "core/model.h"
+#include "core/safetensors.h"
 #include "task/net.h"
 #include "task/train.h"
 #include "tests/harness.h"
@@ -435,6 +442,196 @@ static void legacy_preset_check(void)
           "hard-coded values field by field (%zu differ)", n, bad);
 }
 
+/* The table's rows are the JSON contract: keys in the order result.json and checkpoints have
+ * them, every flag once, every row where it says it is. */
+static void table_check(void)
+{
+    static const char *const keys[] = {
+        "task", "cell", "preset", "stable", "hidden", "embedding", "dropout", "weight_decay",
+        "lr", "clip", "lr_decay", "batch", "bptt", "epochs", "eval_batch", "max_train",
+        "max_valid", "max_test", "radius", "lstm_a", "lstm_margin", "lstm_input_bound", "seed",
+        "precision"};
+    size_t n, nk = sizeof keys / sizeof keys[0];
+    const srm_train_param *p = srm_train_params(&n);
+    int same = n == nk && n <= SRM_TRAIN_PARAM_MAX;
+    for (size_t i = 0; same && i < n; i++) {
+        same &= strcmp(p[i].key, keys[i]) == 0 && srm_train_param_find(p[i].flag) == &p[i];
+        for (size_t j = 0; j < i; j++) same &= p[j].offset != p[i].offset;
+    }
+    CHECK(same, "the table has the %zu JSON keys in the contract's order, each flag and field "
+          "once (%zu rows)", nk, n);
+    char text[200];
+    const srm_train_param *lr = srm_train_param_find("lr"), *ep = srm_train_param_find("epochs");
+    const srm_train_param *pr = srm_train_param_find("precision");
+    int ok = strcmp(srm_train_param_preset_text(lr, "quick", -1, -1, text, sizeof text),
+                    "wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10") == 0;
+    ok &= strcmp(srm_train_param_preset_text(lr, "paper", SRM_TASK_JSB, -1, text, sizeof text),
+                 "0.05/2") == 0;
+    ok &= strcmp(srm_train_param_preset_text(ep, "quick", SRM_TASK_ATIS, 1, text, sizeof text),
+                 "30") == 0;
+    ok &= strcmp(srm_train_param_preset_text(ep, "quick", -1, 0, text, sizeof text),
+                 "wikitext2 1, ptbchar 1, jsb 30, atis 40") == 0;
+    ok &= strcmp(srm_train_param_preset_text(pr, "paper", -1, -1, text, sizeof text),
+                 "wikitext2 float32, ptbchar float32, jsb float64, atis float64") == 0;
+    CHECK(ok, "preset texts for --help: per task and cell, merged where equal (last: %s)", text);
+}
+
+/* Flags -> configuration -> JSON -> configuration: every hyper-parameter flag of srm train set
+ * to a value no preset has reaches the configuration, and the JSON gives it back exactly. */
+static void options_round_trip_check(void)
+{
+    char *argv[] = {"train", "--task", "ptbchar", "--cell", "lstm", "--config", "paper",
+                    "--stable", "--hidden", "17", "--embedding", "9", "--dropout", "0.125",
+                    "--weight-decay", "3e-7", "--lr", "0.30000000000000004", "--clip", "0.75",
+                    "--lr-decay", "2.5", "--batch", "7", "--bptt", "13", "--epochs", "5",
+                    "--eval-batch", "3", "--max-train", "12345", "--max-valid", "678",
+                    "--max-test", "91", "--lstm-a", "0.35", "--lstm-margin", "0.01",
+                    "--lstm-input-bound", "2", "--seed", "4294967295", "--precision", "float64"};
+    int argc = (int)(sizeof argv / sizeof argv[0]);
+    static srm_train_options o;
+    srm_arg args[SRM_TRAIN_PARAM_MAX + 1];
+    srm_train_config c, back;
+    srm_train_config_preset(&c, SRM_TASK_PTBCHAR, SRM_CELL_LSTM, "paper");
+    size_t k = srm_train_options_init(&o, &c, 0, "paper", SRM_TASK_PTBCHAR, 1, args);
+    args[k] = (srm_arg){NULL, 0, NULL, NULL, NULL, NULL};
+    const srm_args_spec spec = {"train", "test", args, 0, 0};
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    if (rc == SRM_OK) rc = srm_train_options_apply(&o, &c, 1);
+    size_t given = 0;
+    for (size_t i = 0; i < o.count; i++) given += (size_t)o.given[i];
+    int ok = rc == SRM_OK && given == k - 1 && c.stable && c.hidden == 17 && c.embedding == 9 &&
+             c.dropout == 0.125 && c.weight_decay == 3e-7 && c.lr == 0.1 + 0.2 &&
+             c.clip == 0.75 && c.lr_decay == 2.5 && c.batch == 7 && c.bptt == 13 &&
+             c.epochs == 5 && c.eval_batch == 3 && c.max_train == 12345 && c.max_valid == 678 &&
+             c.max_test == 91 && c.lstm_a == 0.35 && c.lstm_margin == 0.01 &&
+             c.lstm_input_bound == 2 && c.seed == 4294967295UL &&
+             c.precision == SRM_NET_FLOAT64 && c.radius == 1.0;
+    CHECK(ok, "every flag but --radius (rnn only) reaches the configuration (%zu of %zu given)",
+          given, k);
+    char *js = srm_train_config_json(&c), *js2 = NULL;
+    memset(&back, 0, sizeof back);
+    if (js && srm_train_config_from_json(js, &back) == SRM_OK) js2 = srm_train_config_json(&back);
+    CHECK(js2 && strcmp(js, js2) == 0 && memcmp(&c.lr, &back.lr, sizeof c.lr) == 0 &&
+              back.seed == c.seed && back.task == c.task && back.cell == c.cell &&
+              strcmp(back.preset, "paper") == 0,
+          "flags -> JSON -> configuration -> JSON is the identity");
+    free(js2);
+    char *bad = js ? strstr(js, "\"clip\"") : NULL;
+    if (bad) bad[1] = 'k'; /* "klip": clip is missing */
+    CHECK(bad && srm_train_config_from_json(js, &back) == SRM_EINVAL &&
+              strstr(srm_error_message(), "'clip'"),
+          "a stored configuration without clip is rejected: %s", srm_error_message());
+    free(js);
+    srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_RNN_TANH, "quick");
+    srm_train_options_init(&o, &c, 0, "quick", SRM_TASK_ATIS, 0, args);
+    char *argv2[] = {"train", "--lstm-a", "0.3", "--stable"};
+    rc = srm_args_parse(&spec, 4, argv2, NULL, &npos);
+    CHECK(rc == SRM_OK && srm_train_options_apply(&o, &c, 1) == SRM_EINVAL &&
+              strstr(srm_error_message(), "--lstm-a"),
+          "--lstm-a on an RNN is rejected naming it: %s", srm_error_message());
+}
+
+/* ---- the trainer, driven epoch by epoch (needs data/; tests/run.sh runs from the top) ---- */
+
+static srm_train_data *load_jsb(void)
+{
+    srm_train_data *d = NULL;
+    if (srm_train_data_load(SRM_TASK_JSB, "data", 4, 2, 2, &d) != SRM_OK) return NULL;
+    return d;
+}
+
+/* Runs c in dir from its start (resume 0) or its checkpoint; the records into e[0..), their
+ * count into *n. */
+static int drive(const srm_train_config *c, const srm_train_data *d, const char *dir, int resume,
+                 srm_train_epoch *e, size_t *n, srm_train_summary *s)
+{
+    srm_trainer *tr;
+    *n = 0;
+    SRM_TRY(srm_trainer_alloc(c, d, dir, resume, &tr));
+    int rc = SRM_OK, done = srm_trainer_done(tr);
+    while (rc == SRM_OK && !done) rc = srm_trainer_epoch(tr, &e[(*n)++], &done);
+    if (rc == SRM_OK) rc = srm_trainer_epoch(tr, &e[*n], &done) == SRM_EINVAL ? SRM_OK : SRM_EINVAL;
+    if (rc == SRM_OK) rc = srm_trainer_finish(tr, s);
+    srm_trainer_free(tr);
+    return rc;
+}
+
+static void remove_run(const char *dir)
+{
+    static const char *const files[] = {"model.safetensors", "checkpoint.safetensors", "log.tsv",
+                                        "result.json"};
+    char path[512];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    rmdir(dir);
+}
+
+/* Rewrites the checkpoint's metadata `epoch` (an edited checkpoint, as a damaged file would be). */
+static int edit_epoch(const char *dir, const char *value)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    srm_tensors *ts;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    int rc = srm_tensors_set_meta(ts, "epoch", value);
+    if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
+    srm_tensors_free(ts);
+    return rc;
+}
+
+static void trainer_check(void)
+{
+    srm_train_data *d = load_jsb();
+    char a[] = "/tmp/srm-test-train-XXXXXX", b[] = "/tmp/srm-test-train-XXXXXX";
+    if (!d || !mkdtemp(a) || !mkdtemp(b)) {
+        CHECK(0, "jsb slices load from data/ and scratch folders exist: %s", srm_error_message());
+        srm_train_data_free(d);
+        return;
+    }
+    srm_train_config c;
+    srm_train_config_preset(&c, SRM_TASK_JSB, SRM_CELL_RNN_TANH, "quick");
+    c.hidden = 8, c.epochs = 3, c.max_train = 4, c.max_valid = 2, c.max_test = 2;
+    srm_train_epoch ea[4], eb[4];
+    srm_train_summary sa, sb;
+    size_t na, nb1, nb2;
+    int rc = drive(&c, d, a, 0, ea, &na, &sa);
+    CHECK(rc == SRM_OK && na == 3 && ea[0].epoch == 1 && ea[2].epoch == 3 &&
+              sa.epochs_done == 3 && sa.best_epoch >= 1 && sa.best_epoch <= 3 &&
+              isfinite(sa.test.loss) && ea[2].eta_seconds == 0,
+          "the caller drives 3 epochs, done after the third, one more is refused: %s",
+          rc == SRM_OK ? "" : srm_error_message());
+    /* 1 epoch, then resumed to 3: the same records and test loss, bit for bit */
+    c.epochs = 1;
+    rc = drive(&c, d, b, 0, eb, &nb1, &sb);
+    c.epochs = 3;
+    if (rc == SRM_OK) rc = drive(&c, d, b, 1, eb + 1, &nb2, &sb);
+    int same = rc == SRM_OK && nb1 == 1 && nb2 == 2;
+    for (size_t i = 0; same && i < 3; i++)
+        same &= eb[i].epoch == ea[i].epoch && eb[i].train_loss == ea[i].train_loss &&
+                eb[i].valid_loss == ea[i].valid_loss && eb[i].lr == ea[i].lr &&
+                eb[i].norm_hh == ea[i].norm_hh && eb[i].improved == ea[i].improved;
+    CHECK(same && sb.test.loss == sa.test.loss && sb.best_epoch == sa.best_epoch,
+          "1 epoch + resumed 2 = 3 uninterrupted epochs (records and test loss %.17g)",
+          sa.test.loss);
+    static const char *const bad[] = {"nan", "-1", "2.5", "4", "inf"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        srm_trainer *tr = NULL;
+        rc = edit_epoch(b, bad[i]);
+        if (rc == SRM_OK) rc = srm_trainer_alloc(&c, d, b, 1, &tr);
+        CHECK(rc == SRM_EINVAL && tr == NULL && strstr(srm_error_message(), b) &&
+                  strstr(srm_error_message(), "checkpoint.safetensors"),
+              "a checkpoint at epoch %s is rejected naming the file: %s", bad[i],
+              srm_error_message());
+        srm_trainer_free(tr);
+    }
+    remove_run(a);
+    remove_run(b);
+    srm_train_data_free(d);
+}
+
 static void error_paths(void)
 {
     srm_model *relu = srm_model_alloc(SRM_CELL_RNN_RELU, 3, 2, 2, 0);
@@ -492,6 +689,9 @@ int main(void)
     float32_check(SRM_CELL_LSTM);
     preset_check();
     legacy_preset_check();
+    table_check();
+    options_round_trip_check();
+    trainer_check();
     error_paths();
     return srm_test_finish();
 }
