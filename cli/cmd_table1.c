@@ -4,12 +4,10 @@
  * metric and the stable-minus-unstable gap in DIR/table1.tsv and DIR/table1.md (rewritten after
  * every run, so an interrupted table is still readable). proofs-notes/experiments.md. */
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "core/args.h"
@@ -67,64 +65,15 @@ static void run_label(const run *r, char *buf, size_t size)
 
 /* ---- what is already there ---- */
 
-/* json_equal of the requested configuration and a stored one; with `ignore_epochs` the stored
- * epochs count is taken as equal. */
-static int same_config(const srm_train_config *want, json_t *stored, int ignore_epochs)
-{
-    srm_train_config w = *want;
-    json_t *e = json_object_get(stored, "epochs");
-    if (ignore_epochs && json_is_integer(e)) w.epochs = (size_t)json_integer_value(e);
-    char *text = srm_train_config_json(&w);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    int same = o && json_equal(o, stored);
-    json_decref(o);
-    free(text);
-    return same;
-}
-
-static int file_exists(const char *dir, const char *name)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return access(path, F_OK) == 0;
-}
-
-/* Decides whether r is done, resumable or new; a folder holding a different configuration is
- * an error (never overwritten). */
+/* Decides whether r is done, resumable or new (task/train.h); a folder holding a different
+ * configuration is an error (never overwritten). */
 static int inspect(run *r)
 {
-    char path[4200], label[128];
-    run_label(r, label, sizeof label);
-    r->state = RUN_NEW, r->metric = r->seconds = NAN;
-    snprintf(path, sizeof path, "%s/result.json", r->dir);
-    json_t *res = json_load_file(path, 0, NULL);
-    if (res) {
-        json_t *cfg = json_object_get(res, "config"), *m = json_object_get(res, "test_metric");
-        int exact = cfg && same_config(&r->c, cfg, 0), close = cfg && same_config(&r->c, cfg, 1);
-        if (exact) {
-            r->state = RUN_DONE;
-            r->metric = json_is_number(m) ? json_number_value(m) : NAN;
-            r->seconds = json_number_value(json_object_get(res, "seconds"));
-        }
-        json_decref(res);
-        if (exact) return SRM_OK;
-        /* only the number of epochs differs: continue from the checkpoint, if there is one */
-        if (!close || !file_exists(r->dir, "checkpoint.safetensors"))
-            return SRM_ERROR(SRM_EINVAL, "%s already holds a run with another configuration; "
-                             "remove it or choose another --out", r->dir);
-    }
-    if (!file_exists(r->dir, "checkpoint.safetensors")) return SRM_OK;
-    srm_train_config stored;
-    SRM_TRY(srm_train_checkpoint_config(r->dir, &stored));
-    char *text = srm_train_config_json(&stored);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    int close = o && same_config(&r->c, o, 1);
-    json_decref(o);
-    free(text);
-    if (!close)
-        return SRM_ERROR(SRM_EINVAL, "%s: its checkpoint has another configuration than this %s "
-                         "run; remove it or choose another --out", r->dir, label);
-    r->state = RUN_RESUME;
+    int state;
+    r->metric = r->seconds = NAN;
+    SRM_TRY(srm_train_dir_state(r->dir, &r->c, &state, &r->metric, &r->seconds));
+    r->state = state == SRM_TRAIN_DIR_DONE ? RUN_DONE
+               : state == SRM_TRAIN_DIR_RESUME ? RUN_RESUME : RUN_NEW;
     return SRM_OK;
 }
 

@@ -16,7 +16,9 @@
  * validation; the model with the lowest validation loss is kept (DIR/model.safetensors),
  * and lr /= lr_decay whenever the validation loss does not improve.
  * The RNG is re-seeded from (seed, epoch) at each epoch (dropout, shuffling), so a run resumed
- * from the per-epoch checkpoint reproduces the uninterrupted run exactly.
+ * from the per-epoch checkpoint reproduces the uninterrupted run exactly. The configuration
+ * and the table of its hyper-parameters are in task/train_config.h; the caller drives the
+ * epochs (srm_trainer_*).
  *
  * Metrics (task/metric.h): perplexity, bits per character, NLL per frame (lower is better), slot
  * F1 in percent (higher is better). Everything is double precision except, with precision
@@ -101,6 +103,14 @@ int srm_trainer_done(const srm_trainer *tr);
 int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *e, int *done);
 int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out);
 void srm_trainer_free(srm_trainer *tr);
+
+/* What DIR holds for configuration c (srm table1): SRM_TRAIN_DIR_DONE (a result.json of exactly
+ * c; *metric and *seconds from it), SRM_TRAIN_DIR_RESUME (a checkpoint of c, perhaps with fewer
+ * epochs) or SRM_TRAIN_DIR_NEW (neither). SRM_EINVAL naming DIR when it holds another
+ * configuration: a run is never overwritten. */
+enum { SRM_TRAIN_DIR_NEW, SRM_TRAIN_DIR_RESUME, SRM_TRAIN_DIR_DONE };
+int srm_train_dir_state(const char *dir, const srm_train_config *c, int *state, double *metric,
+                        double *seconds);
 
 /* Reads the configuration a checkpoint was written with. */
 int srm_train_checkpoint_config(const char *dir, srm_train_config *c);

@@ -1,6 +1,7 @@
 /* task/train_files.c: the files of a training run (task/train_files.h): the best model and the
  * per-epoch checkpoint with their metadata, log.tsv, result.json, and reading the checkpoint
- * and log back for --resume, validating what they say before the trainer uses it. */
+ * and log back for --resume, validating what they say before the trainer uses it, and what a
+ * run folder holds (done, resumable or new). */
 #include "task/train_files.h"
 
 #include <dirent.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/atomic.h"
 #include "core/error.h"
@@ -343,5 +345,62 @@ int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_
     if (rc != SRM_OK) return rc;
     if (*eval_batch == 0) *eval_batch = c.eval_batch;
     if (*bptt == 0) *bptt = c.bptt;
+    return SRM_OK;
+}
+
+/* ---- what a run folder holds (srm table1) ---- */
+
+/* json_equal of the requested configuration and a stored one; with `ignore_epochs` the stored
+ * epochs count is taken as equal. */
+static int same_config(const srm_train_config *want, json_t *stored, int ignore_epochs)
+{
+    srm_train_config w = *want;
+    json_t *e = json_object_get(stored, "epochs");
+    if (ignore_epochs && json_is_integer(e)) w.epochs = (size_t)json_integer_value(e);
+    json_t *o = srm_train_config_object(&w);
+    int same = o && json_equal(o, stored);
+    json_decref(o);
+    return same;
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+int srm_train_dir_state(const char *dir, const srm_train_config *c, int *state, double *metric,
+                        double *seconds)
+{
+    char path[4200];
+    *state = SRM_TRAIN_DIR_NEW;
+    snprintf(path, sizeof path, "%s/result.json", dir);
+    json_t *res = json_load_file(path, 0, NULL);
+    if (res) {
+        json_t *cfg = json_object_get(res, "config"), *m = json_object_get(res, "test_metric");
+        int exact = cfg && same_config(c, cfg, 0), close = cfg && same_config(c, cfg, 1);
+        if (exact) {
+            *state = SRM_TRAIN_DIR_DONE;
+            *metric = json_is_number(m) ? json_number_value(m) : NAN;
+            *seconds = json_number_value(json_object_get(res, "seconds"));
+        }
+        json_decref(res);
+        if (exact) return SRM_OK;
+        /* only the number of epochs differs: continue from the checkpoint, if there is one */
+        if (!close || !file_exists(dir, "checkpoint.safetensors"))
+            return SRM_ERROR(SRM_EINVAL, "%s already holds a run with another configuration; "
+                             "remove it or choose another --out", dir);
+    }
+    if (!file_exists(dir, "checkpoint.safetensors")) return SRM_OK;
+    srm_train_config stored;
+    SRM_TRY(srm_train_checkpoint_config(dir, &stored));
+    json_t *o = srm_train_config_object(&stored);
+    int close = o && same_config(c, o, 1);
+    json_decref(o);
+    if (!close)
+        return SRM_ERROR(SRM_EINVAL, "%s: its checkpoint has another configuration than this "
+                         "run; remove it or choose another --out", dir);
+    *state = SRM_TRAIN_DIR_RESUME;
     return SRM_OK;
 }
