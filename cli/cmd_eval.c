@@ -9,21 +9,44 @@
 #include "core/report.h"
 #include "task/train.h"
 
+static int eval_report(srm_task task, const char *split_text, unsigned long trunc,
+                       const srm_eval_result *e, const char *precision_text, int json)
+{
+    srm_report *r = srm_report_alloc();
+    if (!r) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = srm_report_string(r, "task", NULL, srm_data_task_name(task));
+    if (rc == SRM_OK) rc = srm_report_string(r, "split", NULL, split_text);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "trunc", "trunc k (0: full)", (long long)trunc);
+    if (rc == SRM_OK) rc = srm_report_string(r, "metric_name", "metric", srm_train_metric_name(task));
+    if (rc == SRM_OK) rc = srm_report_number(r, "metric", "value", e->metric);
+    if (rc == SRM_OK) rc = srm_report_number(r, "loss", "mean loss", e->loss);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "count", "positions", (long long)e->count);
+    if (rc == SRM_OK) rc = srm_report_string(r, "arithmetic", "arithmetic precision", precision_text);
+    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "precision", "slot precision", e->precision);
+    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "recall", "slot recall", e->recall);
+    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
+    srm_report_free(r);
+    return rc;
+}
+
 int srm_cmd_eval(int argc, char **argv)
 {
     const char *task_text = NULL, *split_text = "test", *data_dir = NULL;
     const char *precision_text = "float64";
     unsigned long trunc = 0, eval_batch = 0, bptt = 0, max_eval = 0;
     int json = 0;
+    char batch_help[200], presets[120];
+    snprintf(batch_help, sizeof batch_help, "columns (LM) or sequences per batch (0: the model's "
+             "training setting, else the paper's: %s)",
+             srm_train_param_preset_text(srm_train_param_find("eval-batch"), "paper", -1, -1,
+                                         presets, sizeof presets));
     const srm_arg args[] = {
         {"task", SRM_ARG_STRING, &task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
          NULL},
         {"split", SRM_ARG_STRING, &split_text, "S", "valid or test", NULL},
         {"trunc", SRM_ARG_ULONG, &trunc, "k",
          "k-step truncated model: every prediction sees only the last k inputs (0: full)", NULL},
-        {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B",
-         "columns (LM) or sequences per batch (0: the model's training setting, else 10 for "
-         "LM, 16 jsb, 128 atis)", NULL},
+        {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B", batch_help, NULL},
         {"bptt", SRM_ARG_ULONG, &bptt, "L",
          "LM: window length of the full evaluation (0: the model's training bptt)", NULL},
         {"max-eval", SRM_ARG_ULONG, &max_eval, "N",
@@ -76,19 +99,5 @@ int srm_cmd_eval(int argc, char **argv)
     srm_model_free(m);
     if (rc != SRM_OK) return rc;
 
-    srm_report *r = srm_report_alloc();
-    if (!r) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    rc = srm_report_string(r, "task", NULL, srm_data_task_name(task));
-    if (rc == SRM_OK) rc = srm_report_string(r, "split", NULL, split_text);
-    if (rc == SRM_OK) rc = srm_report_integer(r, "trunc", "trunc k (0: full)", (long long)trunc);
-    if (rc == SRM_OK) rc = srm_report_string(r, "metric_name", "metric", srm_train_metric_name(task));
-    if (rc == SRM_OK) rc = srm_report_number(r, "metric", "value", e.metric);
-    if (rc == SRM_OK) rc = srm_report_number(r, "loss", "mean loss", e.loss);
-    if (rc == SRM_OK) rc = srm_report_integer(r, "count", "positions", (long long)e.count);
-    if (rc == SRM_OK) rc = srm_report_string(r, "arithmetic", "arithmetic precision", precision_text);
-    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "precision", "slot precision", e.precision);
-    if (rc == SRM_OK && task == SRM_TASK_ATIS) rc = srm_report_number(r, "recall", "slot recall", e.recall);
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    return rc;
+    return eval_report(task, split_text, trunc, &e, precision_text, json);
 }

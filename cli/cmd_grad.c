@@ -14,21 +14,13 @@
 #include "core/model.h"
 #include "sim/rnn.h"
 
-/* Views of the gradient block under the model's tensor names, in block order. */
+/* Views of the gradient block under the model's tensor names (core/model.h), in block order. */
 static int gradient_tensors(const srm_model *g, srm_tensors *ts)
 {
-    size_t gn = g->gates * g->hidden, n = g->hidden, d = g->input;
-    size_t s_ih[2] = {gn, d}, s_hh[2] = {gn, n}, s_b[1] = {gn};
-    size_t s_dw[2] = {g->output, n}, s_db[1] = {g->output}, s_e[2] = {g->vocab, d};
-    SRM_TRY(srm_tensors_add_view(ts, "rnn.weight_ih_l0", 2, s_ih, g->weight_ih));
-    SRM_TRY(srm_tensors_add_view(ts, "rnn.weight_hh_l0", 2, s_hh, g->weight_hh));
-    SRM_TRY(srm_tensors_add_view(ts, "rnn.bias_ih_l0", 1, s_b, g->bias_ih));
-    SRM_TRY(srm_tensors_add_view(ts, "rnn.bias_hh_l0", 1, s_b, g->bias_hh));
-    if (g->output) {
-        SRM_TRY(srm_tensors_add_view(ts, "decoder.weight", 2, s_dw, g->decoder_weight));
-        SRM_TRY(srm_tensors_add_view(ts, "decoder.bias", 1, s_db, g->decoder_bias));
-    }
-    if (g->vocab) SRM_TRY(srm_tensors_add_view(ts, "encoder.weight", 2, s_e, g->encoder_weight));
+    srm_model_tensor t[SRM_MODEL_TENSORS_MAX];
+    size_t nt = srm_model_tensors(g, t);
+    for (size_t i = 0; i < nt; i++)
+        SRM_TRY(srm_tensors_add_view(ts, t[i].name, t[i].ndim, t[i].shape, t[i].data));
     return SRM_OK;
 }
 

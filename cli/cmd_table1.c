@@ -4,12 +4,10 @@
  * metric and the stable-minus-unstable gap in DIR/table1.tsv and DIR/table1.md (rewritten after
  * every run, so an interrupted table is still readable). proofs-notes/experiments.md. */
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "core/args.h"
@@ -67,64 +65,15 @@ static void run_label(const run *r, char *buf, size_t size)
 
 /* ---- what is already there ---- */
 
-/* json_equal of the requested configuration and a stored one; with `ignore_epochs` the stored
- * epochs count is taken as equal. */
-static int same_config(const srm_train_config *want, json_t *stored, int ignore_epochs)
-{
-    srm_train_config w = *want;
-    json_t *e = json_object_get(stored, "epochs");
-    if (ignore_epochs && json_is_integer(e)) w.epochs = (size_t)json_integer_value(e);
-    char *text = srm_train_config_json(&w);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    int same = o && json_equal(o, stored);
-    json_decref(o);
-    free(text);
-    return same;
-}
-
-static int file_exists(const char *dir, const char *name)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return access(path, F_OK) == 0;
-}
-
-/* Decides whether r is done, resumable or new; a folder holding a different configuration is
- * an error (never overwritten). */
+/* Decides whether r is done, resumable or new (task/train.h); a folder holding a different
+ * configuration is an error (never overwritten). */
 static int inspect(run *r)
 {
-    char path[4200], label[128];
-    run_label(r, label, sizeof label);
-    r->state = RUN_NEW, r->metric = r->seconds = NAN;
-    snprintf(path, sizeof path, "%s/result.json", r->dir);
-    json_t *res = json_load_file(path, 0, NULL);
-    if (res) {
-        json_t *cfg = json_object_get(res, "config"), *m = json_object_get(res, "test_metric");
-        int exact = cfg && same_config(&r->c, cfg, 0), close = cfg && same_config(&r->c, cfg, 1);
-        if (exact) {
-            r->state = RUN_DONE;
-            r->metric = json_is_number(m) ? json_number_value(m) : NAN;
-            r->seconds = json_number_value(json_object_get(res, "seconds"));
-        }
-        json_decref(res);
-        if (exact) return SRM_OK;
-        /* only the number of epochs differs: continue from the checkpoint, if there is one */
-        if (!close || !file_exists(r->dir, "checkpoint.safetensors"))
-            return SRM_ERROR(SRM_EINVAL, "%s already holds a run with another configuration; "
-                             "remove it or choose another --out", r->dir);
-    }
-    if (!file_exists(r->dir, "checkpoint.safetensors")) return SRM_OK;
-    srm_train_config stored;
-    SRM_TRY(srm_train_checkpoint_config(r->dir, &stored));
-    char *text = srm_train_config_json(&stored);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    int close = o && same_config(&r->c, o, 1);
-    json_decref(o);
-    free(text);
-    if (!close)
-        return SRM_ERROR(SRM_EINVAL, "%s: its checkpoint has another configuration than this %s "
-                         "run; remove it or choose another --out", r->dir, label);
-    r->state = RUN_RESUME;
+    int state;
+    r->metric = r->seconds = NAN;
+    SRM_TRY(srm_train_dir_state(r->dir, &r->c, &state, &r->metric, &r->seconds));
+    r->state = state == SRM_TRAIN_DIR_DONE ? RUN_DONE
+               : state == SRM_TRAIN_DIR_RESUME ? RUN_RESUME : RUN_NEW;
     return SRM_OK;
 }
 
@@ -223,16 +172,24 @@ typedef struct {
     double work_epoch;     /* of the current run */
     double work_left;      /* of the runs after the current one */
     double work_done, seconds_done; /* measured throughput of this session */
+    srm_progress *line;    /* the live line of the current run (core/progress.h) */
 } table_progress;
 
-static void on_epoch(const srm_train_epoch *e, const srm_train_config *c, double eta, void *vctx)
+/* The live line, made at the first batch of a run, when the total is known. */
+static void on_batch(size_t done, size_t total, void *ctx)
 {
-    table_progress *p = vctx;
+    table_progress *p = ctx;
+    if (!p->line) p->line = srm_progress_alloc(total, "train", "tok");
+    srm_progress_update(p->line, done);
+}
+
+static void on_epoch(const srm_train_epoch *e, const srm_train_config *c, table_progress *p)
+{
     p->work_done += p->work_epoch, p->seconds_done += e->seconds;
     if (p->quiet) return;
     double left = (double)(c->epochs - e->epoch) * p->work_epoch + p->work_left;
     char run_eta[32], all_eta[32];
-    format_duration(run_eta, sizeof run_eta, eta);
+    format_duration(run_eta, sizeof run_eta, e->eta_seconds);
     format_duration(all_eta, sizeof all_eta, left * p->seconds_done / p->work_done);
     fprintf(stderr, "table1 [%zu/%zu %s] epoch %zu/%zu: valid %s %.4f%s, %.1f s; run ETA %s, "
             "table ETA ~%s\n", p->index, p->total, p->label, e->epoch, c->epochs,
@@ -271,112 +228,213 @@ static int parse_cells(const char *text, srm_cell *cells, size_t *n)
     return *n ? SRM_OK : SRM_ERROR(SRM_EINVAL, "--cells: empty list");
 }
 
-int srm_cmd_table1(int argc, char **argv)
-{
-    const char *preset = "quick", *out = NULL, *tasks_text = "wikitext2,ptbchar,jsb,atis";
-    const char *cells_text = "rnn,lstm", *data_dir = NULL;
-    unsigned long seed = 1, epochs = 0, hidden = 0, embedding = 0, batch = 0, bptt = 0;
-    unsigned long eval_batch = 0, max_train = 0, max_valid = 0, max_test = 0;
-    double lr = 0, clip = 0;
-    int dry = 0, quiet = 0, json = 0;
-    enum { G_EPOCHS, G_HIDDEN, G_EMB, G_BATCH, G_BPTT, G_EVAL, G_MTR, G_MVA, G_MTE, G_LR, G_CLIP,
-           G_COUNT };
-    int given[G_COUNT] = {0};
-    const srm_arg args[] = {
-        {"config", SRM_ARG_STRING, &preset, "P", "preset of every run: quick or paper", NULL},
-        {"out", SRM_ARG_STRING, &out, "DIR", "output folder (required; created if missing)", NULL},
-        {"tasks", SRM_ARG_STRING, &tasks_text, "LIST", "tasks to run", NULL},
-        {"cells", SRM_ARG_STRING, &cells_text, "LIST", "cells to run", NULL},
-        {"seed", SRM_ARG_SEED, &seed, "S", "random seed of every run", NULL},
-        {"epochs", SRM_ARG_ULONG, &epochs, "E", "epochs of every run (not given: the preset's)", &given[G_EPOCHS]},
-        {"hidden", SRM_ARG_ULONG, &hidden, "N", "hidden units (not given: the preset's)", &given[G_HIDDEN]},
-        {"embedding", SRM_ARG_ULONG, &embedding, "D",
-         "override the embedding size (not jsb, whose input is the 88 keys)", &given[G_EMB]},
-        {"batch", SRM_ARG_ULONG, &batch, "B", "override the batch size", &given[G_BATCH]},
-        {"bptt", SRM_ARG_ULONG, &bptt, "L", "override the LM BPTT window", &given[G_BPTT]},
-        {"lr", SRM_ARG_DOUBLE, &lr, "LR", "override the initial learning rate (e.g. after a "
-         "diverged run)", &given[G_LR]},
-        {"clip", SRM_ARG_DOUBLE, &clip, "C", "override the gradient-norm clip", &given[G_CLIP]},
-        {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B", "override the evaluation batch",
-         &given[G_EVAL]},
-        {"max-train", SRM_ARG_ULONG, &max_train, "N", "override the train slice (0: all)",
-         &given[G_MTR]},
-        {"max-valid", SRM_ARG_ULONG, &max_valid, "N", "override the valid slice (0: all)",
-         &given[G_MVA]},
-        {"max-test", SRM_ARG_ULONG, &max_test, "N", "override the test slice (0: all)",
-         &given[G_MTE]},
-        {"data-dir", SRM_ARG_STRING, &data_dir, "DIR", "data folder (see srm data --help)", NULL},
-        {"dry-run", SRM_ARG_FLAG, &dry, NULL, "list the runs and what would be done, run nothing",
-         NULL},
-        {"quiet", SRM_ARG_FLAG, &quiet, NULL, "no per-epoch lines on stderr", NULL},
-        {"json", SRM_ARG_FLAG, &json, NULL, "print the final report as one JSON object", NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    const srm_args_spec spec = {
-        "srm table1 --config quick|paper --out DIR [--tasks LIST] [--cells LIST] [--dry-run]",
-        "Trains the paper's Table 1: for each task (wikitext2, ptbchar, jsb, atis) and cell (tanh\n"
-        "RNN, LSTM) an unconstrained and a stable (projected) model, exactly as `srm train\n"
-        "--config P [--stable] --seed S --out DIR/<task>-<cell>-<stable|unstable>` would (same\n"
-        "files there). A run whose result.json matches its configuration is skipped; one with a\n"
-        "checkpoint but no result is resumed; a folder holding another configuration is an\n"
-        "error. After every run DIR/table1.tsv and DIR/table1.md give per (task, cell) the test\n"
-        "metric of both models, gap = stable - unstable, and the training times. --epochs,\n"
-        "--hidden, --lr, --max-train ... override the preset in every run (e.g. for tests on\n"
-        "slices). A run that diverges (non-finite loss) stops the table with an error naming\n"
-        "it; its folder keeps the last checkpoint, and --lr or --clip can be lowered.\n"
-        "Per-epoch lines on stderr give each run's ETA and an estimate for the whole table\n"
-        "(from the measured throughput and each run's size). make table1 runs the quick preset.",
-        args, 0, 0};
-    size_t npos = 0;
-    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
-    if (rc != SRM_OK) return rc;
-    if (!out) return SRM_ERROR(SRM_EINVAL, "--out DIR is required");
-    srm_task tasks[SRM_TASK_COUNT];
-    srm_cell cells[2];
-    size_t ntasks, ncells;
-    SRM_TRY(parse_tasks(tasks_text, tasks, &ntasks));
-    SRM_TRY(parse_cells(cells_text, cells, &ncells));
-    srm_meta_set_seed(seed);
+/* What srm table1 parses: its own options and the table's hyper-parameters (task/train_config.h)
+ * as overrides of every run. */
+typedef struct {
+    const char *preset, *out, *tasks_text, *cells_text, *data_dir;
+    unsigned long seed;
+    int dry, quiet, json;
+    srm_train_options o;
+    srm_arg args[SRM_TRAIN_PARAM_MAX + 10];
+} table1_cli;
 
-    /* every combination, so that the table also shows runs finished by earlier invocations
-     * with other --tasks/--cells; only the selected ones are trained */
-    static const srm_task all_tasks[] = {SRM_TASK_WIKITEXT2, SRM_TASK_PTBCHAR, SRM_TASK_JSB,
-                                         SRM_TASK_ATIS};
+static const char *const table1_summary =
+    "Trains the paper's Table 1: for each task (wikitext2, ptbchar, jsb, atis) and cell (tanh\n"
+    "RNN, LSTM) an unconstrained and a stable (projected) model, exactly as `srm train\n"
+    "--config P [--stable] --seed S --out DIR/<task>-<cell>-<stable|unstable>` would (same\n"
+    "files there). A run whose result.json matches its configuration is skipped; one with a\n"
+    "checkpoint but no result is resumed; a folder holding another configuration is an\n"
+    "error. After every run DIR/table1.tsv and DIR/table1.md give per (task, cell) the test\n"
+    "metric of both models, gap = stable - unstable, and the training times. Every\n"
+    "hyper-parameter flag of srm train (--epochs, --hidden, --lr, --max-train ...) overrides\n"
+    "the preset in every run it applies to (--embedding not jsb, --radius the stable RNNs,\n"
+    "--lstm-* the stable LSTMs; e.g. for tests on slices); the brackets give the presets per\n"
+    "task (rnn/lstm). A run that diverges (non-finite loss) stops the table with an error\n"
+    "naming it; its folder keeps the last checkpoint, and --lr or --clip can be lowered.\n"
+    "Per-epoch lines on stderr give each run's ETA and an estimate for the whole table\n"
+    "(from the measured throughput and each run's size). make table1 runs the quick preset.";
+
+static void table1_args(table1_cli *t, int argc, char **argv)
+{
+    *t = (table1_cli){.preset = "quick", .tasks_text = "wikitext2,ptbchar,jsb,atis",
+                      .cells_text = "rnn,lstm", .seed = 1};
+    const srm_arg own[] = {
+        {"config", SRM_ARG_STRING, &t->preset, "P", "preset of every run: quick or paper", NULL},
+        {"out", SRM_ARG_STRING, &t->out, "DIR", "output folder (required; created if missing)", NULL},
+        {"tasks", SRM_ARG_STRING, &t->tasks_text, "LIST", "tasks to run", NULL},
+        {"cells", SRM_ARG_STRING, &t->cells_text, "LIST", "cells to run", NULL},
+        {"seed", SRM_ARG_SEED, &t->seed, "S", "random seed of every run", NULL},
+        {"data-dir", SRM_ARG_STRING, &t->data_dir, "DIR", "data folder (see srm data --help)", NULL},
+        {"dry-run", SRM_ARG_FLAG, &t->dry, NULL, "list the runs and what would be done, run nothing",
+         NULL},
+        {"quiet", SRM_ARG_FLAG, &t->quiet, NULL, "no per-epoch lines on stderr", NULL},
+        {"json", SRM_ARG_FLAG, &t->json, NULL, "print the final report as one JSON object", NULL}};
+    size_t nown = sizeof own / sizeof own[0];
+    memcpy(t->args, own, sizeof own);
+    /* the overrides: only given ones are used, so their defaults are for --help, which shows
+     * the presets of --config per task and cell */
+    const char *preset = NULL;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0) preset = argv[i + 1];
+    static const srm_train_config none;
+    int help = 0;
+    for (int i = 1; i < argc; i++) help |= strcmp(argv[i], "--help") == 0;
+    size_t k = srm_train_options_init(&t->o, help ? NULL : &none, SRM_TRAIN_SCOPE_RUN,
+                                      preset ? preset : "quick", -1, -1, t->args + nown);
+    t->args[nown + k] = (srm_arg){NULL, 0, NULL, NULL, NULL, NULL};
+}
+
+/* Every (task, cell, stable) combination, so that the table also shows runs finished by earlier
+ * invocations with other --tasks/--cells; only the selected ones are trained. */
+static int build_runs(const table1_cli *t, const srm_task *tasks, size_t ntasks,
+                      const srm_cell *cells, size_t ncells, run *runs, size_t *nruns)
+{
     static const srm_cell all_cells[] = {SRM_CELL_RNN_TANH, SRM_CELL_LSTM};
-    run runs[MAX_RUNS];
-    size_t nruns = 0;
+    *nruns = 0;
     for (size_t ti = 0; ti < SRM_TASK_COUNT; ti++)
         for (size_t ci = 0; ci < 2; ci++)
             for (int stable = 0; stable < 2; stable++) {
-                run *r = &runs[nruns++];
+                run *r = &runs[(*nruns)++];
                 srm_train_config *c = &r->c;
                 r->selected = 0;
                 for (size_t i = 0; i < ntasks; i++)
                     for (size_t j = 0; j < ncells; j++)
-                        r->selected |= tasks[i] == all_tasks[ti] && cells[j] == all_cells[ci];
-                SRM_TRY(srm_train_config_preset(c, all_tasks[ti], all_cells[ci], preset));
-                c->stable = stable, c->seed = seed;
-                if (given[G_EPOCHS]) c->epochs = epochs;
-                if (given[G_HIDDEN]) c->hidden = hidden;
-                if (given[G_EMB] && all_tasks[ti] != SRM_TASK_JSB) c->embedding = embedding;
-                if (given[G_BATCH]) c->batch = batch;
-                if (given[G_BPTT]) c->bptt = bptt;
-                if (given[G_LR]) c->lr = lr;
-                if (given[G_CLIP]) c->clip = clip;
-                if (given[G_EVAL]) c->eval_batch = eval_batch;
-                if (given[G_MTR]) c->max_train = max_train;
-                if (given[G_MVA]) c->max_valid = max_valid;
-                if (given[G_MTE]) c->max_test = max_test;
+                        r->selected |= tasks[i] == (srm_task)ti && cells[j] == all_cells[ci];
+                SRM_TRY(srm_train_config_preset(c, (srm_task)ti, all_cells[ci], t->preset));
+                c->stable = stable, c->seed = t->seed;
+                SRM_TRY(srm_train_options_apply(&t->o, c, 0));
                 SRM_TRY(srm_train_config_check(c));
                 char label[128];
                 run_label(r, label, sizeof label);
-                snprintf(r->dir, sizeof r->dir, "%s/%s", out, label);
+                snprintf(r->dir, sizeof r->dir, "%s/%s", t->out, label);
                 r->state = RUN_NEW, r->metric = r->seconds = NAN;
             }
-    if (!dry && mkdir(out, 0777) != 0 && errno != EEXIST)
-        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", out, strerror(errno));
+    return SRM_OK;
+}
+
+/* One run, its epochs driven here; loads the task data into *d unless it is already there. */
+static int train_one(run *r, const char *data_dir, srm_task_data **d, size_t loaded[4],
+                     table_progress *p, srm_train_summary *s)
+{
+    const srm_train_config *c = &r->c;
+    size_t key[4] = {c->task, c->max_train, c->max_valid, c->max_test};
+    if (!*d || memcmp(key, loaded, sizeof key) != 0) {
+        srm_task_data_free(*d);
+        *d = NULL;
+        SRM_TRY(srm_task_data_load(c->task, data_dir, c->max_train, c->max_valid, c->max_test, d));
+        memcpy(loaded, key, sizeof key);
+    }
+    if (mkdir(r->dir, 0777) != 0 && errno != EEXIST)
+        return SRM_ERROR(SRM_EIO, "%s: cannot create: %s", r->dir, strerror(errno));
+    srm_trainer *tr;
+    SRM_TRY(srm_trainer_alloc(c, *d, r->dir, r->state == RUN_RESUME, &tr));
+    srm_trainer_set_progress(tr, on_batch, p);
+    int rc = SRM_OK, done = srm_trainer_done(tr);
+    srm_train_epoch e;
+    while (rc == SRM_OK && !done) {
+        rc = srm_trainer_epoch(tr, &e, &done);
+        if (rc == SRM_OK) on_epoch(&e, c, p);
+    }
+    srm_progress_free(p->line);
+    p->line = NULL;
+    if (rc == SRM_OK) rc = srm_trainer_finish(tr, s);
+    srm_trainer_free(tr);
+    return rc;
+}
+
+/* Trains the selected runs that are not done, rewriting the tables after each. */
+static int train_all(const table1_cli *t, run *runs, size_t nruns, size_t nselected,
+                     double work_left)
+{
+    table_progress p = {.quiet = t->quiet, .total = nselected};
+    srm_task_data *d = NULL;
+    size_t loaded[4] = {SRM_TASK_COUNT, 0, 0, 0}; /* task and slices of d */
+    int rc = SRM_OK;
+    for (size_t i = 0, k = 0; rc == SRM_OK && i < nruns; i++) {
+        run *r = &runs[i];
+        char label[128];
+        if (!r->selected) continue;
+        run_label(r, label, sizeof label);
+        k++;
+        if (r->state == RUN_DONE) {
+            if (!t->quiet) fprintf(stderr, "table1 [%zu/%zu %s] done before, skipped\n", k, nselected, label);
+            continue;
+        }
+        const srm_train_config *c = &r->c;
+        p.index = k, p.label = label, p.work_epoch = work_per_epoch(c);
+        p.work_left = work_left -= p.work_epoch * (double)c->epochs;
+        if (!t->quiet)
+            fprintf(stderr, "table1 [%zu/%zu %s] %s: %s, hidden %zu, %zu epochs\n", k, nselected,
+                    label, r->state == RUN_RESUME ? "resuming" : "training", r->dir, c->hidden,
+                    c->epochs);
+        srm_train_summary s;
+        rc = train_one(r, t->data_dir, &d, loaded, &p, &s);
+        if (rc != SRM_OK) break;
+        r->state = RUN_DONE, r->metric = s.test.metric, r->seconds = s.seconds;
+        if (!t->quiet)
+            fprintf(stderr, "table1 [%zu/%zu %s] test %s %.4f, trained %.1f s\n", k, nselected,
+                    label, srm_train_metric_name(c->task), s.test.metric, s.seconds);
+        refresh_unselected(runs, nruns);
+        rc = write_tables(runs, nruns, t->out, t->preset);
+    }
+    srm_task_data_free(d);
+    return rc;
+}
+
+static void print_dry_run(const run *runs, size_t nruns)
+{
+    printf("run\tdo\thidden\tepochs\tdir\n");
+    for (size_t i = 0; i < nruns; i++) {
+        char label[128];
+        if (!runs[i].selected) continue;
+        run_label(&runs[i], label, sizeof label);
+        printf("%s\t%s\t%zu\t%zu\t%s\n", label, state_names[runs[i].state], runs[i].c.hidden,
+               runs[i].c.epochs, runs[i].dir);
+    }
+}
+
+static int table1_report(const table1_cli *t, size_t nselected, size_t ntrain, double seconds)
+{
+    srm_report *rep = srm_report_alloc();
+    if (!rep) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    char tsv[4200], md[4200];
+    snprintf(tsv, sizeof tsv, "%s/table1.tsv", t->out);
+    snprintf(md, sizeof md, "%s/table1.md", t->out);
+    int rc = srm_report_string(rep, "config", NULL, t->preset);
+    if (rc == SRM_OK) rc = srm_report_integer(rep, "runs", NULL, (long long)nselected);
+    if (rc == SRM_OK) rc = srm_report_integer(rep, "trained", NULL, (long long)ntrain);
+    if (rc == SRM_OK)
+        rc = srm_report_integer(rep, "skipped", "skipped (done before)", (long long)(nselected - ntrain));
+    if (rc == SRM_OK) rc = srm_report_number(rep, "seconds", NULL, seconds);
+    if (rc == SRM_OK) rc = srm_report_string(rep, "table_tsv", "table (tsv)", tsv);
+    if (rc == SRM_OK) rc = srm_report_string(rep, "table_md", "table (markdown)", md);
+    if (rc == SRM_OK) rc = srm_report_print(rep, stdout, t->json);
+    srm_report_free(rep);
+    return rc;
+}
+
+int srm_cmd_table1(int argc, char **argv)
+{
+    static table1_cli t; /* large (the options' help texts); one command per process */
+    table1_args(&t, argc, argv);
+    const srm_args_spec spec = {
+        "srm table1 --config quick|paper --out DIR [--tasks LIST] [--cells LIST] [--dry-run]",
+        table1_summary, t.args, 0, 0};
+    size_t npos = 0;
+    SRM_TRY(srm_args_parse(&spec, argc, argv, NULL, &npos));
+    if (!t.out) return SRM_ERROR(SRM_EINVAL, "--out DIR is required");
+    srm_task tasks[SRM_TASK_COUNT];
+    srm_cell cells[2];
+    size_t ntasks, ncells, nruns;
+    SRM_TRY(parse_tasks(t.tasks_text, tasks, &ntasks));
+    SRM_TRY(parse_cells(t.cells_text, cells, &ncells));
+    srm_meta_set_seed(t.seed);
+    run runs[MAX_RUNS];
+    SRM_TRY(build_runs(&t, tasks, ntasks, cells, ncells, runs, &nruns));
+    if (!t.dry && mkdir(t.out, 0777) != 0 && errno != EEXIST)
+        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", t.out, strerror(errno));
     double work_left = 0;
-    size_t ntrain = 0;
-    size_t nselected = 0;
+    size_t ntrain = 0, nselected = 0;
     refresh_unselected(runs, nruns); /* for the table only: a folder that does not match is n/a */
     for (size_t i = 0; i < nruns; i++) {
         if (!runs[i].selected) continue;
@@ -387,80 +445,12 @@ int srm_cmd_table1(int argc, char **argv)
             ntrain++;
         }
     }
-    if (dry) {
-        printf("run\tdo\thidden\tepochs\tdir\n");
-        for (size_t i = 0; i < nruns; i++) {
-            char label[128];
-            if (!runs[i].selected) continue;
-            run_label(&runs[i], label, sizeof label);
-            printf("%s\t%s\t%zu\t%zu\t%s\n", label, state_names[runs[i].state], runs[i].c.hidden,
-                   runs[i].c.epochs, runs[i].dir);
-        }
+    if (t.dry) {
+        print_dry_run(runs, nruns);
         return SRM_OK;
     }
-    SRM_TRY(write_tables(runs, nruns, out, preset));
-
-    table_progress p = {.quiet = quiet, .total = nselected};
-    srm_train_data *d = NULL;
-    size_t loaded[4] = {SRM_TASK_COUNT, 0, 0, 0}; /* task and slices of d */
+    SRM_TRY(write_tables(runs, nruns, t.out, t.preset));
     double t0 = srm_progress_now();
-    size_t k = 0;
-    for (size_t i = 0; rc == SRM_OK && i < nruns; i++) {
-        run *r = &runs[i];
-        char label[128];
-        if (!r->selected) continue;
-        run_label(r, label, sizeof label);
-        k++;
-        if (r->state == RUN_DONE) {
-            if (!quiet) fprintf(stderr, "table1 [%zu/%zu %s] done before, skipped\n", k, nselected, label);
-            continue;
-        }
-        const srm_train_config *c = &r->c;
-        size_t key[4] = {c->task, c->max_train, c->max_valid, c->max_test};
-        if (!d || memcmp(key, loaded, sizeof key) != 0) {
-            srm_task_data_free(d);
-            d = NULL;
-            rc = srm_task_data_load(c->task, data_dir, c->max_train, c->max_valid, c->max_test, &d);
-            if (rc != SRM_OK) break;
-            memcpy(loaded, key, sizeof key);
-        }
-        if (mkdir(r->dir, 0777) != 0 && errno != EEXIST) {
-            rc = SRM_ERROR(SRM_EIO, "%s: cannot create: %s", r->dir, strerror(errno));
-            break;
-        }
-        p.index = k, p.label = label, p.work_epoch = work_per_epoch(c);
-        p.work_left = work_left -= p.work_epoch * (double)c->epochs;
-        if (!quiet)
-            fprintf(stderr, "table1 [%zu/%zu %s] %s: %s, hidden %zu, %zu epochs\n", k, nselected,
-                    label, r->state == RUN_RESUME ? "resuming" : "training", r->dir, c->hidden,
-                    c->epochs);
-        srm_train_summary s;
-        rc = srm_train_run(c, d, r->dir, r->state == RUN_RESUME, on_epoch, &p, &s);
-        if (rc != SRM_OK) break;
-        r->state = RUN_DONE, r->metric = s.test.metric, r->seconds = s.seconds;
-        if (!quiet)
-            fprintf(stderr, "table1 [%zu/%zu %s] test %s %.4f, trained %.1f s\n", k, nselected,
-                    label, srm_train_metric_name(c->task), s.test.metric, s.seconds);
-        refresh_unselected(runs, nruns);
-        rc = write_tables(runs, nruns, out, preset);
-    }
-    srm_task_data_free(d);
-    if (rc != SRM_OK) return rc;
-
-    srm_report *rep = srm_report_alloc();
-    if (!rep) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    char tsv[4200], md[4200];
-    snprintf(tsv, sizeof tsv, "%s/table1.tsv", out);
-    snprintf(md, sizeof md, "%s/table1.md", out);
-    rc = srm_report_string(rep, "config", NULL, preset);
-    if (rc == SRM_OK) rc = srm_report_integer(rep, "runs", NULL, (long long)nselected);
-    if (rc == SRM_OK) rc = srm_report_integer(rep, "trained", NULL, (long long)ntrain);
-    if (rc == SRM_OK)
-        rc = srm_report_integer(rep, "skipped", "skipped (done before)", (long long)(nselected - ntrain));
-    if (rc == SRM_OK) rc = srm_report_number(rep, "seconds", NULL, srm_progress_now() - t0);
-    if (rc == SRM_OK) rc = srm_report_string(rep, "table_tsv", "table (tsv)", tsv);
-    if (rc == SRM_OK) rc = srm_report_string(rep, "table_md", "table (markdown)", md);
-    if (rc == SRM_OK) rc = srm_report_print(rep, stdout, json);
-    srm_report_free(rep);
-    return rc;
+    SRM_TRY(train_all(&t, runs, nruns, nselected, work_left));
+    return table1_report(&t, nselected, ntrain, srm_progress_now() - t0);
 }

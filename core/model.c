@@ -116,32 +116,27 @@ size_t srm_model_state_size(const srm_model *m)
     return m->cell == SRM_CELL_LSTM ? 2 * m->hidden : m->hidden;
 }
 
-/* The tensors of a model, in block order, with their shapes. */
-typedef struct {
-    const char *name;
-    size_t ndim, shape[2];
-    double *data;
-} tensor_desc;
-
-static size_t model_tensors(const srm_model *m, tensor_desc *t)
+size_t srm_model_tensors(const srm_model *m, srm_model_tensor *t)
 {
     size_t gn = m->gates * m->hidden, k = 0;
-    t[k++] = (tensor_desc){"rnn.weight_ih_l0", 2, {gn, m->input}, m->weight_ih};
-    t[k++] = (tensor_desc){"rnn.weight_hh_l0", 2, {gn, m->hidden}, m->weight_hh};
-    t[k++] = (tensor_desc){"rnn.bias_ih_l0", 1, {gn, 0}, m->bias_ih};
-    t[k++] = (tensor_desc){"rnn.bias_hh_l0", 1, {gn, 0}, m->bias_hh};
+    t[k++] = (srm_model_tensor){"rnn.weight_ih_l0", 2, {gn, m->input}, m->weight_ih};
+    t[k++] = (srm_model_tensor){"rnn.weight_hh_l0", 2, {gn, m->hidden}, m->weight_hh};
+    t[k++] = (srm_model_tensor){"rnn.bias_ih_l0", 1, {gn, 0}, m->bias_ih};
+    t[k++] = (srm_model_tensor){"rnn.bias_hh_l0", 1, {gn, 0}, m->bias_hh};
     if (m->output) {
-        t[k++] = (tensor_desc){"decoder.weight", 2, {m->output, m->hidden}, m->decoder_weight};
-        t[k++] = (tensor_desc){"decoder.bias", 1, {m->output, 0}, m->decoder_bias};
+        t[k++] = (srm_model_tensor){"decoder.weight", 2, {m->output, m->hidden},
+                                    m->decoder_weight};
+        t[k++] = (srm_model_tensor){"decoder.bias", 1, {m->output, 0}, m->decoder_bias};
     }
-    if (m->vocab) t[k++] = (tensor_desc){"encoder.weight", 2, {m->vocab, m->input}, m->encoder_weight};
+    if (m->vocab)
+        t[k++] = (srm_model_tensor){"encoder.weight", 2, {m->vocab, m->input}, m->encoder_weight};
     return k;
 }
 
 int srm_model_save(const char *path, const srm_model *m)
 {
-    tensor_desc t[8];
-    size_t nt = model_tensors(m, t);
+    srm_model_tensor t[SRM_MODEL_TENSORS_MAX];
+    size_t nt = srm_model_tensors(m, t);
     srm_tensors *ts = srm_tensors_alloc();
     if (!ts) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     int rc = srm_tensors_set_meta(ts, "cell", srm_cell_name(m->cell));
@@ -210,8 +205,8 @@ int srm_model_load(const char *path, srm_model **out)
             rc = srm_error_code();
     }
     if (rc == SRM_OK) {
-        tensor_desc t[8];
-        size_t nt = model_tensors(m, t);
+        srm_model_tensor t[SRM_MODEL_TENSORS_MAX];
+        size_t nt = srm_model_tensors(m, t);
         for (size_t i = 0; i < nt && rc == SRM_OK; i++) {
             const srm_tensor *src = srm_tensors_find(ts, t[i].name);
             rc = expect_shape(path, src, t[i].ndim, t[i].shape[0], t[i].shape[1]);

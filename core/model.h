@@ -47,6 +47,19 @@ void srm_model_zero(srm_model *m);
 /* ||a.w - b.w||_2 over every parameter (same shapes required). */
 double srm_model_distance(const srm_model *a, const srm_model *b);
 
+/* One tensor of a model: its name (the table above), shape (ndim 1: shape[0] only) and a view
+ * of its part of the block. The one table of tensor names: saving, loading, checkpoints and
+ * gradient files all go through srm_model_tensors. */
+typedef struct {
+    const char *name;
+    size_t ndim, shape[2];
+    double *data;
+} srm_model_tensor;
+#define SRM_MODEL_TENSORS_MAX 7
+/* Fills t[0..) with m's tensors in block order (decoder and encoder only when present) and
+ * returns their count (at most SRM_MODEL_TENSORS_MAX). */
+size_t srm_model_tensors(const srm_model *m, srm_model_tensor *t);
+
 /* Size of the state s: n for RNN-type cells, 2n for the LSTM with s = (c, h), c first. */
 size_t srm_model_state_size(const srm_model *m);
 

@@ -1,5 +1,5 @@
 /* task/train.h: training and evaluating the benchmark network (task/net.h) on the four tasks of
- * proofs-notes/experiments.md with plain SGD, as pytorch/examples word_language_model does.
+ * THEORY.md section 5 with plain SGD, as pytorch/examples word_language_model does.
  *
  * Data layout per task (the loaders of data/):
  *   wikitext2, ptbchar  the token stream cut into B columns (batchify); windows of `bptt` steps
@@ -16,7 +16,9 @@
  * validation; the model with the lowest validation loss is kept (DIR/model.safetensors),
  * and lr /= lr_decay whenever the validation loss does not improve.
  * The RNG is re-seeded from (seed, epoch) at each epoch (dropout, shuffling), so a run resumed
- * from the per-epoch checkpoint reproduces the uninterrupted run exactly.
+ * from the per-epoch checkpoint reproduces the uninterrupted run exactly. The configuration
+ * and the table of its hyper-parameters are in task/train_config.h; the caller drives the
+ * epochs (srm_trainer_*).
  *
  * Metrics (task/metric.h): perplexity, bits per character, NLL per frame (lower is better), slot
  * F1 in percent (higher is better). Everything is double precision except, with precision
@@ -30,32 +32,7 @@
 #include "core/model.h"
 #include "task/net.h"
 #include "task/task_data.h"
-
-typedef struct {
-    srm_task task;
-    srm_cell cell;          /* SRM_CELL_RNN_TANH or SRM_CELL_LSTM */
-    char preset[16];        /* "paper" or "quick": where the defaults came from */
-    int stable;             /* project after every step */
-    double radius;          /* RNN: ||W_hh||_2 <= radius */
-    double lstm_a, lstm_margin, lstm_input_bound; /* srm_project_lstm's arguments */
-    size_t hidden, embedding; /* embedding = input size (jsb: the 88 keys, no embedding) */
-    double dropout, weight_decay, lr, clip, lr_decay;
-    size_t batch, bptt, epochs, eval_batch;
-    size_t max_train, max_valid, max_test; /* slices: tokens (LM) or sequences; 0 = all */
-    unsigned long seed;
-    srm_net_precision precision; /* decoder/softmax precision (task/net.h) */
-} srm_train_config;
-
-/* The defaults of `preset` ("paper": Table 2 exactly; "quick": a smaller setting that runs in
- * minutes) for a task and cell. SRM_EINVAL for an unknown preset or a cell other than rnn/lstm. */
-int srm_train_config_preset(srm_train_config *c, srm_task task, srm_cell cell,
-                            const char *preset);
-/* Checks the ranges of every field (SRM_EINVAL naming the option). */
-int srm_train_config_check(const srm_train_config *c);
-
-/* The loaded task data, with slices applied: srm_task_data_load / srm_task_data_free
- * (task/task_data.h); srm_train_data is the trainer's name for it. */
-typedef srm_task_data srm_train_data;
+#include "task/train_config.h"
 
 const char *srm_train_metric_name(srm_task task);       /* "perplexity", "bpc", ... */
 int srm_train_metric_higher_is_better(srm_task task);  /* 1 for atis (F1) */
@@ -70,7 +47,7 @@ typedef struct {
 /* Evaluates m on a split: the full model (trunc_k = 0) with eval_batch columns/sequences
  * (LM: windows of bptt steps, state carried) in the given precision, or the k-step truncated
  * model (always float64). SRM_EINVAL when the model's shapes do not fit the task. */
-int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split split,
+int srm_train_evaluate(const srm_model *m, const srm_task_data *d, srm_split split,
                        size_t trunc_k, size_t eval_batch, size_t bptt,
                        srm_net_precision precision, srm_eval_result *out);
 
@@ -82,10 +59,8 @@ typedef struct {
     double norm_hh;        /* ||W_hh||_2 at the end of the epoch */
     double norm_inf[4];    /* LSTM ||W_i||_inf, ||W_f||, ||W_z||, ||W_o|| (NaN for the RNN) */
     int improved;
+    double eta_seconds;    /* the run's remaining time at the mean epoch time (not logged) */
 } srm_train_epoch;
-
-typedef void (*srm_train_observer)(const srm_train_epoch *e, const srm_train_config *c,
-                                   double eta_seconds, void *ctx);
 
 typedef struct {
     srm_eval_result test, valid; /* best model */
@@ -93,13 +68,42 @@ typedef struct {
     double seconds;              /* training time over all sessions */
 } srm_train_summary;
 
-/* Trains per `c` and writes DIR/model.safetensors (best by validation), DIR/log.tsv,
- * DIR/checkpoint.safetensors (each epoch, atomically) and DIR/result.json. With resume != 0 the
- * run continues from DIR/checkpoint.safetensors; the caller passes the configuration stored
- * there (srm_train_checkpoint_config), possibly with more epochs. observer (may be NULL) is
- * called after each epoch. DIR must exist. */
-int srm_train_run(const srm_train_config *c, const srm_train_data *d, const char *dir,
-                  int resume, srm_train_observer observer, void *ctx, srm_train_summary *out);
+/* The trainer, driven by the caller (GSL style):
+ *
+ *     srm_trainer *tr;
+ *     SRM_TRY(srm_trainer_alloc(&c, d, dir, resume, &tr));
+ *     int done = srm_trainer_done(tr);
+ *     while (rc == SRM_OK && !done) rc = srm_trainer_epoch(tr, &e, &done);
+ *     if (rc == SRM_OK) rc = srm_trainer_finish(tr, &summary);
+ *     srm_trainer_free(tr);
+ *
+ * alloc checks c against d, builds and initialises the model (seeded by c->seed; --stable: the
+ * first projection) and, with resume != 0, continues from DIR/checkpoint.safetensors (the
+ * caller passes the configuration stored there, srm_train_checkpoint_config, possibly with more
+ * epochs); DIR must exist. Each epoch trains, validates, anneals, keeps the best model and writes
+ * DIR/model.safetensors (when improved), DIR/log.tsv and DIR/checkpoint.safetensors
+ * (atomically); *done says whether the configured epochs are reached. finish evaluates the best
+ * model on valid and test and writes DIR/result.json. The library prints nothing: progress
+ * within an epoch goes to the optional callback of srm_trainer_set_progress. */
+typedef struct srm_trainer srm_trainer;
+
+int srm_trainer_alloc(const srm_train_config *c, const srm_task_data *d, const char *dir,
+                      int resume, srm_trainer **out);
+/* Called after each batch with the positions trained in this session and the session's total. */
+typedef void (*srm_trainer_progress)(size_t done, size_t total, void *ctx);
+void srm_trainer_set_progress(srm_trainer *tr, srm_trainer_progress fn, void *ctx);
+int srm_trainer_done(const srm_trainer *tr);
+int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *e, int *done);
+int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out);
+void srm_trainer_free(srm_trainer *tr);
+
+/* What DIR holds for configuration c (srm table1): SRM_TRAIN_DIR_DONE (a result.json of exactly
+ * c; *metric and *seconds from it), SRM_TRAIN_DIR_RESUME (a checkpoint of c, perhaps with fewer
+ * epochs) or SRM_TRAIN_DIR_NEW (neither). SRM_EINVAL naming DIR when it holds another
+ * configuration: a run is never overwritten. */
+enum { SRM_TRAIN_DIR_NEW, SRM_TRAIN_DIR_RESUME, SRM_TRAIN_DIR_DONE };
+int srm_train_dir_state(const char *dir, const srm_train_config *c, int *state, double *metric,
+                        double *seconds);
 
 /* Reads the configuration a checkpoint was written with. */
 int srm_train_checkpoint_config(const char *dir, srm_train_config *c);
@@ -110,13 +114,5 @@ int srm_train_checkpoint_config(const char *dir, srm_train_config *c);
  * from srm init) with the task's paper preset (bptt 0 outside the language models). */
 int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_batch,
                                   size_t *bptt);
-
-/* "float32" / "float64" and back. */
-const char *srm_train_precision_name(srm_net_precision p);
-int srm_train_precision_parse(const char *text, srm_net_precision *out);
-
-/* The configuration as a JSON object text (malloc'ed), and back. */
-char *srm_train_config_json(const srm_train_config *c);
-int srm_train_config_from_json(const char *text, srm_train_config *c);
 
 #endif

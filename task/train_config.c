@@ -1,8 +1,7 @@
-/* task/train_config.c: the training configuration of task/train.h: the presets ("paper": Table 2
- * of the paper; "quick": a smaller setting), the range checks, the precision names, and the
- * configuration as JSON, which checkpoints and result.json store so that a run can be resumed
- * and traced. */
-#include "task/train.h"
+/* task/train_config.c: what the table of task/train_params.c drives: the range checks, the
+ * precision names, the configuration as JSON (checkpoints and result.json store it so that a
+ * run can be resumed and traced), and the command-line options of srm train and srm table1. */
+#include "task/train_config.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -12,71 +11,6 @@
 #include "core/error.h"
 #include "task/music.h"
 #include "task/train_internal.h"
-
-/* ---- presets ---- */
-
-int srm_train_config_preset(srm_train_config *c, srm_task task, srm_cell cell, const char *preset)
-{
-    if (cell != SRM_CELL_RNN_TANH && cell != SRM_CELL_LSTM)
-        return SRM_ERROR(SRM_EINVAL, "--cell must be rnn or lstm (got %s)", srm_cell_name(cell));
-    int paper = strcmp(preset, "paper") == 0, lstm = cell == SRM_CELL_LSTM;
-    if (!paper && strcmp(preset, "quick") != 0)
-        return SRM_ERROR(SRM_EINVAL, "unknown --config '%s' (paper, quick)", preset);
-    *c = (srm_train_config){.task = task, .cell = cell, .radius = 1.0, .lstm_a = 0.4,
-                            .lstm_margin = 0.005, .lstm_input_bound = 1.0, .lr_decay = 4.0,
-                            .seed = 1};
-    snprintf(c->preset, sizeof c->preset, "%s", preset);
-    /* Table 2 of the paper (RNN / LSTM). */
-    switch (task) {
-    case SRM_TASK_WIKITEXT2:
-        c->hidden = lstm ? 1024 : 256, c->embedding = lstm ? 512 : 1024;
-        c->dropout = lstm ? 0.65 : 0.25, c->batch = 20, c->lr = lstm ? 20.0 : 2.0;
-        c->bptt = 35, c->clip = lstm ? 1.0 : 0.25, c->epochs = 40, c->eval_batch = 10;
-        c->precision = SRM_NET_FLOAT32;
-        break;
-    case SRM_TASK_PTBCHAR:
-        c->hidden = lstm ? 1024 : 768, c->embedding = 400, c->dropout = 0.1;
-        c->weight_decay = 1e-6, c->batch = 80, c->lr = lstm ? 20.0 : 2.0, c->bptt = 150;
-        c->clip = 1.0, c->epochs = 300, c->eval_batch = 10, c->precision = SRM_NET_FLOAT32;
-        break;
-    case SRM_TASK_JSB:
-        c->hidden = 1024, c->embedding = SRM_MUSIC_KEYS, c->dropout = 0.1, c->batch = 1;
-        c->lr = lstm ? 2.0 : 0.05, c->clip = 5.0, c->epochs = 100, c->eval_batch = 16;
-        break;
-    case SRM_TASK_ATIS:
-        c->hidden = 128, c->embedding = 64, c->dropout = 0.5, c->weight_decay = 1e-4;
-        c->batch = 128, c->lr = 10.0, c->clip = 1.0, c->epochs = 100, c->eval_batch = 128;
-        break;
-    default:
-        return SRM_ERROR(SRM_EINVAL, "unknown task");
-    }
-    if (paper) return SRM_OK;
-    /* Quick: the same recipe, smaller, each run a few minutes on 2 cores (timings in
-     * cmd_train.c's help). */
-    switch (task) {
-    case SRM_TASK_WIKITEXT2:
-        c->hidden = 128, c->embedding = 128, c->epochs = 1, c->max_train = 300000;
-        c->max_valid = 50000, c->dropout = lstm ? 0.2 : 0.1;
-        break;
-    case SRM_TASK_PTBCHAR:
-        /* equal recurrent cost: 4 (256)^2 = (512)^2 */
-        c->hidden = lstm ? 256 : 512, c->embedding = 64, c->batch = 32, c->bptt = 100;
-        c->epochs = 1, c->max_train = 2400000, c->max_valid = 100000;
-        /* the RNN diverged at the paper's lr 2 (bpc 10 > uniform 5.6); 0.5 trains (measured) */
-        if (!lstm) c->lr = 0.5;
-        break;
-    case SRM_TASK_JSB:
-        c->hidden = 256, c->epochs = 30;
-        break;
-    case SRM_TASK_ATIS:
-        /* the tanh RNN collapses to all-O tags at lr >= 3 (measured); 2 trains steadily */
-        c->epochs = lstm ? 30 : 40, c->lr = lstm ? 10.0 : 2.0;
-        break;
-    default:
-        break;
-    }
-    return SRM_OK;
-}
 
 int srm_train_config_check(const srm_train_config *c)
 {
@@ -99,8 +33,6 @@ int srm_train_config_check(const srm_train_config *c)
     return SRM_OK;
 }
 
-/* ---- configuration as JSON ---- */
-
 const char *srm_train_precision_name(srm_net_precision p)
 {
     return p == SRM_NET_FLOAT32 ? "float32" : "float64";
@@ -114,38 +46,30 @@ int srm_train_precision_parse(const char *text, srm_net_precision *out)
     return SRM_OK;
 }
 
-typedef enum { F_SIZE, F_DOUBLE } field_type;
-static const struct {
-    const char *name;
-    field_type type;
-    size_t off;
-} fields[] = {
-#define SZ(f) {#f, F_SIZE, offsetof(srm_train_config, f)}
-#define DB(f) {#f, F_DOUBLE, offsetof(srm_train_config, f)}
-    SZ(hidden),       SZ(embedding), DB(dropout),    DB(weight_decay), DB(lr),
-    DB(clip),         DB(lr_decay),  SZ(batch),      SZ(bptt),         SZ(epochs),
-    SZ(eval_batch),   SZ(max_train), SZ(max_valid),  SZ(max_test),     DB(radius),
-    DB(lstm_a),       DB(lstm_margin), DB(lstm_input_bound),
-#undef SZ
-#undef DB
-};
+/* ---- configuration as JSON ---- */
+
+static json_t *value_json(const srm_train_param *p, const srm_train_value *v)
+{
+    switch (p->type) {
+    case SRM_TRAIN_PARAM_SIZE:
+    case SRM_TRAIN_PARAM_SEED: return json_integer((json_int_t)v->integer);
+    case SRM_TRAIN_PARAM_DOUBLE: return json_real(v->real);
+    case SRM_TRAIN_PARAM_FLAG: return json_boolean(v->flag);
+    default: return json_string(v->text);
+    }
+}
 
 json_t *srm_train_config_object(const srm_train_config *c)
 {
     json_t *o = json_object();
     if (!o) return NULL;
-    json_object_set_new(o, "task", json_string(srm_data_task_name(c->task)));
-    json_object_set_new(o, "cell", json_string(c->cell == SRM_CELL_LSTM ? "lstm" : "rnn"));
-    json_object_set_new(o, "preset", json_string(c->preset));
-    json_object_set_new(o, "stable", json_boolean(c->stable));
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const char *p = (const char *)c + fields[i].off;
-        json_object_set_new(o, fields[i].name,
-                            fields[i].type == F_SIZE ? json_integer((json_int_t) * (const size_t *)p)
-                                                     : json_real(*(const double *)p));
+    size_t n;
+    const srm_train_param *params = srm_train_params(&n);
+    for (size_t i = 0; i < n; i++) {
+        srm_train_value v;
+        srm_train_param_get(c, &params[i], &v);
+        json_object_set_new(o, params[i].key, value_json(&params[i], &v));
     }
-    json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
-    json_object_set_new(o, "precision", json_string(srm_train_precision_name(c->precision)));
     return o;
 }
 
@@ -157,6 +81,33 @@ char *srm_train_config_json(const srm_train_config *c)
     return s;
 }
 
+/* The JSON value j of row p into v; 0 when it has the wrong type (an integer is a number). */
+static int json_value(const srm_train_param *p, json_t *j, srm_train_value *v)
+{
+    *v = (srm_train_value){0};
+    switch (p->type) {
+    case SRM_TRAIN_PARAM_SIZE:
+        if (!json_is_integer(j) || json_integer_value(j) < 0) return 0;
+        v->integer = (unsigned long)json_integer_value(j);
+        return 1;
+    case SRM_TRAIN_PARAM_SEED:
+        if (!json_is_integer(j)) return 0;
+        v->integer = (unsigned long)json_integer_value(j);
+        return 1;
+    case SRM_TRAIN_PARAM_DOUBLE:
+        if (!json_is_number(j)) return 0;
+        v->real = json_number_value(j);
+        return 1;
+    case SRM_TRAIN_PARAM_FLAG:
+        if (!json_is_boolean(j)) return 0;
+        v->flag = json_is_true(j);
+        return 1;
+    default:
+        v->text = json_string_value(j);
+        return v->text != NULL;
+    }
+}
+
 int srm_train_config_from_json(const char *text, srm_train_config *c)
 {
     json_error_t err;
@@ -165,35 +116,107 @@ int srm_train_config_from_json(const char *text, srm_train_config *c)
         json_decref(o);
         return SRM_ERROR(SRM_EINVAL, "stored configuration is not a JSON object");
     }
+    size_t n;
+    const srm_train_param *params = srm_train_params(&n);
     int rc = SRM_OK;
-    const char *task = json_string_value(json_object_get(o, "task"));
-    const char *cell = json_string_value(json_object_get(o, "cell"));
-    const char *preset = json_string_value(json_object_get(o, "preset"));
-    const char *precision = json_string_value(json_object_get(o, "precision"));
-    json_t *stable = json_object_get(o, "stable"), *seed = json_object_get(o, "seed");
-    if (!task || !cell || !preset || !precision || !json_is_boolean(stable) ||
-        !json_is_integer(seed))
-        rc = SRM_ERROR(SRM_EINVAL, "stored configuration lacks task, cell, preset, precision, "
-                       "stable or seed");
-    if (rc == SRM_OK) rc = srm_train_precision_parse(precision, &c->precision);
-    if (rc == SRM_OK) rc = srm_data_task_parse(task, &c->task);
-    if (rc == SRM_OK) rc = srm_cell_parse(cell, &c->cell);
-    if (rc == SRM_OK) {
-        snprintf(c->preset, sizeof c->preset, "%s", preset);
-        c->stable = json_is_true(stable);
-        c->seed = (unsigned long)json_integer_value(seed);
-    }
-    for (size_t i = 0; rc == SRM_OK && i < sizeof fields / sizeof fields[0]; i++) {
-        json_t *v = json_object_get(o, fields[i].name);
-        char *p = (char *)c + fields[i].off;
-        if (fields[i].type == F_SIZE && json_is_integer(v) && json_integer_value(v) >= 0)
-            *(size_t *)p = (size_t)json_integer_value(v);
-        else if (fields[i].type == F_DOUBLE && json_is_number(v))
-            *(double *)p = json_number_value(v);
-        else
+    for (size_t i = 0; rc == SRM_OK && i < n; i++) {
+        srm_train_value v;
+        if (!json_value(&params[i], json_object_get(o, params[i].key), &v))
             rc = SRM_ERROR(SRM_EINVAL, "stored configuration: bad or missing '%s'",
-                           fields[i].name);
+                           params[i].key);
+        else
+            rc = srm_train_param_set(c, &params[i], &v);
     }
     json_decref(o);
     return rc;
+}
+
+/* ---- the table as command-line options ---- */
+
+static srm_arg_kind arg_kind(srm_train_param_type t)
+{
+    switch (t) {
+    case SRM_TRAIN_PARAM_SIZE: return SRM_ARG_ULONG;
+    case SRM_TRAIN_PARAM_DOUBLE: return SRM_ARG_DOUBLE;
+    case SRM_TRAIN_PARAM_SEED: return SRM_ARG_SEED;
+    case SRM_TRAIN_PARAM_FLAG: return SRM_ARG_FLAG;
+    default: return SRM_ARG_STRING;
+    }
+}
+
+static void *arg_dest(srm_train_value *v, srm_arg_kind kind)
+{
+    switch (kind) {
+    case SRM_ARG_ULONG:
+    case SRM_ARG_SEED: return &v->integer;
+    case SRM_ARG_DOUBLE: return &v->real;
+    case SRM_ARG_FLAG: return &v->flag;
+    default: return &v->text;
+    }
+}
+
+/* --help's default text of row p when task or cell is unknown. */
+static const char *shown_default(srm_train_options *o, size_t k, const char *preset, int task,
+                                 int lstm)
+{
+    const srm_train_param *p = o->row[k];
+    if (p->type == SRM_TRAIN_PARAM_TASK)
+        return task >= 0 ? srm_data_task_name((srm_task)task) : NULL;
+    if (p->type == SRM_TRAIN_PARAM_CELL) return lstm >= 0 ? (lstm ? "lstm" : "rnn") : NULL;
+    if (p->type == SRM_TRAIN_PARAM_PRESET) return preset;
+    return srm_train_param_preset_text(p, preset, task, lstm, o->shown[k], sizeof o->shown[k]);
+}
+
+size_t srm_train_options_init(srm_train_options *o, const srm_train_config *c, unsigned exclude,
+                              const char *preset, int task, int lstm, srm_arg *args)
+{
+    size_t n;
+    const srm_train_param *params = srm_train_params(&n);
+    memset(o, 0, sizeof *o);
+    for (size_t i = 0; i < n && o->count < SRM_TRAIN_PARAM_MAX; i++) {
+        if (params[i].scope & exclude) continue;
+        size_t k = o->count++;
+        o->row[k] = &params[i];
+        srm_arg_kind kind = arg_kind(params[i].type);
+        if (c) {
+            srm_train_param_get(c, &params[i], &o->value[k]);
+        } else if (kind != SRM_ARG_FLAG) {
+            kind = SRM_ARG_STRING; /* for display: the presets as text */
+            o->value[k].text = shown_default(o, k, preset, task, lstm);
+        }
+        args[k] = (srm_arg){params[i].flag, kind, arg_dest(&o->value[k], kind), params[i].meta,
+                            params[i].help, &o->given[k]};
+    }
+    return o->count;
+}
+
+int srm_train_options_apply(const srm_train_options *o, srm_train_config *c, int strict)
+{
+    for (size_t k = 0; k < o->count; k++) {
+        const srm_train_param *p = o->row[k];
+        if (!o->given[k] || !p->has_preset) continue;
+        if (!strict && !srm_train_param_applies(p, c)) continue;
+        SRM_TRY(srm_train_param_set(c, p, &o->value[k]));
+    }
+    if (!strict) return SRM_OK;
+    /* after every option is set, so that the order of the flags does not matter */
+    for (size_t k = 0; k < o->count; k++) {
+        unsigned s = o->row[k]->scope;
+        if (!o->given[k]) continue;
+        if (((s & SRM_TRAIN_SCOPE_RNN) && c->cell == SRM_CELL_LSTM) ||
+            ((s & SRM_TRAIN_SCOPE_LSTM) && c->cell != SRM_CELL_LSTM))
+            return SRM_ERROR(SRM_EINVAL, "--%s is for --cell %s only", o->row[k]->flag,
+                             s & SRM_TRAIN_SCOPE_RNN ? "rnn" : "lstm");
+    }
+    for (size_t k = 0; k < o->count; k++)
+        if (o->given[k] && (o->row[k]->scope & SRM_TRAIN_SCOPE_STABLE) && !c->stable)
+            return SRM_ERROR(SRM_EINVAL, "--%s only applies with --stable", o->row[k]->flag);
+    return SRM_OK;
+}
+
+const char *srm_train_options_not_resumable(const srm_train_options *o)
+{
+    for (size_t k = 0; k < o->count; k++)
+        if (o->given[k] && !o->row[k]->resumable) return o->row[k]->flag;
+    return NULL;
 }

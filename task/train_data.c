@@ -32,7 +32,7 @@ static int compare_length(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-int srm_train_sort_by_length(const srm_train_data *d, srm_split s, size_t *idx, size_t n)
+int srm_train_sort_by_length(const srm_task_data *d, srm_split s, size_t *idx, size_t n)
 {
     length_key *k = malloc((n ? n : 1) * sizeof *k);
     if (!k) return SRM_ERROR(SRM_ENOMEM, "out of memory");
@@ -60,7 +60,7 @@ void srm_train_batch_free(srm_train_batch *bb)
     free(bb->mask);
 }
 
-int srm_train_batch_alloc(srm_train_batch *bb, const srm_train_data *d, size_t t_max,
+int srm_train_batch_alloc(srm_train_batch *bb, const srm_task_data *d, size_t t_max,
                           size_t b_max)
 {
     size_t R = t_max * b_max, music = d->task == SRM_TASK_JSB;
@@ -80,7 +80,7 @@ int srm_train_batch_alloc(srm_train_batch *bb, const srm_train_data *d, size_t t
 }
 
 /* Sequences idx[0..nb) of split s as one padded, time-major batch. */
-void srm_train_batch_sequences(srm_train_batch *bb, const srm_train_data *d, srm_split s,
+void srm_train_batch_sequences(srm_train_batch *bb, const srm_task_data *d, srm_split s,
                                const size_t *idx, size_t nb)
 {
     size_t T = 0, K = SRM_MUSIC_KEYS;
@@ -161,7 +161,7 @@ static int lm_columns(const int32_t *ids, size_t L, size_t B, int32_t **tok, int
     return SRM_OK;
 }
 
-static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
+static int evaluate_lm(const srm_model *m, const srm_task_data *d, srm_split s, size_t k,
                        size_t B, size_t bptt, srm_net_precision prec, double *nll, size_t *count)
 {
     const int32_t *ids = d->corpus->split[s].ids;
@@ -201,7 +201,7 @@ static int evaluate_lm(const srm_model *m, const srm_train_data *d, srm_split s,
     return rc;
 }
 
-static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s, size_t k,
+static int evaluate_seq(const srm_model *m, const srm_task_data *d, srm_split s, size_t k,
                         size_t B, srm_net_precision prec, double *nll, size_t *count,
                         srm_chunk_counts *cc)
 {
@@ -250,7 +250,7 @@ static int evaluate_seq(const srm_model *m, const srm_train_data *d, srm_split s
     return rc;
 }
 
-int srm_train_evaluate(const srm_model *m, const srm_train_data *d, srm_split split,
+int srm_train_evaluate(const srm_model *m, const srm_task_data *d, srm_split split,
                        size_t trunc_k, size_t eval_batch, size_t bptt,
                        srm_net_precision precision, srm_eval_result *out)
 {

@@ -26,21 +26,15 @@ typedef struct {
     srm_net_batch b;
 } srm_train_batch;
 
-/* The trainer's names for srm_task_is_lm and srm_task_data_seq_length (task/task_data.h). */
-static inline int srm_train_is_lm(srm_task t) { return srm_task_is_lm(t); }
-static inline size_t srm_train_seq_length(const srm_train_data *d, srm_split s, size_t i)
-{
-    return srm_task_data_seq_length(d, s, i);
-}
 /* Sorts idx[0..n) by the sequences' lengths, ties by index. */
-int srm_train_sort_by_length(const srm_train_data *d, srm_split s, size_t *idx, size_t n);
+int srm_train_sort_by_length(const srm_task_data *d, srm_split s, size_t *idx, size_t n);
 
 /* Buffers for batches of up to t_max steps by b_max columns/sequences. */
-int srm_train_batch_alloc(srm_train_batch *bb, const srm_train_data *d, size_t t_max,
+int srm_train_batch_alloc(srm_train_batch *bb, const srm_task_data *d, size_t t_max,
                           size_t b_max);
 void srm_train_batch_free(srm_train_batch *bb);
 /* Sequences idx[0..nb) of split s as one padded, time-major batch (into bb->b). */
-void srm_train_batch_sequences(srm_train_batch *bb, const srm_train_data *d, srm_split s,
+void srm_train_batch_sequences(srm_train_batch *bb, const srm_task_data *d, srm_split s,
                                const size_t *idx, size_t nb);
 /* Window [i, i + T) of the token stream cut into B columns of length L (into bb->b). */
 void srm_train_batch_window(srm_train_batch *bb, const int32_t *ids, size_t L, size_t B,

@@ -8,7 +8,8 @@
  * - The sparse embedding bookkeeping: norm and SGD step against dense references.
  * - Truncated evaluation: against a naive per-window loop over srm_cell_step (core/model.h), and
  *   k >= T against the full forward.
- * - A uniform model (zero decoder) has perplexity = vocabulary size through the real forward. */
+ * - A uniform model (zero decoder) has perplexity = vocabulary size through the real forward.
+ * The configuration table and the trainer's loop: tests/test_train_config.c. */
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
@@ -317,67 +318,6 @@ static void float32_check(srm_cell cell)
     gsl_rng_free(rng);
 }
 
-/* --config paper must be the paper's Table 2 exactly (Miller & Hardt, ICLR 2019;
- * proofs-notes/experiments.md section 1), typed in here independently; and a configuration
- * survives its JSON round trip (checkpoints rely on it). */
-static void preset_check(void)
-{
-    static const struct {
-        srm_task task;
-        srm_cell cell;
-        size_t hidden, embedding;
-        double dropout, weight_decay;
-        size_t batch;
-        double lr;
-        size_t bptt;
-        double clip;
-        size_t epochs;
-    } table2[] = {
-        {SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 256, 1024, 0.25, 0, 20, 2.0, 35, 0.25, 40},
-        {SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 1024, 512, 0.65, 0, 20, 20.0, 35, 1.0, 40},
-        {SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 768, 400, 0.1, 1e-6, 80, 2.0, 150, 1.0, 300},
-        {SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 1024, 400, 0.1, 1e-6, 80, 20.0, 150, 1.0, 300},
-        {SRM_TASK_JSB, SRM_CELL_RNN_TANH, 1024, 88, 0.1, 0, 1, 0.05, 0, 5.0, 100},
-        {SRM_TASK_JSB, SRM_CELL_LSTM, 1024, 88, 0.1, 0, 1, 2.0, 0, 5.0, 100},
-        {SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 1e-4, 128, 10.0, 0, 1.0, 100},
-        {SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 1e-4, 128, 10.0, 0, 1.0, 100},
-    };
-    int all = 1, round_trip = 1;
-    for (size_t i = 0; i < sizeof table2 / sizeof table2[0]; i++) {
-        srm_train_config c, back;
-        int ok = srm_train_config_preset(&c, table2[i].task, table2[i].cell, "paper") == SRM_OK &&
-                 c.hidden == table2[i].hidden && c.embedding == table2[i].embedding &&
-                 c.dropout == table2[i].dropout && c.weight_decay == table2[i].weight_decay &&
-                 c.batch == table2[i].batch && c.lr == table2[i].lr &&
-                 (table2[i].bptt == 0 || c.bptt == table2[i].bptt) &&
-                 c.clip == table2[i].clip && c.epochs == table2[i].epochs &&
-                 c.max_train == 0 && c.max_valid == 0 && c.max_test == 0 &&
-                 srm_train_config_check(&c) == SRM_OK;
-        if (!ok) printf("  Table 2 mismatch: %s %s\n", srm_data_task_name(table2[i].task),
-                        srm_cell_name(table2[i].cell));
-        all &= ok;
-        srm_train_config q;
-        srm_train_config_preset(&q, table2[i].task, table2[i].cell, "quick");
-        q.stable = 1, q.seed = 12345678901UL, q.lr = 0.1 + 0.2; /* a double that needs 17 digits */
-        char *js = srm_train_config_json(&q), *js2 = NULL;
-        memset(&back, 0, sizeof back);
-        if (js && srm_train_config_from_json(js, &back) == SRM_OK)
-            js2 = srm_train_config_json(&back);
-        /* every field is in the JSON, so equal texts and the exact doubles mean equal configs */
-        round_trip &= js2 && strcmp(js, js2) == 0 && back.lr == q.lr && back.seed == q.seed &&
-                      back.task == q.task && back.cell == q.cell && back.stable == 1 &&
-                      back.precision == q.precision && back.max_train == q.max_train;
-        free(js);
-        free(js2);
-    }
-    CHECK(all, "--config paper equals Table 2 for every task and cell");
-    CHECK(round_trip, "every quick configuration survives its JSON round trip bit for bit");
-    srm_train_config c;
-    CHECK(srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_LSTM, "huge") == SRM_EINVAL &&
-              srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_RNN_RELU, "paper") == SRM_EINVAL,
-          "unknown preset and relu cell rejected");
-}
-
 static void error_paths(void)
 {
     srm_model *relu = srm_model_alloc(SRM_CELL_RNN_RELU, 3, 2, 2, 0);
@@ -433,7 +373,6 @@ int main(void)
     uniform_check();
     float32_check(SRM_CELL_RNN_TANH);
     float32_check(SRM_CELL_LSTM);
-    preset_check();
     error_paths();
     return srm_test_finish();
 }

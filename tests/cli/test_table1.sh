@@ -56,6 +56,13 @@ expect "resume: 1 trained, same jsb stable metric ($before)" sh -c "grep -q '^tr
 ok "table1 --tasks atis --cells lstm" "$SRM" table1 $TINY --tasks atis --cells lstm --out "$D"
 expect "the table now has jsb rnn, atis rnn, atis lstm" [ "$(rows "$T" | cut -f 1,2 | tr '\t\n' ' |')" = "jsb rnn|atis rnn|atis lstm|" ]
 
+ok "table1 --help" "$SRM" table1 --help
+expect "table1 help: every hyper-parameter flag, with the quick presets per task" sh -c "grep -q -- '--lr LR .*\[wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10\]$' '$TMP/out' && grep -q -- '--dropout P ' '$TMP/out' && grep -q -- '--lstm-a A ' '$TMP/out' && grep -q -- '--precision P ' '$TMP/out'"
+# the table's other flags reach the runs they apply to: --dropout every run, --radius the
+# stable RNNs only, --embedding not jsb (whose input is the 88 keys)
+ok "dry run with --dropout, --radius and --embedding" "$SRM" table1 --config quick --dropout 0.3 --radius 0.7 --embedding 32 --tasks atis,jsb --cells rnn --dry-run --out "$TMP/flags"
+ok "table1 --dropout 0.25 --radius 0.75 (jsb rnn)" "$SRM" table1 $TINY --dropout 0.25 --radius 0.75 --tasks jsb --cells rnn --out "$TMP/fl"
+expect "result.json: dropout 0.25 in both, radius 0.75 only in the stable run, jsb embedding 88" sh -c "grep -q '\"dropout\": 0.25,' '$TMP/fl/jsb-rnn-unstable/result.json' && grep -q '\"radius\": 0.75,' '$TMP/fl/jsb-rnn-stable/result.json' && grep -q '\"radius\": 1.0,' '$TMP/fl/jsb-rnn-unstable/result.json' && grep -q '\"embedding\": 88,' '$TMP/fl/jsb-rnn-stable/result.json'"
 status 2 "same folder, another configuration" "$SRM" table1 $TINY --hidden 17 --tasks atis --cells rnn --out "$D"
 status 2 "--out missing" "$SRM" table1 --config quick
 status 2 "unknown task" "$SRM" table1 --tasks atis,mnist --out "$TMP/x"

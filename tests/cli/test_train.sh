@@ -65,6 +65,27 @@ expect "resume removes a killed writer's temporary file" [ ! -e "$R/checkpoint.s
 status 2 "resume with a changed hyper-parameter" "$SRM" train --resume "$R" --lr 3
 status 1 "resume without a checkpoint" "$SRM" train --resume "$TMP/none"
 
+# A checkpoint whose epoch is negative, not whole or beyond --epochs, or a log with more rows
+# than epochs, is rejected naming the file (it used to index past the log: -1 became a huge
+# size_t). The edits keep the metadata's length, so the file stays valid safetensors.
+K="--task jsb --cell rnn --max-train 4 --max-valid 2 --max-test 2 --hidden 8 --quiet"
+ok "jsb rnn, 10 tiny epochs (a checkpoint to edit)" "$SRM" train $K --epochs 10 --out "$TMP/k"
+for bad in -1 .5 11 1x; do
+    rm -rf "$TMP/kb" && cp -r "$TMP/k" "$TMP/kb"
+    sed 's/,"epoch":"10",/,"epoch":"'"$bad"'",/' "$TMP/k/checkpoint.safetensors" >"$TMP/kb/checkpoint.safetensors"
+    expect "checkpoint edited to epoch '$bad'" grep -q ",\"epoch\":\"$bad\"," "$TMP/kb/checkpoint.safetensors"
+    status 2 "resume from a checkpoint at epoch '$bad'" "$SRM" train --resume "$TMP/kb" --quiet
+    expect "the error names the checkpoint" grep -q "kb/checkpoint.safetensors" "$TMP/err"
+done
+rm -rf "$TMP/kl" && cp -r "$TMP/k" "$TMP/kl"
+tail -n 1 "$TMP/k/log.tsv" | sed 's/^10	/11	/' >>"$TMP/kl/log.tsv"
+status 2 "resume with a log of 11 rows for 10 epochs" "$SRM" train --resume "$TMP/kl" --quiet
+expect "the error names the log" grep -q "kl/log.tsv" "$TMP/err"
+kloss=$(json_get test_loss "$TMP/k/result.json")
+rm "$TMP/k/result.json"
+ok "resume of the unedited run re-evaluates" "$SRM" train --resume "$TMP/k" --quiet
+expect "and gives its test loss again ($kloss)" sh -c "[ -n '$kloss' ] && [ '$(json_get test_loss "$TMP/k/result.json")' = '$kloss' ]"
+
 # --trunc k >= T (ATIS utterances have at most 46 words) equals the full evaluation: same
 # arithmetic, so F1 is identical and the mean loss equal up to summation order (1e-12).
 ok "atis eval --trunc 64" "$SRM" eval --task atis --max-eval 100 "$A/model.safetensors" --trunc 64 --json
@@ -106,6 +127,22 @@ expect "stable lstm: gate norms within the toolkit's targets (0.395, 0.155, 0.09
 
 ok "help shows the paper preset of atis" "$SRM" train --task atis --cell lstm --config paper --help
 expect "help: hidden [128], lr [10], epochs [100]" sh -c "grep -q 'hidden N .*\[128\]' '$TMP/out' && grep -q -- '--lr LR .*\[10\]' '$TMP/out' && grep -q 'epochs E .*\[100\]' '$TMP/out'"
+# --help shows the value that will apply for the task and cell given (quick by default), and
+# without them the presets per task (rnn/lstm where they differ)
+ok "help for atis rnn (quick)" "$SRM" train --task atis --cell rnn --help
+expect "help: atis rnn quick: lr [2], epochs [40], precision [float64], stable [off]" sh -c "grep -q -- '--lr LR .*\[2\]$' '$TMP/out' && grep -q -- '--epochs E .*\[40\]$' '$TMP/out' && grep -q -- '--precision P .*\[float64\]$' '$TMP/out' && grep -q -- '--stable .*\[off\]$' '$TMP/out'"
+ok "help for ptbchar lstm (quick)" "$SRM" train --cell lstm --task=ptbchar --help
+expect "help: ptbchar lstm quick: hidden [256], bptt [100], max-train [2400000], precision [float32]" sh -c "grep -q -- '--hidden N .*\[256\]$' '$TMP/out' && grep -q -- '--bptt L .*\[100\]$' '$TMP/out' && grep -q -- '--max-train N .*\[2400000\]$' '$TMP/out' && grep -q -- '--precision P .*\[float32\]$' '$TMP/out'"
+ok "help without task and cell" "$SRM" train --help
+expect "help: the quick lr per task and cell" grep -q -- '--lr LR .*\[wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10\]$' "$TMP/out"
+expect "help: one value where every preset agrees (lr-decay [4], radius [1])" sh -c "grep -q -- '--lr-decay F .*\[4\]$' '$TMP/out' && grep -q -- '--radius R .*\[1\]$' '$TMP/out'"
+expect "help: no [0] placeholders for hidden or lr" sh -c "! grep -q -- '--hidden N .*\[0\]$' '$TMP/out' && ! grep -q -- '--lr LR .*\[0\]$' '$TMP/out'"
+ok "help with --config paper, no task" "$SRM" train --config paper --help
+expect "help: the paper epochs per task" grep -q -- '--epochs E .*\[wikitext2 40, ptbchar 300, jsb 100, atis 100\]$' "$TMP/out"
+ok "help with --task jsb only" "$SRM" train --task jsb --help
+expect "help: jsb's lr per cell [0.05/2] and hidden [256]" sh -c "grep -q -- '--lr LR .*\[0.05/2\]$' '$TMP/out' && grep -q -- '--hidden N .*\[256\]$' '$TMP/out'"
+status 2 "--lstm-a with an RNN" "$SRM" train --task atis --cell rnn --stable --lstm-a 0.3 --out "$TMP/x"
+status 2 "--radius without --stable" "$SRM" train --task atis --cell rnn --radius 0.5 --out "$TMP/x"
 status 2 "train without --out" "$SRM" train --task atis --cell lstm
 status 2 "unknown preset" "$SRM" train --task atis --cell lstm --config huge --out "$TMP/x"
 status 2 "unknown cell" "$SRM" train --task atis --cell gru --out "$TMP/x"

@@ -1,0 +1,371 @@
+/* tests/test_train_config.c: the training configuration table (task/train_config.h) and the
+ * trainer the caller drives (task/train.h).
+ * - --config paper is the paper's Table 2; every preset value equals what the hand-written
+ *   presets gave before the table (4 tasks x 2 cells x 2 presets).
+ * - The table's JSON keys are in the contract's order; --help's preset texts.
+ * - Flags -> configuration -> JSON -> configuration is the identity; scope errors name the flag.
+ * - The trainer driven epoch by epoch on jsb slices of data/ (tests/run.sh runs from the top):
+ *   done after the configured epochs, a resumed run equals the uninterrupted one bit for bit,
+ *   and checkpoints at NaN, negative, fractional or too large epochs are rejected naming the
+ *   file.
+ * - The configurations of the committed results/runs read back unchanged. */
+#include <glob.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/args.h"
+#include "core/error.h"
+#include "core/model.h"
+#include "core/safetensors.h"
+#include "task/train.h"
+#include "tests/harness.h"
+
+/* --config paper must be the paper's Table 2 exactly (Miller & Hardt, ICLR 2019; proofs-notes/experiments.md section 1), typed in here
+ * independently; and a configuration survives its JSON round trip (checkpoints rely on it). */
+static void preset_check(void)
+{
+    static const struct {
+        srm_task task;
+        srm_cell cell;
+        size_t hidden, embedding;
+        double dropout, weight_decay;
+        size_t batch;
+        double lr;
+        size_t bptt;
+        double clip;
+        size_t epochs;
+    } table2[] = {
+        {SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 256, 1024, 0.25, 0, 20, 2.0, 35, 0.25, 40},
+        {SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 1024, 512, 0.65, 0, 20, 20.0, 35, 1.0, 40},
+        {SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 768, 400, 0.1, 1e-6, 80, 2.0, 150, 1.0, 300},
+        {SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 1024, 400, 0.1, 1e-6, 80, 20.0, 150, 1.0, 300},
+        {SRM_TASK_JSB, SRM_CELL_RNN_TANH, 1024, 88, 0.1, 0, 1, 0.05, 0, 5.0, 100},
+        {SRM_TASK_JSB, SRM_CELL_LSTM, 1024, 88, 0.1, 0, 1, 2.0, 0, 5.0, 100},
+        {SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 1e-4, 128, 10.0, 0, 1.0, 100},
+        {SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 1e-4, 128, 10.0, 0, 1.0, 100},
+    };
+    int all = 1, round_trip = 1;
+    for (size_t i = 0; i < sizeof table2 / sizeof table2[0]; i++) {
+        srm_train_config c, back;
+        int ok = srm_train_config_preset(&c, table2[i].task, table2[i].cell, "paper") == SRM_OK &&
+                 c.hidden == table2[i].hidden && c.embedding == table2[i].embedding &&
+                 c.dropout == table2[i].dropout && c.weight_decay == table2[i].weight_decay &&
+                 c.batch == table2[i].batch && c.lr == table2[i].lr &&
+                 (table2[i].bptt == 0 || c.bptt == table2[i].bptt) &&
+                 c.clip == table2[i].clip && c.epochs == table2[i].epochs &&
+                 c.max_train == 0 && c.max_valid == 0 && c.max_test == 0 &&
+                 srm_train_config_check(&c) == SRM_OK;
+        if (!ok) printf("  Table 2 mismatch: %s %s\n", srm_data_task_name(table2[i].task),
+                        srm_cell_name(table2[i].cell));
+        all &= ok;
+        srm_train_config q;
+        srm_train_config_preset(&q, table2[i].task, table2[i].cell, "quick");
+        q.stable = 1, q.seed = 12345678901UL, q.lr = 0.1 + 0.2; /* a double that needs 17 digits */
+        char *js = srm_train_config_json(&q), *js2 = NULL;
+        memset(&back, 0, sizeof back);
+        if (js && srm_train_config_from_json(js, &back) == SRM_OK)
+            js2 = srm_train_config_json(&back);
+        /* every field is in the JSON, so equal texts and the exact doubles mean equal configs */
+        round_trip &= js2 && strcmp(js, js2) == 0 && back.lr == q.lr && back.seed == q.seed &&
+                      back.task == q.task && back.cell == q.cell && back.stable == 1 &&
+                      back.precision == q.precision && back.max_train == q.max_train;
+        free(js);
+        free(js2);
+    }
+    CHECK(all, "--config paper equals Table 2 for every task and cell");
+    CHECK(round_trip, "every quick configuration survives its JSON round trip bit for bit");
+    srm_train_config c;
+    CHECK(srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_LSTM, "huge") == SRM_EINVAL &&
+              srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_RNN_RELU, "paper") == SRM_EINVAL,
+          "unknown preset and relu cell rejected");
+}
+
+/* Every preset value as the hand-written srm_train_config_preset gave it before the presets
+ * became the table of task/train_params.c (printed from that code with %.17g), for the 4 tasks x
+ * 2 cells x 2 presets: the table must reproduce each one exactly. */
+static void legacy_preset_check(void)
+{
+    static const struct {
+        const char *preset;
+        srm_task task;
+        srm_cell cell;
+        size_t hidden, embedding;
+        double dropout, weight_decay, lr, clip, lr_decay;
+        size_t batch, bptt, epochs, eval_batch, max_train, max_valid, max_test;
+        double radius, lstm_a, lstm_margin, lstm_input_bound;
+        srm_net_precision precision;
+    } old[] = {
+        {"paper", SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 256, 1024, 0.25, 0, 2, 0.25, 4, 20, 35, 40, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 1024, 512, 0.65000000000000002, 0, 20, 1, 4, 20, 35, 40, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 768, 400, 0.10000000000000001, 9.9999999999999995e-07, 2, 1, 4, 80, 150, 300, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 1024, 400, 0.10000000000000001, 9.9999999999999995e-07, 20, 1, 4, 80, 150, 300, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 1024, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 4, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"paper", SRM_TASK_JSB, SRM_CELL_LSTM, 1024, 88, 0.10000000000000001, 0, 2, 5, 4, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"paper", SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 100, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"paper", SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 100, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 128, 128, 0.10000000000000001, 0, 2, 0.25, 4, 20, 35, 1, 10, 300000, 50000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 128, 128, 0.20000000000000001, 0, 20, 1, 4, 20, 35, 1, 10, 300000, 50000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 512, 64, 0.10000000000000001, 9.9999999999999995e-07, 0.5, 1, 4, 32, 100, 1, 10, 2400000, 100000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 256, 64, 0.10000000000000001, 9.9999999999999995e-07, 20, 1, 4, 32, 100, 1, 10, 2400000, 100000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 256, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 4, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_JSB, SRM_CELL_LSTM, 256, 88, 0.10000000000000001, 0, 2, 5, 4, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 0.0001, 2, 1, 4, 128, 0, 40, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+        {"quick", SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 30, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT64},
+    };
+    size_t bad = 0, n = sizeof old / sizeof old[0];
+    for (size_t i = 0; i < n; i++) {
+        srm_train_config c;
+        int ok = srm_train_config_preset(&c, old[i].task, old[i].cell, old[i].preset) == SRM_OK &&
+                 strcmp(c.preset, old[i].preset) == 0 && c.task == old[i].task &&
+                 c.cell == old[i].cell && c.stable == 0 && c.seed == 1 &&
+                 c.hidden == old[i].hidden && c.embedding == old[i].embedding &&
+                 c.dropout == old[i].dropout && c.weight_decay == old[i].weight_decay &&
+                 c.lr == old[i].lr && c.clip == old[i].clip && c.lr_decay == old[i].lr_decay &&
+                 c.batch == old[i].batch && c.bptt == old[i].bptt && c.epochs == old[i].epochs &&
+                 c.eval_batch == old[i].eval_batch && c.max_train == old[i].max_train &&
+                 c.max_valid == old[i].max_valid && c.max_test == old[i].max_test &&
+                 c.radius == old[i].radius && c.lstm_a == old[i].lstm_a &&
+                 c.lstm_margin == old[i].lstm_margin &&
+                 c.lstm_input_bound == old[i].lstm_input_bound &&
+                 c.precision == old[i].precision;
+        if (!ok) {
+            printf("  preset mismatch: %s %s %s\n", old[i].preset, srm_data_task_name(old[i].task),
+                   srm_cell_name(old[i].cell));
+            bad++;
+        }
+    }
+    CHECK(bad == 0 && n == 16, "all %zu presets (4 tasks x 2 cells x paper/quick) equal the old "
+          "hard-coded values field by field (%zu differ)", n, bad);
+}
+
+/* The table's rows are the JSON contract: keys in the order result.json and checkpoints have
+ * them, every flag once, every row where it says it is. */
+static void table_check(void)
+{
+    static const char *const keys[] = {
+        "task", "cell", "preset", "stable", "hidden", "embedding", "dropout", "weight_decay",
+        "lr", "clip", "lr_decay", "batch", "bptt", "epochs", "eval_batch", "max_train",
+        "max_valid", "max_test", "radius", "lstm_a", "lstm_margin", "lstm_input_bound", "seed",
+        "precision"};
+    size_t n, nk = sizeof keys / sizeof keys[0];
+    const srm_train_param *p = srm_train_params(&n);
+    int same = n == nk && n <= SRM_TRAIN_PARAM_MAX;
+    for (size_t i = 0; same && i < n; i++) {
+        same &= strcmp(p[i].key, keys[i]) == 0 && srm_train_param_find(p[i].flag) == &p[i];
+        for (size_t j = 0; j < i; j++) same &= p[j].offset != p[i].offset;
+    }
+    CHECK(same, "the table has the %zu JSON keys in the contract's order, each flag and field "
+          "once (%zu rows)", nk, n);
+    char text[200];
+    const srm_train_param *lr = srm_train_param_find("lr"), *ep = srm_train_param_find("epochs");
+    const srm_train_param *pr = srm_train_param_find("precision");
+    int ok = strcmp(srm_train_param_preset_text(lr, "quick", -1, -1, text, sizeof text),
+                    "wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10") == 0;
+    ok &= strcmp(srm_train_param_preset_text(lr, "paper", SRM_TASK_JSB, -1, text, sizeof text),
+                 "0.05/2") == 0;
+    ok &= strcmp(srm_train_param_preset_text(ep, "quick", SRM_TASK_ATIS, 1, text, sizeof text),
+                 "30") == 0;
+    ok &= strcmp(srm_train_param_preset_text(ep, "quick", -1, 0, text, sizeof text),
+                 "wikitext2 1, ptbchar 1, jsb 30, atis 40") == 0;
+    ok &= strcmp(srm_train_param_preset_text(pr, "paper", -1, -1, text, sizeof text),
+                 "wikitext2 float32, ptbchar float32, jsb float64, atis float64") == 0;
+    CHECK(ok, "preset texts for --help: per task and cell, merged where equal (last: %s)", text);
+}
+
+/* Flags -> configuration -> JSON -> configuration: every hyper-parameter flag of srm train set
+ * to a value no preset has reaches the configuration, and the JSON gives it back exactly. */
+static void options_round_trip_check(void)
+{
+    char *argv[] = {"train", "--task", "ptbchar", "--cell", "lstm", "--config", "paper",
+                    "--stable", "--hidden", "17", "--embedding", "9", "--dropout", "0.125",
+                    "--weight-decay", "3e-7", "--lr", "0.30000000000000004", "--clip", "0.75",
+                    "--lr-decay", "2.5", "--batch", "7", "--bptt", "13", "--epochs", "5",
+                    "--eval-batch", "3", "--max-train", "12345", "--max-valid", "678",
+                    "--max-test", "91", "--lstm-a", "0.35", "--lstm-margin", "0.01",
+                    "--lstm-input-bound", "2", "--seed", "4294967295", "--precision", "float64"};
+    int argc = (int)(sizeof argv / sizeof argv[0]);
+    static srm_train_options o;
+    srm_arg args[SRM_TRAIN_PARAM_MAX + 1];
+    srm_train_config c, back;
+    srm_train_config_preset(&c, SRM_TASK_PTBCHAR, SRM_CELL_LSTM, "paper");
+    size_t k = srm_train_options_init(&o, &c, 0, "paper", SRM_TASK_PTBCHAR, 1, args);
+    args[k] = (srm_arg){NULL, 0, NULL, NULL, NULL, NULL};
+    const srm_args_spec spec = {"train", "test", args, 0, 0};
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    if (rc == SRM_OK) rc = srm_train_options_apply(&o, &c, 1);
+    size_t given = 0;
+    for (size_t i = 0; i < o.count; i++) given += (size_t)o.given[i];
+    int ok = rc == SRM_OK && given == k - 1 && c.stable && c.hidden == 17 && c.embedding == 9 &&
+             c.dropout == 0.125 && c.weight_decay == 3e-7 && c.lr == 0.1 + 0.2 &&
+             c.clip == 0.75 && c.lr_decay == 2.5 && c.batch == 7 && c.bptt == 13 &&
+             c.epochs == 5 && c.eval_batch == 3 && c.max_train == 12345 && c.max_valid == 678 &&
+             c.max_test == 91 && c.lstm_a == 0.35 && c.lstm_margin == 0.01 &&
+             c.lstm_input_bound == 2 && c.seed == 4294967295UL &&
+             c.precision == SRM_NET_FLOAT64 && c.radius == 1.0;
+    CHECK(ok, "every flag but --radius (rnn only) reaches the configuration (%zu of %zu given)",
+          given, k);
+    char *js = srm_train_config_json(&c), *js2 = NULL;
+    memset(&back, 0, sizeof back);
+    if (js && srm_train_config_from_json(js, &back) == SRM_OK) js2 = srm_train_config_json(&back);
+    CHECK(js2 && strcmp(js, js2) == 0 && memcmp(&c.lr, &back.lr, sizeof c.lr) == 0 &&
+              back.seed == c.seed && back.task == c.task && back.cell == c.cell &&
+              strcmp(back.preset, "paper") == 0,
+          "flags -> JSON -> configuration -> JSON is the identity");
+    free(js2);
+    char *bad = js ? strstr(js, "\"clip\"") : NULL;
+    if (bad) bad[1] = 'k'; /* "klip": clip is missing */
+    CHECK(bad && srm_train_config_from_json(js, &back) == SRM_EINVAL &&
+              strstr(srm_error_message(), "'clip'"),
+          "a stored configuration without clip is rejected: %s", srm_error_message());
+    free(js);
+    srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_RNN_TANH, "quick");
+    srm_train_options_init(&o, &c, 0, "quick", SRM_TASK_ATIS, 0, args);
+    char *argv2[] = {"train", "--lstm-a", "0.3", "--stable"};
+    rc = srm_args_parse(&spec, 4, argv2, NULL, &npos);
+    CHECK(rc == SRM_OK && srm_train_options_apply(&o, &c, 1) == SRM_EINVAL &&
+              strstr(srm_error_message(), "--lstm-a"),
+          "--lstm-a on an RNN is rejected naming it: %s", srm_error_message());
+}
+
+/* ---- the trainer, driven epoch by epoch (needs data/; tests/run.sh runs from the top) ---- */
+
+static srm_task_data *load_jsb(void)
+{
+    srm_task_data *d = NULL;
+    if (srm_task_data_load(SRM_TASK_JSB, "data", 4, 2, 2, &d) != SRM_OK) return NULL;
+    return d;
+}
+
+/* Runs c in dir from its start (resume 0) or its checkpoint; the records into e[0..), their
+ * count into *n. */
+static int drive(const srm_train_config *c, const srm_task_data *d, const char *dir, int resume,
+                 srm_train_epoch *e, size_t *n, srm_train_summary *s)
+{
+    srm_trainer *tr;
+    *n = 0;
+    SRM_TRY(srm_trainer_alloc(c, d, dir, resume, &tr));
+    int rc = SRM_OK, done = srm_trainer_done(tr);
+    while (rc == SRM_OK && !done) rc = srm_trainer_epoch(tr, &e[(*n)++], &done);
+    if (rc == SRM_OK) rc = srm_trainer_epoch(tr, &e[*n], &done) == SRM_EINVAL ? SRM_OK : SRM_EINVAL;
+    if (rc == SRM_OK) rc = srm_trainer_finish(tr, s);
+    srm_trainer_free(tr);
+    return rc;
+}
+
+static void remove_run(const char *dir)
+{
+    static const char *const files[] = {"model.safetensors", "checkpoint.safetensors", "log.tsv",
+                                        "result.json"};
+    char path[512];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    rmdir(dir);
+}
+
+/* Rewrites the checkpoint's metadata `epoch` (an edited checkpoint, as a damaged file would be). */
+static int edit_epoch(const char *dir, const char *value)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    srm_tensors *ts;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    int rc = srm_tensors_set_meta(ts, "epoch", value);
+    if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
+    srm_tensors_free(ts);
+    return rc;
+}
+
+static void trainer_check(void)
+{
+    srm_task_data *d = load_jsb();
+    char a[] = "/tmp/srm-test-train-XXXXXX", b[] = "/tmp/srm-test-train-XXXXXX";
+    if (!d || !mkdtemp(a) || !mkdtemp(b)) {
+        CHECK(0, "jsb slices load from data/ and scratch folders exist: %s", srm_error_message());
+        srm_task_data_free(d);
+        return;
+    }
+    srm_train_config c;
+    srm_train_config_preset(&c, SRM_TASK_JSB, SRM_CELL_RNN_TANH, "quick");
+    c.hidden = 8, c.epochs = 3, c.max_train = 4, c.max_valid = 2, c.max_test = 2;
+    srm_train_epoch ea[4], eb[4];
+    srm_train_summary sa, sb;
+    size_t na, nb1, nb2;
+    int rc = drive(&c, d, a, 0, ea, &na, &sa);
+    CHECK(rc == SRM_OK && na == 3 && ea[0].epoch == 1 && ea[2].epoch == 3 &&
+              sa.epochs_done == 3 && sa.best_epoch >= 1 && sa.best_epoch <= 3 &&
+              isfinite(sa.test.loss) && ea[2].eta_seconds == 0,
+          "the caller drives 3 epochs, done after the third, one more is refused: %s",
+          rc == SRM_OK ? "" : srm_error_message());
+    /* 1 epoch, then resumed to 3: the same records and test loss, bit for bit */
+    c.epochs = 1;
+    rc = drive(&c, d, b, 0, eb, &nb1, &sb);
+    c.epochs = 3;
+    if (rc == SRM_OK) rc = drive(&c, d, b, 1, eb + 1, &nb2, &sb);
+    int same = rc == SRM_OK && nb1 == 1 && nb2 == 2;
+    for (size_t i = 0; same && i < 3; i++)
+        same &= eb[i].epoch == ea[i].epoch && eb[i].train_loss == ea[i].train_loss &&
+                eb[i].valid_loss == ea[i].valid_loss && eb[i].lr == ea[i].lr &&
+                eb[i].norm_hh == ea[i].norm_hh && eb[i].improved == ea[i].improved;
+    CHECK(same && sb.test.loss == sa.test.loss && sb.best_epoch == sa.best_epoch,
+          "1 epoch + resumed 2 = 3 uninterrupted epochs (records and test loss %.17g)",
+          sa.test.loss);
+    static const char *const bad[] = {"nan", "-1", "2.5", "4", "inf"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        srm_trainer *tr = NULL;
+        rc = edit_epoch(b, bad[i]);
+        if (rc == SRM_OK) rc = srm_trainer_alloc(&c, d, b, 1, &tr);
+        CHECK(rc == SRM_EINVAL && tr == NULL && strstr(srm_error_message(), b) &&
+                  strstr(srm_error_message(), "checkpoint.safetensors"),
+              "a checkpoint at epoch %s is rejected naming the file: %s", bad[i],
+              srm_error_message());
+        srm_trainer_free(tr);
+    }
+    remove_run(a);
+    remove_run(b);
+    srm_task_data_free(d);
+}
+
+/* The committed runs (result.json of every results/runs folder, written before the table) read back:
+ * their "config" parses and writes out as the same JSON, which srm table1 compares to decide
+ * that a run is done. */
+static void committed_results_check(void)
+{
+    glob_t g;
+    size_t n = 0, same = 0;
+    if (glob("results/runs/*/result.json", 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++, n++) {
+            json_t *o = json_load_file(g.gl_pathv[i], 0, NULL);
+            json_t *cfg = json_object_get(o, "config");
+            char *text = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL, *again = NULL;
+            srm_train_config c;
+            if (text && srm_train_config_from_json(text, &c) == SRM_OK)
+                again = srm_train_config_json(&c);
+            json_t *back = again ? json_loads(again, 0, NULL) : NULL;
+            if (back && json_equal(back, cfg)) same++;
+            else printf("  %s: its config does not read back\n", g.gl_pathv[i]);
+            json_decref(back), json_decref(o);
+            free(text), free(again);
+        }
+        globfree(&g);
+    }
+    CHECK(n >= 16 && same == n, "%zu of %zu committed results/runs configurations read back as "
+          "the same JSON", same, n);
+}
+
+int main(void)
+{
+    preset_check();
+    legacy_preset_check();
+    table_check();
+    options_round_trip_check();
+    trainer_check();
+    committed_results_check();
+    return srm_test_finish();
+}
