@@ -24,8 +24,9 @@
 #include "task/train.h"
 #include "tests/harness.h"
 
-/* --config paper must be the paper's Table 2 exactly (Miller & Hardt, ICLR 2019; proofs-notes/experiments.md section 1), typed in here
- * independently; and a configuration survives its JSON round trip (checkpoints rely on it). */
+/* --config paper must be the paper's Table 2 exactly (Miller & Hardt, ICLR 2019;
+ * proofs-notes/experiments.md section 1), typed in here independently; and a configuration
+ * survives its JSON round trip (checkpoints rely on it). */
 static void preset_check(void)
 {
     static const struct {
