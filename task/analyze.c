@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cell.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "task/atis.h"
