@@ -48,7 +48,9 @@ void srm_cell_backward(double *da, double *dc, const double *dh, const double *d
 size_t srm_cell_factor_count(srm_cell cell);
 
 /* The elementwise factors of the state Jacobian at pre-activations pre (R, G n) and, for the
- * LSTM, c_prev (R, n; row stride ld). fac (R, F n), F = srm_cell_factor_count, blocks of n:
+ * LSTM, c_prev (R, n; row stride ld). fac (R, F n), F = srm_cell_factor_count, blocks of n;
+ * for R = 1 fac may be pre itself (a unit's four pre-activations are read before its factors
+ * are written, and F >= G):
  *   RNN:  rho'(a)                       so that d h' / d h = diag(rho'(a)) W_hh
  *   LSTM: f, ai, af, az, ao, oc         with dc'/dc = f, dc'/da_i = ai, dc'/da_f = af,
  *                                       dc'/da_g = az, dh'/da_o = ao, dh'/dc' = oc */
