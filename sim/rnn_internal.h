@@ -36,7 +36,7 @@ struct srm_rnn_workspace {
     double *pre;    /* (batch, gn) pre-activations of a step */
     double *bstate; /* (batch, S) batched trajectories, one per row */
     double *bout;   /* (batch, out) their outputs */
-    srm_window *win; /* fixed-k truncated forward (chunks of batch - 1 positions); NULL if k_max 0 */
+    srm_window *win; /* fixed-k truncated forward, chunks of batch - 1 positions (k_max 0: NULL) */
 };
 
 /* Checks that ws fits m (same shapes) and T <= t_max. */

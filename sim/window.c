@@ -21,7 +21,8 @@ void srm_window_advance(double *states, size_t ld, double *pre, const double *xp
                         size_t rows, const srm_model *m)
 {
     size_t n = m->hidden, gn = m->gates * n, hoff = srm_model_state_size(m) - n;
-    for (size_t r = 0; r < rows; r++) memcpy(pre + r * gn, xproj + (r % B) * gn, gn * sizeof(double));
+    for (size_t r = 0; r < rows; r++)
+        memcpy(pre + r * gn, xproj + (r % B) * gn, gn * sizeof(double));
     srm_cell_recur_forward(pre, states + hoff, m, rows, ld);
     srm_cell_forward(states + hoff, states, NULL, NULL, pre, states, m->cell, rows, n, ld);
 }

@@ -55,6 +55,7 @@ void srm_net_clamp_touched_rows(const srm_net *net, srm_model *m, double bound)
     size_t d = net->d;
     for (size_t i = 0; i < net->nrows; i++) {
         double *row = m->encoder_weight + net->rows[i] * d;
-        for (size_t j = 0; j < d; j++) row[j] = row[j] > bound ? bound : row[j] < -bound ? -bound : row[j];
+        for (size_t j = 0; j < d; j++)
+            row[j] = row[j] > bound ? bound : row[j] < -bound ? -bound : row[j];
     }
 }

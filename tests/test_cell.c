@@ -131,7 +131,8 @@ static void backward_check(srm_cell cell, gsl_rng *rng)
     srm_cell_forward(h, c, gates, tc, a, cp, cell, 1, N, N);
     srm_cell_backward(da, dc, e, q, h, cp, gates, tc, cell, 1, N, N);
     double worst = 0;
-    for (size_t i = 0; i < gn; i++) worst = fmax(worst, rel_err(da[i], central(cell, a, i, a, cp, wh, wc)));
+    for (size_t i = 0; i < gn; i++)
+        worst = fmax(worst, rel_err(da[i], central(cell, a, i, a, cp, wh, wc)));
     for (size_t i = 0; cell == SRM_CELL_LSTM && i < N; i++)
         worst = fmax(worst, rel_err(dc[i], central(cell, cp, i, a, cp, wh, wc)));
     CHECK(worst <= FD_TOL, "%s: backward d L / d pre%s = central differences (max rel diff "
@@ -261,7 +262,8 @@ static void products_check(srm_cell cell, gsl_rng *rng)
         srm_cell_recur_backward(back, da, m, rows);
         for (size_t r = 0; r < rows; r++)
             for (size_t i = 0; i < gn; i++) {
-                for (size_t j = 0; j < N; j++) ref[r * gn + i] += m->weight_hh[i * N + j] * h[r * S + j];
+                for (size_t j = 0; j < N; j++)
+                    ref[r * gn + i] += m->weight_hh[i * N + j] * h[r * S + j];
                 worst = fmax(worst, rel_err(pre[r * gn + i], ref[r * gn + i]));
             }
         for (size_t r = 0; r < rows; r++)
