@@ -132,7 +132,6 @@ int srm_rnn_prepare_input(const srm_model *m, const double *x, size_t T, srm_rnn
     return SRM_OK;
 }
 
-
 void srm_rnn_run_span(const srm_model *m, srm_rnn_workspace *ws, size_t t0, size_t L)
 {
     size_t n = ws->n, gn = ws->gn, S = ws->S, hoff = S - n;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/cell.h"
 #include "core/error.h"
 #include "task/net.h"
 #include "task/net_internal.h"
@@ -35,7 +36,7 @@ int srm_net_rows_loss_float(srm_net_output kind, float *y, size_t rows, size_t o
             for (size_t j = 0; j < out; j++) {
                 double v = row[j];
                 l += (v > 0 ? v : 0) + log1p(exp(-fabs(v))) - z[j] * v;
-                row[j] = (float)(v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)));
+                row[j] = (float)(v >= 0 ? srm_sigmoid(v) : exp(v) / (1.0 + exp(v)));
             }
             if (counted) *loss += l;
         }
@@ -69,7 +70,7 @@ int srm_net_rows_loss(srm_net_output kind, double *y, size_t rows, size_t out,
                 double v = row[j];
                 /* softplus(v) - z v without overflow */
                 l += (v > 0 ? v : 0) + log1p(exp(-fabs(v))) - z[j] * v;
-                row[j] = v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v));
+                row[j] = v >= 0 ? srm_sigmoid(v) : exp(v) / (1.0 + exp(v));
             }
             if (counted) *loss += l;
         }
