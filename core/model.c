@@ -1,12 +1,13 @@
 /* core/model.c: model storage (one parameter block), safetensors load/save, and the reference
- * one-step cell map phi_w(s, x) of proofs-notes/models.md section 2. */
+ * one-step cell map phi_w(s, x) of proofs-notes/models.md section 2 (its arithmetic is
+ * core/cell.h's). */
 #include "core/model.h"
 
-#include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cell.h"
 #include "core/error.h"
 #include "core/safetensors.h"
 
@@ -228,38 +229,10 @@ int srm_model_load(const char *path, srm_model **out)
 
 size_t srm_cell_step_work_size(const srm_model *m) { return m->gates * m->hidden; }
 
-
 void srm_cell_step(const srm_model *m, const double *s, const double *x, double *s_next,
                    double *work)
 {
-    size_t n = m->hidden, gn = m->gates * n;
-    const double *h = m->cell == SRM_CELL_LSTM ? s + n : s;
-    /* work = W_ih x + b_ih + W_hh h + b_hh */
-    for (size_t i = 0; i < gn; i++) work[i] = m->bias_ih[i] + m->bias_hh[i];
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)gn, (int)m->input, 1.0, m->weight_ih,
-                (int)m->input, x, 1, 1.0, work, 1);
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)gn, (int)n, 1.0, m->weight_hh, (int)n, h, 1,
-                1.0, work, 1);
-    switch (m->cell) {
-    case SRM_CELL_RNN_TANH:
-        for (size_t i = 0; i < n; i++) s_next[i] = tanh(work[i]);
-        break;
-    case SRM_CELL_RNN_RELU:
-        for (size_t i = 0; i < n; i++) s_next[i] = work[i] > 0.0 ? work[i] : 0.0;
-        break;
-    case SRM_CELL_LINEAR:
-        for (size_t i = 0; i < n; i++) s_next[i] = work[i];
-        break;
-    case SRM_CELL_LSTM: {
-        const double *c = s;
-        double *c_next = s_next, *h_next = s_next + n;
-        for (size_t i = 0; i < n; i++) {
-            double gi = srm_sigmoid(work[i]), gf = srm_sigmoid(work[n + i]);
-            double gz = tanh(work[2 * n + i]), go = srm_sigmoid(work[3 * n + i]);
-            c_next[i] = gf * c[i] + gi * gz;
-            h_next[i] = go * tanh(c_next[i]);
-        }
-        break;
-    }
-    }
+    size_t n = m->hidden, S = srm_model_state_size(m);
+    srm_cell_preactivation(work, m, s, x);
+    srm_cell_forward(s_next + (S - n), s_next, NULL, NULL, work, s, m->cell, 1, n, S);
 }

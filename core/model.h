@@ -76,11 +76,7 @@ int srm_model_save(const char *path, const srm_model *m); /* F64, atomic */
  * s, s_next have srm_model_state_size(m) entries (LSTM: c then h); x has m->input entries;
  * work has at least srm_cell_step_work_size(m) doubles. s and s_next must not alias. */
 size_t srm_cell_step_work_size(const srm_model *m);
-
-/* The logistic function of the LSTM gates: one definition for every cell implementation (the
- * reference step, the sequence runner, the batched net, the Jacobians), so they agree bit for
- * bit. */
-static inline double srm_sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+/* Two GEMVs and the elementwise step of core/cell.h (the one cell kernel, on R rows). */
 void srm_cell_step(const srm_model *m, const double *s, const double *x, double *s_next,
                    double *work);
 

@@ -1,8 +1,7 @@
 /* sim/rnn.c: workspaces and forward runs of recurrent models over whole sequences, full or
  * k-step truncated (proofs-notes/models.md). The input projection of all steps is one GEMM;
- * the recurrence is one GEMV per step (full run) or one GEMM per step for a batch of restarted
- * trajectories (truncated run). The elementwise maps repeat srm_cell_step's arithmetic in the
- * same order, so a full forward agrees with stepping srm_cell_step. */
+ * the recurrence is one GEMV per step (full run); the truncated run is sim/window.h's engine.
+ * The cell arithmetic is core/cell.h's, so a full forward agrees with stepping srm_cell_step. */
 #include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cell.h"
 #include "core/error.h"
 #include "sim/rnn.h"
 #include "sim/rnn_internal.h"
@@ -55,7 +55,8 @@ srm_rnn_workspace *srm_rnn_workspace_alloc(const srm_model *m, size_t t_max, siz
         t_max * d,                                           /* xin */
         t_max * ws->gn,                                      /* xproj */
         (t_max + 1) * ws->S,                                 /* states */
-        m->cell == SRM_CELL_LSTM ? t_max * 5 * n : 0,        /* cache */
+        m->cell == SRM_CELL_LSTM ? t_max * 4 * n : 0,        /* gates */
+        m->cell == SRM_CELL_LSTM ? t_max * n : 0,            /* tc */
         t_max * ws->out,                                     /* y */
         t_max * ws->out,                                     /* dy */
         t_max * n,                                           /* dh */
@@ -66,9 +67,9 @@ srm_rnn_workspace *srm_rnn_workspace_alloc(const srm_model *m, size_t t_max, siz
         ws->batch * ws->S,                                   /* bstate */
         ws->batch * ws->out,                                 /* bout */
     };
-    double **ptrs[] = {&ws->xin, &ws->xproj, &ws->states, &ws->cache, &ws->y,
-                       &ws->dy,  &ws->dh,    &ws->da,     &ws->dxin,  &ws->carry,
-                       &ws->pre, &ws->bstate, &ws->bout};
+    double **ptrs[] = {&ws->xin, &ws->xproj, &ws->states, &ws->gates, &ws->tc,
+                       &ws->y,   &ws->dy,    &ws->dh,     &ws->da,    &ws->dxin,
+                       &ws->carry, &ws->pre, &ws->bstate, &ws->bout};
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += sizes[i];
     ws->block = total < SIZE_MAX / sizeof(double) ? calloc(total, sizeof(double)) : NULL;
@@ -82,12 +83,17 @@ srm_rnn_workspace *srm_rnn_workspace_alloc(const srm_model *m, size_t t_max, siz
         *ptrs[i] = sizes[i] ? p : NULL;
         p += sizes[i];
     }
+    if (k_max > 0 && (ws->win = srm_window_alloc(m, ws->batch - 1, 1)) == NULL) {
+        srm_rnn_workspace_free(ws);
+        return NULL;
+    }
     return ws;
 }
 
 void srm_rnn_workspace_free(srm_rnn_workspace *ws)
 {
     if (!ws) return;
+    srm_window_free(ws->win);
     free(ws->block);
     free(ws);
 }
@@ -106,7 +112,7 @@ int srm_rnn_check(const srm_model *m, size_t T, const srm_rnn_workspace *ws)
 
 int srm_rnn_prepare_input(const srm_model *m, const double *x, size_t T, srm_rnn_workspace *ws)
 {
-    size_t d = m->input, gn = ws->gn;
+    size_t d = m->input;
     const double *xin = x;
     if (m->vocab) {
         for (size_t t = 0; t < T; t++) {
@@ -122,43 +128,8 @@ int srm_rnn_prepare_input(const srm_model *m, const double *x, size_t T, srm_rnn
         memcpy(ws->xin, x, T * d * sizeof(double));
         ws->tokens = NULL;
     }
-    /* Bias first, then the product added with beta = 1: the order srm_cell_step uses. */
-    for (size_t i = 0; i < gn; i++) ws->xproj[i] = m->bias_ih[i] + m->bias_hh[i];
-    for (size_t t = 1; t < T; t++) memcpy(ws->xproj + t * gn, ws->xproj, gn * sizeof(double));
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)gn, (int)d, 1.0, xin,
-                (int)d, m->weight_ih, (int)d, 1.0, ws->xproj, (int)gn);
+    srm_cell_input_projection(ws->xproj, xin, m, T);
     return SRM_OK;
-}
-
-
-void srm_rnn_cell_apply(srm_cell cell, size_t n, const double *pre, const double *s_prev,
-                        double *s_next, double *cache)
-{
-    switch (cell) {
-    case SRM_CELL_RNN_TANH:
-        for (size_t i = 0; i < n; i++) s_next[i] = tanh(pre[i]);
-        break;
-    case SRM_CELL_RNN_RELU:
-        for (size_t i = 0; i < n; i++) s_next[i] = pre[i] > 0.0 ? pre[i] : 0.0;
-        break;
-    case SRM_CELL_LINEAR:
-        for (size_t i = 0; i < n; i++) s_next[i] = pre[i];
-        break;
-    case SRM_CELL_LSTM:
-        /* Elementwise, c_prev[i] is read before c_next[i] is written: in place is safe. */
-        for (size_t i = 0; i < n; i++) {
-            double gi = srm_sigmoid(pre[i]), gf = srm_sigmoid(pre[n + i]);
-            double gz = tanh(pre[2 * n + i]), go = srm_sigmoid(pre[3 * n + i]);
-            double c = gf * s_prev[i] + gi * gz, tc = tanh(c);
-            s_next[i] = c;
-            s_next[n + i] = go * tc;
-            if (cache) {
-                cache[i] = gi, cache[n + i] = gf, cache[2 * n + i] = gz;
-                cache[3 * n + i] = go, cache[4 * n + i] = tc;
-            }
-        }
-        break;
-    }
 }
 
 void srm_rnn_run_span(const srm_model *m, srm_rnn_workspace *ws, size_t t0, size_t L)
@@ -168,9 +139,9 @@ void srm_rnn_run_span(const srm_model *m, srm_rnn_workspace *ws, size_t t0, size
     for (size_t t = 0; t < L; t++) {
         double *pre = ws->pre, *s = ws->states + t * S;
         memcpy(pre, ws->xproj + (t0 + t) * gn, gn * sizeof(double));
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)gn, (int)n, 1.0, m->weight_hh, (int)n,
-                    s + hoff, 1, 1.0, pre, 1);
-        srm_rnn_cell_apply(m->cell, n, pre, s, s + S, ws->cache ? ws->cache + t * 5 * n : NULL);
+        srm_cell_recur_forward(pre, s + hoff, m, 1, n);
+        srm_cell_forward(s + S + hoff, s + S, ws->gates ? ws->gates + t * 4 * n : NULL,
+                         ws->tc ? ws->tc + t * n : NULL, pre, s, m->cell, 1, n, S);
     }
 }
 
@@ -188,32 +159,29 @@ void srm_rnn_outputs(const srm_model *m, const srm_rnn_workspace *ws, const doub
                 (int)S, m->decoder_weight, (int)n, 1.0, y, (int)out);
 }
 
-void srm_rnn_batch_step(const srm_model *m, srm_rnn_workspace *ws, size_t rows, size_t t)
+/* The engine's projections of positions [u, u + len): rows of ws->xproj, made for the whole
+ * sequence by srm_rnn_prepare_input. */
+static int span_projection(void *ctx, size_t u, size_t len, double *xproj)
 {
-    size_t n = ws->n, gn = ws->gn, S = ws->S;
-    const double *xp = ws->xproj + (t - 1) * gn;
-    for (size_t r = 0; r < rows; r++) memcpy(ws->pre + r * gn, xp, gn * sizeof(double));
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)gn, (int)n, 1.0,
-                ws->bstate + (S - n), (int)S, m->weight_hh, (int)n, 1.0, ws->pre, (int)gn);
-    for (size_t r = 0; r < rows; r++)
-        srm_rnn_cell_apply(m->cell, n, ws->pre + r * gn, ws->bstate + r * S, ws->bstate + r * S,
-                           NULL);
+    const srm_rnn_workspace *ws = ctx;
+    memcpy(xproj, ws->xproj + u * ws->gn, len * ws->gn * sizeof(double));
+    return SRM_OK;
 }
 
-/* Truncated forward: k restarted trajectories as rows of ws->bstate. At time t the row of
- * start time t-1 (row (t-1) mod k) restarts from zero, every live row advances one step, and
- * the row started at t-k holds s^k_t. O(T k) cell steps, one GEMM per step. For t <= k,
- * s^k_t = s_t by definition; those rows come from the recurrent run so that they agree bit
- * for bit (GEMM and GEMV round differently). */
-static void forward_truncated(const srm_model *m, size_t T, size_t k, srm_rnn_workspace *ws)
+/* Truncated forward: for t <= k, s^k_t = s_t by definition; those rows come from the recurrent
+ * run so that they agree bit for bit (the engine's GEMMs round differently from its GEMVs).
+ * The rows t > k are the engine's windows, a chunk of positions at a time. */
+static int forward_truncated(const srm_model *m, size_t T, size_t k, srm_rnn_workspace *ws)
 {
-    size_t S = ws->S;
+    size_t S = ws->S, C = srm_window_chunk(ws->win);
     srm_rnn_run_span(m, ws, 0, k);
-    for (size_t t = 1; t <= T; t++) {
-        memset(ws->bstate + ((t - 1) % k) * S, 0, S * sizeof(double));
-        srm_rnn_batch_step(m, ws, t < k ? t : k, t);
-        if (t > k) memcpy(ws->states + t * S, ws->bstate + ((t - k) % k) * S, S * sizeof(double));
+    for (size_t p = k; p < T; p += C) {
+        size_t len = T - p < C ? T - p : C;
+        const double *st;
+        SRM_TRY(srm_window_run(ws->win, m, T, 1, k, p, len, span_projection, ws, &st));
+        memcpy(ws->states + (p + 1) * S, st, len * S * sizeof(double));
     }
+    return SRM_OK;
 }
 
 int srm_rnn_forward(const srm_model *m, const double *x, size_t T, size_t trunc_k,
@@ -226,7 +194,7 @@ int srm_rnn_forward(const srm_model *m, const double *x, size_t T, size_t trunc_
                          trunc_k, ws->batch - 1);
     SRM_TRY(srm_rnn_prepare_input(m, x, T, ws));
     if (trunc_k == 0) srm_rnn_run_span(m, ws, 0, T);
-    else forward_truncated(m, T, trunc_k, ws);
+    else SRM_TRY(forward_truncated(m, T, trunc_k, ws));
     size_t S = ws->S;
     if (states) memcpy(states, ws->states + S, T * S * sizeof(double));
     if (outputs && m->output) srm_rnn_outputs(m, ws, ws->states + S, T, outputs);

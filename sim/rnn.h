@@ -3,7 +3,8 @@
  * A sequence is x (T, d) row-major, starting from the zero state. The k-step truncation
  * restarts from the zero state k steps back: y^k_t depends on x_{t-k+1..t} only (k = 0 means
  * no truncation). The input projections of all time steps are one GEMM; only the recurrence is
- * sequential. Everything is double; nothing is allocated after srm_rnn_workspace_alloc.
+ * sequential. The cell arithmetic is core/cell.h's; the truncated forward runs on sim/window.h's
+ * engine. Everything is double; nothing is allocated after srm_rnn_workspace_alloc.
  * A model with an encoder (vocab > 0) reads x as (T, 1) token indices; its input vectors are the
  * rows of encoder.weight, which then receives gradients too.
  * Proofs: proofs-notes/gradient-gap.md (the truncated objective and its gradient). */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/cell.h"
 #include "core/error.h"
 #include "sim/rnn.h"
 #include "sim/rnn_internal.h"
@@ -52,7 +53,7 @@ static double position_loss(srm_loss_kind kind, const double *y, size_t out, con
         for (size_t j = 0; j < out; j++) {
             double a = y[j], softplus = (a > 0.0 ? a : 0.0) + log1p(exp(-fabs(a)));
             loss += softplus - z[j] * a;
-            dy[j] = 1.0 / (1.0 + exp(-a)) - z[j];
+            dy[j] = srm_sigmoid(a) - z[j];
         }
         break;
     }
@@ -83,8 +84,9 @@ int srm_rnn_target_check(const srm_model *m, srm_loss_kind loss, const double *z
     return SRM_OK;
 }
 
-/* Backward through the span in ws->states/cache (L steps over inputs t0+1..t0+L) with the loss
- * gradients dy for span steps first..L-1 (rows of ws->dy from 0). Accumulates into grad. */
+/* Backward through the span in ws->states, gates and tc (L steps over inputs t0+1..t0+L) with
+ * the loss gradients dy for span steps first..L-1 (rows of ws->dy from 0). Accumulates into
+ * grad. */
 static void backward_span(const srm_model *m, srm_rnn_workspace *ws, size_t t0, size_t L,
                           size_t first, srm_model *grad)
 {
@@ -111,35 +113,11 @@ static void backward_span(const srm_model *m, srm_rnn_workspace *ws, size_t t0, 
     for (size_t s = L; s-- > 0;) {
         const double *dh = ws->dh + s * n, *hn = hs + (s + 1) * S;
         double *da = ws->da + s * gn;
-        double *carry_h = carry + hoff;
-        switch (m->cell) {
-        case SRM_CELL_RNN_TANH:
-            for (size_t j = 0; j < n; j++) da[j] = (dh[j] + carry_h[j]) * (1.0 - hn[j] * hn[j]);
-            break;
-        case SRM_CELL_RNN_RELU: /* h > 0 exactly when the pre-activation is > 0 */
-            for (size_t j = 0; j < n; j++) da[j] = hn[j] > 0.0 ? dh[j] + carry_h[j] : 0.0;
-            break;
-        case SRM_CELL_LINEAR:
-            for (size_t j = 0; j < n; j++) da[j] = dh[j] + carry_h[j];
-            break;
-        case SRM_CELL_LSTM: {
-            const double *g = ws->cache + s * 5 * n, *c_prev = ws->states + s * S;
-            for (size_t j = 0; j < n; j++) {
-                double gi = g[j], gf = g[n + j], gz = g[2 * n + j], go = g[3 * n + j];
-                double tc = g[4 * n + j], dhj = dh[j] + carry_h[j];
-                double dc = carry[j] + dhj * go * (1.0 - tc * tc);
-                da[j] = dc * gz * gi * (1.0 - gi);
-                da[n + j] = dc * c_prev[j] * gf * (1.0 - gf);
-                da[2 * n + j] = dc * gi * (1.0 - gz * gz);
-                da[3 * n + j] = dhj * tc * go * (1.0 - go);
-                carry[j] = dc * gf;
-            }
-            break;
-        }
-        }
+        srm_cell_backward(da, carry, dh, carry + hoff, hn, ws->states + s * S,
+                          ws->gates ? ws->gates + s * 4 * n : NULL, ws->tc ? ws->tc + s * n : NULL,
+                          m->cell, 1, n, S);
         if (s > 0) /* s_0 is the constant zero state: nothing flows into it */
-            cblas_dgemv(CblasRowMajor, CblasTrans, (int)gn, (int)n, 1.0, m->weight_hh, (int)n,
-                        da, 1, 0.0, carry_h, 1);
+            srm_cell_recur_backward(carry + hoff, da, m, 1);
     }
     /* Parameter gradients of the whole span: dW_hh += da^T h_{s-1}, dW_ih += da^T x_s. */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)gn, (int)n, (int)L, 1.0, ws->da,

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "sim/rnn_internal.h"
+#include "sim/window.h"
 #include "theory/norm.h"
 #include "theory/stability.h"
 
@@ -30,8 +31,8 @@ double srm_truncate_vector_norm(srm_gap_norm norm, const double *a, const double
 }
 
 /* Rows 0..C-1 of ws->bstate are restarted trajectories (row r restarts from zero at every
- * start time t0 = r mod C), row C is the recurrent run. After the step at time t, the row with
- * start time t-k holds s^k_t for every k = 1..C. */
+ * start time t0 = r mod C), row C is the recurrent run; all advance with sim/window.h's engine
+ * step. After the step at time t, the row with start time t-k holds s^k_t for every k = 1..C. */
 int srm_truncate_gaps(const srm_model *m, const double *x, size_t T, size_t kmax,
                       srm_gap_norm norm, srm_truncation_gap *gaps, srm_rnn_workspace *ws)
 {
@@ -50,7 +51,7 @@ int srm_truncate_gaps(const srm_model *m, const double *x, size_t T, size_t kmax
     double prefix_max = 0.0; /* max_{u <= t} ||s_u|| */
     for (size_t t = 1; t <= T; t++) {
         memset(ws->bstate + ((t - 1) % C) * S, 0, S * sizeof(double));
-        srm_rnn_batch_step(m, ws, C + 1, t);
+        srm_window_advance(ws->bstate, S, ws->pre, ws->xproj + (t - 1) * ws->gn, 1, C + 1, m);
         srm_rnn_outputs(m, ws, ws->bstate, C + 1, ws->bout);
         const double *full = ws->bstate + C * S, *yfull = ws->bout + C * out;
         for (size_t k = 1; k < t && k <= C; k++) { /* k >= t: s^k_t = s_t, gap 0 */

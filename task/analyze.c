@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cell.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "task/atis.h"
@@ -17,77 +18,42 @@
 #include "task/music.h"
 #include "theory/norm.h"
 
-/* ---- the cell's derivatives ---- */
+/* ---- the cell's derivatives, assembled from core/cell.h's factors ---- */
 
-size_t srm_analyze_work_size(const srm_model *m) { return 2 * m->gates * m->hidden; }
-
-
-/* a (gn) = W_ih x + b_ih + b_hh + W_hh h: the pre-activations of one step. */
-static void preactivation(const srm_model *m, const double *s, const double *x, double *a)
+/* The factors overwrite the pre-activations in place (F n >= G n doubles), then da (G n). */
+size_t srm_analyze_work_size(const srm_model *m)
 {
-    size_t n = m->hidden, gn = m->gates * n;
-    const double *h = m->cell == SRM_CELL_LSTM ? s + n : s;
-    for (size_t i = 0; i < gn; i++) a[i] = m->bias_ih[i] + m->bias_hh[i];
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)gn, (int)m->input, 1.0, m->weight_ih,
-                (int)m->input, x, 1, 1.0, a, 1);
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)gn, (int)n, 1.0, m->weight_hh, (int)n, h, 1, 1.0,
-                a, 1);
-}
-
-/* Derivative of rho at pre-activation a for the RNN-type cells. */
-static double rho_prime(srm_cell cell, double a)
-{
-    if (cell == SRM_CELL_RNN_TANH) {
-        double h = tanh(a);
-        return 1.0 - h * h;
-    }
-    if (cell == SRM_CELL_RNN_RELU) return a > 0 ? 1.0 : 0.0;
-    return 1.0; /* linear */
-}
-
-/* The LSTM's elementwise factors at unit i: with c' = f c + i z, tc = tanh(c'), h' = o tc,
- * dc'/da_i = ai, dc'/da_f = af, dc'/da_z = az, dh'/da_o = ao, dh'/dc' = oc. */
-typedef struct {
-    double f, ai, af, az, ao, oc;
-} lstm_unit;
-
-static lstm_unit lstm_factors(const double *a, size_t n, size_t i, double c)
-{
-    double gi = srm_sigmoid(a[i]), gf = srm_sigmoid(a[n + i]);
-    double gz = tanh(a[2 * n + i]), go = srm_sigmoid(a[3 * n + i]);
-    double t = tanh(gf * c + gi * gz);
-    return (lstm_unit){gf, gz * gi * (1 - gi), c * gf * (1 - gf), gi * (1 - gz * gz),
-                       t * go * (1 - go), go * (1 - t * t)};
+    return (srm_cell_factor_count(m->cell) + m->gates) * m->hidden;
 }
 
 void srm_analyze_state_jacobian(const srm_model *m, const double *s, const double *x, double *J,
                                 double *work)
 {
-    size_t n = m->hidden;
+    size_t n = m->hidden, S = srm_model_state_size(m);
     const double *W = m->weight_hh;
-    preactivation(m, s, x, work);
+    double *u = work; /* pre-activations (G n), then the factors (F n) */
+    srm_cell_preactivation(work, m, s, x);
+    srm_cell_factors(u, work, s, m->cell, 1, n, S);
     if (m->cell != SRM_CELL_LSTM) { /* J = diag(rho'(a)) W */
-        for (size_t i = 0; i < n; i++) {
-            double d = rho_prime(m->cell, work[i]);
-            for (size_t j = 0; j < n; j++) J[i * n + j] = d * W[i * n + j];
-        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) J[i * n + j] = u[i] * W[i * n + j];
         return;
     }
     /* s = (c, h), S = 2n. dc'/dc = diag(f), dc'/dh = diag(ai) W_i + diag(af) W_f + diag(az) W_z,
      * dh'/dc = diag(oc f), dh'/dh = diag(oc) dc'/dh + diag(ao) W_o. */
-    size_t S = 2 * n;
+    const double *f = u, *ai = u + n, *af = u + 2 * n, *az = u + 3 * n, *ao = u + 4 * n;
+    const double *oc = u + 5 * n;
     const double *Wi = W, *Wf = W + n * n, *Wz = W + 2 * n * n, *Wo = W + 3 * n * n;
     for (size_t i = 0; i < n; i++) {
-        lstm_unit u = lstm_factors(work, n, i, s[i]);
         double *rc = J + i * S, *rh = J + (n + i) * S;
         memset(rc, 0, n * sizeof(double));
         memset(rh, 0, n * sizeof(double));
-        rc[i] = u.f;
-        rh[i] = u.oc * u.f;
+        rc[i] = f[i];
+        rh[i] = oc[i] * f[i];
         for (size_t j = 0; j < n; j++) {
-            double dch = u.ai * Wi[i * n + j] + u.af * Wf[i * n + j] + u.az * Wz[i * n + j];
+            double dch = ai[i] * Wi[i * n + j] + af[i] * Wf[i * n + j] + az[i] * Wz[i * n + j];
             rc[n + j] = dch;
-            rh[n + j] = u.oc * dch + u.ao * Wo[i * n + j];
+            rh[n + j] = oc[i] * dch + ao[i] * Wo[i * n + j];
         }
     }
 }
@@ -96,26 +62,27 @@ void srm_analyze_cell_vjp(const srm_model *m, const double *s, const double *x, 
                           double *g_s, double *g_x, double *work)
 {
     size_t n = m->hidden, gn = m->gates * n;
-    double *a = work, *da = work + gn;
-    preactivation(m, s, x, a);
+    double *u = work, *da = u + srm_cell_factor_count(m->cell) * n;
+    srm_cell_preactivation(u, m, s, x);
+    srm_cell_factors(u, u, s, m->cell, 1, n, srm_model_state_size(m));
     double *gh = g_s; /* RNN: g_s is the h part */
     if (m->cell != SRM_CELL_LSTM) {
-        for (size_t i = 0; i < n; i++) da[i] = g[i] * rho_prime(m->cell, a[i]);
+        for (size_t i = 0; i < n; i++) da[i] = g[i] * u[i];
     } else {
         const double *gc_next = g, *gh_next = g + n;
+        const double *f = u, *ai = u + n, *af = u + 2 * n, *az = u + 3 * n, *ao = u + 4 * n;
+        const double *oc = u + 5 * n;
         for (size_t i = 0; i < n; i++) {
-            lstm_unit u = lstm_factors(a, n, i, s[i]);
-            double dc = gc_next[i] + gh_next[i] * u.oc; /* d L / d c' in total */
-            da[i] = dc * u.ai;
-            da[n + i] = dc * u.af;
-            da[2 * n + i] = dc * u.az;
-            da[3 * n + i] = gh_next[i] * u.ao;
-            g_s[i] = dc * u.f;
+            double dc = gc_next[i] + gh_next[i] * oc[i]; /* d L / d c' in total */
+            da[i] = dc * ai[i];
+            da[n + i] = dc * af[i];
+            da[2 * n + i] = dc * az[i];
+            da[3 * n + i] = gh_next[i] * ao[i];
+            g_s[i] = dc * f[i];
         }
         gh = g_s + n;
     }
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)gn, (int)n, 1.0, m->weight_hh, (int)n, da, 1, 0.0,
-                gh, 1);
+    srm_cell_recur_backward(gh, da, m, 1);
     if (g_x)
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)gn, (int)m->input, 1.0, m->weight_ih,
                     (int)m->input, da, 1, 0.0, g_x, 1);

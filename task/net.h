@@ -18,9 +18,13 @@
  * input without gradient (PyTorch's detached hidden state in truncated BPTT).
  *
  * The k-step truncated evaluation (srm_net_trunc_*) gives every position t the state restarted
- * from zero k steps back (it sees inputs t-k+1..t only, proofs-notes/models.md) at O(T k) cost:
- * the windows of a chunk of C positions are C rows that advance together, and at each time u
- * exactly the windows that contain u, a contiguous range of rows, advance in one GEMM. */
+ * from zero k steps back (it sees inputs t-k+1..t only, proofs-notes/models.md) at O(T k) cost,
+ * on sim/window.h's truncation engine (the one the synthetic lab uses): the windows of a chunk
+ * of C positions are C rows that advance together, and at each time u exactly the windows that
+ * contain u, a contiguous range of rows, advance in one GEMM.
+ * The cell arithmetic, forward and backward, is core/cell.h's. Files: net.c (workspace,
+ * forward, backward), net_loss.c (decoder and losses), net_sgd.c (gradient bookkeeping),
+ * net_trunc.c (truncated evaluation). */
 #ifndef SRM_NET_H
 #define SRM_NET_H
 

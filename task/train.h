@@ -1,7 +1,8 @@
 /* task/train.h: training and evaluating the benchmark network (task/net.h) on the four tasks of
- * THEORY.md section 5 with plain SGD, as pytorch/examples word_language_model does.
+ * the paper's experiments (proofs-notes/experiments.md) with plain SGD, as pytorch/examples
+ * word_language_model does.
  *
- * Data layout per task (the loaders of data/):
+ * Data layout per task (the loaders of task/task_data.h):
  *   wikitext2, ptbchar  the token stream cut into B columns (batchify); windows of `bptt` steps
  *                       predict the next token; the state is carried across windows (detached)
  *                       and reset at each epoch; evaluation uses eval_batch columns likewise.

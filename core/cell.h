@@ -1,0 +1,76 @@
+/* core/cell.h: the one cell kernel. The elementwise step of the tanh, ReLU and linear RNN and of
+ * the LSTM (the map phi_w of proofs-notes/stability.md), its backward, and the elementwise
+ * factors of its state Jacobian, each written for R rows at a time: one sequence is R = 1; a
+ * batch, or the windows of a truncated model, are R rows. The recurrent products around it are
+ * here too. Every cell implementation of srm calls these: the reference step srm_cell_step
+ * (core/model.h), the sequence runner and BPTT (sim/rnn.c, sim/rnn_grad.c), the truncation
+ * engine (sim/window.h), the benchmark network (task/net.c) and the Jacobians (task/analyze.c),
+ * so that they agree bit for bit.
+ *
+ * Shapes: n hidden units, G = 1 (RNN cells) or 4 (LSTM, gates i, f, g, o in that order).
+ *   RNN:  h' = rho(a),                          a = W_ih x + b_ih + W_hh h + b_hh   (G n = n)
+ *   LSTM: i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g), c' = f c + i g, h' = o tanh(c')
+ * State rows are given by separate c and h pointers with one row stride `ld`, so the same call
+ * serves packed states s = (c, h) (ld = S = 2n, h = c + n) and separate c and h arrays
+ * (ld = n). The RNN cells have no c: their c arguments are ignored (may be NULL). */
+#ifndef SRM_CELL_H
+#define SRM_CELL_H
+
+#include <math.h>
+#include <stddef.h>
+
+#include "core/model.h"
+
+/* The logistic function of the LSTM gates, defined once. */
+static inline double srm_sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+
+/* Forward, the elementwise part of one step of R rows.
+ *   h_next, c_next (R, n), row stride ld: the next state (c_next may be c_prev: in place)
+ *   gates (R, 4n): LSTM gate activations i, f, g, o for backward; may be pre itself; NULL: none
+ *   tc (R, n): LSTM tanh(c_next) for backward; NULL: none
+ *   pre (R, G n): pre-activations a, row stride G n
+ *   c_prev (R, n), row stride ld: LSTM cell state of the previous step */
+void srm_cell_forward(double *h_next, double *c_next, double *gates, double *tc, const double *pre,
+                      const double *c_prev, srm_cell cell, size_t R, size_t n, size_t ld);
+
+/* Backward through the step srm_cell_forward made, R rows.
+ *   da (R, G n): d loss / d pre-activations; may be gates itself (a unit's gates are read
+ *     before its da is written)
+ *   dc (R, n): LSTM, in: d loss / d c_next from later steps; out: d loss / d c_prev
+ *   dh, dh_rec (R, n): d loss / d h_next from the step's own output and through the recurrence
+ *   h_next (R, n), row stride ld: RNN cells (tanh' = 1 - h'^2, ReLU' = [h' > 0])
+ *   c_prev (R, n), row stride ld, gates (R, 4n), tc (R, n): LSTM, as forward left them */
+void srm_cell_backward(double *da, double *dc, const double *dh, const double *dh_rec,
+                       const double *h_next, const double *c_prev, const double *gates,
+                       const double *tc, srm_cell cell, size_t R, size_t n, size_t ld);
+
+/* Number of factors per unit srm_cell_factors writes: 1 (RNN cells) or 6 (LSTM). */
+size_t srm_cell_factor_count(srm_cell cell);
+
+/* The elementwise factors of the state Jacobian at pre-activations pre (R, G n) and, for the
+ * LSTM, c_prev (R, n; row stride ld). fac (R, F n), F = srm_cell_factor_count, blocks of n;
+ * for R = 1 fac may be pre itself (a unit's four pre-activations are read before its factors
+ * are written, and F >= G):
+ *   RNN:  rho'(a)                       so that d h' / d h = diag(rho'(a)) W_hh
+ *   LSTM: f, ai, af, az, ao, oc         with dc'/dc = f, dc'/da_i = ai, dc'/da_f = af,
+ *                                       dc'/da_g = az, dh'/da_o = ao, dh'/dc' = oc */
+void srm_cell_factors(double *fac, const double *pre, const double *c_prev, srm_cell cell,
+                      size_t R, size_t n, size_t ld);
+
+/* pre (R, G n) += h (R, n; row stride ldh) W_hh^T. OpenBLAS's GEMM packs the whole weight
+ * matrix on every call, which for a single row costs more than the product itself, so one row
+ * goes through GEMV (measured on 4096 x 1024: 3.1 ms as GEMM, 1.3 ms as GEMV). */
+void srm_cell_recur_forward(double *pre, const double *h, const srm_model *m, size_t R,
+                            size_t ldh);
+/* dh (R, n) = da (R, G n) W_hh (overwritten), GEMV for one row. */
+void srm_cell_recur_backward(double *dh, const double *da, const srm_model *m, size_t R);
+
+/* pre (R, G n) = b_ih + b_hh + x W_ih^T for x (R, d): the bias first, then one GEMM with
+ * beta = 1, also for R = 1 (the runner and the network project all steps of a span this way). */
+void srm_cell_input_projection(double *pre, const double *x, const srm_model *m, size_t R);
+
+/* pre (G n) = b_ih + b_hh + W_ih x + W_hh h for one state s (h its h part) and input x: the
+ * pre-activations of the reference step, two GEMVs. */
+void srm_cell_preactivation(double *pre, const srm_model *m, const double *s, const double *x);
+
+#endif
