@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
@@ -52,22 +53,26 @@ static int write_tsv(const char *path, const srm_model *m, const srm_truncation_
     return srm_atomic_commit(&a);
 }
 
-int srm_cmd_truncate(int argc, char **argv)
+/* The command line, as parsed. */
+typedef struct {
+    const char *model, *input, *out;
+    unsigned long random_T, kmax, seed;
+    double input_bound;
+    int json, bound_given, seed_given;
+} truncate_args;
+
+static int parse(int argc, char **argv, truncate_args *p)
 {
-    const char *input = NULL, *out = NULL;
-    unsigned long random_T = 0, kmax = 0, seed = 1;
-    double input_bound = 1.0;
-    int json = 0, bound_given = 0, seed_given = 0;
     const srm_arg args[] = {
-        {"input", SRM_ARG_STRING, &input, "X", "input text matrix, one x_t per row", NULL},
-        {"random-input", SRM_ARG_ULONG, &random_T, "T",
+        {"input", SRM_ARG_STRING, &p->input, "X", "input text matrix, one x_t per row", NULL},
+        {"random-input", SRM_ARG_ULONG, &p->random_T, "T",
          "instead: T random inputs, coordinates uniform in [-B, B]/sqrt(d)", NULL},
-        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
-         "--random-input: ||x_t||_2 <= B", &bound_given},
-        {"seed", SRM_ARG_SEED, &seed, "s", "--random-input: GSL mt19937 seed", &seed_given},
-        {"kmax", SRM_ARG_ULONG, &kmax, "K", "truncations k = 1..K (required)", NULL},
-        {"out", SRM_ARG_STRING, &out, "GAP", "output TSV ('-' for stdout)", NULL},
-        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
+        {"input-bound", SRM_ARG_DOUBLE, &p->input_bound, "B",
+         "--random-input: ||x_t||_2 <= B", &p->bound_given},
+        {"seed", SRM_ARG_SEED, &p->seed, "s", "--random-input: GSL mt19937 seed", &p->seed_given},
+        {"kmax", SRM_ARG_ULONG, &p->kmax, "K", "truncations k = 1..K (required)", NULL},
+        {"out", SRM_ARG_STRING, &p->out, "GAP", "output TSV ('-' for stdout)", NULL},
+        {"json", SRM_ARG_FLAG, &p->json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm truncate MODEL (--input X | --random-input T [--input-bound B] [--seed s]) "
@@ -84,82 +89,117 @@ int srm_cmd_truncate(int argc, char **argv)
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
-    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
-    if (rc != SRM_OK) return rc;
-    if (!out || kmax == 0)
+    SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
+    p->model = pos[0];
+    if (!p->out || p->kmax == 0)
         return SRM_ERROR(SRM_EINVAL, "--kmax K >= 1 and --out GAP.tsv are required");
-    if (kmax > 1000000)
+    if (p->kmax > 1000000)
         return SRM_ERROR(SRM_EINVAL, "--kmax %lu is too large (at most 1000000; every k >= T "
-                         "gives gap 0 anyway)", kmax);
-    if ((input != NULL) == (random_T != 0))
+                         "gives gap 0 anyway)", p->kmax);
+    if ((p->input != NULL) == (p->random_T != 0))
         return SRM_ERROR(SRM_EINVAL, "give exactly one of --input X and --random-input T");
-    if (input && (bound_given || seed_given))
+    if (p->input && (p->bound_given || p->seed_given))
         return SRM_ERROR(SRM_EINVAL, "--input-bound and --seed apply to --random-input only "
                          "(with --input, B_x is measured)");
-    if (!(input_bound >= 0)) return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0");
+    if (!(p->input_bound >= 0)) return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0");
+    return SRM_OK;
+}
+
+/* T random inputs into *x: coordinates uniform in [-B, B]/sqrt(d) (token indices for encoder
+ * models); *bx = the a-priori input bound in the gap norm (encoder models: 0, measured later). */
+static int random_inputs(const truncate_args *p, const srm_model *m, srm_gap_norm norm,
+                         srm_matrix **x, double *bx)
+{
+    size_t d = m->vocab ? 1 : m->input;
+    if (!(*x = srm_matrix_alloc(p->random_T, d)))
+        return SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", p->random_T);
+    srm_meta_set_seed(p->seed);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    int rc = rng ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rng) gsl_rng_set(rng, p->seed);
+    double half = p->input_bound / sqrt((double)m->input);
+    for (size_t i = 0; rng && i < p->random_T * d; i++)
+        (*x)->data[i] = m->vocab ? (double)gsl_rng_uniform_int(rng, m->vocab)
+                                 : half * (2.0 * gsl_rng_uniform(rng) - 1.0);
+    gsl_rng_free(rng);
+    /* The a-priori bound: ||x||_2 <= B, and each coordinate |x_i| <= B/sqrt(d); encoder
+     * models measure their embedding rows. */
+    *bx = m->vocab ? 0.0 : norm == SRM_GAP_NORM_INF ? half : p->input_bound;
+    return rc;
+}
+
+/* The inputs, read or drawn, and B_x: measured over them for --input and encoder models. */
+static int inputs(const truncate_args *p, const srm_model *m, srm_gap_norm norm, srm_matrix **x,
+                  double *bx)
+{
+    *bx = 0.0;
+    if (p->input) {
+        SRM_TRY(srm_matrix_read(p->input, x));
+        SRM_TRY(srm_rnn_input_check(m, (*x)->data, (*x)->rows, (*x)->cols, p->input,
+                                    (*x)->lines));
+    } else {
+        SRM_TRY(random_inputs(p, m, norm, x, bx));
+    }
+    for (size_t t = 0; t < (*x)->rows; t++) {
+        const double *v = m->vocab ? m->encoder_weight + (size_t)(*x)->data[t] * m->input
+                                   : (*x)->data + t * m->input;
+        if (p->input || m->vocab)
+            *bx = fmax(*bx, srm_truncate_vector_norm(norm, v, NULL, m->input));
+    }
+    return SRM_OK;
+}
+
+static int report(const truncate_args *p, const srm_model *m, srm_gap_norm norm, size_t T,
+                  const srm_truncation_constants *c, const srm_truncation_gap *gaps)
+{
+    srm_report *r = srm_report_alloc();
+    if (!r) return srm_error_code();
+    srm_report_string(r, "cell", "cell", srm_cell_name(m->cell));
+    srm_report_integer(r, "T", "sequence length T", (long long)T);
+    srm_report_integer(r, "kmax", "K", (long long)p->kmax);
+    srm_report_string(r, "norm", "norm", srm_gap_norm_name(norm));
+    const srm_report_entry e[] = {
+        {SRM_REPORT_NUMBER, "lambda", "lambda", c->lambda},
+        {SRM_REPORT_BOOL, "stable", "certified stable (lambda < 1)", c->stable},
+        {SRM_REPORT_NUMBER, "input_bound", "B_x", c->input_bound},
+        {SRM_REPORT_NUMBER, "input_lipschitz", "L_x", c->input_lipschitz},
+        {SRM_REPORT_NUMBER, "state_bound", "H", c->state_bound},
+        {SRM_REPORT_NUMBER, "output_lipschitz", "L_f", c->output_lipschitz},
+        {SRM_REPORT_NUMBER, "gap_k1", "max state gap at k = 1", gaps[0].max_state_gap},
+        {SRM_REPORT_NUMBER, "gap_kmax", "max state gap at k = K",
+         gaps[p->kmax - 1].max_state_gap},
+    };
+    int rc = srm_report_entries(r, e, sizeof e / sizeof e[0]);
+    /* with the TSV on stdout, the report goes to stderr (its `#` lines carry the constants too) */
+    return srm_report_finish(r, rc, strcmp(p->out, "-") == 0 ? stderr : stdout, p->json);
+}
+
+int srm_cmd_truncate(int argc, char **argv)
+{
+    truncate_args p = {.seed = 1, .input_bound = 1.0};
+    int rc = parse(argc, argv, &p);
+    if (rc != SRM_OK) return rc;
     srm_model *m = NULL;
-    SRM_TRY(srm_model_load(pos[0], &m));
+    SRM_TRY(srm_model_load(p.model, &m));
     srm_matrix *x = NULL;
     srm_rnn_workspace *ws = NULL;
     srm_truncation_gap *gaps = NULL;
-    srm_report *r = NULL;
     srm_gap_norm norm = srm_truncate_norm(m);
-    size_t d = m->vocab ? 1 : m->input, T = 0;
+    size_t T = 0;
     double bx = 0.0;
-    if (input) {
-        rc = srm_matrix_read(input, &x);
-        if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input, x->lines);
-    } else if (!(x = srm_matrix_alloc(random_T, d))) {
-        rc = SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", random_T);
-    } else {
-        srm_meta_set_seed(seed);
-        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-        if (!rng) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-        else gsl_rng_set(rng, seed);
-        double half = input_bound / sqrt((double)m->input);
-        for (size_t i = 0; rng && i < random_T * d; i++)
-            x->data[i] = m->vocab ? (double)gsl_rng_uniform_int(rng, m->vocab)
-                                  : half * (2.0 * gsl_rng_uniform(rng) - 1.0);
-        gsl_rng_free(rng);
-        /* The a-priori bound: ||x||_2 <= B, and each coordinate |x_i| <= B/sqrt(d); encoder
-         * models measure their embedding rows below. */
-        bx = m->vocab ? 0.0 : norm == SRM_GAP_NORM_INF ? half : input_bound;
-    }
+    rc = inputs(&p, m, norm, &x, &bx);
     if (rc == SRM_OK) {
         T = x->rows;
-        for (size_t t = 0; t < T; t++) {
-            const double *v = m->vocab ? m->encoder_weight + (size_t)x->data[t] * m->input
-                                       : x->data + t * m->input;
-            if (input || m->vocab) bx = fmax(bx, srm_truncate_vector_norm(norm, v, NULL, m->input));
-        }
-        gaps = calloc(kmax, sizeof *gaps);
+        gaps = calloc(p.kmax, sizeof *gaps);
         if (!gaps) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     }
-    if (rc == SRM_OK && !(ws = srm_rnn_workspace_alloc(m, T, kmax < T ? kmax : T)))
+    if (rc == SRM_OK && !(ws = srm_rnn_workspace_alloc(m, T, p.kmax < T ? p.kmax : T)))
         rc = srm_error_code();
     srm_truncation_constants c;
     if (rc == SRM_OK) rc = srm_truncate_constants(m, bx, &c);
-    if (rc == SRM_OK) rc = srm_truncate_gaps(m, x->data, T, kmax, norm, gaps, ws);
-    if (rc == SRM_OK) rc = write_tsv(out, m, &c, gaps, T, kmax);
-    if (rc == SRM_OK && !(r = srm_report_alloc())) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK) {
-        srm_report_string(r, "cell", "cell", srm_cell_name(m->cell));
-        srm_report_integer(r, "T", "sequence length T", (long long)T);
-        srm_report_integer(r, "kmax", "K", (long long)kmax);
-        srm_report_string(r, "norm", "norm", srm_gap_norm_name(norm));
-        srm_report_number(r, "lambda", "lambda", c.lambda);
-        srm_report_bool(r, "stable", "certified stable (lambda < 1)", c.stable);
-        srm_report_number(r, "input_bound", "B_x", c.input_bound);
-        srm_report_number(r, "input_lipschitz", "L_x", c.input_lipschitz);
-        srm_report_number(r, "state_bound", "H", c.state_bound);
-        srm_report_number(r, "output_lipschitz", "L_f", c.output_lipschitz);
-        srm_report_number(r, "gap_k1", "max state gap at k = 1", gaps[0].max_state_gap);
-        rc = srm_report_number(r, "gap_kmax", "max state gap at k = K",
-                               gaps[kmax - 1].max_state_gap);
-    }
-    /* with the TSV on stdout, the report goes to stderr (its `#` lines carry the constants too) */
-    if (rc == SRM_OK) rc = srm_report_print(r, strcmp(out, "-") == 0 ? stderr : stdout, json);
-    srm_report_free(r);
+    if (rc == SRM_OK) rc = srm_truncate_gaps(m, x->data, T, p.kmax, norm, gaps, ws);
+    if (rc == SRM_OK) rc = write_tsv(p.out, m, &c, gaps, T, p.kmax);
+    if (rc == SRM_OK) rc = report(&p, m, norm, T, &c, gaps);
     free(gaps);
     srm_rnn_workspace_free(ws);
     srm_matrix_free(x);
