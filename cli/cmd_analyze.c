@@ -335,7 +335,8 @@ static int parse(int argc, char **argv, analyze_args *p)
          NULL},
         {"seed", SRM_ARG_SEED, &p->seed, "S", "order in which atis/jsb test sequences are taken",
          NULL},
-        {"data-dir", SRM_ARG_STRING, &p->data_dir, "DIR", "data folder (see srm data --help)", NULL},
+        {"data-dir", SRM_ARG_STRING, &p->data_dir, "DIR", "data folder (see srm data --help)",
+         NULL},
         {"no-plots", SRM_ARG_FLAG, &p->no_plots, NULL, "write the TSVs only", NULL},
         {"json", SRM_ARG_FLAG, &p->json, NULL, "print the summary as one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/meta.h"
@@ -49,29 +50,38 @@ static int recurrent_with_norm(gsl_rng *rng, srm_model *m, double lambda, double
     return rc;
 }
 
-int srm_cmd_init(int argc, char **argv)
+/* The command line, as parsed. */
+typedef struct {
+    const char *cell_text, *out;
+    unsigned long hidden, input, output, seed;
+    double lambda, margin, a_target, input_bound;
+    int stable, json, lambda_given, hidden_given, input_given;
+    srm_cell cell;
+} init_args;
+
+static int parse(int argc, char **argv, init_args *p)
 {
-    const char *cell_text = NULL, *out = NULL;
-    unsigned long hidden = 0, input = 0, output = 0, seed = 1;
-    double lambda = 0.9, margin = 0.01, a_target = 0.4, input_bound = 1.0;
-    int stable = 0, json = 0, lambda_given = 0, hidden_given = 0, input_given = 0;
     const srm_arg args[] = {
-        {"cell", SRM_ARG_STRING, &cell_text, "CELL", "rnn (tanh), rnn_relu, linear or lstm", NULL},
-        {"hidden", SRM_ARG_ULONG, &hidden, "n", "hidden size (required)", &hidden_given},
-        {"input", SRM_ARG_ULONG, &input, "d", "input size (required)", &input_given},
-        {"output", SRM_ARG_ULONG, &output, "m", "add decoder.weight (m x n) and decoder.bias", NULL},
-        {"lambda", SRM_ARG_DOUBLE, &lambda, "L",
-         "RNN-type cells: ||W_hh||_2 = L exactly (L >= 1 gives an unstable model)", &lambda_given},
-        {"stable", SRM_ARG_FLAG, &stable, NULL,
-         "LSTM: project onto the stability conditions; RNN: insist on L < 1", NULL},
-        {"margin", SRM_ARG_DOUBLE, &margin, "m", "LSTM --stable: margin of every condition", NULL},
-        {"a-target", SRM_ARG_DOUBLE, &a_target, "A", "LSTM --stable: a = 1 - f_max to enforce",
+        {"cell", SRM_ARG_STRING, &p->cell_text, "CELL", "rnn (tanh), rnn_relu, linear or lstm",
          NULL},
-        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
+        {"hidden", SRM_ARG_ULONG, &p->hidden, "n", "hidden size (required)", &p->hidden_given},
+        {"input", SRM_ARG_ULONG, &p->input, "d", "input size (required)", &p->input_given},
+        {"output", SRM_ARG_ULONG, &p->output, "m", "add decoder.weight (m x n) and decoder.bias",
+         NULL},
+        {"lambda", SRM_ARG_DOUBLE, &p->lambda, "L",
+         "RNN-type cells: ||W_hh||_2 = L exactly (L >= 1 gives an unstable model)",
+         &p->lambda_given},
+        {"stable", SRM_ARG_FLAG, &p->stable, NULL,
+         "LSTM: project onto the stability conditions; RNN: insist on L < 1", NULL},
+        {"margin", SRM_ARG_DOUBLE, &p->margin, "m", "LSTM --stable: margin of every condition",
+         NULL},
+        {"a-target", SRM_ARG_DOUBLE, &p->a_target, "A", "LSTM --stable: a = 1 - f_max to enforce",
+         NULL},
+        {"input-bound", SRM_ARG_DOUBLE, &p->input_bound, "B",
          "LSTM --stable: inputs satisfy ||x||_inf <= B", NULL},
-        {"seed", SRM_ARG_SEED, &seed, "s", "GSL mt19937 seed", NULL},
-        {"out", SRM_ARG_STRING, &out, "MODEL", "output safetensors file (required)", NULL},
-        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
+        {"seed", SRM_ARG_SEED, &p->seed, "s", "GSL mt19937 seed", NULL},
+        {"out", SRM_ARG_STRING, &p->out, "MODEL", "output safetensors file (required)", NULL},
+        {"json", SRM_ARG_FLAG, &p->json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm init --cell rnn|rnn_relu|linear|lstm --hidden n --input d [--output m] "
@@ -82,67 +92,88 @@ int srm_cmd_init(int argc, char **argv)
         "the margin. The same seed always gives the same weights.",
         args, 0, 0};
     size_t npos = 0;
-    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
-    if (rc != SRM_OK) return rc;
-    if (!cell_text) return SRM_ERROR(SRM_EINVAL, "--cell is required (rnn, rnn_relu, linear, lstm)");
-    if (!hidden_given || hidden < 1) return SRM_ERROR(SRM_EINVAL, "--hidden n >= 1 is required");
-    if (!input_given || input < 1) return SRM_ERROR(SRM_EINVAL, "--input d >= 1 is required");
-    if (!out) return SRM_ERROR(SRM_EINVAL, "--out MODEL is required");
-    srm_cell cell;
-    SRM_TRY(srm_cell_parse(cell_text, &cell));
-    if (cell == SRM_CELL_LSTM && lambda_given)
-        return SRM_ERROR(SRM_EINVAL, "--lambda applies to RNN-type cells; for an LSTM use --stable");
-    if (cell != SRM_CELL_LSTM) {
-        if (!(lambda >= 0)) return SRM_ERROR(SRM_EINVAL, "--lambda must be >= 0 (got %g)", lambda);
-        if (stable && !(lambda < 1))
-            return SRM_ERROR(SRM_EINVAL, "--stable needs --lambda < 1 (got %g)", lambda);
+    SRM_TRY(srm_args_parse(&spec, argc, argv, NULL, &npos));
+    if (!p->cell_text)
+        return SRM_ERROR(SRM_EINVAL, "--cell is required (rnn, rnn_relu, linear, lstm)");
+    if (!p->hidden_given || p->hidden < 1)
+        return SRM_ERROR(SRM_EINVAL, "--hidden n >= 1 is required");
+    if (!p->input_given || p->input < 1) return SRM_ERROR(SRM_EINVAL, "--input d >= 1 is required");
+    if (!p->out) return SRM_ERROR(SRM_EINVAL, "--out MODEL is required");
+    SRM_TRY(srm_cell_parse(p->cell_text, &p->cell));
+    if (p->cell == SRM_CELL_LSTM && p->lambda_given)
+        return SRM_ERROR(SRM_EINVAL,
+                         "--lambda applies to RNN-type cells; for an LSTM use --stable");
+    if (p->cell != SRM_CELL_LSTM) {
+        if (!(p->lambda >= 0))
+            return SRM_ERROR(SRM_EINVAL, "--lambda must be >= 0 (got %g)", p->lambda);
+        if (p->stable && !(p->lambda < 1))
+            return SRM_ERROR(SRM_EINVAL, "--stable needs --lambda < 1 (got %g)", p->lambda);
     }
-    srm_meta_set_seed(seed);
+    return SRM_OK;
+}
 
-    srm_model *m = srm_model_alloc(cell, hidden, input, output, 0);
+/* Every parameter of m, drawn in block order; *norm = ||W_hh||_2 for RNN-type cells. */
+static int draw(const init_args *p, gsl_rng *rng, srm_model *m, double *norm)
+{
+    size_t n = p->hidden, gn = m->gates * n;
+    double k = 1 / sqrt((double)n);
+    uniform_fill(rng, m->weight_ih, gn * p->input, k);
+    if (p->cell == SRM_CELL_LSTM) uniform_fill(rng, m->weight_hh, gn * n, k);
+    else SRM_TRY(recurrent_with_norm(rng, m, p->lambda, norm));
+    uniform_fill(rng, m->bias_ih, gn, k);
+    uniform_fill(rng, m->bias_hh, gn, k);
+    if (p->output) {
+        uniform_fill(rng, m->decoder_weight, p->output * n, k);
+        uniform_fill(rng, m->decoder_bias, p->output, k);
+    }
+    return SRM_OK;
+}
+
+static int report(const init_args *p, const srm_model *m, double norm,
+                  const srm_project_lstm_result *proj, srm_report *r)
+{
+    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(p->cell)));
+    const srm_report_entry sizes[] = {
+        {SRM_REPORT_INTEGER, "hidden", "hidden", (double)p->hidden},
+        {SRM_REPORT_INTEGER, "input", "input", (double)p->input},
+        {SRM_REPORT_INTEGER, "output", "output", (double)p->output},
+        {SRM_REPORT_INTEGER, "seed", "seed", (double)p->seed},
+    };
+    SRM_TRY(srm_report_entries(r, sizes, 4));
+    SRM_TRY(srm_report_string(r, "out", "out", p->out));
+    if (p->cell != SRM_CELL_LSTM) return srm_report_number(r, "spectral_norm", "||W_hh||_2", norm);
+    srm_lstm_stability s;
+    SRM_TRY(srm_stability_lstm(m, p->input_bound, &s));
+    const srm_report_entry lstm[] = {
+        {SRM_REPORT_INTEGER, "rows_scaled", "rows scaled", (double)proj->rows_scaled},
+        {SRM_REPORT_NUMBER, "a", "a = 1 - f_max", s.a},
+        {SRM_REPORT_NUMBER, "lambda_inf", "lambda_inf", s.lambda_inf},
+        {SRM_REPORT_BOOL, "stable", "stable (LSTM conditions)", s.stable},
+    };
+    return srm_report_entries(r, lstm, 4);
+}
+
+int srm_cmd_init(int argc, char **argv)
+{
+    init_args p = {.seed = 1, .lambda = 0.9, .margin = 0.01, .a_target = 0.4, .input_bound = 1.0};
+    int rc = parse(argc, argv, &p);
+    if (rc != SRM_OK) return rc;
+    srm_meta_set_seed(p.seed);
+
+    srm_model *m = srm_model_alloc(p.cell, p.hidden, p.input, p.output, 0);
     if (!m) return srm_error_code();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     srm_report *r = srm_report_alloc();
-    if (!rng || !r) { rc = SRM_ERROR(SRM_ENOMEM, "out of memory"); goto done; }
-    gsl_rng_set(rng, seed);
-    size_t n = hidden, gn = m->gates * n;
-    double k = 1 / sqrt((double)n), norm = 0;
-    uniform_fill(rng, m->weight_ih, gn * input, k);
-    if (cell == SRM_CELL_LSTM) uniform_fill(rng, m->weight_hh, gn * n, k);
-    else if ((rc = recurrent_with_norm(rng, m, lambda, &norm)) != SRM_OK) goto done;
-    uniform_fill(rng, m->bias_ih, gn, k);
-    uniform_fill(rng, m->bias_hh, gn, k);
-    if (output) {
-        uniform_fill(rng, m->decoder_weight, output * n, k);
-        uniform_fill(rng, m->decoder_bias, output, k);
-    }
+    double norm = 0;
     srm_project_lstm_result proj = {0};
-    if (cell == SRM_CELL_LSTM && stable &&
-        (rc = srm_project_lstm(m, a_target, margin, input_bound, &proj)) != SRM_OK)
-        goto done;
-    if ((rc = srm_model_save(out, m)) != SRM_OK) goto done;
-
-    if ((rc = srm_report_string(r, "cell", "cell", srm_cell_name(cell))) ||
-        (rc = srm_report_integer(r, "hidden", "hidden", (long long)n)) ||
-        (rc = srm_report_integer(r, "input", "input", (long long)input)) ||
-        (rc = srm_report_integer(r, "output", "output", (long long)output)) ||
-        (rc = srm_report_integer(r, "seed", "seed", (long long)seed)) ||
-        (rc = srm_report_string(r, "out", "out", out)))
-        goto done;
-    if (cell != SRM_CELL_LSTM) {
-        rc = srm_report_number(r, "spectral_norm", "||W_hh||_2", norm);
-    } else {
-        srm_lstm_stability s;
-        if ((rc = srm_stability_lstm(m, input_bound, &s)) ||
-            (rc = srm_report_integer(r, "rows_scaled", "rows scaled", (long long)proj.rows_scaled)) ||
-            (rc = srm_report_number(r, "a", "a = 1 - f_max", s.a)) ||
-            (rc = srm_report_number(r, "lambda_inf", "lambda_inf", s.lambda_inf)))
-            goto done;
-        rc = srm_report_bool(r, "stable", "stable (LSTM conditions)", s.stable);
-    }
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-done:
-    srm_report_free(r);
+    if (!rng || !r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    else gsl_rng_set(rng, p.seed);
+    if (rc == SRM_OK) rc = draw(&p, rng, m, &norm);
+    if (rc == SRM_OK && p.cell == SRM_CELL_LSTM && p.stable)
+        rc = srm_project_lstm(m, p.a_target, p.margin, p.input_bound, &proj);
+    if (rc == SRM_OK) rc = srm_model_save(p.out, m);
+    if (rc == SRM_OK) rc = report(&p, m, norm, &proj, r);
+    rc = srm_report_finish(r, rc, stdout, p.json);
     if (rng) gsl_rng_free(rng);
     srm_model_free(m);
     return rc;
