@@ -311,57 +311,67 @@ static int write_figures(const analyze_args *p, srm_task task, const srm_model *
 
 /* ---- the command ---- */
 
+/* `srm analyze --help`: the usage line and the paragraph. */
+static const char ANALYZE_USAGE[] =
+    "srm analyze MODEL --task T [--out DIR] [--max-tokens N] [--json]";
+static const char ANALYZE_SUMMARY[] =
+    "Data-dependent stability of a model from srm train on the test split of its task\n"
+    "(proofs-notes/experiments.md). Along real trajectories (atis, jsb: whole sequences from\n"
+    "the zero state, in a seeded random order; language models: the first test tokens as\n"
+    "one trajectory): the state Jacobian J_t = d s_t / d s_{t-1} (RNN: diag(1 - h_t^2) W_hh;\n"
+    "LSTM: the 2n x 2n Jacobian on s = (c, h)) and, for every window of r steps, the\n"
+    "per-step rate ||J_{t+r} ... J_{t+1}||_2^(1/r) -> DIR/jacobian.tsv (max, p99, median,\n"
+    "mean, min, count; raw_* = the product norm) and jacobian-quantiles.tsv; the norm of\n"
+    "d loss_T / d x_{T-j} against j, from the loss at each sequence's (window's) last step\n"
+    "-> gradient.tsv; the metric of the k-step truncated model (srm eval --trunc k) ->\n"
+    "trunc.tsv. Figures fig-analyze-jacobian, -gradient, -trunc (.png, .svg) with gnuplot\n"
+    "(plots/fig-analyze-*.gp; skipped, and said so, when gnuplot is not installed).\n"
+    "Cost: about #r SVDs of S x S per step (S = state size; 4.7 ms at S = 256). Measured\n"
+    "with the defaults on quick-preset models (one core): atis rnn 15 s, lstm 23 s; jsb rnn\n"
+    "33 s, lstm 34 s; ptbchar lstm 44 s; wikitext2 lstm 68 s (half of it the truncated\n"
+    "perplexities). Paper-size LSTMs (S = 2048) take seconds per step: set --max-tokens.";
+
 static int parse(int argc, char **argv, analyze_args *p)
 {
+    const char *task_text = NULL, *out = "analyze-out", *data_dir = NULL, *r_text = "1,5,20";
+    const char *k_text = "1,2,4,8,16,32,all";
+    unsigned long max_tokens = 0, window = 100, max_lag = 50, max_eval = 0, eval_batch = 0;
+    unsigned long bptt = 0, seed = 1;
+    int json = 0, no_plots = 0;
     const srm_arg args[] = {
-        {"task", SRM_ARG_STRING, &p->task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
+        {"task", SRM_ARG_STRING, &task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
          NULL},
-        {"out", SRM_ARG_STRING, &p->out, "DIR", "output folder (created if missing)", NULL},
-        {"max-tokens", SRM_ARG_ULONG, &p->max_tokens, "N",
+        {"out", SRM_ARG_STRING, &out, "DIR", "output folder (created if missing)", NULL},
+        {"max-tokens", SRM_ARG_ULONG, &max_tokens, "N",
          "test steps for Jacobians and gradients (0: auto, about 30 s of work: 1e11 / (#r S^3) "
          "steps, at least 200, S the state size)", NULL},
-        {"r", SRM_ARG_STRING, &p->r_text, "LIST", "window lengths r of the r-step products", NULL},
-        {"max-lag", SRM_ARG_ULONG, &p->max_lag, "J", "gradient lags j = 0..J", NULL},
-        {"window", SRM_ARG_ULONG, &p->window, "L",
+        {"r", SRM_ARG_STRING, &r_text, "LIST", "window lengths r of the r-step products", NULL},
+        {"max-lag", SRM_ARG_ULONG, &max_lag, "J", "gradient lags j = 0..J", NULL},
+        {"window", SRM_ARG_ULONG, &window, "L",
          "language models: steps per window (the loss position for the gradient)", NULL},
-        {"trunc-k", SRM_ARG_STRING, &p->k_text, "LIST", "truncation lengths k ('all': full model)",
+        {"trunc-k", SRM_ARG_STRING, &k_text, "LIST", "truncation lengths k ('all': full model)",
          NULL},
-        {"max-eval", SRM_ARG_ULONG, &p->max_eval, "N",
+        {"max-eval", SRM_ARG_ULONG, &max_eval, "N",
          "test tokens (LM) or sequences for the truncated metric (0: all for atis and jsb, "
          "10000 tokens for language models)", NULL},
-        {"eval-batch", SRM_ARG_ULONG, &p->eval_batch, "B",
+        {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B",
          "evaluation columns/sequences (0: the model's training setting, as srm eval)", NULL},
-        {"bptt", SRM_ARG_ULONG, &p->bptt, "L", "LM: window of the full evaluation (0: the model's)",
+        {"bptt", SRM_ARG_ULONG, &bptt, "L", "LM: window of the full evaluation (0: the model's)",
          NULL},
-        {"seed", SRM_ARG_SEED, &p->seed, "S", "order in which atis/jsb test sequences are taken",
+        {"seed", SRM_ARG_SEED, &seed, "S", "order in which atis/jsb test sequences are taken",
          NULL},
-        {"data-dir", SRM_ARG_STRING, &p->data_dir, "DIR", "data folder (see srm data --help)",
-         NULL},
-        {"no-plots", SRM_ARG_FLAG, &p->no_plots, NULL, "write the TSVs only", NULL},
-        {"json", SRM_ARG_FLAG, &p->json, NULL, "print the summary as one JSON object", NULL},
+        {"data-dir", SRM_ARG_STRING, &data_dir, "DIR", "data folder (see srm data --help)", NULL},
+        {"no-plots", SRM_ARG_FLAG, &no_plots, NULL, "write the TSVs only", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print the summary as one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
-    const srm_args_spec spec = {
-        "srm analyze MODEL --task T [--out DIR] [--max-tokens N] [--json]",
-        "Data-dependent stability of a model from srm train on the test split of its task\n"
-        "(proofs-notes/experiments.md). Along real trajectories (atis, jsb: whole sequences from\n"
-        "the zero state, in a seeded random order; language models: the first test tokens as\n"
-        "one trajectory): the state Jacobian J_t = d s_t / d s_{t-1} (RNN: diag(1 - h_t^2) W_hh;\n"
-        "LSTM: the 2n x 2n Jacobian on s = (c, h)) and, for every window of r steps, the\n"
-        "per-step rate ||J_{t+r} ... J_{t+1}||_2^(1/r) -> DIR/jacobian.tsv (max, p99, median,\n"
-        "mean, min, count; raw_* = the product norm) and jacobian-quantiles.tsv; the norm of\n"
-        "d loss_T / d x_{T-j} against j, from the loss at each sequence's (window's) last step\n"
-        "-> gradient.tsv; the metric of the k-step truncated model (srm eval --trunc k) ->\n"
-        "trunc.tsv. Figures fig-analyze-jacobian, -gradient, -trunc (.png, .svg) with gnuplot\n"
-        "(plots/fig-analyze-*.gp; skipped, and said so, when gnuplot is not installed).\n"
-        "Cost: about #r SVDs of S x S per step (S = state size; 4.7 ms at S = 256). Measured\n"
-        "with the defaults on quick-preset models (one core): atis rnn 15 s, lstm 23 s; jsb rnn\n"
-        "33 s, lstm 34 s; ptbchar lstm 44 s; wikitext2 lstm 68 s (half of it the truncated\n"
-        "perplexities). Paper-size LSTMs (S = 2048) take seconds per step: set --max-tokens.",
-        args, 1, 1};
+    const srm_args_spec spec = {ANALYZE_USAGE, ANALYZE_SUMMARY, args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
-    p->model = pos[0];
+    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
+    if (rc != SRM_OK) return rc;
+    *p = (analyze_args){pos[0], task_text, out, data_dir, r_text, k_text, max_tokens, window,
+                        max_lag, max_eval, eval_batch, bptt, seed, json, no_plots};
+    return SRM_OK;
     return SRM_OK;
 }
 
@@ -406,8 +416,7 @@ static int run(const analyze_args *p, srm_task task, srm_analyze_options *o, con
 
 int srm_cmd_analyze(int argc, char **argv)
 {
-    analyze_args p = {.out = "analyze-out", .r_text = "1,5,20", .k_text = "1,2,4,8,16,32,all",
-                      .window = 100, .max_lag = 50, .seed = 1};
+    analyze_args p;
     int rc = parse(argc, argv, &p);
     if (rc != SRM_OK) return rc;
     srm_task task;

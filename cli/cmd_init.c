@@ -61,27 +61,27 @@ typedef struct {
 
 static int parse(int argc, char **argv, init_args *p)
 {
+    const char *cell_text = NULL, *out = NULL;
+    unsigned long hidden = 0, input = 0, output = 0, seed = 1;
+    double lambda = 0.9, margin = 0.01, a_target = 0.4, input_bound = 1.0;
+    int stable = 0, json = 0, lambda_given = 0, hidden_given = 0, input_given = 0;
     const srm_arg args[] = {
-        {"cell", SRM_ARG_STRING, &p->cell_text, "CELL", "rnn (tanh), rnn_relu, linear or lstm",
-         NULL},
-        {"hidden", SRM_ARG_ULONG, &p->hidden, "n", "hidden size (required)", &p->hidden_given},
-        {"input", SRM_ARG_ULONG, &p->input, "d", "input size (required)", &p->input_given},
-        {"output", SRM_ARG_ULONG, &p->output, "m", "add decoder.weight (m x n) and decoder.bias",
-         NULL},
-        {"lambda", SRM_ARG_DOUBLE, &p->lambda, "L",
-         "RNN-type cells: ||W_hh||_2 = L exactly (L >= 1 gives an unstable model)",
-         &p->lambda_given},
-        {"stable", SRM_ARG_FLAG, &p->stable, NULL,
+        {"cell", SRM_ARG_STRING, &cell_text, "CELL", "rnn (tanh), rnn_relu, linear or lstm", NULL},
+        {"hidden", SRM_ARG_ULONG, &hidden, "n", "hidden size (required)", &hidden_given},
+        {"input", SRM_ARG_ULONG, &input, "d", "input size (required)", &input_given},
+        {"output", SRM_ARG_ULONG, &output, "m", "add decoder.weight (m x n) and decoder.bias", NULL},
+        {"lambda", SRM_ARG_DOUBLE, &lambda, "L",
+         "RNN-type cells: ||W_hh||_2 = L exactly (L >= 1 gives an unstable model)", &lambda_given},
+        {"stable", SRM_ARG_FLAG, &stable, NULL,
          "LSTM: project onto the stability conditions; RNN: insist on L < 1", NULL},
-        {"margin", SRM_ARG_DOUBLE, &p->margin, "m", "LSTM --stable: margin of every condition",
+        {"margin", SRM_ARG_DOUBLE, &margin, "m", "LSTM --stable: margin of every condition", NULL},
+        {"a-target", SRM_ARG_DOUBLE, &a_target, "A", "LSTM --stable: a = 1 - f_max to enforce",
          NULL},
-        {"a-target", SRM_ARG_DOUBLE, &p->a_target, "A", "LSTM --stable: a = 1 - f_max to enforce",
-         NULL},
-        {"input-bound", SRM_ARG_DOUBLE, &p->input_bound, "B",
+        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
          "LSTM --stable: inputs satisfy ||x||_inf <= B", NULL},
-        {"seed", SRM_ARG_SEED, &p->seed, "s", "GSL mt19937 seed", NULL},
-        {"out", SRM_ARG_STRING, &p->out, "MODEL", "output safetensors file (required)", NULL},
-        {"json", SRM_ARG_FLAG, &p->json, NULL, "print one JSON object", NULL},
+        {"seed", SRM_ARG_SEED, &seed, "s", "GSL mt19937 seed", NULL},
+        {"out", SRM_ARG_STRING, &out, "MODEL", "output safetensors file (required)", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm init --cell rnn|rnn_relu|linear|lstm --hidden n --input d [--output m] "
@@ -92,7 +92,10 @@ static int parse(int argc, char **argv, init_args *p)
         "the margin. The same seed always gives the same weights.",
         args, 0, 0};
     size_t npos = 0;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, NULL, &npos));
+    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    if (rc != SRM_OK) return rc;
+    *p = (init_args){cell_text, out, hidden, input, output, seed, lambda, margin, a_target,
+                     input_bound, stable, json, lambda_given, hidden_given, input_given, 0};
     if (!p->cell_text)
         return SRM_ERROR(SRM_EINVAL, "--cell is required (rnn, rnn_relu, linear, lstm)");
     if (!p->hidden_given || p->hidden < 1)
@@ -155,7 +158,7 @@ static int report(const init_args *p, const srm_model *m, double norm,
 
 int srm_cmd_init(int argc, char **argv)
 {
-    init_args p = {.seed = 1, .lambda = 0.9, .margin = 0.01, .a_target = 0.4, .input_bound = 1.0};
+    init_args p;
     int rc = parse(argc, argv, &p);
     if (rc != SRM_OK) return rc;
     srm_meta_set_seed(p.seed);

@@ -40,35 +40,52 @@ static int report_rnn(srm_report *r, const srm_model *m)
     return srm_report_entries(r, e, sizeof e / sizeof e[0]);
 }
 
+/* The four LSTM conditions, each with its margin: ||W_g||_inf OP BOUND for gate g. */
+static int report_conditions(srm_report *r, const srm_lstm_stability *s)
+{
+    static const char *const gate[] = {"i", "o", "z", "f"}, *const op[] = {"<", "<", "<=", "<"};
+    static const char *const bound[] = {"a", "a", "a/4", "a^2"};
+    const int holds[] = {s->holds_i, s->holds_o, s->holds_z, s->holds_f};
+    const double margin[] = {s->margin_i, s->margin_o, s->margin_z, s->margin_f};
+    for (size_t g = 0; g < 4; g++) {
+        char key[32], label[64];
+        snprintf(key, sizeof key, "condition_%s", gate[g]);
+        snprintf(label, sizeof label, "||W_%s||_inf %s %s", gate[g], op[g], bound[g]);
+        SRM_TRY(srm_report_bool(r, key, label, holds[g]));
+        snprintf(key, sizeof key, "margin_%s", gate[g]);
+        snprintf(label, sizeof label, "  margin %s - ||W_%s||_inf", bound[g], gate[g]);
+        SRM_TRY(srm_report_number(r, key, label, margin[g]));
+    }
+    return SRM_OK;
+}
+
 static int report_lstm(srm_report *r, const srm_model *m, double input_bound)
 {
     srm_lstm_stability s;
     SRM_TRY(srm_stability_lstm(m, input_bound, &s));
     SRM_TRY(report_cell(r, m));
-    const srm_report_entry e[] = {
-        {NUMBER, "input_bound", "input bound B_x", s.input_bound},
-        {NUMBER, "norm_inf_i", "||W_i||_inf", s.norm_inf_i},
-        {NUMBER, "norm_inf_f", "||W_f||_inf", s.norm_inf_f},
-        {NUMBER, "norm_inf_z", "||W_z||_inf", s.norm_inf_z},
-        {NUMBER, "norm_inf_o", "||W_o||_inf", s.norm_inf_o},
+    const double gate_norm[] = {s.norm_inf_i, s.norm_inf_f, s.norm_inf_z, s.norm_inf_o};
+    const srm_report_entry forget[] = {
         {NUMBER, "norm_inf_uf", "||U_f||_inf", s.norm_inf_uf},
         {NUMBER, "max_abs_bias_f", "max |b_f|", s.max_abs_bias_f},
         {NUMBER, "f_max", "f_max = sigma(||W_f|| + ||U_f|| B_x + max|b_f|)", s.f_max},
         {NUMBER, "a", "a = 1 - f_max", s.a},
-        {BOOL, "condition_i", "||W_i||_inf < a", s.holds_i},
-        {NUMBER, "margin_i", "  margin a - ||W_i||_inf", s.margin_i},
-        {BOOL, "condition_o", "||W_o||_inf < a", s.holds_o},
-        {NUMBER, "margin_o", "  margin a - ||W_o||_inf", s.margin_o},
-        {BOOL, "condition_z", "||W_z||_inf <= a/4", s.holds_z},
-        {NUMBER, "margin_z", "  margin a/4 - ||W_z||_inf", s.margin_z},
-        {BOOL, "condition_f", "||W_f||_inf < a^2", s.holds_f},
-        {NUMBER, "margin_f", "  margin a^2 - ||W_f||_inf", s.margin_f},
+    }, contraction[] = {
         {NUMBER, "lambda_inf", "lambda_inf = A + ||W_o||/4 + 1 - a (max norm on (c, h))",
          s.lambda_inf},
         {SRM_REPORT_INTEGER, "r", "r: sqrt(2n) lambda_inf^r < 1 (-1: none)", (double)s.r},
         {BOOL, "stable", "stable (all four conditions)", s.stable},
     };
-    return srm_report_entries(r, e, sizeof e / sizeof e[0]);
+    SRM_TRY(srm_report_number(r, "input_bound", "input bound B_x", s.input_bound));
+    for (size_t g = 0; g < 4; g++) { /* the recurrent gate blocks, in the order i, f, z, o */
+        char key[32], label[32];
+        snprintf(key, sizeof key, "norm_inf_%c", "ifzo"[g]);
+        snprintf(label, sizeof label, "||W_%c||_inf", "ifzo"[g]);
+        SRM_TRY(srm_report_number(r, key, label, gate_norm[g]));
+    }
+    SRM_TRY(srm_report_entries(r, forget, sizeof forget / sizeof forget[0]));
+    SRM_TRY(report_conditions(r, &s));
+    return srm_report_entries(r, contraction, sizeof contraction / sizeof contraction[0]);
 }
 
 static int fill(srm_model *m, srm_report *r, void *input_bound)

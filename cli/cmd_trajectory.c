@@ -20,47 +20,60 @@ typedef struct {
     int json, lambda_given;
 } trajectory_args;
 
+/* `srm trajectory --help`: the usage line and the paragraph. */
+static const char TRAJECTORY_USAGE[] = "srm trajectory --out TRAJ.tsv [options]";
+static const char TRAJECTORY_SUMMARY[] =
+    "Trains, from one shared random initialisation and with projected full-batch gradient\n"
+    "descent on the same data (S sequences with inputs in the unit ball, labelled by a\n"
+    "random stable teacher of the same cell), a recurrent student and one k-truncated\n"
+    "student per k. Writes one row per (step, k): step, k, dist = ||w_recurr - w_trunc||_2,\n"
+    "loss_recurr, loss_trunc, bound (the training theorem with gamma and beta ESTIMATED\n"
+    "along the run) and bound_analytic (with the proved constants of\n"
+    "proofs-notes/gradient-gap.md and smoothness.md; tanh RNN only, nan for the LSTM,\n"
+    "inf when it overflows). The LSTM is projected onto the paper's set (a = 0.4, margin\n"
+    "0.005) and the bound uses that set's certified lambda_inf. JSON prints non-finite\n"
+    "numbers as null.";
+
 static int parse(int argc, char **argv, trajectory_args *p)
 {
+    srm_trajectory_config c;
+    srm_trajectory_config_default(&c);
+    const char *cell = "rnn", *ks = "1,2,4,8,16", *schedule = "inv", *loss_at = "last";
+    const char *out = NULL;
+    unsigned long hidden = c.hidden, input = c.input, output = c.output, seqs = c.seqs;
+    unsigned long length = c.length, steps = c.steps, every = c.every, seed = c.seed;
+    int json = 0, lambda_given = 0;
     const srm_arg args[] = {
-        {"cell", SRM_ARG_STRING, &p->cell, "CELL", "rnn (tanh) or lstm", NULL},
-        {"hidden", SRM_ARG_ULONG, &p->hidden, "N", "hidden size n", NULL},
-        {"input", SRM_ARG_ULONG, &p->input, "D", "input size d", NULL},
-        {"output", SRM_ARG_ULONG, &p->output, "M", "output size m (linear readout)", NULL},
-        {"lambda", SRM_ARG_DOUBLE, &p->c.lambda, "L",
+        {"cell", SRM_ARG_STRING, &cell, "CELL", "rnn (tanh) or lstm", NULL},
+        {"hidden", SRM_ARG_ULONG, &hidden, "N", "hidden size n", NULL},
+        {"input", SRM_ARG_ULONG, &input, "D", "input size d", NULL},
+        {"output", SRM_ARG_ULONG, &output, "M", "output size m (linear readout)", NULL},
+        {"lambda", SRM_ARG_DOUBLE, &c.lambda, "L",
          "rnn: teacher ||W_hh||_2 and students' projection radius (lstm: not used)",
-         &p->lambda_given},
-        {"ks", SRM_ARG_STRING, &p->ks, "K,K,..", "truncation lengths, one student each", NULL},
-        {"steps", SRM_ARG_ULONG, &p->steps, "N", "projected gradient steps", NULL},
-        {"alpha", SRM_ARG_DOUBLE, &p->c.alpha, "A", "step size scale", NULL},
-        {"schedule", SRM_ARG_STRING, &p->schedule, "S", "inv (alpha/t) or const (alpha)", NULL},
-        {"seqs", SRM_ARG_ULONG, &p->seqs, "S", "training sequences (full batch)", NULL},
-        {"length", SRM_ARG_ULONG, &p->length, "T", "sequence length", NULL},
-        {"loss-at", SRM_ARG_STRING, &p->loss_at, "AT",
+         &lambda_given},
+        {"ks", SRM_ARG_STRING, &ks, "K,K,..", "truncation lengths, one student each", NULL},
+        {"steps", SRM_ARG_ULONG, &steps, "N", "projected gradient steps", NULL},
+        {"alpha", SRM_ARG_DOUBLE, &c.alpha, "A", "step size scale", NULL},
+        {"schedule", SRM_ARG_STRING, &schedule, "S", "inv (alpha/t) or const (alpha)", NULL},
+        {"seqs", SRM_ARG_ULONG, &seqs, "S", "training sequences (full batch)", NULL},
+        {"length", SRM_ARG_ULONG, &length, "T", "sequence length", NULL},
+        {"loss-at", SRM_ARG_STRING, &loss_at, "AT",
          "last (the theorem's loss at time T) or all positions (averaged)", NULL},
-        {"init-scale", SRM_ARG_DOUBLE, &p->c.init_scale, "X", "students' initial weight scale",
+        {"init-scale", SRM_ARG_DOUBLE, &c.init_scale, "X", "students' initial weight scale",
          NULL},
-        {"every", SRM_ARG_ULONG, &p->every, "E", "write every E-th step (the last always)", NULL},
-        {"seed", SRM_ARG_SEED, &p->seed, "SEED", "random seed (teacher, data, initialisation)",
+        {"every", SRM_ARG_ULONG, &every, "E", "write every E-th step (the last always)", NULL},
+        {"seed", SRM_ARG_SEED, &seed, "SEED", "random seed (teacher, data, initialisation)",
          NULL},
-        {"out", SRM_ARG_STRING, &p->out, "TRAJ.tsv", "output TSV (required; - for stdout)", NULL},
-        {"json", SRM_ARG_FLAG, &p->json, NULL, "print the report as one JSON object", NULL},
+        {"out", SRM_ARG_STRING, &out, "TRAJ.tsv", "output TSV (required; - for stdout)", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print the report as one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
-    const srm_args_spec spec = {
-        "srm trajectory --out TRAJ.tsv [options]",
-        "Trains, from one shared random initialisation and with projected full-batch gradient\n"
-        "descent on the same data (S sequences with inputs in the unit ball, labelled by a\n"
-        "random stable teacher of the same cell), a recurrent student and one k-truncated\n"
-        "student per k. Writes one row per (step, k): step, k, dist = ||w_recurr - w_trunc||_2,\n"
-        "loss_recurr, loss_trunc, bound (the training theorem with gamma and beta ESTIMATED\n"
-        "along the run) and bound_analytic (with the proved constants of\n"
-        "proofs-notes/gradient-gap.md and smoothness.md; tanh RNN only, nan for the LSTM,\n"
-        "inf when it overflows). The LSTM is projected onto the paper's set (a = 0.4, margin\n"
-        "0.005) and the bound uses that set's certified lambda_inf. JSON prints non-finite\n"
-        "numbers as null.",
-        args, 0, 0};
+    const srm_args_spec spec = {TRAJECTORY_USAGE, TRAJECTORY_SUMMARY, args, 0, 0};
     size_t npos = 0;
-    return srm_args_parse(&spec, argc, argv, NULL, &npos);
+    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    if (rc != SRM_OK) return rc;
+    *p = (trajectory_args){c, cell, ks, schedule, loss_at, out, hidden, input, output, seqs,
+                           length, steps, every, seed, json, lambda_given};
+    return SRM_OK;
 }
 
 /* The parsed flags into p->c, checked. */
@@ -128,10 +141,7 @@ static int report(const trajectory_args *p, const srm_trajectory_result *r)
 
 int srm_cmd_trajectory(int argc, char **argv)
 {
-    trajectory_args p = {.cell = "rnn", .ks = "1,2,4,8,16", .schedule = "inv", .loss_at = "last"};
-    srm_trajectory_config_default(&p.c);
-    p.hidden = p.c.hidden, p.input = p.c.input, p.output = p.c.output, p.seqs = p.c.seqs;
-    p.length = p.c.length, p.steps = p.c.steps, p.every = p.c.every, p.seed = p.c.seed;
+    trajectory_args p;
     int rc = parse(argc, argv, &p);
     if (rc != SRM_OK) return rc;
     SRM_TRY(configure(&p));

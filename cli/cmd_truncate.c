@@ -63,16 +63,20 @@ typedef struct {
 
 static int parse(int argc, char **argv, truncate_args *p)
 {
+    const char *input = NULL, *out = NULL;
+    unsigned long random_T = 0, kmax = 0, seed = 1;
+    double input_bound = 1.0;
+    int json = 0, bound_given = 0, seed_given = 0;
     const srm_arg args[] = {
-        {"input", SRM_ARG_STRING, &p->input, "X", "input text matrix, one x_t per row", NULL},
-        {"random-input", SRM_ARG_ULONG, &p->random_T, "T",
+        {"input", SRM_ARG_STRING, &input, "X", "input text matrix, one x_t per row", NULL},
+        {"random-input", SRM_ARG_ULONG, &random_T, "T",
          "instead: T random inputs, coordinates uniform in [-B, B]/sqrt(d)", NULL},
-        {"input-bound", SRM_ARG_DOUBLE, &p->input_bound, "B",
-         "--random-input: ||x_t||_2 <= B", &p->bound_given},
-        {"seed", SRM_ARG_SEED, &p->seed, "s", "--random-input: GSL mt19937 seed", &p->seed_given},
-        {"kmax", SRM_ARG_ULONG, &p->kmax, "K", "truncations k = 1..K (required)", NULL},
-        {"out", SRM_ARG_STRING, &p->out, "GAP", "output TSV ('-' for stdout)", NULL},
-        {"json", SRM_ARG_FLAG, &p->json, NULL, "print one JSON object", NULL},
+        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
+         "--random-input: ||x_t||_2 <= B", &bound_given},
+        {"seed", SRM_ARG_SEED, &seed, "s", "--random-input: GSL mt19937 seed", &seed_given},
+        {"kmax", SRM_ARG_ULONG, &kmax, "K", "truncations k = 1..K (required)", NULL},
+        {"out", SRM_ARG_STRING, &out, "GAP", "output TSV ('-' for stdout)", NULL},
+        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm truncate MODEL (--input X | --random-input T [--input-bound B] [--seed s]) "
@@ -89,8 +93,10 @@ static int parse(int argc, char **argv, truncate_args *p)
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
-    p->model = pos[0];
+    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
+    if (rc != SRM_OK) return rc;
+    *p = (truncate_args){pos[0], input, out, random_T, kmax, seed, input_bound, json,
+                         bound_given, seed_given};
     if (!p->out || p->kmax == 0)
         return SRM_ERROR(SRM_EINVAL, "--kmax K >= 1 and --out GAP.tsv are required");
     if (p->kmax > 1000000)
@@ -176,7 +182,7 @@ static int report(const truncate_args *p, const srm_model *m, srm_gap_norm norm,
 
 int srm_cmd_truncate(int argc, char **argv)
 {
-    truncate_args p = {.seed = 1, .input_bound = 1.0};
+    truncate_args p;
     int rc = parse(argc, argv, &p);
     if (rc != SRM_OK) return rc;
     srm_model *m = NULL;
