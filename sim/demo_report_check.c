@@ -25,22 +25,51 @@
 /* ---- the stability definition: one-step ratios gap(k+1)/gap(k) against lambda ---- */
 static const char *const MAIN_MODELS[] = {"rnn-0.5", "rnn-0.9", "rnn-0.99", "lstm-stable"};
 
+/* A gap file of `srm truncate` with the `srm stability` JSON of its model; t or j is NULL when
+ * that file is absent, k and g (the columns k and max_state_gap) until gap_run_columns. */
+typedef struct {
+    srm_tsv *t;
+    json_t *j;
+    double *k, *g;
+} gap_run;
+
+static int gap_run_open(const srm_demo_report_dir *c, const char *gap, const char *json,
+                        gap_run *r)
+{
+    *r = (gap_run){NULL, srm_demo_report_json(c, json), NULL, NULL};
+    return srm_demo_report_tsv(c, gap, &r->t);
+}
+
+static int gap_run_columns(gap_run *r, const char *gap)
+{
+    if (!r->t) return SRM_OK;
+    r->k = srm_demo_report_column(r->t, "k", gap);
+    r->g = srm_demo_report_column(r->t, "max_state_gap", gap);
+    return r->k && r->g ? SRM_OK : srm_error_code();
+}
+
+static void gap_run_free(gap_run *r)
+{
+    free(r->k);
+    free(r->g);
+    srm_tsv_free(r->t);
+    json_decref(r->j);
+}
+
 /* Worst step ratio / lambda of one gap file with its stability JSON; *seen = 0 if absent. */
 static int step_ratio_of(const srm_demo_report_dir *c, const char *gap, const char *json,
                          double *worst, char *where, size_t cap, int *seen)
 {
-    srm_tsv *t = NULL;
-    json_t *j = srm_demo_report_json(c, json);
-    int rc = srm_demo_report_tsv(c, gap, &t);
+    gap_run in;
+    int rc = gap_run_open(c, gap, json, &in);
     *seen = 0;
     /* The definition speaks of stable models only (lambda < 1). */
-    if (rc == SRM_OK && t && j && srm_demo_report_stability_lambda(j) < 1) {
-        double lambda = srm_demo_report_stability_lambda(j), ratio;
-        double *k = srm_demo_report_column(t, "k", gap),
-               *g = srm_demo_report_column(t, "max_state_gap", gap);
-        if (!k || !g) rc = srm_error_code();
-        else if (srm_fit_max_step_ratio(k, g, t->rows, SRM_DEMO_STEP_FLOOR, &ratio, NULL) ==
-                 SRM_OK) {
+    if (rc == SRM_OK && in.t && in.j && srm_demo_report_stability_lambda(in.j) < 1) {
+        double lambda = srm_demo_report_stability_lambda(in.j), ratio;
+        rc = gap_run_columns(&in, gap);
+        if (rc == SRM_OK &&
+            srm_fit_max_step_ratio(in.k, in.g, in.t->rows, SRM_DEMO_STEP_FLOOR, &ratio, NULL) ==
+                SRM_OK) {
             *seen = 1;
             if (ratio / lambda > *worst) {
                 *worst = ratio / lambda;
@@ -48,11 +77,8 @@ static int step_ratio_of(const srm_demo_report_dir *c, const char *gap, const ch
                          ratio, lambda);
             }
         }
-        free(k);
-        free(g);
     }
-    srm_tsv_free(t);
-    json_decref(j);
+    gap_run_free(&in);
     return rc;
 }
 
@@ -250,23 +276,14 @@ int srm_demo_report_lstm(const srm_demo_report_dir *c, srm_demo_report_section *
 }
 
 /* ---- data-dependent stability and necessity: the nominally unstable models ---- */
-static int gap_columns(const srm_demo_report_dir *c, const char *name, srm_tsv **t, double **k,
-                       double **g)
-{
-    *k = *g = NULL;
-    SRM_TRY(srm_demo_report_tsv(c, name, t));
-    if (!*t) return SRM_OK;
-    *k = srm_demo_report_column(*t, "k", name);
-    *g = srm_demo_report_column(*t, "max_state_gap", name);
-    return *k && *g ? SRM_OK : srm_error_code();
-}
-
 int srm_demo_report_data_dependent(const srm_demo_report_dir *c, srm_demo_report_section *s)
 {
-    srm_tsv *t = NULL;
-    double *k, *g;
-    json_t *j = srm_demo_report_json(c, "stability/rnn-unstable-2.json");
-    int rc = gap_columns(c, "gap-rnn-unstable-2.tsv", &t, &k, &g);
+    gap_run in;
+    int rc = gap_run_open(c, "gap-rnn-unstable-2.tsv", "stability/rnn-unstable-2.json", &in);
+    if (rc == SRM_OK) rc = gap_run_columns(&in, "gap-rnn-unstable-2.tsv");
+    const srm_tsv *t = in.t;
+    const json_t *j = in.j;
+    const double *k = in.k, *g = in.g;
     if (rc == SRM_OK && (!t || !j))
         srm_demo_report_not_measured(s, "no gap-rnn-unstable-2.tsv or its JSON");
     srm_fit_result fit;
@@ -288,19 +305,18 @@ int srm_demo_report_data_dependent(const srm_demo_report_dir *c, srm_demo_report
             s->verdict = lambda >= 1 && fit.rate_hi < 1 ? SRM_DEMO_PASS : SRM_DEMO_FAIL;
         }
     }
-    free(k);
-    free(g);
-    srm_tsv_free(t);
-    json_decref(j);
+    gap_run_free(&in);
     return rc;
 }
 
 int srm_demo_report_necessity(const srm_demo_report_dir *c, srm_demo_report_section *s)
 {
-    srm_tsv *t = NULL;
-    double *k, *g;
-    json_t *j = srm_demo_report_json(c, "stability/scalar-1.json");
-    int rc = gap_columns(c, "gap-scalar-1.tsv", &t, &k, &g);
+    gap_run in;
+    int rc = gap_run_open(c, "gap-scalar-1.tsv", "stability/scalar-1.json", &in);
+    if (rc == SRM_OK) rc = gap_run_columns(&in, "gap-scalar-1.tsv");
+    const srm_tsv *t = in.t;
+    const json_t *j = in.j;
+    const double *k = in.k, *g = in.g;
     if (rc == SRM_OK && (!t || !j || t->rows < 2))
         srm_demo_report_not_measured(s, "no gap-scalar-1.tsv (two rows or more) or its JSON");
     else if (rc == SRM_OK) {
@@ -314,10 +330,7 @@ int srm_demo_report_necessity(const srm_demo_report_dir *c, srm_demo_report_sect
         int no_decay = ratio >= 0.5, unstable = srm_demo_report_json_number(j, "lambda") >= 1;
         s->verdict = unstable && no_decay ? SRM_DEMO_PASS : SRM_DEMO_FAIL;
     }
-    free(k);
-    free(g);
-    srm_tsv_free(t);
-    json_decref(j);
+    gap_run_free(&in);
     return rc;
 }
 
