@@ -9,9 +9,10 @@
 #include "core/report.h"
 #include "theory/bound.h"
 
-static const char *const bound_usage =
-    "srm bound inference --lambda L --eps E [--lf 1] [--lx 1] [--bx 1] [--json]\n"
-    "       srm bound training --lambda L --eps E --steps N --alpha A --beta B --gamma G [--json]";
+#define INFERENCE_USAGE "srm bound inference --lambda L --eps E [--lf 1] [--lx 1] [--bx 1] [--json]"
+#define TRAINING_USAGE                                                                        \
+    "srm bound training --lambda L --eps E --steps N --alpha A --beta B --gamma G [--json]"
+static const char *const bound_usage = INFERENCE_USAGE "\n       " TRAINING_USAGE;
 
 static int require(int given, const char *name)
 {
@@ -30,10 +31,10 @@ static int bound_inference(int argc, char **argv)
         {"lf", SRM_ARG_DOUBLE, &lf, "L_f", "Lipschitz constant of the readout f", NULL},
         {"lx", SRM_ARG_DOUBLE, &lx, "L_x", "Lipschitz constant of phi_w in x", NULL},
         {"bx", SRM_ARG_DOUBLE, &bx, "B_x", "input bound ||x_t|| <= B_x", NULL},
-        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
+        SRM_ARG_JSON(&json, "print one JSON object"),
+        SRM_ARGS_END};
     const srm_args_spec spec = {
-        "srm bound inference --lambda L --eps E [--lf 1] [--lx 1] [--bx 1] [--json]",
+        INFERENCE_USAGE,
         "Smallest k >= 1 with L_f L_x B_x lambda^k / (1 - lambda) <= eps (the inference "
         "proposition), and that bound at k. k >= 1 because a truncated model sees at least one "
         "input.",
@@ -70,10 +71,10 @@ static int bound_training(int argc, char **argv)
         {"beta", SRM_ARG_DOUBLE, &beta, "B", "smoothness constant, B > 0 (required)", &given[4]},
         {"gamma", SRM_ARG_DOUBLE, &gamma, "G", "gradient-gap constant, G >= 0 (required)",
          &given[5]},
-        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
+        SRM_ARG_JSON(&json, "print one JSON object"),
+        SRM_ARGS_END};
     const srm_args_spec spec = {
-        "srm bound training --lambda L --eps E --steps N --alpha A --beta B --gamma G [--json]",
+        TRAINING_USAGE,
         "Smallest k >= 1 such that gamma k' lambda^k' N^(alpha beta) (alpha + 1/beta) <= eps "
         "for every k' >= k (the training theorem), found exactly: k lambda^k rises up to "
         "1/ln(1/lambda) and falls after it. Also prints the closed-form sufficient k from "
