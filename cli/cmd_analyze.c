@@ -126,11 +126,18 @@ static int plot(const char *plots, const char *dir, const char *name, const char
 
 /* ---- the three measurements ---- */
 
+/* DIR/name (into path) opened as an output TSV. */
+static int open_tsv(srm_atomic *a, const char *dir, const char *name, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    return srm_cli_tsv_open(a, path);
+}
+
 static int write_quantiles(const srm_analyze_options *o, const char *dir, const double *q)
 {
     char path[4200];
     srm_atomic f;
-    SRM_TRY(srm_cli_tsv_open(&f, dir, "jacobian-quantiles.tsv", path, sizeof path));
+    SRM_TRY(open_tsv(&f, dir, "jacobian-quantiles.tsv", path, sizeof path));
     fprintf(f.f, "# q-quantiles of the per-step rates of jacobian.tsv (column r_R: windows of "
             "R steps)\nq");
     for (size_t i = 0; i < o->nr; i++) fprintf(f.f, "\tr_%zu", o->r[i]);
@@ -173,7 +180,7 @@ static int write_jacobian(srm_analyze *a, const srm_analyze_options *o, const ch
     srm_analyze_summarize_windows(a, o, w, q);
     char path[4200];
     srm_atomic f;
-    int rc = srm_cli_tsv_open(&f, dir, "jacobian.tsv", path, sizeof path);
+    int rc = open_tsv(&f, dir, "jacobian.tsv", path, sizeof path);
     if (rc != SRM_OK) {
         free(q);
         return rc;
@@ -206,7 +213,7 @@ static int write_gradient(srm_analyze *a, const srm_analyze_options *o, const ch
     srm_analyze_gradient_profile(a, o->max_lag, lags, &nlags, &l0, rate, intercept);
     char path[4200];
     srm_atomic f;
-    int rc = srm_cli_tsv_open(&f, dir, "gradient.tsv", path, sizeof path);
+    int rc = open_tsv(&f, dir, "gradient.tsv", path, sizeof path);
     if (rc == SRM_OK) {
         fprintf(f.f, "# ||d loss_T / d x_{T-j}||_2 from the loss at the last step T of each "
                 "sequence (language models: of each window), x the input vector; mean_relative "
@@ -237,7 +244,7 @@ static int write_trunc(const srm_model *m, srm_task task, const analyze_args *p,
     SRM_TRY(srm_analyze_truncated(m, task, p->data_dir, p->max_eval, batch, bptt, ks, nk, e));
     char path[4200];
     srm_atomic f;
-    SRM_TRY(srm_cli_tsv_open(&f, p->out, "trunc.tsv", path, sizeof path));
+    SRM_TRY(open_tsv(&f, p->out, "trunc.tsv", path, sizeof path));
     fprintf(f.f, "# the k-step truncated model on the test split (srm eval --trunc k; %s): every "
             "prediction sees only the last k inputs; full = 1 is the untruncated model ('all', "
             "written with k = 0)\n# metric %s (%s is better)\nk\tmetric\tloss\tcount\tfull\n",

@@ -23,10 +23,9 @@ static int write_tsv(const char *path, const srm_model *m, const srm_truncation_
                      const srm_truncation_gap *gaps, size_t T, size_t kmax)
 {
     srm_atomic a;
-    SRM_TRY(srm_atomic_open(&a, path));
+    SRM_TRY(srm_cli_tsv_open(&a, path));
     FILE *f = a.f;
     int inf = c->norm == SRM_GAP_NORM_INF;
-    srm_meta_write(f);
     fprintf(f, "# cell: %s, n = %zu, T = %zu\n", srm_cell_name(m->cell), m->hidden, T);
     fprintf(f, "# norm: %s\n", inf ? "inf (max norm on the full LSTM state s = (c, h); outputs "
             "in the max norm too)" : "2 (Euclidean, on h)");

@@ -54,9 +54,8 @@ int srm_cli_model_report(const char *path, srm_cli_model_fn fill, void *ctx, int
     return rc;
 }
 
-int srm_cli_tsv_open(srm_atomic *a, const char *dir, const char *name, char *path, size_t size)
+int srm_cli_tsv_open(srm_atomic *a, const char *path)
 {
-    snprintf(path, size, "%s/%s", dir, name);
     SRM_TRY(srm_atomic_open(a, path));
     srm_meta_write(a->f);
     return SRM_OK;

@@ -27,9 +27,9 @@ int srm_cli_task(const char *text, srm_task *task);
 typedef int (*srm_cli_model_fn)(srm_model *m, srm_report *r, void *ctx);
 int srm_cli_model_report(const char *path, srm_cli_model_fn fill, void *ctx, int json);
 
-/* A TSV written atomically: opens DIR/name (the path into `path`) and writes the provenance
- * `#` lines; close commits it, or aborts it on a write error. */
-int srm_cli_tsv_open(srm_atomic *a, const char *dir, const char *name, char *path, size_t size);
+/* An output TSV written atomically (core/atomic.h): open writes the provenance `#` lines
+ * (core/meta.h); close commits it, or aborts it on a write error. */
+int srm_cli_tsv_open(srm_atomic *a, const char *path);
 int srm_cli_tsv_close(srm_atomic *a, const char *path);
 
 #endif
