@@ -32,7 +32,8 @@ static int parse(int argc, char **argv, norm_args *p)
         {"tol", SRM_ARG_DOUBLE, &p->tol, "T",
          "power: stop when successive estimates differ by <= T relative (the error "
          "itself can be larger by about q/(1-q), q = (s2/s1)^2)", NULL},
-        {"maxit", SRM_ARG_ULONG, &p->maxit, "N", "power: at most N iterations (else an error)", NULL},
+        {"maxit", SRM_ARG_ULONG, &p->maxit, "N", "power: at most N iterations (else an error)",
+         NULL},
         {"all", SRM_ARG_FLAG, &p->all, NULL, "also print every singular value (dgesdd)", NULL},
         {"json", SRM_ARG_FLAG, &p->json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};

@@ -48,6 +48,16 @@ static int gap_run_columns(gap_run *r, const char *gap)
     return r->k && r->g ? SRM_OK : srm_error_code();
 }
 
+/* gap-NAME.tsv with its columns and stability/NAME.json, of one built-in model. */
+static int gap_run_read(const srm_demo_report_dir *c, const char *name, gap_run *r)
+{
+    char gap[256], json[256];
+    snprintf(gap, sizeof gap, "gap-%s.tsv", name);
+    snprintf(json, sizeof json, "stability/%s.json", name);
+    SRM_TRY(gap_run_open(c, gap, json, r));
+    return gap_run_columns(r, gap);
+}
+
 static void gap_run_free(gap_run *r)
 {
     free(r->k);
@@ -279,19 +289,16 @@ int srm_demo_report_lstm(const srm_demo_report_dir *c, srm_demo_report_section *
 int srm_demo_report_data_dependent(const srm_demo_report_dir *c, srm_demo_report_section *s)
 {
     gap_run in;
-    int rc = gap_run_open(c, "gap-rnn-unstable-2.tsv", "stability/rnn-unstable-2.json", &in);
-    if (rc == SRM_OK) rc = gap_run_columns(&in, "gap-rnn-unstable-2.tsv");
-    const srm_tsv *t = in.t;
-    const json_t *j = in.j;
-    const double *k = in.k, *g = in.g;
-    if (rc == SRM_OK && (!t || !j))
+    int rc = gap_run_read(c, "rnn-unstable-2", &in);
+    if (rc == SRM_OK && (!in.t || !in.j))
         srm_demo_report_not_measured(s, "no gap-rnn-unstable-2.tsv or its JSON");
     srm_fit_result fit;
     double step;
-    if (rc == SRM_OK && t && j) {
-        double lambda = srm_demo_report_json_number(j, "lambda");
-        if (srm_fit_decay(k, g, t->rows, SRM_DEMO_FIT_FLOOR, &fit) != SRM_OK ||
-            srm_fit_max_step_ratio(k, g, t->rows, SRM_DEMO_STEP_FLOOR, &step, NULL) != SRM_OK) {
+    if (rc == SRM_OK && in.t && in.j) {
+        double lambda = srm_demo_report_json_number(in.j, "lambda");
+        if (srm_fit_decay(in.k, in.g, in.t->rows, SRM_DEMO_FIT_FLOOR, &fit) != SRM_OK ||
+            srm_fit_max_step_ratio(in.k, in.g, in.t->rows, SRM_DEMO_STEP_FLOOR, &step, NULL) !=
+                SRM_OK) {
             snprintf(s->worst, sizeof s->worst, "the gap does not decay measurably: %s",
                      srm_error_message());
             s->ratio = NAN;
@@ -312,22 +319,19 @@ int srm_demo_report_data_dependent(const srm_demo_report_dir *c, srm_demo_report
 int srm_demo_report_necessity(const srm_demo_report_dir *c, srm_demo_report_section *s)
 {
     gap_run in;
-    int rc = gap_run_open(c, "gap-scalar-1.tsv", "stability/scalar-1.json", &in);
-    if (rc == SRM_OK) rc = gap_run_columns(&in, "gap-scalar-1.tsv");
-    const srm_tsv *t = in.t;
-    const json_t *j = in.j;
-    const double *k = in.k, *g = in.g;
-    if (rc == SRM_OK && (!t || !j || t->rows < 2))
+    int rc = gap_run_read(c, "scalar-1", &in);
+    if (rc == SRM_OK && (!in.t || !in.j || in.t->rows < 2))
         srm_demo_report_not_measured(s, "no gap-scalar-1.tsv (two rows or more) or its JSON");
     else if (rc == SRM_OK) {
-        size_t last = t->rows - 1;
-        double ratio = g[last] / g[0];
+        size_t last = in.t->rows - 1;
+        double ratio = in.g[last] / in.g[0];
         snprintf(s->worst, sizeof s->worst,
                  "|a| = %.4g: gap(k = %g) = %.6g, gap(k = %g) = %.6g; gap(K)/gap(1) = %.6g "
                  "(PASS if >= 0.5: no decay)",
-                 srm_demo_report_json_number(j, "lambda"), k[0], g[0], k[last], g[last], ratio);
+                 srm_demo_report_json_number(in.j, "lambda"), in.k[0], in.g[0], in.k[last],
+                 in.g[last], ratio);
         s->ratio = ratio;
-        int no_decay = ratio >= 0.5, unstable = srm_demo_report_json_number(j, "lambda") >= 1;
+        int no_decay = ratio >= 0.5, unstable = srm_demo_report_json_number(in.j, "lambda") >= 1;
         s->verdict = unstable && no_decay ? SRM_DEMO_PASS : SRM_DEMO_FAIL;
     }
     gap_run_free(&in);
