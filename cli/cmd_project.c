@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
@@ -120,6 +121,30 @@ static int project_lstm(srm_model *m, double a, double margin, double input_boun
                               (long long)res.biases_clipped);
 }
 
+/* The command line, as parsed. */
+typedef struct {
+    const char *in, *out, *method_text;
+    double radius, margin, a_target, input_bound;
+    int rnn_given, lstm_given; /* an RNN-only or an LSTM-only option appeared */
+} project_args;
+
+/* Projects the model onto its stable set, reports the norms before and after, and saves it. */
+static int project(srm_model *m, srm_report *r, void *ctx)
+{
+    const project_args *p = ctx;
+    if (m->cell == SRM_CELL_LSTM && p->rnn_given)
+        return SRM_ERROR(SRM_EINVAL, "%s is an LSTM: --radius and --method apply to RNN-type "
+                                     "models (use --margin, --a-target, --input-bound)", p->in);
+    if (m->cell != SRM_CELL_LSTM && p->lstm_given)
+        return SRM_ERROR(SRM_EINVAL, "%s is an RNN-type model: --margin, --a-target and "
+                                     "--input-bound apply to LSTMs (use --radius)", p->in);
+    if (m->cell == SRM_CELL_LSTM)
+        SRM_TRY(project_lstm(m, p->a_target, p->margin, p->input_bound, r));
+    else
+        SRM_TRY(project_rnn(m, p->radius, p->method_text, r));
+    return srm_model_save(p->out, m);
+}
+
 int srm_cmd_project(int argc, char **argv)
 {
     double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0;
@@ -154,23 +179,7 @@ int srm_cmd_project(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    srm_model *m = NULL;
-    SRM_TRY(srm_model_load(pos[0], &m));
-    srm_report *r = srm_report_alloc();
-    if (!r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    else if (m->cell == SRM_CELL_LSTM && (radius_given || method_given))
-        rc = SRM_ERROR(SRM_EINVAL, "%s is an LSTM: --radius and --method apply to RNN-type "
-                                   "models (use --margin, --a-target, --input-bound)", pos[0]);
-    else if (m->cell != SRM_CELL_LSTM && lstm_given)
-        rc = SRM_ERROR(SRM_EINVAL, "%s is an RNN-type model: --margin, --a-target and "
-                                   "--input-bound apply to LSTMs (use --radius)", pos[0]);
-    else if (m->cell == SRM_CELL_LSTM)
-        rc = project_lstm(m, a_target, margin, input_bound, r);
-    else
-        rc = project_rnn(m, radius, method_text, r);
-    if (rc == SRM_OK) rc = srm_model_save(pos[1], m);
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    srm_model_free(m);
-    return rc;
+    project_args p = {pos[0], pos[1], method_text, radius, margin, a_target, input_bound,
+                      radius_given || method_given, lstm_given};
+    return srm_cli_model_report(p.in, project, &p, json);
 }
