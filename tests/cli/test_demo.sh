@@ -110,6 +110,12 @@ bad=$(echo "$links" | while read -r href note; do
     [ "$href" = "$(cd "$TOP" && pwd -P)/$note" ] && [ -f "$href" ] || echo "$note"; done)
 expect "each link is the note's file in this checkout${bad:+ (not:$bad)}" test -z "$bad"
 expect "the report refers to no THEORY.md" sh -c "! grep -q 'THEORY' '$R'"
+# Without the repository next to the binary the report still names each note, unlinked.
+cp "$SRM" "$TMP/srm-alone"
+ok "a copy of srm outside the repository writes the report" \
+    env -u SRM_HOME "$TMP/srm-alone" report "$D" --out "$TMP/alone.html"
+expect "... naming every note without a file:// link" sh -c \
+    "[ \$(grep -c '<dt>Statement and proof</dt><dd><code>proofs-notes/[a-z-]*\.md</code> (in the srm repository)' '$TMP/alone.html') -eq 9 ] && ! grep -q 'file://' '$TMP/alone.html'"
 
 # ---- reproducible: the same seeds give the same data ----
 mkdir -p "$TMP/first"
