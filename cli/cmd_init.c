@@ -1,15 +1,8 @@
-/* cli/cmd_init.c: `srm init`, a random model with a chosen stability (theory/ for the norms).
- *
- * Scales follow PyTorch's nn.RNN / nn.LSTM / nn.Linear: every parameter uniform in
- * (-1/sqrt(n), 1/sqrt(n)), n the hidden size (the decoder's fan-in is n too). The one exception
- * is W_hh of RNN-type cells: Gaussian (so its direction is rotation-invariant), then rescaled so
- * that ||W_hh||_2 = lambda exactly (to rounding). Draws happen in block order (weight_ih,
- * weight_hh, bias_ih, bias_hh, decoder) from gsl_rng_mt19937 seeded with --seed, so a seed
- * fixes the file; with SRM_DATE fixed the bytes are identical too. */
-#include <gsl/gsl_randist.h>
+/* cli/cmd_init.c: `srm init`, a random model with a chosen stability: the draws of
+ * sim/random.h (PyTorch's scales, W_hh rescaled to ||W_hh||_2 = lambda), from gsl_rng_mt19937
+ * seeded with --seed, so a seed fixes the file; with SRM_DATE fixed the bytes are identical too.
+ * An LSTM with --stable is then projected onto the stability conditions (theory/project.h). */
 #include <gsl/gsl_rng.h>
-#include <math.h>
-#include <string.h>
 #include <stdio.h>
 
 #include "cli/commands.h"
@@ -19,36 +12,9 @@
 #include "core/meta.h"
 #include "core/report.h"
 #include "core/model.h"
-#include "theory/norm.h"
 #include "theory/project.h"
 #include "theory/stability.h"
-
-static void uniform_fill(gsl_rng *rng, double *w, size_t count, double bound)
-{
-    for (size_t i = 0; i < count; i++) w[i] = bound * (2 * gsl_rng_uniform(rng) - 1);
-}
-
-/* W_hh Gaussian, then scaled to spectral norm lambda; a second pass removes the rounding of the
- * first (the relative error left is a few ulps). */
-static int recurrent_with_norm(gsl_rng *rng, srm_model *m, double lambda, double *norm_out)
-{
-    size_t n = m->hidden;
-    for (size_t i = 0; i < n * n; i++) m->weight_hh[i] = gsl_ran_gaussian(rng, 1 / sqrt((double)n));
-    srm_svd_workspace *ws = srm_svd_workspace_alloc(n, n);
-    if (!ws) return srm_error_code();
-    int rc = SRM_OK;
-    /* lambda = 0: W_hh = 0 exactly (a memoryless model); no rescaling of a zero matrix. */
-    for (int pass = 0; pass < 2 && rc == SRM_OK && lambda > 0; pass++) {
-        double s;
-        if ((rc = srm_norm_spectral(m->weight_hh, n, n, ws, &s)) != SRM_OK) break;
-        if (!(s > 0)) { rc = SRM_ERROR(SRM_ENUMERIC, "W_hh drew as the zero matrix"); break; }
-        for (size_t i = 0; i < n * n; i++) m->weight_hh[i] *= lambda / s;
-    }
-    if (rc == SRM_OK && lambda == 0) memset(m->weight_hh, 0, n * n * sizeof(double));
-    if (rc == SRM_OK) rc = srm_norm_spectral(m->weight_hh, n, n, ws, norm_out);
-    srm_svd_workspace_free(ws);
-    return rc;
-}
+#include "sim/random.h"
 
 /* The command line, as parsed. */
 typedef struct {
@@ -115,23 +81,6 @@ static int parse(int argc, char **argv, init_args *p)
     return SRM_OK;
 }
 
-/* Every parameter of m, drawn in block order; *norm = ||W_hh||_2 for RNN-type cells. */
-static int draw(const init_args *p, gsl_rng *rng, srm_model *m, double *norm)
-{
-    size_t n = p->hidden, gn = m->gates * n;
-    double k = 1 / sqrt((double)n);
-    uniform_fill(rng, m->weight_ih, gn * p->input, k);
-    if (p->cell == SRM_CELL_LSTM) uniform_fill(rng, m->weight_hh, gn * n, k);
-    else SRM_TRY(recurrent_with_norm(rng, m, p->lambda, norm));
-    uniform_fill(rng, m->bias_ih, gn, k);
-    uniform_fill(rng, m->bias_hh, gn, k);
-    if (p->output) {
-        uniform_fill(rng, m->decoder_weight, p->output * n, k);
-        uniform_fill(rng, m->decoder_bias, p->output, k);
-    }
-    return SRM_OK;
-}
-
 static int report(const init_args *p, const srm_model *m, double norm,
                   const srm_project_lstm_result *proj, srm_report *r)
 {
@@ -171,7 +120,7 @@ int srm_cmd_init(int argc, char **argv)
     srm_project_lstm_result proj = {0};
     if (!rng || !r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     else gsl_rng_set(rng, p.seed);
-    if (rc == SRM_OK) rc = draw(&p, rng, m, &norm);
+    if (rc == SRM_OK) rc = srm_random_model(m, p.lambda, rng, &norm);
     if (rc == SRM_OK && p.cell == SRM_CELL_LSTM && p.stable)
         rc = srm_project_lstm(m, p.a_target, p.margin, p.input_bound, &proj);
     if (rc == SRM_OK) rc = srm_model_save(p.out, m);

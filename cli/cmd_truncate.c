@@ -16,6 +16,7 @@
 #include "core/meta.h"
 #include "core/report.h"
 #include "core/model.h"
+#include "sim/random.h"
 #include "sim/rnn.h"
 #include "sim/truncate.h"
 
@@ -110,47 +111,28 @@ static int parse(int argc, char **argv, truncate_args *p)
     return SRM_OK;
 }
 
-/* T random inputs into *x: coordinates uniform in [-B, B]/sqrt(d) (token indices for encoder
- * models); *bx = the a-priori input bound in the gap norm (encoder models: 0, measured later). */
-static int random_inputs(const truncate_args *p, const srm_model *m, srm_gap_norm norm,
-                         srm_matrix **x, double *bx)
-{
-    size_t d = m->vocab ? 1 : m->input;
-    if (!(*x = srm_matrix_alloc(p->random_T, d)))
-        return SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", p->random_T);
-    srm_meta_set_seed(p->seed);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    int rc = rng ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rng) gsl_rng_set(rng, p->seed);
-    double half = p->input_bound / sqrt((double)m->input);
-    for (size_t i = 0; rng && i < p->random_T * d; i++)
-        (*x)->data[i] = m->vocab ? (double)gsl_rng_uniform_int(rng, m->vocab)
-                                 : half * (2.0 * gsl_rng_uniform(rng) - 1.0);
-    gsl_rng_free(rng);
-    /* The a-priori bound: ||x||_2 <= B, and each coordinate |x_i| <= B/sqrt(d); encoder
-     * models measure their embedding rows. */
-    *bx = m->vocab ? 0.0 : norm == SRM_GAP_NORM_INF ? half : p->input_bound;
-    return rc;
-}
-
-/* The inputs, read or drawn, and B_x: measured over them for --input and encoder models. */
+/* The inputs, read (--input) or drawn (--random-input, seeded), and B_x: the a-priori bound of
+ * random inputs, measured over the inputs for --input and for encoder models. */
 static int inputs(const truncate_args *p, const srm_model *m, srm_gap_norm norm, srm_matrix **x,
                   double *bx)
 {
-    *bx = 0.0;
     if (p->input) {
         SRM_TRY(srm_matrix_read(p->input, x));
         SRM_TRY(srm_rnn_input_check(m, (*x)->data, (*x)->rows, (*x)->cols, p->input,
                                     (*x)->lines));
-    } else {
-        SRM_TRY(random_inputs(p, m, norm, x, bx));
+        *bx = srm_random_measure_bound(m, norm, *x, 0.0);
+        return SRM_OK;
     }
-    for (size_t t = 0; t < (*x)->rows; t++) {
-        const double *v = m->vocab ? m->encoder_weight + (size_t)(*x)->data[t] * m->input
-                                   : (*x)->data + t * m->input;
-        if (p->input || m->vocab)
-            *bx = fmax(*bx, srm_truncate_vector_norm(norm, v, NULL, m->input));
-    }
+    if (!(*x = srm_matrix_alloc(p->random_T, m->vocab ? 1 : m->input)))
+        return SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", p->random_T);
+    srm_meta_set_seed(p->seed);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    gsl_rng_set(rng, p->seed);
+    srm_random_inputs(m, p->input_bound, rng, *x);
+    gsl_rng_free(rng);
+    *bx = srm_random_input_bound(m, norm, p->input_bound);
+    if (m->vocab) *bx = srm_random_measure_bound(m, norm, *x, *bx);
     return SRM_OK;
 }
 
