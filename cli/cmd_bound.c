@@ -48,12 +48,10 @@ static int bound_inference(int argc, char **argv)
     double bound;
     SRM_TRY(srm_bound_inference(lambda, eps, lf, lx, bx, &k, &bound));
     srm_report *r = srm_report_alloc();
-    if (!r) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (!(rc = srm_report_integer(r, "k", "k", k)) &&
-        !(rc = srm_report_number(r, "bound", "bound L_f L_x B_x lambda^k / (1 - lambda)", bound)))
-        rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    return rc;
+    rc = r ? srm_report_integer(r, "k", "k", k) : srm_error_code();
+    if (rc == SRM_OK)
+        rc = srm_report_number(r, "bound", "bound L_f L_x B_x lambda^k / (1 - lambda)", bound);
+    return srm_report_finish(r, rc, stdout, json);
 }
 
 static int bound_training(int argc, char **argv)
@@ -88,16 +86,15 @@ static int bound_training(int argc, char **argv)
     srm_bound_training_result res;
     SRM_TRY(srm_bound_training(lambda, eps, (double)steps, alpha, beta, gamma, &res));
     srm_report *r = srm_report_alloc();
-    if (!r) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (!(rc = srm_report_integer(r, "k", "k (exact)", res.k)) &&
-        !(rc = srm_report_number(r, "gap", "gap gamma k lambda^k N^(alpha beta)(alpha + 1/beta)",
-                                 res.gap)) &&
-        !(rc = srm_report_number(r, "k_peak", "peak of k lambda^k at 1/ln(1/lambda)",
-                                 res.k_peak)) &&
-        !(rc = srm_report_integer(r, "k_closed_form", "k (closed form)", res.k_closed_form)))
-        rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    return rc;
+    rc = r ? srm_report_integer(r, "k", "k (exact)", res.k) : srm_error_code();
+    if (rc == SRM_OK)
+        rc = srm_report_number(r, "gap", "gap gamma k lambda^k N^(alpha beta)(alpha + 1/beta)",
+                               res.gap);
+    if (rc == SRM_OK)
+        rc = srm_report_number(r, "k_peak", "peak of k lambda^k at 1/ln(1/lambda)", res.k_peak);
+    if (rc == SRM_OK)
+        rc = srm_report_integer(r, "k_closed_form", "k (closed form)", res.k_closed_form);
+    return srm_report_finish(r, rc, stdout, json);
 }
 
 int srm_cmd_bound(int argc, char **argv)

@@ -182,8 +182,7 @@ int srm_cmd_fit(int argc, char **argv)
             rc = srm_report_array(r, "rate_hi", "rate, 95% high", v + 3 * nfiles, nfiles);
         if (rc == SRM_OK)
             rc = srm_report_array(r, "step_ratio", "worst step ratio", v + 4 * nfiles, nfiles);
-        if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-        srm_report_free(r);
+        rc = srm_report_finish(r, rc, stdout, json);
         free(v);
     }
     free(rows);
