@@ -14,26 +14,30 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
 #include "core/meta.h"
 #include "core/report.h"
 #include "task/analyze.h"
+#include "task/analyze_summary.h"
 #include "task/train.h"
 
 #define MAX_K 32
-#define NQ 101 /* quantiles 0, 0.01, .., 1 for the distribution figure */
 
-/* Steps analysed when --max-tokens is 0. The cost is about one S x S SVD per window and window
- * length (the GEMMs and the rest are cheaper), ~3e-10 S^3 s each on one core (measured: 0.9 ms
- * at S = 128, 4.7 ms at 256, 33 ms at 512), so this budget is about 30 s of Jacobian work
- * whatever the model size: all of ATIS's 9,164 test words at S = 128, ~2,000 steps at 256. */
-static size_t auto_tokens(size_t S, size_t nr)
-{
-    double steps = 1e11 / ((double)nr * (double)S * (double)S * (double)S);
-    return steps < 200 ? 200 : steps > 1e9 ? 1000000000 : (size_t)steps;
-}
+/* The command line, as parsed. */
+typedef struct {
+    const char *model, *task_text, *out, *data_dir, *r_text, *k_text;
+    unsigned long max_tokens, window, max_lag, max_eval, eval_batch, bptt, seed;
+    int json, no_plots;
+} analyze_args;
+
+/* What the measurements leave for the figures. */
+typedef struct {
+    char legends[2048];              /* t1='r = ..', one per window length */
+    double grad_rate, grad_c, full; /* gradient fit; the untruncated metric */
+} analyze_figures;
 
 /* "1,2,4,all" -> ks (0 stands for all = the full model). */
 static int parse_ks(const char *text, long *ks, size_t *nk)
@@ -55,48 +59,7 @@ static int parse_ks(const char *text, long *ks, size_t *nk)
     return SRM_OK;
 }
 
-static int open_tsv(srm_atomic *a, const char *dir, const char *name, char *path, size_t size)
-{
-    snprintf(path, size, "%s/%s", dir, name);
-    SRM_TRY(srm_atomic_open(a, path));
-    srm_meta_write(a->f);
-    return SRM_OK;
-}
-
-static int close_tsv(srm_atomic *a, const char *path)
-{
-    if (ferror(a->f)) {
-        srm_atomic_abort(a);
-        return SRM_ERROR(SRM_EIO, "%s: write error", path);
-    }
-    return srm_atomic_commit(a);
-}
-
 /* ---- figures: gnuplot on plots/fig-analyze-*.gp ---- */
-
-/* The plots/ folder: $SRM_HOME/plots, else next to the executable or one or two levels up. */
-static int find_plots(char *out, size_t size)
-{
-    const char *home = getenv("SRM_HOME");
-    char exe[3072], probe[4200];
-    if (home) {
-        snprintf(out, size, "%s/plots", home);
-        snprintf(probe, sizeof probe, "%s/fig-analyze-jacobian.gp", out);
-        if (access(probe, R_OK) == 0) return 1;
-    }
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) return 0;
-    exe[len] = '\0';
-    for (int up = 0; up < 3; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash) return 0;
-        *slash = '\0';
-        snprintf(out, size, "%s/plots", exe);
-        snprintf(probe, sizeof probe, "%s/fig-analyze-jacobian.gp", out);
-        if (access(probe, R_OK) == 0) return 1;
-    }
-    return 0;
-}
 
 /* Appends name='value' (gnuplot single quotes: ' doubled) to buf. */
 static void gp_string(char *buf, size_t size, const char *name, const char *value)
@@ -163,142 +126,219 @@ static int plot(const char *plots, const char *dir, const char *name, const char
 
 /* ---- the three measurements ---- */
 
+/* DIR/name (into path) opened as an output TSV. */
+static int open_tsv(srm_atomic *a, const char *dir, const char *name, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    return srm_cli_tsv_open(a, path);
+}
+
+static int write_quantiles(const srm_analyze_options *o, const char *dir, const double *q)
+{
+    char path[4200];
+    srm_atomic f;
+    SRM_TRY(open_tsv(&f, dir, "jacobian-quantiles.tsv", path, sizeof path));
+    fprintf(f.f, "# q-quantiles of the per-step rates of jacobian.tsv (column r_R: windows of "
+            "R steps)\nq");
+    for (size_t i = 0; i < o->nr; i++) fprintf(f.f, "\tr_%zu", o->r[i]);
+    for (size_t k = 0; k < SRM_ANALYZE_NQ; k++) {
+        fprintf(f.f, "\n%.2f", (double)k / (SRM_ANALYZE_NQ - 1));
+        for (size_t i = 0; i < o->nr; i++) fprintf(f.f, "\t%.17g", q[k * o->nr + i]);
+    }
+    fputc('\n', f.f);
+    return srm_cli_tsv_close(&f, path);
+}
+
+/* The summary keys of one window length, and its legend for the figure. */
+static int report_window(srm_report *rep, size_t i, const srm_analyze_window_summary *w,
+                         char *legends, size_t lsize)
+{
+    char key[64], label[96], t[200];
+    const char *what[] = {"max", "p99", "mean"};
+    double val[] = {w->rate.max, w->rate.p99, w->rate.mean};
+    for (int j = 0; j < 3; j++) {
+        snprintf(key, sizeof key, "rate_r%zu_%s", w->r, what[j]);
+        snprintf(label, sizeof label, "rate r = %zu, %s", w->r, what[j]);
+        SRM_TRY(srm_report_number(rep, key, label, val[j]));
+    }
+    snprintf(key, sizeof key, "windows_r%zu", w->r);
+    snprintf(label, sizeof label, "windows r = %zu", w->r);
+    SRM_TRY(srm_report_integer(rep, key, label, (long long)w->count));
+    snprintf(t, sizeof t, "r = %zu: mean %.3f, p99 %.3f, max %.3f (%zu windows)", w->r,
+             w->rate.mean, w->rate.p99, w->rate.max, w->count);
+    snprintf(key, sizeof key, "t%zu", i + 1);
+    gp_string(legends, lsize, key, t);
+    return SRM_OK;
+}
+
 static int write_jacobian(srm_analyze *a, const srm_analyze_options *o, const char *dir,
                           srm_report *rep, char *legends, size_t lsize)
 {
-    char path[4200], key[64], label[96];
+    double *q = malloc(SRM_ANALYZE_NQ * o->nr * sizeof(double));
+    srm_analyze_window_summary w[SRM_ANALYZE_MAX_R];
+    if (!q) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    srm_analyze_summarize_windows(a, o, w, q);
+    char path[4200];
     srm_atomic f;
-    SRM_TRY(open_tsv(&f, dir, "jacobian.tsv", path, sizeof path));
+    int rc = open_tsv(&f, dir, "jacobian.tsv", path, sizeof path);
+    if (rc != SRM_OK) {
+        free(q);
+        return rc;
+    }
     fprintf(f.f, "# per window of r consecutive steps inside a test trajectory: rate = "
             "||J_{t+r} ... J_{t+1}||_2^(1/r) (per-step-normalised; r = 1: ||J_t||_2), raw = the "
             "product norm ||d s_{t+r} / d s_t||_2\n"
             "r\tmax\tp99\tmedian\tmean\tmin\tcount\traw_max\traw_p99\traw_mean\n");
-    double *q = malloc(NQ * o->nr * sizeof(double));
-    if (!q) {
-        srm_atomic_abort(&f);
-        return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    }
     legends[0] = '\0';
-    for (size_t i = 0; i < o->nr; i++) {
-        size_t count, r = o->r[i];
-        double *v = srm_analyze_window_norms(a, i, &count);
-        srm_analyze_stats raw, rate;
-        srm_analyze_stats_of(v, count, &raw); /* sorted from here on */
-        for (size_t k = 0; k < count; k++) v[k] = pow(v[k], 1.0 / (double)r);
-        srm_analyze_stats_of(v, count, &rate);
-        for (size_t k = 0; k < NQ; k++)
-            q[k * o->nr + i] = srm_analyze_quantile(v, count, (double)k / (NQ - 1));
-        fprintf(f.f, "%zu\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%zu\t%.17g\t%.17g\t%.17g\n", r,
-                rate.max, rate.p99, rate.median, rate.mean, rate.min, count, raw.max, raw.p99,
-                raw.mean);
-        const char *what[] = {"max", "p99", "mean"};
-        double val[] = {rate.max, rate.p99, rate.mean};
-        for (int w = 0; w < 3; w++) {
-            snprintf(key, sizeof key, "rate_r%zu_%s", r, what[w]);
-            snprintf(label, sizeof label, "rate r = %zu, %s", r, what[w]);
-            SRM_TRY(srm_report_number(rep, key, label, val[w]));
-        }
-        snprintf(key, sizeof key, "windows_r%zu", r);
-        snprintf(label, sizeof label, "windows r = %zu", r);
-        SRM_TRY(srm_report_integer(rep, key, label, (long long)count));
-        char t[200];
-        snprintf(t, sizeof t, "r = %zu: mean %.3f, p99 %.3f, max %.3f (%zu windows)", r, rate.mean,
-                 rate.p99, rate.max, count);
-        snprintf(key, sizeof key, "t%zu", i + 1);
-        gp_string(legends, lsize, key, t);
+    for (size_t i = 0; rc == SRM_OK && i < o->nr; i++) {
+        const srm_analyze_stats *rate = &w[i].rate, *raw = &w[i].raw;
+        fprintf(f.f, "%zu\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%zu\t%.17g\t%.17g\t%.17g\n", w[i].r,
+                rate->max, rate->p99, rate->median, rate->mean, rate->min, w[i].count, raw->max,
+                raw->p99, raw->mean);
+        rc = report_window(rep, i, &w[i], legends, lsize);
     }
-    int rc = close_tsv(&f, path);
-    srm_atomic qf;
-    if (rc == SRM_OK) rc = open_tsv(&qf, dir, "jacobian-quantiles.tsv", path, sizeof path);
-    if (rc == SRM_OK) {
-        fprintf(qf.f, "# q-quantiles of the per-step rates of jacobian.tsv (column r_R: windows of "
-                "R steps)\nq");
-        for (size_t i = 0; i < o->nr; i++) fprintf(qf.f, "\tr_%zu", o->r[i]);
-        for (size_t k = 0; k < NQ; k++) {
-            fprintf(qf.f, "\n%.2f", (double)k / (NQ - 1));
-            for (size_t i = 0; i < o->nr; i++) fprintf(qf.f, "\t%.17g", q[k * o->nr + i]);
-        }
-        fputc('\n', qf.f);
-        rc = close_tsv(&qf, path);
-    }
+    if (rc != SRM_OK) srm_atomic_abort(&f);
+    else rc = srm_cli_tsv_close(&f, path);
+    if (rc == SRM_OK) rc = write_quantiles(o, dir, q);
     free(q);
     return rc;
 }
 
-/* Geometric decay rate of the gradient: exp of the least-squares slope of log mean_relative on
- * j, over the lags that at least half of the sequences reach (so the population is similar). */
 static int write_gradient(srm_analyze *a, const srm_analyze_options *o, const char *dir,
                           srm_report *rep, double *rate, double *intercept)
 {
+    srm_analyze_lag *lags = malloc((o->max_lag + 1) * sizeof *lags), l0;
+    size_t nlags;
+    if (!lags) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    srm_analyze_gradient_profile(a, o->max_lag, lags, &nlags, &l0, rate, intercept);
     char path[4200];
     srm_atomic f;
-    SRM_TRY(open_tsv(&f, dir, "gradient.tsv", path, sizeof path));
-    fprintf(f.f, "# ||d loss_T / d x_{T-j}||_2 from the loss at the last step T of each sequence "
-            "(language models: of each window), x the input vector; mean_relative = mean of "
-            "the ratio to the same sequence's j = 0 norm\n"
-            "j\tmean_norm\tmax_norm\tmean_relative\tcount\n");
-    srm_analyze_lag l0, l;
-    srm_analyze_gradient(a, 0, &l0);
-    double sj = 0, sy = 0, sjj = 0, sjy = 0;
-    size_t nfit = 0, jmax = 0;
-    for (size_t j = 0; j <= o->max_lag; j++) {
-        srm_analyze_gradient(a, j, &l);
-        if (l.count == 0) break;
-        fprintf(f.f, "%zu\t%.17g\t%.17g\t%.17g\t%zu\n", j, l.mean, l.max, l.mean_relative, l.count);
-        jmax = j;
-        if (2 * l.count >= l0.count && l.mean_relative > 0) {
-            double y = log(l.mean_relative);
-            sj += (double)j, sy += y, sjj += (double)(j * j), sjy += (double)j * y, nfit++;
-        }
+    int rc = open_tsv(&f, dir, "gradient.tsv", path, sizeof path);
+    if (rc == SRM_OK) {
+        fprintf(f.f, "# ||d loss_T / d x_{T-j}||_2 from the loss at the last step T of each "
+                "sequence (language models: of each window), x the input vector; mean_relative "
+                "= mean of the ratio to the same sequence's j = 0 norm\n"
+                "j\tmean_norm\tmax_norm\tmean_relative\tcount\n");
+        for (size_t j = 0; j < nlags; j++)
+            fprintf(f.f, "%zu\t%.17g\t%.17g\t%.17g\t%zu\n", j, lags[j].mean, lags[j].max,
+                    lags[j].mean_relative, lags[j].count);
+        long long jmax = nlags ? (long long)nlags - 1 : 0;
+        if ((rc = srm_report_number(rep, "gradient_norm_j0", "gradient mean norm at j = 0",
+                                    l0.mean)) ||
+            (rc = srm_report_integer(rep, "gradient_max_lag", "gradient largest lag", jmax)) ||
+            (rc = srm_report_number(rep, "gradient_rate", "gradient decay per step (fit)",
+                                    *rate)))
+            srm_atomic_abort(&f);
+        else rc = srm_cli_tsv_close(&f, path);
     }
-    double den = (double)nfit * sjj - sj * sj;
-    double slope = ((double)nfit * sjy - sj * sy) / den;
-    *rate = nfit >= 2 && den > 0 ? exp(slope) : NAN;
-    *intercept = nfit >= 2 && den > 0 ? exp((sy - slope * sj) / (double)nfit) : NAN;
-    SRM_TRY(srm_report_number(rep, "gradient_norm_j0", "gradient mean norm at j = 0", l0.mean));
-    SRM_TRY(srm_report_integer(rep, "gradient_max_lag", "gradient largest lag", (long long)jmax));
-    SRM_TRY(srm_report_number(rep, "gradient_rate", "gradient decay per step (fit)", *rate));
-    return close_tsv(&f, path);
+    free(lags);
+    return rc;
 }
 
-static int write_trunc(const srm_model *m, srm_task task, const char *data_dir, size_t max_eval,
-                       size_t eval_batch, size_t bptt, const long *ks, size_t nk, const char *dir,
-                       srm_report *rep, double *full_metric)
+static int write_trunc(const srm_model *m, srm_task task, const analyze_args *p, size_t batch,
+                       size_t bptt, const long *ks, size_t nk, srm_report *rep, double *full)
 {
     int lm = task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_PTBCHAR;
-    srm_task_data *d;
-    SRM_TRY(srm_task_data_load(task, data_dir, 1, 1, max_eval, &d));
     srm_eval_result e[MAX_K];
-    int rc = SRM_OK;
     double metric[MAX_K], kk[MAX_K];
-    for (size_t i = 0; rc == SRM_OK && i < nk; i++)
-        rc = srm_train_evaluate(m, d, SRM_SPLIT_TEST, (size_t)ks[i], eval_batch, bptt,
-                                SRM_NET_FLOAT64, &e[i]);
-    srm_task_data_free(d);
-    if (rc != SRM_OK) return rc;
+    SRM_TRY(srm_analyze_truncated(m, task, p->data_dir, p->max_eval, batch, bptt, ks, nk, e));
     char path[4200];
     srm_atomic f;
-    SRM_TRY(open_tsv(&f, dir, "trunc.tsv", path, sizeof path));
+    SRM_TRY(open_tsv(&f, p->out, "trunc.tsv", path, sizeof path));
     fprintf(f.f, "# the k-step truncated model on the test split (srm eval --trunc k; %s): every "
             "prediction sees only the last k inputs; full = 1 is the untruncated model ('all', "
             "written with k = 0)\n# metric %s (%s is better)\nk\tmetric\tloss\tcount\tfull\n",
             lm ? "language models: the first tokens in eval-batch columns" : "every sequence",
             srm_train_metric_name(task),
             srm_train_metric_higher_is_better(task) ? "higher" : "lower");
-    *full_metric = NAN;
+    *full = NAN;
     for (size_t i = 0; i < nk; i++) {
         fprintf(f.f, "%ld\t%.17g\t%.17g\t%zu\t%d\n", ks[i], e[i].metric, e[i].loss, e[i].count,
                 ks[i] == 0);
-        if (ks[i] == 0) *full_metric = e[i].metric;
+        if (ks[i] == 0) *full = e[i].metric;
         metric[i] = e[i].metric, kk[i] = (double)ks[i];
     }
-    SRM_TRY(srm_report_string(rep, "metric_name", "metric", srm_train_metric_name(task)));
-    SRM_TRY(srm_report_array(rep, "trunc_k", "trunc k (0: all)", kk, nk));
-    SRM_TRY(srm_report_array(rep, "trunc_metric", "trunc metric", metric, nk));
-    return close_tsv(&f, path);
+    int rc;
+    if ((rc = srm_report_string(rep, "metric_name", "metric", srm_train_metric_name(task))) ||
+        (rc = srm_report_array(rep, "trunc_k", "trunc k (0: all)", kk, nk)) ||
+        (rc = srm_report_array(rep, "trunc_metric", "trunc metric", metric, nk))) {
+        srm_atomic_abort(&f);
+        return rc;
+    }
+    return srm_cli_tsv_close(&f, path);
 }
 
-int srm_cmd_analyze(int argc, char **argv)
+/* ---- figures: the three fig-analyze-* plots, or why they were skipped ---- */
+
+/* The gnuplot variables of figure i (0: jacobian, 1: gradient, 2: trunc). */
+static void figure_vars(char *vars, size_t size, int i, const char *title, const char *out,
+                        size_t nr, srm_task task, const analyze_figures *fig)
+{
+    char d[4200];
+    vars[0] = '\0';
+    gp_string(vars, size, "title", title);
+    snprintf(d, sizeof d, "%s/%s", out,
+             i == 0 ? "jacobian-quantiles.tsv" : i == 1 ? "gradient.tsv" : "trunc.tsv");
+    gp_string(vars, size, "data", d);
+    size_t len = strlen(vars);
+    if (i == 0) {
+        snprintf(vars + len, size - len, "nr=%zu; %s", nr, fig->legends);
+        return;
+    }
+    if (i == 1)
+        snprintf(vars + len, size - len, "rate=%.17g; c=%.17g; ", fig->grad_rate, fig->grad_c);
+    else
+        snprintf(vars + len, size - len, "full=%.17g; higher=%d; ", fig->full,
+                 srm_train_metric_higher_is_better(task));
+    gp_string(vars, size, "metric", srm_train_metric_name(task));
+}
+
+/* Draws the figures into p->out; *figures says what was drawn or why nothing was. */
+static int write_figures(const analyze_args *p, srm_task task, const srm_model *m, size_t nr,
+                         const analyze_figures *fig, const char **figures)
+{
+    static const char *const names[] = {"fig-analyze-jacobian", "fig-analyze-gradient",
+                                        "fig-analyze-trunc"};
+    char home[4000], plots[4096], vars[4096], title[512];
+    int found = srm_cli_find_home("plots/fig-analyze-jacobian.gp", home, sizeof home);
+    int prc = SRM_OK;
+    snprintf(plots, sizeof plots, "%s/plots", home);
+    snprintf(title, sizeof title, "%s, %s (%s)", srm_data_task_name(task),
+             srm_cell_name(m->cell), p->model);
+    for (int i = 0; found && prc == SRM_OK && i < 3; i++) {
+        figure_vars(vars, sizeof vars, i, title, p->out, nr, task, fig);
+        prc = plot(plots, p->out, names[i], vars);
+    }
+    if (!found) *figures = "skipped (plots/fig-analyze-*.gp not found; set SRM_HOME)";
+    else if (prc == 1) *figures = "skipped (gnuplot not installed: make deps)";
+    else if (prc != SRM_OK) return prc;
+    else *figures = "fig-analyze-jacobian, fig-analyze-gradient, fig-analyze-trunc (.png, .svg)";
+    return SRM_OK;
+}
+
+/* ---- the command ---- */
+
+/* `srm analyze --help`: the usage line and the paragraph. */
+static const char ANALYZE_USAGE[] =
+    "srm analyze MODEL --task T [--out DIR] [--max-tokens N] [--json]";
+static const char ANALYZE_SUMMARY[] =
+    "Data-dependent stability of a model from srm train on the test split of its task\n"
+    "(proofs-notes/experiments.md). Along real trajectories (atis, jsb: whole sequences from\n"
+    "the zero state, in a seeded random order; language models: the first test tokens as\n"
+    "one trajectory): the state Jacobian J_t = d s_t / d s_{t-1} (RNN: diag(1 - h_t^2) W_hh;\n"
+    "LSTM: the 2n x 2n Jacobian on s = (c, h)) and, for every window of r steps, the\n"
+    "per-step rate ||J_{t+r} ... J_{t+1}||_2^(1/r) -> DIR/jacobian.tsv (max, p99, median,\n"
+    "mean, min, count; raw_* = the product norm) and jacobian-quantiles.tsv; the norm of\n"
+    "d loss_T / d x_{T-j} against j, from the loss at each sequence's (window's) last step\n"
+    "-> gradient.tsv; the metric of the k-step truncated model (srm eval --trunc k) ->\n"
+    "trunc.tsv. Figures fig-analyze-jacobian, -gradient, -trunc (.png, .svg) with gnuplot\n"
+    "(plots/fig-analyze-*.gp; skipped, and said so, when gnuplot is not installed).\n"
+    "Cost: about #r SVDs of S x S per step (S = state size; 4.7 ms at S = 256). Measured\n"
+    "with the defaults on quick-preset models (one core): atis rnn 15 s, lstm 23 s; jsb rnn\n"
+    "33 s, lstm 34 s; ptbchar lstm 44 s; wikitext2 lstm 68 s (half of it the truncated\n"
+    "perplexities). Paper-size LSTMs (S = 2048) take seconds per step: set --max-tokens.";
+
+static int parse(int argc, char **argv, analyze_args *p)
 {
     const char *task_text = NULL, *out = "analyze-out", *data_dir = NULL, *r_text = "1,5,20";
     const char *k_text = "1,2,4,8,16,32,all";
@@ -331,117 +371,84 @@ int srm_cmd_analyze(int argc, char **argv)
         {"no-plots", SRM_ARG_FLAG, &no_plots, NULL, "write the TSVs only", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print the summary as one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
-    const srm_args_spec spec = {
-        "srm analyze MODEL --task T [--out DIR] [--max-tokens N] [--json]",
-        "Data-dependent stability of a model from srm train on the test split of its task\n"
-        "(proofs-notes/experiments.md). Along real trajectories (atis, jsb: whole sequences from\n"
-        "the zero state, in a seeded random order; language models: the first test tokens as\n"
-        "one trajectory): the state Jacobian J_t = d s_t / d s_{t-1} (RNN: diag(1 - h_t^2) W_hh;\n"
-        "LSTM: the 2n x 2n Jacobian on s = (c, h)) and, for every window of r steps, the\n"
-        "per-step rate ||J_{t+r} ... J_{t+1}||_2^(1/r) -> DIR/jacobian.tsv (max, p99, median,\n"
-        "mean, min, count; raw_* = the product norm) and jacobian-quantiles.tsv; the norm of\n"
-        "d loss_T / d x_{T-j} against j, from the loss at each sequence's (window's) last step\n"
-        "-> gradient.tsv; the metric of the k-step truncated model (srm eval --trunc k) ->\n"
-        "trunc.tsv. Figures fig-analyze-jacobian, -gradient, -trunc (.png, .svg) with gnuplot\n"
-        "(plots/fig-analyze-*.gp; skipped, and said so, when gnuplot is not installed).\n"
-        "Cost: about #r SVDs of S x S per step (S = state size; 4.7 ms at S = 256). Measured\n"
-        "with the defaults on quick-preset models (one core): atis rnn 15 s, lstm 23 s; jsb rnn\n"
-        "33 s, lstm 34 s; ptbchar lstm 44 s; wikitext2 lstm 68 s (half of it the truncated\n"
-        "perplexities). Paper-size LSTMs (S = 2048) take seconds per step: set --max-tokens.",
-        args, 1, 1};
+    const srm_args_spec spec = {ANALYZE_USAGE, ANALYZE_SUMMARY, args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    if (!task_text) return SRM_ERROR(SRM_EINVAL, "--task is required");
-    srm_task task;
-    SRM_TRY(srm_data_task_parse(task_text, &task));
-    srm_analyze_options o = {.max_tokens = max_tokens, .window = window, .max_lag = max_lag,
-                             .seed = seed};
-    long rl[SRM_ANALYZE_MAX_R], ks[MAX_K];
-    size_t nk = 0;
-    SRM_TRY(srm_args_parse_long_list("r", r_text, rl, SRM_ANALYZE_MAX_R, &o.nr));
-    for (size_t i = 0; i < o.nr; i++) o.r[i] = (size_t)rl[i];
-    SRM_TRY(parse_ks(k_text, ks, &nk));
-    if (window == 0) return SRM_ERROR(SRM_EINVAL, "--window must be >= 1");
-    srm_meta_set_seed(seed);
+    *p = (analyze_args){pos[0], task_text, out, data_dir, r_text, k_text, max_tokens, window,
+                        max_lag, max_eval, eval_batch, bptt, seed, json, no_plots};
+    return SRM_OK;
+    return SRM_OK;
+}
 
-    /* the task and evaluation settings recorded by srm train, as srm eval reads them */
-    size_t batch = eval_batch, lm_window = bptt;
-    SRM_TRY(srm_train_model_eval_settings(pos[0], task, &batch, &lm_window));
+/* The header of the summary: what was analysed. */
+static int report_model(srm_report *rep, srm_task task, const srm_model *m, size_t nseq,
+                        const srm_analyze *a)
+{
     int lm = task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_PTBCHAR;
-    if (!max_eval && lm) max_eval = 10000;
+    SRM_TRY(srm_report_string(rep, "task", NULL, srm_data_task_name(task)));
+    SRM_TRY(srm_report_string(rep, "cell", NULL, srm_cell_name(m->cell)));
+    SRM_TRY(srm_report_string(rep, "state", NULL, m->cell == SRM_CELL_LSTM ? "(c, h)" : "h"));
+    SRM_TRY(srm_report_integer(rep, "state_size", "state size",
+                               (long long)srm_model_state_size(m)));
+    SRM_TRY(srm_report_integer(rep, "sequences", lm ? "windows" : "sequences", (long long)nseq));
+    return srm_report_integer(rep, "steps", NULL, (long long)srm_analyze_steps(a));
+}
 
-    srm_model *m;
-    SRM_TRY(srm_model_load(pos[0], &m));
-    size_t S = srm_model_state_size(m);
-    if (!o.max_tokens) o.max_tokens = auto_tokens(S, o.nr);
-    if (mkdir(out, 0777) != 0 && errno != EEXIST) {
-        srm_model_free(m);
-        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", out, strerror(errno));
-    }
-    srm_report *rep = srm_report_alloc();
+/* Measures, writes the TSVs and figures into p->out and fills the summary. */
+static int run(const analyze_args *p, srm_task task, srm_analyze_options *o, const long *ks,
+               size_t nk, size_t batch, size_t bptt, srm_model *m, srm_report *rep)
+{
+    if (!o->max_tokens) o->max_tokens = srm_analyze_auto_tokens(srm_model_state_size(m), o->nr);
+    if (mkdir(p->out, 0777) != 0 && errno != EEXIST)
+        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", p->out,
+                         strerror(errno));
     srm_analyze *a = NULL;
     size_t nseq = 0;
-    double grad_rate = NAN, grad_c = NAN, full = NAN;
-    char legends[2048], vars[4096], plots[4096];
-    rc = rep ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK) rc = srm_analyze_task(m, task, data_dir, &o, &a, &nseq);
-    if (rc == SRM_OK) rc = srm_report_string(rep, "task", NULL, srm_data_task_name(task));
-    if (rc == SRM_OK) rc = srm_report_string(rep, "cell", NULL, srm_cell_name(m->cell));
-    if (rc == SRM_OK)
-        rc = srm_report_string(rep, "state", NULL, m->cell == SRM_CELL_LSTM ? "(c, h)" : "h");
-    if (rc == SRM_OK) rc = srm_report_integer(rep, "state_size", "state size", (long long)S);
-    if (rc == SRM_OK)
-        rc = srm_report_integer(rep, "sequences", lm ? "windows" : "sequences", (long long)nseq);
-    if (rc == SRM_OK)
-        rc = srm_report_integer(rep, "steps", NULL, (long long)srm_analyze_steps(a));
-    if (rc == SRM_OK) rc = write_jacobian(a, &o, out, rep, legends, sizeof legends);
-    if (rc == SRM_OK) rc = write_gradient(a, &o, out, rep, &grad_rate, &grad_c);
-    if (rc == SRM_OK)
-        rc = write_trunc(m, task, data_dir, max_eval, batch, lm_window, ks, nk, out, rep, &full);
+    analyze_figures fig = {"", NAN, NAN, NAN};
     const char *figures = "skipped (--no-plots)";
-    if (rc == SRM_OK && !no_plots) {
-        int found = find_plots(plots, sizeof plots), prc = SRM_OK;
-        char title[512];
-        snprintf(title, sizeof title, "%s, %s (%s)", srm_data_task_name(task),
-                 srm_cell_name(m->cell), pos[0]);
-        const char *names[] = {"fig-analyze-jacobian", "fig-analyze-gradient",
-                               "fig-analyze-trunc"};
-        for (int i = 0; found && prc == SRM_OK && i < 3; i++) {
-            vars[0] = '\0';
-            gp_string(vars, sizeof vars, "title", title);
-            if (i == 0) {
-                char d[4200];
-                snprintf(d, sizeof d, "%s/jacobian-quantiles.tsv", out);
-                gp_string(vars, sizeof vars, "data", d);
-                size_t len = strlen(vars);
-                snprintf(vars + len, sizeof vars - len, "nr=%zu; %s", o.nr, legends);
-            } else {
-                char d[4200];
-                snprintf(d, sizeof d, "%s/%s", out, i == 1 ? "gradient.tsv" : "trunc.tsv");
-                gp_string(vars, sizeof vars, "data", d);
-                size_t len = strlen(vars);
-                if (i == 1)
-                    snprintf(vars + len, sizeof vars - len, "rate=%.17g; c=%.17g; ", grad_rate,
-                             grad_c);
-                else
-                    snprintf(vars + len, sizeof vars - len, "full=%.17g; higher=%d; ", full,
-                             srm_train_metric_higher_is_better(task));
-                gp_string(vars, sizeof vars, "metric", srm_train_metric_name(task));
-            }
-            prc = plot(plots, out, names[i], vars);
-        }
-        if (!found) figures = "skipped (plots/fig-analyze-*.gp not found; set SRM_HOME)";
-        else if (prc == 1) figures = "skipped (gnuplot not installed: make deps)";
-        else if (prc != SRM_OK) rc = prc;
-        else figures = "fig-analyze-jacobian, fig-analyze-gradient, fig-analyze-trunc (.png, .svg)";
-    }
+    int rc = srm_analyze_task(m, task, p->data_dir, o, &a, &nseq);
+    if (rc == SRM_OK) rc = report_model(rep, task, m, nseq, a);
+    if (rc == SRM_OK)
+        rc = write_jacobian(a, o, p->out, rep, fig.legends, sizeof fig.legends);
+    if (rc == SRM_OK) rc = write_gradient(a, o, p->out, rep, &fig.grad_rate, &fig.grad_c);
+    if (rc == SRM_OK) rc = write_trunc(m, task, p, batch, bptt, ks, nk, rep, &fig.full);
+    if (rc == SRM_OK && !p->no_plots) rc = write_figures(p, task, m, o->nr, &fig, &figures);
     if (rc == SRM_OK) rc = srm_report_string(rep, "figures", NULL, figures);
-    if (rc == SRM_OK) rc = srm_report_string(rep, "out", NULL, out);
-    if (rc == SRM_OK) rc = srm_report_print(rep, stdout, json);
-    srm_report_free(rep);
+    if (rc == SRM_OK) rc = srm_report_string(rep, "out", NULL, p->out);
     srm_analyze_free(a);
+    return rc;
+}
+
+int srm_cmd_analyze(int argc, char **argv)
+{
+    analyze_args p;
+    int rc = parse(argc, argv, &p);
+    if (rc != SRM_OK) return rc;
+    srm_task task;
+    SRM_TRY(srm_cli_task(p.task_text, &task));
+    srm_analyze_options o = {.max_tokens = p.max_tokens, .window = p.window,
+                             .max_lag = p.max_lag, .seed = p.seed};
+    long rl[SRM_ANALYZE_MAX_R], ks[MAX_K];
+    size_t nk = 0;
+    SRM_TRY(srm_args_parse_long_list("r", p.r_text, rl, SRM_ANALYZE_MAX_R, &o.nr));
+    for (size_t i = 0; i < o.nr; i++) o.r[i] = (size_t)rl[i];
+    SRM_TRY(parse_ks(p.k_text, ks, &nk));
+    if (p.window == 0) return SRM_ERROR(SRM_EINVAL, "--window must be >= 1");
+    srm_meta_set_seed(p.seed);
+
+    /* the task and evaluation settings recorded by srm train, as srm eval reads them */
+    size_t batch = p.eval_batch, bptt = p.bptt;
+    SRM_TRY(srm_train_model_eval_settings(p.model, task, &batch, &bptt));
+    if (!p.max_eval && (task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_PTBCHAR))
+        p.max_eval = 10000;
+
+    srm_model *m;
+    SRM_TRY(srm_model_load(p.model, &m));
+    srm_report *rep = srm_report_alloc();
+    rc = rep ? run(&p, task, &o, ks, nk, batch, bptt, m, rep) : srm_error_code();
+    rc = srm_report_finish(rep, rc, stdout, p.json);
     srm_model_free(m);
     return rc;
 }

@@ -10,9 +10,10 @@
 #include "core/report.h"
 #include "theory/bound.h"
 
-static const char *const bound_usage =
-    "srm bound inference --lambda L --eps E [--lf 1] [--lx 1] [--bx 1] [--json]\n"
-    "       srm bound training --lambda L --eps E --steps N --alpha A --beta B --gamma G [--json]";
+#define INFERENCE_USAGE "srm bound inference --lambda L --eps E [--lf 1] [--lx 1] [--bx 1] [--json]"
+#define TRAINING_USAGE                                                                        \
+    "srm bound training --lambda L --eps E --steps N --alpha A --beta B --gamma G [--json]"
+static const char *const bound_usage = INFERENCE_USAGE "\n       " TRAINING_USAGE;
 
 static int require(int given, const char *name)
 {
@@ -31,10 +32,10 @@ static int bound_inference(int argc, char **argv)
         {"lf", SRM_ARG_DOUBLE, &lf, "L_f", "Lipschitz constant of the readout f", NULL},
         {"lx", SRM_ARG_DOUBLE, &lx, "L_x", "Lipschitz constant of phi_w in x", NULL},
         {"bx", SRM_ARG_DOUBLE, &bx, "B_x", "input bound ||x_t|| <= B_x", NULL},
-        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
+        SRM_ARG_JSON(&json, "print one JSON object"),
+        SRM_ARGS_END};
     const srm_args_spec spec = {
-        "srm bound inference --lambda L --eps E [--lf 1] [--lx 1] [--bx 1] [--json]",
+        INFERENCE_USAGE,
         "Smallest k >= 1 with L_f L_x B_x lambda^k / (1 - lambda) <= eps (the inference "
         "proposition), and that bound at k. k >= 1 because a truncated model sees at least one "
         "input.",
@@ -48,12 +49,10 @@ static int bound_inference(int argc, char **argv)
     double bound;
     SRM_TRY(srm_bound_inference(lambda, eps, lf, lx, bx, &k, &bound));
     srm_report *r = srm_report_alloc();
-    if (!r) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (!(rc = srm_report_integer(r, "k", "k", k)) &&
-        !(rc = srm_report_number(r, "bound", "bound L_f L_x B_x lambda^k / (1 - lambda)", bound)))
-        rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    return rc;
+    rc = r ? srm_report_integer(r, "k", "k", k) : srm_error_code();
+    if (rc == SRM_OK)
+        rc = srm_report_number(r, "bound", "bound L_f L_x B_x lambda^k / (1 - lambda)", bound);
+    return srm_report_finish(r, rc, stdout, json);
 }
 
 static int bound_training(int argc, char **argv)
@@ -71,10 +70,10 @@ static int bound_training(int argc, char **argv)
         {"beta", SRM_ARG_DOUBLE, &beta, "B", "smoothness constant, B > 0 (required)", &given[4]},
         {"gamma", SRM_ARG_DOUBLE, &gamma, "G", "gradient-gap constant, G >= 0 (required)",
          &given[5]},
-        {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
+        SRM_ARG_JSON(&json, "print one JSON object"),
+        SRM_ARGS_END};
     const srm_args_spec spec = {
-        "srm bound training --lambda L --eps E --steps N --alpha A --beta B --gamma G [--json]",
+        TRAINING_USAGE,
         "Smallest k >= 1 such that gamma k' lambda^k' N^(alpha beta) (alpha + 1/beta) <= eps "
         "for every k' >= k (the training theorem), found exactly: k lambda^k rises up to "
         "1/ln(1/lambda) and falls after it. Also prints the closed-form sufficient k from "
@@ -88,16 +87,15 @@ static int bound_training(int argc, char **argv)
     srm_bound_training_result res;
     SRM_TRY(srm_bound_training(lambda, eps, (double)steps, alpha, beta, gamma, &res));
     srm_report *r = srm_report_alloc();
-    if (!r) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (!(rc = srm_report_integer(r, "k", "k (exact)", res.k)) &&
-        !(rc = srm_report_number(r, "gap", "gap gamma k lambda^k N^(alpha beta)(alpha + 1/beta)",
-                                 res.gap)) &&
-        !(rc = srm_report_number(r, "k_peak", "peak of k lambda^k at 1/ln(1/lambda)",
-                                 res.k_peak)) &&
-        !(rc = srm_report_integer(r, "k_closed_form", "k (closed form)", res.k_closed_form)))
-        rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    return rc;
+    rc = r ? srm_report_integer(r, "k", "k (exact)", res.k) : srm_error_code();
+    if (rc == SRM_OK)
+        rc = srm_report_number(r, "gap", "gap gamma k lambda^k N^(alpha beta)(alpha + 1/beta)",
+                               res.gap);
+    if (rc == SRM_OK)
+        rc = srm_report_number(r, "k_peak", "peak of k lambda^k at 1/ln(1/lambda)", res.k_peak);
+    if (rc == SRM_OK)
+        rc = srm_report_integer(r, "k_closed_form", "k (closed form)", res.k_closed_form);
+    return srm_report_finish(r, rc, stdout, json);
 }
 
 int srm_cmd_bound(int argc, char **argv)

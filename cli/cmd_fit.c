@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
-#include "core/meta.h"
 #include "core/report.h"
 #include "core/tsv.h"
 #include "sim/fit.h"
@@ -98,9 +98,8 @@ static int write_rates(const char *out, const char *column, double floor, const 
                        const char **files, size_t n)
 {
     srm_atomic a;
-    SRM_TRY(srm_atomic_open(&a, out));
+    SRM_TRY(srm_cli_tsv_open(&a, out));
     FILE *f = a.f;
-    srm_meta_write(f);
     fprintf(f, "# fit: least squares of log(%s) on k over rows with %s > %g * max(%s); "
                "rate = exp(slope); rate_lo, rate_hi: 95%% interval of the slope (Student t); "
                "step_ratio: max (gap(k')/gap(k))^(1/(k'-k)) over consecutive fitted rows\n",
@@ -184,8 +183,7 @@ int srm_cmd_fit(int argc, char **argv)
             rc = srm_report_array(r, "rate_hi", "rate, 95% high", v + 3 * nfiles, nfiles);
         if (rc == SRM_OK)
             rc = srm_report_array(r, "step_ratio", "worst step ratio", v + 4 * nfiles, nfiles);
-        if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-        srm_report_free(r);
+        rc = srm_report_finish(r, rc, stdout, json);
         free(v);
     }
     free(rows);

@@ -1,55 +1,31 @@
-/* cli/cmd_init.c: `srm init`, a random model with a chosen stability (theory/ for the norms).
- *
- * Scales follow PyTorch's nn.RNN / nn.LSTM / nn.Linear: every parameter uniform in
- * (-1/sqrt(n), 1/sqrt(n)), n the hidden size (the decoder's fan-in is n too). The one exception
- * is W_hh of RNN-type cells: Gaussian (so its direction is rotation-invariant), then rescaled so
- * that ||W_hh||_2 = lambda exactly (to rounding). Draws happen in block order (weight_ih,
- * weight_hh, bias_ih, bias_hh, decoder) from gsl_rng_mt19937 seeded with --seed, so a seed
- * fixes the file; with SRM_DATE fixed the bytes are identical too. */
-#include <gsl/gsl_randist.h>
+/* cli/cmd_init.c: `srm init`, a random model with a chosen stability: the draws of
+ * sim/random.h (PyTorch's scales, W_hh rescaled to ||W_hh||_2 = lambda), from gsl_rng_mt19937
+ * seeded with --seed, so a seed fixes the file; with SRM_DATE fixed the bytes are identical too.
+ * An LSTM with --stable is then projected onto the stability conditions (theory/project.h). */
 #include <gsl/gsl_rng.h>
-#include <math.h>
-#include <string.h>
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/meta.h"
 #include "core/report.h"
 #include "core/model.h"
-#include "theory/norm.h"
 #include "theory/project.h"
 #include "theory/stability.h"
+#include "sim/random.h"
 
-static void uniform_fill(gsl_rng *rng, double *w, size_t count, double bound)
-{
-    for (size_t i = 0; i < count; i++) w[i] = bound * (2 * gsl_rng_uniform(rng) - 1);
-}
+/* The command line, as parsed. */
+typedef struct {
+    const char *cell_text, *out;
+    unsigned long hidden, input, output, seed;
+    double lambda, margin, a_target, input_bound;
+    int stable, json, lambda_given, hidden_given, input_given;
+    srm_cell cell;
+} init_args;
 
-/* W_hh Gaussian, then scaled to spectral norm lambda; a second pass removes the rounding of the
- * first (the relative error left is a few ulps). */
-static int recurrent_with_norm(gsl_rng *rng, srm_model *m, double lambda, double *norm_out)
-{
-    size_t n = m->hidden;
-    for (size_t i = 0; i < n * n; i++) m->weight_hh[i] = gsl_ran_gaussian(rng, 1 / sqrt((double)n));
-    srm_svd_workspace *ws = srm_svd_workspace_alloc(n, n);
-    if (!ws) return srm_error_code();
-    int rc = SRM_OK;
-    /* lambda = 0: W_hh = 0 exactly (a memoryless model); no rescaling of a zero matrix. */
-    for (int pass = 0; pass < 2 && rc == SRM_OK && lambda > 0; pass++) {
-        double s;
-        if ((rc = srm_norm_spectral(m->weight_hh, n, n, ws, &s)) != SRM_OK) break;
-        if (!(s > 0)) { rc = SRM_ERROR(SRM_ENUMERIC, "W_hh drew as the zero matrix"); break; }
-        for (size_t i = 0; i < n * n; i++) m->weight_hh[i] *= lambda / s;
-    }
-    if (rc == SRM_OK && lambda == 0) memset(m->weight_hh, 0, n * n * sizeof(double));
-    if (rc == SRM_OK) rc = srm_norm_spectral(m->weight_hh, n, n, ws, norm_out);
-    srm_svd_workspace_free(ws);
-    return rc;
-}
-
-int srm_cmd_init(int argc, char **argv)
+static int parse(int argc, char **argv, init_args *p)
 {
     const char *cell_text = NULL, *out = NULL;
     unsigned long hidden = 0, input = 0, output = 0, seed = 1;
@@ -84,65 +60,72 @@ int srm_cmd_init(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
     if (rc != SRM_OK) return rc;
-    if (!cell_text) return SRM_ERROR(SRM_EINVAL, "--cell is required (rnn, rnn_relu, linear, lstm)");
-    if (!hidden_given || hidden < 1) return SRM_ERROR(SRM_EINVAL, "--hidden n >= 1 is required");
-    if (!input_given || input < 1) return SRM_ERROR(SRM_EINVAL, "--input d >= 1 is required");
-    if (!out) return SRM_ERROR(SRM_EINVAL, "--out MODEL is required");
-    srm_cell cell;
-    SRM_TRY(srm_cell_parse(cell_text, &cell));
-    if (cell == SRM_CELL_LSTM && lambda_given)
-        return SRM_ERROR(SRM_EINVAL, "--lambda applies to RNN-type cells; for an LSTM use --stable");
-    if (cell != SRM_CELL_LSTM) {
-        if (!(lambda >= 0)) return SRM_ERROR(SRM_EINVAL, "--lambda must be >= 0 (got %g)", lambda);
-        if (stable && !(lambda < 1))
-            return SRM_ERROR(SRM_EINVAL, "--stable needs --lambda < 1 (got %g)", lambda);
+    *p = (init_args){cell_text, out, hidden, input, output, seed, lambda, margin, a_target,
+                     input_bound, stable, json, lambda_given, hidden_given, input_given, 0};
+    if (!p->cell_text)
+        return SRM_ERROR(SRM_EINVAL, "--cell is required (rnn, rnn_relu, linear, lstm)");
+    if (!p->hidden_given || p->hidden < 1)
+        return SRM_ERROR(SRM_EINVAL, "--hidden n >= 1 is required");
+    if (!p->input_given || p->input < 1) return SRM_ERROR(SRM_EINVAL, "--input d >= 1 is required");
+    if (!p->out) return SRM_ERROR(SRM_EINVAL, "--out MODEL is required");
+    SRM_TRY(srm_cell_parse(p->cell_text, &p->cell));
+    if (p->cell == SRM_CELL_LSTM && p->lambda_given)
+        return SRM_ERROR(SRM_EINVAL,
+                         "--lambda applies to RNN-type cells; for an LSTM use --stable");
+    if (p->cell != SRM_CELL_LSTM) {
+        if (!(p->lambda >= 0))
+            return SRM_ERROR(SRM_EINVAL, "--lambda must be >= 0 (got %g)", p->lambda);
+        if (p->stable && !(p->lambda < 1))
+            return SRM_ERROR(SRM_EINVAL, "--stable needs --lambda < 1 (got %g)", p->lambda);
     }
-    srm_meta_set_seed(seed);
+    return SRM_OK;
+}
 
-    srm_model *m = srm_model_alloc(cell, hidden, input, output, 0);
+static int report(const init_args *p, const srm_model *m, double norm,
+                  const srm_project_lstm_result *proj, srm_report *r)
+{
+    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(p->cell)));
+    const srm_report_entry sizes[] = {
+        {SRM_REPORT_INTEGER, "hidden", "hidden", (double)p->hidden},
+        {SRM_REPORT_INTEGER, "input", "input", (double)p->input},
+        {SRM_REPORT_INTEGER, "output", "output", (double)p->output},
+        {SRM_REPORT_INTEGER, "seed", "seed", (double)p->seed},
+    };
+    SRM_TRY(srm_report_entries(r, sizes, 4));
+    SRM_TRY(srm_report_string(r, "out", "out", p->out));
+    if (p->cell != SRM_CELL_LSTM) return srm_report_number(r, "spectral_norm", "||W_hh||_2", norm);
+    srm_lstm_stability s;
+    SRM_TRY(srm_stability_lstm(m, p->input_bound, &s));
+    const srm_report_entry lstm[] = {
+        {SRM_REPORT_INTEGER, "rows_scaled", "rows scaled", (double)proj->rows_scaled},
+        {SRM_REPORT_NUMBER, "a", "a = 1 - f_max", s.a},
+        {SRM_REPORT_NUMBER, "lambda_inf", "lambda_inf", s.lambda_inf},
+        {SRM_REPORT_BOOL, "stable", "stable (LSTM conditions)", s.stable},
+    };
+    return srm_report_entries(r, lstm, 4);
+}
+
+int srm_cmd_init(int argc, char **argv)
+{
+    init_args p;
+    int rc = parse(argc, argv, &p);
+    if (rc != SRM_OK) return rc;
+    srm_meta_set_seed(p.seed);
+
+    srm_model *m = srm_model_alloc(p.cell, p.hidden, p.input, p.output, 0);
     if (!m) return srm_error_code();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     srm_report *r = srm_report_alloc();
-    if (!rng || !r) { rc = SRM_ERROR(SRM_ENOMEM, "out of memory"); goto done; }
-    gsl_rng_set(rng, seed);
-    size_t n = hidden, gn = m->gates * n;
-    double k = 1 / sqrt((double)n), norm = 0;
-    uniform_fill(rng, m->weight_ih, gn * input, k);
-    if (cell == SRM_CELL_LSTM) uniform_fill(rng, m->weight_hh, gn * n, k);
-    else if ((rc = recurrent_with_norm(rng, m, lambda, &norm)) != SRM_OK) goto done;
-    uniform_fill(rng, m->bias_ih, gn, k);
-    uniform_fill(rng, m->bias_hh, gn, k);
-    if (output) {
-        uniform_fill(rng, m->decoder_weight, output * n, k);
-        uniform_fill(rng, m->decoder_bias, output, k);
-    }
+    double norm = 0;
     srm_project_lstm_result proj = {0};
-    if (cell == SRM_CELL_LSTM && stable &&
-        (rc = srm_project_lstm(m, a_target, margin, input_bound, &proj)) != SRM_OK)
-        goto done;
-    if ((rc = srm_model_save(out, m)) != SRM_OK) goto done;
-
-    if ((rc = srm_report_string(r, "cell", "cell", srm_cell_name(cell))) ||
-        (rc = srm_report_integer(r, "hidden", "hidden", (long long)n)) ||
-        (rc = srm_report_integer(r, "input", "input", (long long)input)) ||
-        (rc = srm_report_integer(r, "output", "output", (long long)output)) ||
-        (rc = srm_report_integer(r, "seed", "seed", (long long)seed)) ||
-        (rc = srm_report_string(r, "out", "out", out)))
-        goto done;
-    if (cell != SRM_CELL_LSTM) {
-        rc = srm_report_number(r, "spectral_norm", "||W_hh||_2", norm);
-    } else {
-        srm_lstm_stability s;
-        if ((rc = srm_stability_lstm(m, input_bound, &s)) ||
-            (rc = srm_report_integer(r, "rows_scaled", "rows scaled", (long long)proj.rows_scaled)) ||
-            (rc = srm_report_number(r, "a", "a = 1 - f_max", s.a)) ||
-            (rc = srm_report_number(r, "lambda_inf", "lambda_inf", s.lambda_inf)))
-            goto done;
-        rc = srm_report_bool(r, "stable", "stable (LSTM conditions)", s.stable);
-    }
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-done:
-    srm_report_free(r);
+    if (!rng || !r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    else gsl_rng_set(rng, p.seed);
+    if (rc == SRM_OK) rc = srm_random_model(m, p.lambda, rng, &norm);
+    if (rc == SRM_OK && p.cell == SRM_CELL_LSTM && p.stable)
+        rc = srm_project_lstm(m, p.a_target, p.margin, p.input_bound, &proj);
+    if (rc == SRM_OK) rc = srm_model_save(p.out, m);
+    if (rc == SRM_OK) rc = report(&p, m, norm, &proj, r);
+    rc = srm_report_finish(r, rc, stdout, p.json);
     if (rng) gsl_rng_free(rng);
     srm_model_free(m);
     return rc;

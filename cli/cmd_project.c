@@ -8,18 +8,19 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
 #include "core/model.h"
 #include "theory/norm.h"
 #include "theory/project.h"
+#include "theory/project_rnn.h"
 #include "theory/stability.h"
 
-/* method: "svd", "power" or "gram" (srm_project_spectral_gram). */
+/* method: "svd", "power" or "gram" (theory/project_rnn.h). */
 static int project_rnn(srm_model *m, double radius, const char *method_text, srm_report *r)
 {
-    size_t n = m->hidden;
     int gram = strcmp(method_text, "gram") == 0;
     srm_norm_method method = SRM_NORM_METHOD_SVD;
     if (!gram && srm_norm_method_parse(method_text, &method) != SRM_OK) {
@@ -27,58 +28,30 @@ static int project_rnn(srm_model *m, double radius, const char *method_text, srm
         return SRM_ERROR(SRM_EINVAL, "--method: expected svd, power or gram, got '%s'",
                          method_text);
     }
-    srm_svd_workspace *ws = srm_svd_workspace_alloc(n, n);
-    srm_gram_workspace *gw = gram ? srm_gram_workspace_alloc(n, n) : NULL;
-    double *v = calloc(n, sizeof(double)), *work = malloc(2 * n * sizeof(double));
-    int rc = SRM_OK;
-    srm_project_result res;
-    double after = 0;
-    if (!ws || (gram && !gw)) rc = srm_error_code();
-    else if (!v || !work) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    /* The Gram route is accurate for ||W_hh||_2 <= 2r (theory/project.h); above, the SVD. */
-    double *keep = gram ? malloc(n * n * sizeof(double)) : NULL;
-    int fell_back = 0;
-    if (rc == SRM_OK && gram && !keep) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK && gram) {
-        memcpy(keep, m->weight_hh, n * n * sizeof(double));
-        rc = srm_project_spectral_gram(m->weight_hh, n, n, radius, gw, &res);
-        if (rc == SRM_OK && res.norm_before > 2 * radius) {
-            memcpy(m->weight_hh, keep, n * n * sizeof(double));
-            fell_back = 1, gram = 0;
-        }
-    }
-    if (rc == SRM_OK && !gram)
-        rc = srm_project_spectral(m->weight_hh, n, n, radius, method, ws, v, work, &res);
-    /* The printed "after" is measured afresh, not taken from the projection's own report. */
-    if (rc == SRM_OK) rc = srm_norm_spectral(m->weight_hh, n, n, ws, &after);
-    if (rc == SRM_OK && !((rc = srm_report_string(r, "cell", "cell", srm_cell_name(m->cell))) ||
-                          (rc = srm_report_number(r, "radius", "radius r", radius)) ||
-                          (rc = srm_report_string(r, "method", "method",
-                                                  gram        ? "gram"
-                                                  : fell_back ? "svd (gram: ||W_hh||_2 > 2r)"
-                                                              : srm_norm_method_name(method))) ||
-                          /* a skipped SVD left W_hh untouched, so "before" is the exact
-                           * norm measured after; the certificate goes under its own key */
-                          (rc = srm_report_number(r, "spectral_norm_before", "||W_hh||_2 before",
-                                                  res.svd_skipped ? after
-                                                  : gram && !res.changed ? after
-                                                                         : res.norm_before)) ||
-                          (res.svd_skipped &&
-                           (rc = srm_report_number(r, "spectral_norm_upper_bound",
-                                                   "certified upper bound used to skip the SVD",
-                                                   res.norm_before))) ||
-                          (rc = srm_report_number(r, "spectral_norm_after", "||W_hh||_2 after",
-                                                  after)) ||
-                          (rc = srm_report_bool(r, "changed", "changed", res.changed)) ||
-                          (rc = srm_report_integer(r, "clipped", "singular values clipped",
-                                                   (long long)res.clipped))))
-        rc = srm_report_bool(r, "svd_skipped", "SVD skipped (certified inside)", res.svd_skipped);
-    srm_svd_workspace_free(ws);
-    srm_gram_workspace_free(gw);
-    free(keep);
-    free(v);
-    free(work);
-    return rc;
+    srm_project_rnn_result p;
+    SRM_TRY(srm_project_rnn(m, radius, gram, method, &p));
+    const srm_project_result *res = &p.res;
+    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    SRM_TRY(srm_report_number(r, "radius", "radius r", radius));
+    SRM_TRY(srm_report_string(r, "method", "method",
+                              p.gram        ? "gram"
+                              : p.fell_back ? "svd (gram: ||W_hh||_2 > 2r)"
+                                            : srm_norm_method_name(method)));
+    /* a skipped SVD left W_hh untouched, so "before" is the exact norm measured after; the
+     * certificate goes under its own key */
+    SRM_TRY(srm_report_number(r, "spectral_norm_before", "||W_hh||_2 before",
+                              res->svd_skipped || (p.gram && !res->changed) ? p.after
+                                                                            : res->norm_before));
+    if (res->svd_skipped)
+        SRM_TRY(srm_report_number(r, "spectral_norm_upper_bound",
+                                  "certified upper bound used to skip the SVD", res->norm_before));
+    const srm_report_entry e[] = {
+        {SRM_REPORT_NUMBER, "spectral_norm_after", "||W_hh||_2 after", p.after},
+        {SRM_REPORT_BOOL, "changed", "changed", res->changed},
+        {SRM_REPORT_INTEGER, "clipped", "singular values clipped", (double)res->clipped},
+        {SRM_REPORT_BOOL, "svd_skipped", "SVD skipped (certified inside)", res->svd_skipped},
+    };
+    return srm_report_entries(r, e, sizeof e / sizeof e[0]);
 }
 
 static int report_lstm_norms(srm_report *r, const char *when, const srm_lstm_stability *s)
@@ -121,6 +94,30 @@ static int project_lstm(srm_model *m, double a, double margin, double input_boun
                               (long long)res.biases_clipped);
 }
 
+/* The command line, as parsed. */
+typedef struct {
+    const char *in, *out, *method_text;
+    double radius, margin, a_target, input_bound;
+    int rnn_given, lstm_given; /* an RNN-only or an LSTM-only option appeared */
+} project_args;
+
+/* Projects the model onto its stable set, reports the norms before and after, and saves it. */
+static int project(srm_model *m, srm_report *r, void *ctx)
+{
+    const project_args *p = ctx;
+    if (m->cell == SRM_CELL_LSTM && p->rnn_given)
+        return SRM_ERROR(SRM_EINVAL, "%s is an LSTM: --radius and --method apply to RNN-type "
+                                     "models (use --margin, --a-target, --input-bound)", p->in);
+    if (m->cell != SRM_CELL_LSTM && p->lstm_given)
+        return SRM_ERROR(SRM_EINVAL, "%s is an RNN-type model: --margin, --a-target and "
+                                     "--input-bound apply to LSTMs (use --radius)", p->in);
+    if (m->cell == SRM_CELL_LSTM)
+        SRM_TRY(project_lstm(m, p->a_target, p->margin, p->input_bound, r));
+    else
+        SRM_TRY(project_rnn(m, p->radius, p->method_text, r));
+    return srm_model_save(p->out, m);
+}
+
 int srm_cmd_project(int argc, char **argv)
 {
     double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0;
@@ -155,23 +152,7 @@ int srm_cmd_project(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    srm_model *m = NULL;
-    SRM_TRY(srm_model_load(pos[0], &m));
-    srm_report *r = srm_report_alloc();
-    if (!r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    else if (m->cell == SRM_CELL_LSTM && (radius_given || method_given))
-        rc = SRM_ERROR(SRM_EINVAL, "%s is an LSTM: --radius and --method apply to RNN-type "
-                                   "models (use --margin, --a-target, --input-bound)", pos[0]);
-    else if (m->cell != SRM_CELL_LSTM && lstm_given)
-        rc = SRM_ERROR(SRM_EINVAL, "%s is an RNN-type model: --margin, --a-target and "
-                                   "--input-bound apply to LSTMs (use --radius)", pos[0]);
-    else if (m->cell == SRM_CELL_LSTM)
-        rc = project_lstm(m, a_target, margin, input_bound, r);
-    else
-        rc = project_rnn(m, radius, method_text, r);
-    if (rc == SRM_OK) rc = srm_model_save(pos[1], m);
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    srm_model_free(m);
-    return rc;
+    project_args p = {pos[0], pos[1], method_text, radius, margin, a_target, input_bound,
+                      radius_given || method_given, lstm_given};
+    return srm_cli_model_report(p.in, project, &p, json);
 }

@@ -4,28 +4,58 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
 #include "core/model.h"
 #include "theory/stability.h"
 
+#define NUMBER SRM_REPORT_NUMBER
+#define BOOL SRM_REPORT_BOOL
+
+static int report_cell(srm_report *r, const srm_model *m)
+{
+    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    return srm_report_integer(r, "hidden", "hidden size n", (long long)m->hidden);
+}
+
 static int report_rnn(srm_report *r, const srm_model *m)
 {
     srm_rnn_stability s;
     SRM_TRY(srm_stability_rnn(m, &s));
-    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
-    SRM_TRY(srm_report_integer(r, "hidden", "hidden size n", (long long)m->hidden));
-    SRM_TRY(srm_report_number(r, "spectral_norm", "||W_hh||_2", s.spectral_norm));
-    SRM_TRY(srm_report_number(r, "lipschitz_rho", "L_rho", s.lipschitz_rho));
-    SRM_TRY(srm_report_number(r, "lambda", "lambda = L_rho ||W_hh||_2", s.lambda));
-    SRM_TRY(srm_report_number(r, "lipschitz_x", "L_x = L_rho ||W_ih||_2", s.lipschitz_x));
-    SRM_TRY(srm_report_bool(r, "stable", "stable (lambda < 1)", s.stable));
+    SRM_TRY(report_cell(r, m));
     /* A model projected at radius 1 sits on the boundary: its computed lambda is within a few
      * ulps of 1 on either side, so the verdict there is rounding, not a certificate. */
-    SRM_TRY(srm_report_number(r, "margin", "margin 1 - lambda", 1.0 - s.lambda));
-    SRM_TRY(srm_report_bool(r, "on_boundary", "on the boundary (|1 - lambda| < 1e-10)",
-                            fabs(1.0 - s.lambda) < 1e-10));
+    const srm_report_entry e[] = {
+        {NUMBER, "spectral_norm", "||W_hh||_2", s.spectral_norm},
+        {NUMBER, "lipschitz_rho", "L_rho", s.lipschitz_rho},
+        {NUMBER, "lambda", "lambda = L_rho ||W_hh||_2", s.lambda},
+        {NUMBER, "lipschitz_x", "L_x = L_rho ||W_ih||_2", s.lipschitz_x},
+        {BOOL, "stable", "stable (lambda < 1)", s.stable},
+        {NUMBER, "margin", "margin 1 - lambda", 1.0 - s.lambda},
+        {BOOL, "on_boundary", "on the boundary (|1 - lambda| < 1e-10)",
+         fabs(1.0 - s.lambda) < 1e-10},
+    };
+    return srm_report_entries(r, e, sizeof e / sizeof e[0]);
+}
+
+/* The four LSTM conditions, each with its margin: ||W_g||_inf OP BOUND for gate g. */
+static int report_conditions(srm_report *r, const srm_lstm_stability *s)
+{
+    static const char *const gate[] = {"i", "o", "z", "f"}, *const op[] = {"<", "<", "<=", "<"};
+    static const char *const bound[] = {"a", "a", "a/4", "a^2"};
+    const int holds[] = {s->holds_i, s->holds_o, s->holds_z, s->holds_f};
+    const double margin[] = {s->margin_i, s->margin_o, s->margin_z, s->margin_f};
+    for (size_t g = 0; g < 4; g++) {
+        char key[32], label[64];
+        snprintf(key, sizeof key, "condition_%s", gate[g]);
+        snprintf(label, sizeof label, "||W_%s||_inf %s %s", gate[g], op[g], bound[g]);
+        SRM_TRY(srm_report_bool(r, key, label, holds[g]));
+        snprintf(key, sizeof key, "margin_%s", gate[g]);
+        snprintf(label, sizeof label, "  margin %s - ||W_%s||_inf", bound[g], gate[g]);
+        SRM_TRY(srm_report_number(r, key, label, margin[g]));
+    }
     return SRM_OK;
 }
 
@@ -33,32 +63,35 @@ static int report_lstm(srm_report *r, const srm_model *m, double input_bound)
 {
     srm_lstm_stability s;
     SRM_TRY(srm_stability_lstm(m, input_bound, &s));
-    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
-    SRM_TRY(srm_report_integer(r, "hidden", "hidden size n", (long long)m->hidden));
+    SRM_TRY(report_cell(r, m));
+    const double gate_norm[] = {s.norm_inf_i, s.norm_inf_f, s.norm_inf_z, s.norm_inf_o};
+    const srm_report_entry forget[] = {
+        {NUMBER, "norm_inf_uf", "||U_f||_inf", s.norm_inf_uf},
+        {NUMBER, "max_abs_bias_f", "max |b_f|", s.max_abs_bias_f},
+        {NUMBER, "f_max", "f_max = sigma(||W_f|| + ||U_f|| B_x + max|b_f|)", s.f_max},
+        {NUMBER, "a", "a = 1 - f_max", s.a},
+    }, contraction[] = {
+        {NUMBER, "lambda_inf", "lambda_inf = A + ||W_o||/4 + 1 - a (max norm on (c, h))",
+         s.lambda_inf},
+        {SRM_REPORT_INTEGER, "r", "r: sqrt(2n) lambda_inf^r < 1 (-1: none)", (double)s.r},
+        {BOOL, "stable", "stable (all four conditions)", s.stable},
+    };
     SRM_TRY(srm_report_number(r, "input_bound", "input bound B_x", s.input_bound));
-    SRM_TRY(srm_report_number(r, "norm_inf_i", "||W_i||_inf", s.norm_inf_i));
-    SRM_TRY(srm_report_number(r, "norm_inf_f", "||W_f||_inf", s.norm_inf_f));
-    SRM_TRY(srm_report_number(r, "norm_inf_z", "||W_z||_inf", s.norm_inf_z));
-    SRM_TRY(srm_report_number(r, "norm_inf_o", "||W_o||_inf", s.norm_inf_o));
-    SRM_TRY(srm_report_number(r, "norm_inf_uf", "||U_f||_inf", s.norm_inf_uf));
-    SRM_TRY(srm_report_number(r, "max_abs_bias_f", "max |b_f|", s.max_abs_bias_f));
-    SRM_TRY(srm_report_number(r, "f_max", "f_max = sigma(||W_f|| + ||U_f|| B_x + max|b_f|)",
-                              s.f_max));
-    SRM_TRY(srm_report_number(r, "a", "a = 1 - f_max", s.a));
-    SRM_TRY(srm_report_bool(r, "condition_i", "||W_i||_inf < a", s.holds_i));
-    SRM_TRY(srm_report_number(r, "margin_i", "  margin a - ||W_i||_inf", s.margin_i));
-    SRM_TRY(srm_report_bool(r, "condition_o", "||W_o||_inf < a", s.holds_o));
-    SRM_TRY(srm_report_number(r, "margin_o", "  margin a - ||W_o||_inf", s.margin_o));
-    SRM_TRY(srm_report_bool(r, "condition_z", "||W_z||_inf <= a/4", s.holds_z));
-    SRM_TRY(srm_report_number(r, "margin_z", "  margin a/4 - ||W_z||_inf", s.margin_z));
-    SRM_TRY(srm_report_bool(r, "condition_f", "||W_f||_inf < a^2", s.holds_f));
-    SRM_TRY(srm_report_number(r, "margin_f", "  margin a^2 - ||W_f||_inf", s.margin_f));
-    SRM_TRY(srm_report_number(r, "lambda_inf",
-                              "lambda_inf = A + ||W_o||/4 + 1 - a (max norm on (c, h))",
-                              s.lambda_inf));
-    SRM_TRY(srm_report_integer(r, "r", "r: sqrt(2n) lambda_inf^r < 1 (-1: none)", s.r));
-    SRM_TRY(srm_report_bool(r, "stable", "stable (all four conditions)", s.stable));
-    return SRM_OK;
+    for (size_t g = 0; g < 4; g++) { /* the recurrent gate blocks, in the order i, f, z, o */
+        char key[32], label[32];
+        snprintf(key, sizeof key, "norm_inf_%c", "ifzo"[g]);
+        snprintf(label, sizeof label, "||W_%c||_inf", "ifzo"[g]);
+        SRM_TRY(srm_report_number(r, key, label, gate_norm[g]));
+    }
+    SRM_TRY(srm_report_entries(r, forget, sizeof forget / sizeof forget[0]));
+    SRM_TRY(report_conditions(r, &s));
+    return srm_report_entries(r, contraction, sizeof contraction / sizeof contraction[0]);
+}
+
+static int fill(srm_model *m, srm_report *r, void *input_bound)
+{
+    return m->cell == SRM_CELL_LSTM ? report_lstm(r, m, *(const double *)input_bound)
+                                    : report_rnn(r, m);
 }
 
 int srm_cmd_stability(int argc, char **argv)
@@ -87,14 +120,5 @@ int srm_cmd_stability(int argc, char **argv)
     if (rc != SRM_OK) return rc;
     if (!(input_bound >= 0))
         return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0 (got %g)", input_bound);
-    srm_model *m = NULL;
-    SRM_TRY(srm_model_load(pos[0], &m));
-    srm_report *r = srm_report_alloc();
-    if (!r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    else if (m->cell == SRM_CELL_LSTM) rc = report_lstm(r, m, input_bound);
-    else rc = report_rnn(r, m);
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    srm_model_free(m);
-    return rc;
+    return srm_cli_model_report(pos[0], fill, &input_bound, json);
 }

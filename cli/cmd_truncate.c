@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
@@ -16,6 +17,7 @@
 #include "core/meta.h"
 #include "core/report.h"
 #include "core/model.h"
+#include "sim/random.h"
 #include "sim/rnn.h"
 #include "sim/truncate.h"
 
@@ -23,10 +25,9 @@ static int write_tsv(const char *path, const srm_model *m, const srm_truncation_
                      const srm_truncation_gap *gaps, size_t T, size_t kmax)
 {
     srm_atomic a;
-    SRM_TRY(srm_atomic_open(&a, path));
+    SRM_TRY(srm_cli_tsv_open(&a, path));
     FILE *f = a.f;
     int inf = c->norm == SRM_GAP_NORM_INF;
-    srm_meta_write(f);
     fprintf(f, "# cell: %s, n = %zu, T = %zu\n", srm_cell_name(m->cell), m->hidden, T);
     fprintf(f, "# norm: %s\n", inf ? "inf (max norm on the full LSTM state s = (c, h); outputs "
             "in the max norm too)" : "2 (Euclidean, on h)");
@@ -53,7 +54,15 @@ static int write_tsv(const char *path, const srm_model *m, const srm_truncation_
     return srm_atomic_commit(&a);
 }
 
-int srm_cmd_truncate(int argc, char **argv)
+/* The command line, as parsed. */
+typedef struct {
+    const char *model, *input, *out;
+    unsigned long random_T, kmax, seed;
+    double input_bound;
+    int json, bound_given, seed_given;
+} truncate_args;
+
+static int parse(int argc, char **argv, truncate_args *p)
 {
     const char *input = NULL, *out = NULL;
     unsigned long random_T = 0, kmax = 0, seed = 1;
@@ -88,80 +97,98 @@ int srm_cmd_truncate(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    if (!out || kmax == 0)
+    *p = (truncate_args){pos[0], input, out, random_T, kmax, seed, input_bound, json,
+                         bound_given, seed_given};
+    if (!p->out || p->kmax == 0)
         return SRM_ERROR(SRM_EINVAL, "--kmax K >= 1 and --out GAP.tsv are required");
-    if (kmax > 1000000)
+    if (p->kmax > 1000000)
         return SRM_ERROR(SRM_EINVAL, "--kmax %lu is too large (at most 1000000; every k >= T "
-                         "gives gap 0 anyway)", kmax);
-    if ((input != NULL) == (random_T != 0))
+                         "gives gap 0 anyway)", p->kmax);
+    if ((p->input != NULL) == (p->random_T != 0))
         return SRM_ERROR(SRM_EINVAL, "give exactly one of --input X and --random-input T");
-    if (input && (bound_given || seed_given))
+    if (p->input && (p->bound_given || p->seed_given))
         return SRM_ERROR(SRM_EINVAL, "--input-bound and --seed apply to --random-input only "
                          "(with --input, B_x is measured)");
-    if (!(input_bound >= 0)) return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0");
+    if (!(p->input_bound >= 0)) return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0");
+    return SRM_OK;
+}
+
+/* The inputs, read (--input) or drawn (--random-input, seeded), and B_x: the a-priori bound of
+ * random inputs, measured over the inputs for --input and for encoder models. */
+static int inputs(const truncate_args *p, const srm_model *m, srm_gap_norm norm, srm_matrix **x,
+                  double *bx)
+{
+    if (p->input) {
+        SRM_TRY(srm_matrix_read(p->input, x));
+        SRM_TRY(srm_rnn_input_check(m, (*x)->data, (*x)->rows, (*x)->cols, p->input,
+                                    (*x)->lines));
+        *bx = srm_random_measure_bound(m, norm, *x, 0.0);
+        return SRM_OK;
+    }
+    if (!(*x = srm_matrix_alloc(p->random_T, m->vocab ? 1 : m->input)))
+        return SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", p->random_T);
+    srm_meta_set_seed(p->seed);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    gsl_rng_set(rng, p->seed);
+    srm_random_inputs(m, p->input_bound, rng, *x);
+    gsl_rng_free(rng);
+    *bx = srm_random_input_bound(m, norm, p->input_bound);
+    if (m->vocab) *bx = srm_random_measure_bound(m, norm, *x, *bx);
+    return SRM_OK;
+}
+
+static int report(const truncate_args *p, const srm_model *m, srm_gap_norm norm, size_t T,
+                  const srm_truncation_constants *c, const srm_truncation_gap *gaps)
+{
+    srm_report *r = srm_report_alloc();
+    if (!r) return srm_error_code();
+    srm_report_string(r, "cell", "cell", srm_cell_name(m->cell));
+    srm_report_integer(r, "T", "sequence length T", (long long)T);
+    srm_report_integer(r, "kmax", "K", (long long)p->kmax);
+    srm_report_string(r, "norm", "norm", srm_gap_norm_name(norm));
+    const srm_report_entry e[] = {
+        {SRM_REPORT_NUMBER, "lambda", "lambda", c->lambda},
+        {SRM_REPORT_BOOL, "stable", "certified stable (lambda < 1)", c->stable},
+        {SRM_REPORT_NUMBER, "input_bound", "B_x", c->input_bound},
+        {SRM_REPORT_NUMBER, "input_lipschitz", "L_x", c->input_lipschitz},
+        {SRM_REPORT_NUMBER, "state_bound", "H", c->state_bound},
+        {SRM_REPORT_NUMBER, "output_lipschitz", "L_f", c->output_lipschitz},
+        {SRM_REPORT_NUMBER, "gap_k1", "max state gap at k = 1", gaps[0].max_state_gap},
+        {SRM_REPORT_NUMBER, "gap_kmax", "max state gap at k = K",
+         gaps[p->kmax - 1].max_state_gap},
+    };
+    int rc = srm_report_entries(r, e, sizeof e / sizeof e[0]);
+    /* with the TSV on stdout, the report goes to stderr (its `#` lines carry the constants too) */
+    return srm_report_finish(r, rc, strcmp(p->out, "-") == 0 ? stderr : stdout, p->json);
+}
+
+int srm_cmd_truncate(int argc, char **argv)
+{
+    truncate_args p;
+    int rc = parse(argc, argv, &p);
+    if (rc != SRM_OK) return rc;
     srm_model *m = NULL;
-    SRM_TRY(srm_model_load(pos[0], &m));
+    SRM_TRY(srm_model_load(p.model, &m));
     srm_matrix *x = NULL;
     srm_rnn_workspace *ws = NULL;
     srm_truncation_gap *gaps = NULL;
-    srm_report *r = NULL;
     srm_gap_norm norm = srm_truncate_norm(m);
-    size_t d = m->vocab ? 1 : m->input, T = 0;
+    size_t T = 0;
     double bx = 0.0;
-    if (input) {
-        rc = srm_matrix_read(input, &x);
-        if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input, x->lines);
-    } else if (!(x = srm_matrix_alloc(random_T, d))) {
-        rc = SRM_ERROR(SRM_ENOMEM, "out of memory for %lu random inputs", random_T);
-    } else {
-        srm_meta_set_seed(seed);
-        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-        if (!rng) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-        else gsl_rng_set(rng, seed);
-        double half = input_bound / sqrt((double)m->input);
-        for (size_t i = 0; rng && i < random_T * d; i++)
-            x->data[i] = m->vocab ? (double)gsl_rng_uniform_int(rng, m->vocab)
-                                  : half * (2.0 * gsl_rng_uniform(rng) - 1.0);
-        gsl_rng_free(rng);
-        /* The a-priori bound: ||x||_2 <= B, and each coordinate |x_i| <= B/sqrt(d); encoder
-         * models measure their embedding rows below. */
-        bx = m->vocab ? 0.0 : norm == SRM_GAP_NORM_INF ? half : input_bound;
-    }
+    rc = inputs(&p, m, norm, &x, &bx);
     if (rc == SRM_OK) {
         T = x->rows;
-        for (size_t t = 0; t < T; t++) {
-            const double *v = m->vocab ? m->encoder_weight + (size_t)x->data[t] * m->input
-                                       : x->data + t * m->input;
-            if (input || m->vocab) bx = fmax(bx, srm_truncate_vector_norm(norm, v, NULL, m->input));
-        }
-        gaps = calloc(kmax, sizeof *gaps);
+        gaps = calloc(p.kmax, sizeof *gaps);
         if (!gaps) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     }
-    if (rc == SRM_OK && !(ws = srm_rnn_workspace_alloc(m, T, kmax < T ? kmax : T)))
+    if (rc == SRM_OK && !(ws = srm_rnn_workspace_alloc(m, T, p.kmax < T ? p.kmax : T)))
         rc = srm_error_code();
     srm_truncation_constants c;
     if (rc == SRM_OK) rc = srm_truncate_constants(m, bx, &c);
-    if (rc == SRM_OK) rc = srm_truncate_gaps(m, x->data, T, kmax, norm, gaps, ws);
-    if (rc == SRM_OK) rc = write_tsv(out, m, &c, gaps, T, kmax);
-    if (rc == SRM_OK && !(r = srm_report_alloc())) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK) {
-        srm_report_string(r, "cell", "cell", srm_cell_name(m->cell));
-        srm_report_integer(r, "T", "sequence length T", (long long)T);
-        srm_report_integer(r, "kmax", "K", (long long)kmax);
-        srm_report_string(r, "norm", "norm", srm_gap_norm_name(norm));
-        srm_report_number(r, "lambda", "lambda", c.lambda);
-        srm_report_bool(r, "stable", "certified stable (lambda < 1)", c.stable);
-        srm_report_number(r, "input_bound", "B_x", c.input_bound);
-        srm_report_number(r, "input_lipschitz", "L_x", c.input_lipschitz);
-        srm_report_number(r, "state_bound", "H", c.state_bound);
-        srm_report_number(r, "output_lipschitz", "L_f", c.output_lipschitz);
-        srm_report_number(r, "gap_k1", "max state gap at k = 1", gaps[0].max_state_gap);
-        rc = srm_report_number(r, "gap_kmax", "max state gap at k = K",
-                               gaps[kmax - 1].max_state_gap);
-    }
-    /* with the TSV on stdout, the report goes to stderr (its `#` lines carry the constants too) */
-    if (rc == SRM_OK) rc = srm_report_print(r, strcmp(out, "-") == 0 ? stderr : stdout, json);
-    srm_report_free(r);
+    if (rc == SRM_OK) rc = srm_truncate_gaps(m, x->data, T, p.kmax, norm, gaps, ws);
+    if (rc == SRM_OK) rc = write_tsv(p.out, m, &c, gaps, T, p.kmax);
+    if (rc == SRM_OK) rc = report(&p, m, norm, T, &c, gaps);
     free(gaps);
     srm_rnn_workspace_free(ws);
     srm_matrix_free(x);

@@ -1,8 +1,8 @@
 /* cli/report_html.c: the HTML page of `srm report` (cli/cmd_report.c): escaping, the header
  * with version, date and command, the summary table, the `srm stability` table of the built-in
- * models, and one section per result with its figure inlined as an SVG data URI, so that
- * report.html is one self-contained file. It writes what cmd_report.c measured; it judges
- * nothing. */
+ * models, and one section per result with a link to its note and its figure inlined as an SVG
+ * data URI, so that report.html is one self-contained file. It writes what sim/demo_report.c
+ * judged; it judges nothing. */
 #include "cli/report_html.h"
 
 #include <dirent.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/meta.h"
+#include "sim/demo_report.h"
 
 /* ---- HTML output ---- */
 static void html(FILE *f, const char *s)
@@ -36,12 +37,12 @@ static void html_number(FILE *f, double v, int digits)
 }
 
 /* The figure as an <img> with a base64 data URI, so the page stays one self-contained file. */
-static void figure(FILE *f, const report_ctx *c, const char *name)
+static void figure(FILE *f, const srm_demo_report_dir *c, const char *name)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char p[4096], rel[256];
     snprintf(rel, sizeof rel, "%s.svg", name);
-    srm_cli_report_path_in(p, sizeof p, c->dir, rel);
+    srm_demo_report_path(p, sizeof p, c->dir, rel);
     FILE *in = fopen(p, "rb");
     if (!in) {
         fputs("<p class=\"missing\">figure ", f);
@@ -67,21 +68,47 @@ static void figure(FILE *f, const report_ctx *c, const char *name)
     fputs(".svg (also .png in the folder)</figcaption></figure>\n", f);
 }
 
-const char *srm_cli_report_verdict_name(int v)
-{
-    return v == PASS ? "PASS" : v == FAIL ? "FAIL" : "NOT MEASURED";
-}
-
 static const char *verdict_class(int v)
 {
-    return v == PASS ? "pass" : v == FAIL ? "fail" : "nm";
+    return v == SRM_DEMO_PASS ? "pass" : v == SRM_DEMO_FAIL ? "fail" : "nm";
+}
+
+/* A path as a URL path: bytes outside [A-Za-z0-9/._~-] percent-encoded (so no HTML escaping is
+ * needed either). */
+static void url_path(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            strchr("/._~-", ch))
+            fputc(ch, f);
+        else fprintf(f, "%%%02X", ch);
+    }
+}
+
+/* The note of a section: its repository path as text, a file:// link to it in the checkout when
+ * `home` (the repository's absolute path) is known. A link relative to the report would break as
+ * soon as DIR is not inside the repository. */
+static void note_link(FILE *f, const char *note, const char *home)
+{
+    fputs("<dt>Statement and proof</dt><dd>", f);
+    if (home) {
+        fputs("<a href=\"file://", f);
+        url_path(f, home);
+        fputc('/', f);
+        url_path(f, note);
+        fputs("\">", f);
+    }
+    fputs("<code>", f);
+    html(f, note);
+    fputs(home ? "</code></a></dd>" : "</code> (in the srm repository)</dd>", f);
 }
 
 /* The `srm stability` table of the built-in models (stability/NAME.json). */
-static void stability_table(FILE *f, const report_ctx *c)
+static void stability_table(FILE *f, const srm_demo_report_dir *c)
 {
     char dpath[4096];
-    srm_cli_report_path_in(dpath, sizeof dpath, c->dir, "stability");
+    srm_demo_report_path(dpath, sizeof dpath, c->dir, "stability");
     struct dirent **names = NULL;
     int n = scandir(dpath, &names, NULL, alphasort);
     fputs("<table><tr><th>model</th><th>cell</th><th>n</th><th>‖W_hh‖₂ or a</th>"
@@ -91,18 +118,18 @@ static void stability_table(FILE *f, const report_ctx *c)
         if (len > 5 && strcmp(names[i]->d_name + len - 5, ".json") == 0) {
             char rel[512];
             snprintf(rel, sizeof rel, "stability/%s", names[i]->d_name);
-            json_t *j = srm_cli_report_json_optional(c, rel);
+            json_t *j = srm_demo_report_json(c, rel);
             const json_t *cell = json_object_get(j, "cell"), *st = json_object_get(j, "stable");
             int lstm = cell && json_is_string(cell) && !strcmp(json_string_value(cell), "lstm");
             fputs("<tr><td>", f);
             fprintf(f, "%.*s</td><td>", (int)(len - 5), names[i]->d_name);
             html(f, cell && json_is_string(cell) ? json_string_value(cell) : "?");
-            fprintf(f, "</td><td>%.0f</td><td>", srm_cli_report_json_num(j, "hidden"));
-            html_number(f, srm_cli_report_json_num(j, lstm ? "a" : "spectral_norm"), 4);
+            fprintf(f, "</td><td>%.0f</td><td>", srm_demo_report_json_number(j, "hidden"));
+            html_number(f, srm_demo_report_json_number(j, lstm ? "a" : "spectral_norm"), 4);
             fputs("</td><td>", f);
-            html_number(f, srm_cli_report_stability_lambda(j), 4);
+            html_number(f, srm_demo_report_stability_lambda(j), 4);
             fputs("</td><td>", f);
-            html_number(f, srm_cli_report_json_num(j, lstm ? "r" : "lipschitz_x"), 4);
+            html_number(f, srm_demo_report_json_number(j, lstm ? "r" : "lipschitz_x"), 4);
             fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", st && json_is_true(st) ? "pass" : "fail",
                     st && json_is_true(st) ? "yes" : "no");
             json_decref(j);
@@ -124,7 +151,9 @@ static const char CSS[] =
     "figure img{width:800px;max-width:100%;border:1px solid #eee}figcaption{color:#666;"
     "font-size:.85em}code{background:#f5f5f5;padding:0 .2em}";
 
-void srm_cli_report_html_write(FILE *f, const report_ctx *c, const section *s, size_t n, int npass)
+void srm_cli_report_html_write(FILE *f, const srm_demo_report_dir *c,
+                               const srm_demo_report_section *s, size_t n, int npass,
+                               const char *home)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<title>srm: Stable Recurrent Models, demo report</title>\n<style>", f);
@@ -134,11 +163,11 @@ void srm_cli_report_html_write(FILE *f, const report_ctx *c, const section *s, s
     html(f, srm_meta_date());
     fputs(" · <code>", f);
     html(f, srm_meta_command());
-    fputs("</code></p>\n<p>Each result of THEORY.md sections 2–3 (Miller &amp; Hardt, ICLR 2019) "
-          "is checked on built-in synthetic models (scripts/demo.sh, fixed seeds). Each section "
-          "gives the statement, the bound, the worst case measured, their ratio (how tight the "
-          "bound is: 1 means attained) and the verdict. Measured ≤ bound passes with a relative "
-          "slack of 1e-6 for rounding.</p>\n", f);
+    fputs("</code></p>\n<p>Each result of Miller &amp; Hardt (ICLR 2019), stated and proved in "
+          "its note of proofs-notes/, is checked on built-in synthetic models (scripts/demo.sh, "
+          "fixed seeds). Each section gives the statement, the bound, the worst case measured, "
+          "their ratio (how tight the bound is: 1 means attained) and the verdict. Measured ≤ "
+          "bound passes with a relative slack of 1e-6 for rounding.</p>\n", f);
     fprintf(f, "<p><b>%d of %zu sections PASS.</b></p>\n<table><tr><th>result</th><th>worst / "
                "bound</th><th>verdict</th></tr>\n", npass, n);
     for (size_t i = 0; i < n; i++) {
@@ -147,15 +176,17 @@ void srm_cli_report_html_write(FILE *f, const report_ctx *c, const section *s, s
         fputs("</a></td><td>", f);
         html_number(f, s[i].ratio, 4);
         fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", verdict_class(s[i].verdict),
-                srm_cli_report_verdict_name(s[i].verdict));
+                srm_demo_report_verdict_name(s[i].verdict));
     }
     fputs("</table>\n<h2>The built-in models (srm stability)</h2>\n", f);
     stability_table(f, c);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "<h2 id=\"%s\">", s[i].id);
         html(f, s[i].title);
-        fprintf(f, " — <span class=\"%s\">%s</span></h2>\n<dl><dt>Statement</dt><dd>",
-                verdict_class(s[i].verdict), srm_cli_report_verdict_name(s[i].verdict));
+        fprintf(f, " — <span class=\"%s\">%s</span></h2>\n<dl>", verdict_class(s[i].verdict),
+                srm_demo_report_verdict_name(s[i].verdict));
+        note_link(f, s[i].note, home);
+        fputs("<dt>Statement</dt><dd>", f);
         html(f, s[i].statement);
         fputs("</dd><dt>Bound checked</dt><dd>", f);
         html(f, s[i].bound);
@@ -166,7 +197,7 @@ void srm_cli_report_html_write(FILE *f, const report_ctx *c, const section *s, s
         fputs("</dd><dt>Ratio (worst / bound)</dt><dd>", f);
         html_number(f, s[i].ratio, 10);
         fprintf(f, "</dd><dt>Verdict</dt><dd class=\"%s\">%s</dd></dl>\n",
-                verdict_class(s[i].verdict), srm_cli_report_verdict_name(s[i].verdict));
+                verdict_class(s[i].verdict), srm_demo_report_verdict_name(s[i].verdict));
         if (s[i].figure2) figure(f, c, s[i].figure2);
         figure(f, c, s[i].figure);
     }

@@ -29,6 +29,11 @@ typedef struct {
     int *given;            /* optional: set to 1 when the option appears */
 } srm_arg;
 
+/* The --json flag of a command that prints a report (core/report.h), and the entry that ends
+ * every table. */
+#define SRM_ARG_JSON(dest, help) {"json", SRM_ARG_FLAG, (dest), NULL, (help), NULL}
+#define SRM_ARGS_END {NULL, 0, NULL, NULL, NULL, NULL}
+
 typedef struct {
     const char *usage;     /* e.g. "srm norm [options] [FILE|-]" */
     const char *summary;   /* one paragraph describing the command */

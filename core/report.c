@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/grow.h"
 
 typedef enum { ITEM_NUMBER, ITEM_INTEGER, ITEM_BOOL, ITEM_STRING, ITEM_ARRAY } item_kind;
 
@@ -25,7 +26,12 @@ struct srm_report {
     size_t count, cap;
 };
 
-srm_report *srm_report_alloc(void) { return calloc(1, sizeof(srm_report)); }
+srm_report *srm_report_alloc(void)
+{
+    srm_report *r = calloc(1, sizeof(srm_report));
+    if (!r) SRM_ERROR(SRM_ENOMEM, "out of memory");
+    return r;
+}
 
 void srm_report_free(srm_report *r)
 {
@@ -42,13 +48,9 @@ void srm_report_free(srm_report *r)
 
 static item *push(srm_report *r, item_kind kind, const char *key, const char *label)
 {
-    if (r->count == r->cap) {
-        size_t ncap = r->cap ? 2 * r->cap : 16;
-        item *ni = realloc(r->items, ncap * sizeof *ni);
-        if (!ni) return NULL;
-        r->items = ni;
-        r->cap = ncap;
-    }
+    item *ni = srm_grow(r->items, &r->cap, r->count, 16, sizeof *ni);
+    if (!ni) return NULL;
+    r->items = ni;
     item *it = &r->items[r->count];
     memset(it, 0, sizeof *it);
     it->kind = kind;
@@ -104,6 +106,18 @@ int srm_report_array(srm_report *r, const char *key, const char *label, const do
     if (!it->array) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (n) memcpy(it->array, v, n * sizeof(double));
     it->n = n;
+    return SRM_OK;
+}
+
+int srm_report_entries(srm_report *r, const srm_report_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const srm_report_entry *x = &e[i];
+        if (x->kind == SRM_REPORT_NUMBER) SRM_TRY(srm_report_number(r, x->key, x->label, x->value));
+        else if (x->kind == SRM_REPORT_INTEGER)
+            SRM_TRY(srm_report_integer(r, x->key, x->label, (long long)x->value));
+        else SRM_TRY(srm_report_bool(r, x->key, x->label, x->value != 0));
+    }
     return SRM_OK;
 }
 
@@ -173,4 +187,11 @@ int srm_report_print(const srm_report *r, FILE *f, int json)
     fprintf(f, "%s\n", text);
     free(text);
     return ferror(f) ? SRM_ERROR(SRM_EIO, "error writing output") : SRM_OK;
+}
+
+int srm_report_finish(srm_report *r, int rc, FILE *f, int json)
+{
+    if (rc == SRM_OK) rc = r ? srm_report_print(r, f, json) : srm_error_code();
+    srm_report_free(r);
+    return rc;
 }

@@ -11,6 +11,7 @@
 
 typedef struct srm_report srm_report;
 
+/* NULL (with an SRM_ENOMEM error recorded) when out of memory. */
 srm_report *srm_report_alloc(void);
 void srm_report_free(srm_report *r);
 
@@ -22,7 +23,21 @@ int srm_report_string(srm_report *r, const char *key, const char *label, const c
 int srm_report_array(srm_report *r, const char *key, const char *label, const double *v,
                      size_t n);
 
+/* Many results at once, in order: a command's table of (kind, key, label, value) rows instead
+ * of one call per result. Integers and booleans travel as doubles (exact below 2^53). */
+typedef enum { SRM_REPORT_NUMBER, SRM_REPORT_INTEGER, SRM_REPORT_BOOL } srm_report_kind;
+typedef struct {
+    srm_report_kind kind;
+    const char *key, *label;
+    double value;
+} srm_report_entry;
+int srm_report_entries(srm_report *r, const srm_report_entry *e, size_t n);
+
 int srm_report_print(const srm_report *r, FILE *f, int json);
+
+/* The end of a command: prints r to f (text, or JSON with json != 0) when rc is SRM_OK, frees
+ * r, and returns rc (or the print error). r may be NULL when rc already says why. */
+int srm_report_finish(srm_report *r, int rc, FILE *f, int json);
 
 /* Formats a double with 17 significant digits (%.17g) into buf (>= 32 bytes). */
 const char *srm_report_format(char *buf, size_t size, double v);

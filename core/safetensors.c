@@ -12,6 +12,7 @@
 #include "core/atomic.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/grow.h"
 #include "core/meta.h"
 
 #define MAX_HEADER_BYTES (100u << 20) /* the reference implementation's limit */
@@ -39,13 +40,9 @@ static srm_tensor *tensors_push(srm_tensors *ts, const char *name, size_t ndim,
                                 const size_t *shape)
 {
     if (ndim > SRM_TENSOR_MAXDIM) return NULL;
-    if (ts->count == ts->capacity) {
-        size_t ncap = ts->capacity ? 2 * ts->capacity : 8;
-        srm_tensor *nt = realloc(ts->tensors, ncap * sizeof *nt);
-        if (!nt) return NULL;
-        ts->tensors = nt;
-        ts->capacity = ncap;
-    }
+    srm_tensor *nt = srm_grow(ts->tensors, &ts->capacity, ts->count, 8, sizeof *nt);
+    if (!nt) return NULL;
+    ts->tensors = nt;
     srm_tensor *t = &ts->tensors[ts->count];
     memset(t, 0, sizeof *t);
     t->name = strdup(name);

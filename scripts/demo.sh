@@ -1,5 +1,5 @@
 #!/bin/sh
-# scripts/demo.sh: `make demo`. Runs the experiments of THEORY.md sections 2-3 on built-in
+# scripts/demo.sh: `make demo`. Runs the experiments of the notes in proofs-notes/ on built-in
 # synthetic models with fixed seeds, writes their TSVs, the gnuplot figures (PNG and SVG) and a
 # self-contained report.html into one folder (default demo-out/), prints a summary, and exits
 # non-zero if a step fails or a section of the report FAILs.

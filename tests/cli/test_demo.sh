@@ -10,6 +10,20 @@ D=$TMP/demo
 ok "quick demo runs and exits 0" sh "$TOP/scripts/demo.sh" "$D"
 expect "summary names the report and 9 of 9 PASS" \
     grep -q "demo: 9 of 9 sections PASS, 0 FAIL" "$TMP/out"
+cp "$TMP/out" "$TMP/demo.out"
+# Each printed section line names the note that states and proves the result.
+for line in "Stability (definition, proofs-notes/stability.md)" \
+    "RNN condition (proofs-notes/rnn-condition.md)" \
+    "LSTM conditions (proofs-notes/lstm-conditions.md)" \
+    "Data-dependent stability (proofs-notes/data-dependent-stability.md)" \
+    "Inference (Proposition, proofs-notes/inference.md)" \
+    "Gradient gap (Lemma, proofs-notes/gradient-gap.md)" \
+    "Smoothness (Lemma, proofs-notes/smoothness.md)" \
+    "Training (Theorem, proofs-notes/training-theorem.md)" \
+    "Necessity (proofs-notes/necessity.md)"; do
+    expect "demo prints '$line ...: PASS'" \
+        grep -qF "demo:   $line (worst/bound " "$TMP/demo.out"
+done
 
 # header HEADER FILE: the first non-# line of FILE is exactly HEADER (tab-separated).
 header() { [ "$(grep -v '^#' "$2" | head -n 1)" = "$(printf '%b' "$1")" ]; }
@@ -87,6 +101,21 @@ expect "report gives statement, bound, worst case, ratio per section" \
     test "$(grep -o '<dt>Worst case measured</dt>' "$R" | wc -l)" -eq 9
 expect "report carries the version and the stability table" \
     sh -c "grep -q 'srm 0.1.0' '$R' && grep -q '<td>lstm-stable</td>' '$R'"
+# Every section links to its note in the repository (file:// and its absolute path: a link
+# relative to the report's folder breaks when that is elsewhere) and shows the note's path.
+links=$(sed -n 's|.*<dt>Statement and proof</dt><dd><a href="file://\([^"]*\)"><code>\(proofs-notes/[a-z-]*\.md\)</code></a>.*|\1 \2|p' "$R")
+expect "every section links to its note, the path shown in text" \
+    test "$(echo "$links" | grep -c .)" -eq 9
+bad=$(echo "$links" | while read -r href note; do
+    [ "$href" = "$(cd "$TOP" && pwd -P)/$note" ] && [ -f "$href" ] || echo "$note"; done)
+expect "each link is the note's file in this checkout${bad:+ (not:$bad)}" test -z "$bad"
+expect "the report cites no theory file outside the repository" sh -c "! grep -q 'THEORY' '$R'"
+# Without the repository next to the binary the report still names each note, unlinked.
+cp "$SRM" "$TMP/srm-alone"
+ok "a copy of srm outside the repository writes the report" \
+    env -u SRM_HOME "$TMP/srm-alone" report "$D" --out "$TMP/alone.html"
+expect "... naming every note without a file:// link" sh -c \
+    "[ \$(grep -c '<dt>Statement and proof</dt><dd><code>proofs-notes/[a-z-]*\.md</code> (in the srm repository)' '$TMP/alone.html') -eq 9 ] && ! grep -q 'file://' '$TMP/alone.html'"
 
 # ---- reproducible: the same seeds give the same data ----
 mkdir -p "$TMP/first"

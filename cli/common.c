@@ -1,0 +1,71 @@
+/* cli/common.c: helpers several commands share (cli/common.h). */
+#include "cli/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/meta.h"
+
+static int holds(const char *dir, const char *probe)
+{
+    char p[8192];
+    snprintf(p, sizeof p, "%s/%s", dir, probe);
+    return access(p, R_OK) == 0;
+}
+
+int srm_cli_find_home(const char *probe, char *home, size_t size)
+{
+    const char *env = getenv("SRM_HOME");
+    char exe[3072];
+    if (env) {
+        snprintf(home, size, "%s", env);
+        if (holds(home, probe)) return 1;
+    }
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) return 0;
+    exe[len] = '\0';
+    for (int up = 0; up < 3; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash) return 0;
+        *slash = '\0';
+        snprintf(home, size, "%s", exe);
+        if (holds(home, probe)) return 1;
+    }
+    return 0;
+}
+
+int srm_cli_task(const char *text, srm_task *task)
+{
+    if (!text) return SRM_ERROR(SRM_EINVAL, "--task is required");
+    return srm_data_task_parse(text, task);
+}
+
+int srm_cli_model_report(const char *path, srm_cli_model_fn fill, void *ctx, int json)
+{
+    srm_model *m = NULL;
+    SRM_TRY(srm_model_load(path, &m));
+    srm_report *r = srm_report_alloc();
+    int rc = r ? fill(m, r, ctx) : srm_error_code();
+    rc = srm_report_finish(r, rc, stdout, json);
+    srm_model_free(m);
+    return rc;
+}
+
+int srm_cli_tsv_open(srm_atomic *a, const char *path)
+{
+    SRM_TRY(srm_atomic_open(a, path));
+    srm_meta_write(a->f);
+    return SRM_OK;
+}
+
+int srm_cli_tsv_close(srm_atomic *a, const char *path)
+{
+    if (ferror(a->f)) {
+        srm_atomic_abort(a);
+        return SRM_ERROR(SRM_EIO, "%s: write error", path);
+    }
+    return srm_atomic_commit(a);
+}
