@@ -120,17 +120,18 @@ size_t srm_model_state_size(const srm_model *m)
 size_t srm_model_tensors(const srm_model *m, srm_model_tensor *t)
 {
     size_t gn = m->gates * m->hidden, k = 0;
-    t[k++] = (srm_model_tensor){"rnn.weight_ih_l0", 2, {gn, m->input}, m->weight_ih};
-    t[k++] = (srm_model_tensor){"rnn.weight_hh_l0", 2, {gn, m->hidden}, m->weight_hh};
-    t[k++] = (srm_model_tensor){"rnn.bias_ih_l0", 1, {gn, 0}, m->bias_ih};
-    t[k++] = (srm_model_tensor){"rnn.bias_hh_l0", 1, {gn, 0}, m->bias_hh};
+    t[k++] = (srm_model_tensor){SRM_TENSOR_WEIGHT_IH, 2, {gn, m->input}, m->weight_ih};
+    t[k++] = (srm_model_tensor){SRM_TENSOR_WEIGHT_HH, 2, {gn, m->hidden}, m->weight_hh};
+    t[k++] = (srm_model_tensor){SRM_TENSOR_BIAS_IH, 1, {gn, 0}, m->bias_ih};
+    t[k++] = (srm_model_tensor){SRM_TENSOR_BIAS_HH, 1, {gn, 0}, m->bias_hh};
     if (m->output) {
-        t[k++] = (srm_model_tensor){"decoder.weight", 2, {m->output, m->hidden},
+        t[k++] = (srm_model_tensor){SRM_TENSOR_DECODER_WEIGHT, 2, {m->output, m->hidden},
                                     m->decoder_weight};
-        t[k++] = (srm_model_tensor){"decoder.bias", 1, {m->output, 0}, m->decoder_bias};
+        t[k++] = (srm_model_tensor){SRM_TENSOR_DECODER_BIAS, 1, {m->output, 0}, m->decoder_bias};
     }
     if (m->vocab)
-        t[k++] = (srm_model_tensor){"encoder.weight", 2, {m->vocab, m->input}, m->encoder_weight};
+        t[k++] = (srm_model_tensor){SRM_TENSOR_ENCODER_WEIGHT, 2, {m->vocab, m->input},
+                                    m->encoder_weight};
     return k;
 }
 
@@ -159,52 +160,55 @@ static int expect_shape(const char *path, const srm_tensor *t, size_t ndim, size
                      path, t->name, d0, d1);
 }
 
+/* The model's shapes from the header tensors of ts: presence, ranks and the cell's [G n, n]
+ * recurrent matrix are checked; *out receives a zeroed model of those shapes. */
+static int model_from_header(const char *path, const srm_tensors *ts, srm_model **out)
+{
+    const char *cell_text = srm_tensors_meta(ts, "cell");
+    srm_cell cell = SRM_CELL_RNN_TANH;
+    const srm_tensor *hh = srm_tensors_find(ts, SRM_TENSOR_WEIGHT_HH);
+    const srm_tensor *ih = srm_tensors_find(ts, SRM_TENSOR_WEIGHT_IH);
+    const srm_tensor *dec = srm_tensors_find(ts, SRM_TENSOR_DECODER_WEIGHT);
+    const srm_tensor *dec_bias = srm_tensors_find(ts, SRM_TENSOR_DECODER_BIAS);
+    const srm_tensor *enc = srm_tensors_find(ts, SRM_TENSOR_ENCODER_WEIGHT);
+    static const char *const required[] = {SRM_TENSOR_WEIGHT_IH, SRM_TENSOR_WEIGHT_HH,
+                                           SRM_TENSOR_BIAS_IH, SRM_TENSOR_BIAS_HH};
+    if (!cell_text)
+        return SRM_ERROR(SRM_EINVAL, "%s: __metadata__ has no \"cell\" (rnn_tanh, rnn_relu, "
+                         "linear, lstm)", path);
+    if (srm_cell_parse(cell_text, &cell) != SRM_OK)
+        return SRM_ERROR(SRM_EINVAL, "%s: __metadata__ cell '%s' is not rnn_tanh, rnn_relu, "
+                         "linear or lstm", path, cell_text);
+    for (size_t i = 0; i < 4; i++)
+        if (!srm_tensors_find(ts, required[i]))
+            return SRM_ERROR(SRM_EINVAL, "%s: missing tensor '%s'", path, required[i]);
+    if (hh->ndim != 2 || ih->ndim != 2)
+        return SRM_ERROR(SRM_EINVAL, "%s: %s and %s must be matrices", path,
+                         SRM_TENSOR_WEIGHT_HH, SRM_TENSOR_WEIGHT_IH);
+    if (!dec != !dec_bias)
+        return SRM_ERROR(SRM_EINVAL, "%s: missing tensor '%s' (%s present)", path,
+                         dec ? SRM_TENSOR_DECODER_BIAS : SRM_TENSOR_DECODER_WEIGHT,
+                         dec ? SRM_TENSOR_DECODER_WEIGHT : SRM_TENSOR_DECODER_BIAS);
+    if ((dec && dec->ndim != 2) || (enc && enc->ndim != 2))
+        return SRM_ERROR(SRM_EINVAL, "%s: %s and %s must be matrices", path,
+                         SRM_TENSOR_DECODER_WEIGHT, SRM_TENSOR_ENCODER_WEIGHT);
+    size_t n = hh->shape[1], gates = cell == SRM_CELL_LSTM ? 4 : 1;
+    if (n == 0 || hh->shape[0] != gates * n)
+        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' has shape [%zu, %zu]; a %s cell needs "
+                         "[%zu*n, n]", path, SRM_TENSOR_WEIGHT_HH, hh->shape[0], hh->shape[1],
+                         srm_cell_name(cell), gates);
+    *out = srm_model_alloc(cell, n, ih->shape[1], dec ? dec->shape[0] : 0,
+                           enc ? enc->shape[0] : 0);
+    return *out ? SRM_OK : srm_error_code();
+}
+
 int srm_model_load(const char *path, srm_model **out)
 {
     *out = NULL;
     srm_tensors *ts;
     SRM_TRY(srm_safetensors_read(path, &ts));
-    int rc = SRM_OK;
     srm_model *m = NULL;
-    const char *cell_text = srm_tensors_meta(ts, "cell");
-    srm_cell cell = SRM_CELL_RNN_TANH;
-    const srm_tensor *hh = srm_tensors_find(ts, "rnn.weight_hh_l0");
-    const srm_tensor *ih = srm_tensors_find(ts, "rnn.weight_ih_l0");
-    const srm_tensor *dec = srm_tensors_find(ts, "decoder.weight");
-    const srm_tensor *enc = srm_tensors_find(ts, "encoder.weight");
-    static const char *const required[] = {"rnn.weight_ih_l0", "rnn.weight_hh_l0",
-                                           "rnn.bias_ih_l0", "rnn.bias_hh_l0"};
-    if (!cell_text)
-        rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ has no \"cell\" (rnn_tanh, rnn_relu, "
-                       "linear, lstm)", path);
-    else if (srm_cell_parse(cell_text, &cell) != SRM_OK)
-        rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ cell '%s' is not rnn_tanh, rnn_relu, "
-                       "linear or lstm", path, cell_text);
-    for (size_t i = 0; rc == SRM_OK && i < 4; i++)
-        if (!srm_tensors_find(ts, required[i]))
-            rc = SRM_ERROR(SRM_EINVAL, "%s: missing tensor '%s'", path, required[i]);
-    if (rc == SRM_OK && (hh->ndim != 2 || ih->ndim != 2))
-        rc = SRM_ERROR(SRM_EINVAL, "%s: rnn.weight_hh_l0 and rnn.weight_ih_l0 must be matrices",
-                       path);
-    if (rc == SRM_OK && dec && !srm_tensors_find(ts, "decoder.bias"))
-        rc = SRM_ERROR(SRM_EINVAL, "%s: missing tensor 'decoder.bias' (decoder.weight present)",
-                       path);
-    if (rc == SRM_OK && !dec && srm_tensors_find(ts, "decoder.bias"))
-        rc = SRM_ERROR(SRM_EINVAL, "%s: missing tensor 'decoder.weight' (decoder.bias present)",
-                       path);
-    if (rc == SRM_OK && ((dec && dec->ndim != 2) || (enc && enc->ndim != 2)))
-        rc = SRM_ERROR(SRM_EINVAL, "%s: decoder.weight and encoder.weight must be matrices",
-                       path);
-    if (rc == SRM_OK) {
-        size_t n = hh->shape[1], gates = cell == SRM_CELL_LSTM ? 4 : 1;
-        if (n == 0 || hh->shape[0] != gates * n)
-            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor 'rnn.weight_hh_l0' has shape [%zu, %zu]; a "
-                           "%s cell needs [%zu*n, n]", path, hh->shape[0], hh->shape[1],
-                           srm_cell_name(cell), gates);
-        else if ((m = srm_model_alloc(cell, n, ih->shape[1], dec ? dec->shape[0] : 0,
-                                      enc ? enc->shape[0] : 0)) == NULL)
-            rc = srm_error_code();
-    }
+    int rc = model_from_header(path, ts, &m);
     if (rc == SRM_OK) {
         srm_model_tensor t[SRM_MODEL_TENSORS_MAX];
         size_t nt = srm_model_tensors(m, t);

@@ -56,6 +56,14 @@ typedef struct {
     double *data;
 } srm_model_tensor;
 #define SRM_MODEL_TENSORS_MAX 7
+/* The names, as nn.RNN/nn.LSTM and pytorch/examples' RNNModel write them. */
+#define SRM_TENSOR_WEIGHT_IH "rnn.weight_ih_l0"
+#define SRM_TENSOR_WEIGHT_HH "rnn.weight_hh_l0"
+#define SRM_TENSOR_BIAS_IH "rnn.bias_ih_l0"
+#define SRM_TENSOR_BIAS_HH "rnn.bias_hh_l0"
+#define SRM_TENSOR_DECODER_WEIGHT "decoder.weight"
+#define SRM_TENSOR_DECODER_BIAS "decoder.bias"
+#define SRM_TENSOR_ENCODER_WEIGHT "encoder.weight"
 /* Fills t[0..) with m's tensors in block order (decoder and encoder only when present) and
  * returns their count (at most SRM_MODEL_TENSORS_MAX). */
 size_t srm_model_tensors(const srm_model *m, srm_model_tensor *t);
