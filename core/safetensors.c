@@ -125,6 +125,101 @@ static int json_size(const json_t *v, size_t *out)
     return 1;
 }
 
+/* __metadata__: every value a string, copied into ts. */
+static int parse_metadata(const char *path, json_t *value, srm_tensors *ts)
+{
+    if (!json_is_object(value))
+        return SRM_ERROR(SRM_EINVAL, "%s: __metadata__ is not an object", path);
+    const char *mk;
+    json_t *mv;
+    json_object_foreach(value, mk, mv)
+    {
+        if (!json_is_string(mv))
+            return SRM_ERROR(SRM_EINVAL, "%s: __metadata__ value '%s' is not a string", path,
+                             mk);
+        SRM_TRY(srm_tensors_set_meta(ts, mk, json_string_value(mv)));
+    }
+    return SRM_OK;
+}
+
+/* One tensor entry's dtype (element size), shape and element count, and its byte span
+ * [begin, end) inside the data of data_len bytes, all checked against each other. */
+static int parse_entry(const char *path, const char *key, json_t *value, size_t data_len,
+                       size_t *elt, size_t *ndim, size_t *shape, size_t *count, span *sp)
+{
+    json_t *dt = json_object_get(value, "dtype");
+    json_t *sh = json_object_get(value, "shape");
+    json_t *off = json_object_get(value, "data_offsets");
+    if (!json_is_object(value) || !json_is_string(dt) || !json_is_array(sh) ||
+        !json_is_array(off) || json_array_size(off) != 2)
+        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': needs dtype, shape and data_offsets",
+                         path, key);
+    const char *dts = json_string_value(dt);
+    if (strcmp(dts, "F64") == 0)
+        *elt = 8;
+    else if (strcmp(dts, "F32") == 0)
+        *elt = 4;
+    else
+        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': dtype %s not supported (F32, F64)", path,
+                         key, dts);
+    *ndim = json_array_size(sh);
+    if (*ndim > SRM_TENSOR_MAXDIM)
+        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu dimensions (at most %d)", path, key,
+                         *ndim, SRM_TENSOR_MAXDIM);
+    *count = 1;
+    for (size_t i = 0; i < *ndim; i++) {
+        if (!json_size(json_array_get(sh, i), &shape[i]))
+            return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': bad shape", path, key);
+        if (shape[i] && *count > SIZE_MAX / 8 / shape[i])
+            return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': shape too large", path, key);
+        *count *= shape[i];
+    }
+    if (!json_size(json_array_get(off, 0), &sp->begin) ||
+        !json_size(json_array_get(off, 1), &sp->end) || sp->begin > sp->end ||
+        sp->end > data_len)
+        return SRM_ERROR(SRM_EINVAL,
+                         "%s: tensor '%s': data_offsets out of range (data has %zu bytes)", path,
+                         key, data_len);
+    if (sp->end - sp->begin != *count * *elt)
+        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu bytes for a %s tensor of %zu "
+                         "elements", path, key, sp->end - sp->begin, dts, *count);
+    return SRM_OK;
+}
+
+/* Adds the tensor `key` to ts with its data converted to double from the little-endian F32 or
+ * F64 bytes at src (srm targets little-endian hosts, x86-64). */
+static int add_tensor(const char *path, const char *key, size_t ndim, const size_t *shape,
+                      size_t count, size_t elt, const unsigned char *src, srm_tensors *ts)
+{
+    srm_tensor *t = tensors_push(ts, key, ndim, shape);
+    if (!t) return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
+    t->data = malloc((count ? count : 1) * sizeof(double));
+    t->owned = 1;
+    if (!t->data) return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < count; i++) {
+        if (elt == 8) {
+            memcpy(&t->data[i], src + 8 * i, 8);
+        } else {
+            float v;
+            memcpy(&v, src + 4 * i, 4);
+            t->data[i] = v;
+        }
+    }
+    return SRM_OK;
+}
+
+/* No two tensors' byte spans overlap (spans sorted in place). */
+static int check_overlap(const char *path, span *spans, size_t nspans, const srm_tensors *ts)
+{
+    qsort(spans, nspans, sizeof *spans, span_cmp);
+    for (size_t i = 1; i < nspans; i++)
+        if (spans[i].begin < spans[i - 1].end)
+            return SRM_ERROR(SRM_EINVAL, "%s: tensors '%s' and '%s' overlap", path,
+                             ts->tensors[spans[i - 1].index].name,
+                             ts->tensors[spans[i].index].name);
+    return SRM_OK;
+}
+
 /* Parses the header object into ts (data converted from `data`, `data_len` bytes). */
 static int parse_header(const char *path, json_t *root, const unsigned char *data,
                         size_t data_len, srm_tensors *ts)
@@ -141,108 +236,19 @@ static int parse_header(const char *path, json_t *root, const unsigned char *dat
     json_object_foreach(root, key, value)
     {
         if (strcmp(key, "__metadata__") == 0) {
-            if (!json_is_object(value)) {
-                rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ is not an object", path);
-                break;
-            }
-            const char *mk;
-            json_t *mv;
-            json_object_foreach(value, mk, mv)
-            {
-                if (!json_is_string(mv)) {
-                    rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ value '%s' is not a string",
-                                   path, mk);
-                    break;
-                }
-                if ((rc = srm_tensors_set_meta(ts, mk, json_string_value(mv))) != SRM_OK) break;
-            }
-            if (rc != SRM_OK) break;
+            if ((rc = parse_metadata(path, value, ts)) != SRM_OK) break;
             continue;
         }
-        json_t *dt = json_object_get(value, "dtype");
-        json_t *sh = json_object_get(value, "shape");
-        json_t *off = json_object_get(value, "data_offsets");
-        if (!json_is_object(value) || !json_is_string(dt) || !json_is_array(sh) ||
-            !json_is_array(off) || json_array_size(off) != 2) {
-            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': needs dtype, shape and data_offsets",
-                           path, key);
-            break;
-        }
-        size_t elt;
-        const char *dts = json_string_value(dt);
-        if (strcmp(dts, "F64") == 0)
-            elt = 8;
-        else if (strcmp(dts, "F32") == 0)
-            elt = 4;
-        else {
-            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': dtype %s not supported (F32, F64)",
-                           path, key, dts);
-            break;
-        }
-        size_t ndim = json_array_size(sh), shape[SRM_TENSOR_MAXDIM], count = 1;
-        if (ndim > SRM_TENSOR_MAXDIM) {
-            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu dimensions (at most %d)", path, key,
-                           ndim, SRM_TENSOR_MAXDIM);
-            break;
-        }
-        for (size_t i = 0; i < ndim && rc == SRM_OK; i++) {
-            if (!json_size(json_array_get(sh, i), &shape[i]))
-                rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': bad shape", path, key);
-            else if (shape[i] && count > SIZE_MAX / 8 / shape[i])
-                rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': shape too large", path, key);
-            else
-                count *= shape[i];
-        }
+        size_t elt = 0, ndim = 0, shape[SRM_TENSOR_MAXDIM] = {0}, count = 0;
+        span *sp = &spans[nspans];
+        rc = parse_entry(path, key, value, data_len, &elt, &ndim, shape, &count, sp);
+        if (rc == SRM_OK)
+            rc = add_tensor(path, key, ndim, shape, count, elt, data + sp->begin, ts);
         if (rc != SRM_OK) break;
-        size_t begin, end;
-        if (!json_size(json_array_get(off, 0), &begin) ||
-            !json_size(json_array_get(off, 1), &end) || begin > end || end > data_len) {
-            rc = SRM_ERROR(SRM_EINVAL,
-                           "%s: tensor '%s': data_offsets out of range (data has %zu bytes)",
-                           path, key, data_len);
-            break;
-        }
-        if (end - begin != count * elt) {
-            rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu bytes for a %s tensor of %zu "
-                           "elements", path, key, end - begin, dts, count);
-            break;
-        }
-        srm_tensor *t = tensors_push(ts, key, ndim, shape);
-        if (!t) {
-            rc = SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
-            break;
-        }
-        t->data = malloc((count ? count : 1) * sizeof(double));
-        t->owned = 1;
-        if (!t->data) {
-            rc = SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
-            break;
-        }
-        /* The format is little-endian; srm targets little-endian hosts (x86-64). */
-        for (size_t i = 0; i < count; i++) {
-            if (elt == 8) {
-                memcpy(&t->data[i], data + begin + 8 * i, 8);
-            } else {
-                float v;
-                memcpy(&v, data + begin + 4 * i, 4);
-                t->data[i] = v;
-            }
-        }
-        spans[nspans].begin = begin;
-        spans[nspans].end = end;
-        spans[nspans].index = ts->count - 1;
+        sp->index = ts->count - 1;
         nspans++;
     }
-    if (rc == SRM_OK) {
-        qsort(spans, nspans, sizeof *spans, span_cmp);
-        for (size_t i = 1; i < nspans; i++)
-            if (spans[i].begin < spans[i - 1].end) {
-                rc = SRM_ERROR(SRM_EINVAL, "%s: tensors '%s' and '%s' overlap", path,
-                               ts->tensors[spans[i - 1].index].name,
-                               ts->tensors[spans[i].index].name);
-                break;
-            }
-    }
+    if (rc == SRM_OK) rc = check_overlap(path, spans, nspans, ts);
     free(spans);
     return rc;
 }
