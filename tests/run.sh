@@ -2,12 +2,15 @@
 # tests/run.sh: runs every C test program (build/tests/test_*) and CLI test script
 # (tests/cli/test_*.sh), shows their output, and ends with the total "N passed, N failed".
 # Exit status is non-zero on any failure, including a test program that crashed.
+# SRM_BUILD=DIR runs DIR/tests/test_* instead of build/tests/test_* (make sanitize: build-sanitize);
+# the CLI tests take the binary from SRM (tests/cli/lib.sh; default ./srm).
 cd "$(dirname "$0")/.." || exit 1
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+BUILD=${SRM_BUILD:-build}
 total_pass=0
 total_fail=0
 log=$(mktemp)
-for t in build/tests/test_* tests/cli/test_*.sh; do
+for t in "$BUILD"/tests/test_* tests/cli/test_*.sh; do
     [ -e "$t" ] || continue
     case "$t" in *.d|*.o) continue ;; esac
     echo "== $t"
