@@ -25,7 +25,7 @@ STRICT_CFLAGS = -O2 -g -Wall -Wextra -Wshadow -Werror
 # make sanitize: AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer; any
 # report ends the program with a non-zero status, so tests/run.sh counts it as a failure.
 SAN_CFLAGS = -O2 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1 \
+SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1:strict_string_checks=1 \
           UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
           LSAN_OPTIONS=exitcode=88
 
@@ -67,7 +67,7 @@ strict: deps
 sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-sanitize SRM_BIN=build-sanitize/srm \
 	    CFLAGS='$(SAN_CFLAGS)' all
-	@$(SAN_ENV) SRM_BUILD=build-sanitize SRM=$(CURDIR)/build-sanitize/srm sh tests/run.sh
+	@$(SAN_ENV) SRM_JOBS=$${SRM_JOBS:-2} SRM_BUILD=build-sanitize SRM=$(CURDIR)/build-sanitize/srm sh tests/run.sh
 
 # Targets that need only ./srm: build it, then run the command (one recipe for all four).
 DEMO_DIR ?= demo-out
