@@ -6,7 +6,8 @@
 #     line and the include.
 #   - Paths: every tracked file (code, comments, docs, scripts, tests, labs, plots; not data/ and
 #     not the data files of results/) that mentions a repository path (a top-level folder
-#     followed by /, with or without a :LINE suffix) names one that exists, and none mentions
+#     followed by /, with or without a :LINE suffix; in Markdown also relative links) names one
+#     that exists, and none mentions
 #     the theory file or the shared folder that lived outside the repository.
 # Both checkers also run on planted copies with a bad include, a cycle and a stale path, so a
 # checker that finds nothing cannot pass this test.
@@ -61,16 +62,19 @@ sub visit {
 visit($_) for sort keys %edges;
 EOF
 
-# refs.pl ROOT FILE...: "FILE:LINE: PATH does not exist" per mention of a missing repository
-# path, "FILE:LINE: mentions X" per forbidden mention. A mention is a top-level folder of ROOT
-# then / and path characters; not a path: a glob or template (followed by * { < $ % [ ? \), a
+# refs.pl ROOT ALL FILE...: "FILE:LINE: PATH does not exist" per mention of a missing repository
+# path, "FILE:LINE: mentions X" per forbidden mention. A mention is a top-level folder (of a
+# path listed in the file ALL: the tracked ones, so build/ or demo-out/ do not count) then / and
+# path characters; not a path: a glob or template (followed by * { < $ % [ ? \), a
 # placeholder component in capitals (NAME, DIR), a word pair without a dot ("task/config").
+# In Markdown files a relative link [text](target) is a mention too, relative to the file.
 cat >"$TMP/refs.pl" <<'EOF'
 use strict; use warnings;
-my ($root, @files) = @ARGV;
-opendir(my $dh, $root) or die "refs: $root: $!";
-my @top = grep { !/^\.\.?$/ && $_ ne '.git' && -d "$root/$_" } readdir $dh;
-closedir $dh;
+my ($root, $all, @files) = @ARGV;
+open(my $lh, '<', $all) or die "refs: $all: $!";
+my %top = map { m{^([^/]+)/} ? ($1 => 1) : () } <$lh>;
+close $lh;
+my @top = keys %top;
 my $alt = join '|', map { quotemeta } sort { length $b <=> length $a } @top;
 my $forbid = join '|', map { quotemeta } ('THEORY' . '.md', '..' . '/shared');
 for my $f (@files) {
@@ -79,6 +83,14 @@ for my $f (@files) {
     open(my $fh, '<', $p) or next;
     while (my $line = <$fh>) {
         while ($line =~ /($forbid)/g) { print "$f:$.: mentions $1\n"; }
+        if ($f =~ /\.md$/) {
+            while ($line =~ /\]\(([^)#\s]+)/g) {
+                my $t = $1;
+                next if $t =~ /^[a-z][a-z0-9+.-]*:/; # http:, mailto:
+                (my $dir = $f) =~ s{[^/]*$}{};
+                print "$f:$.: link $t does not exist\n" unless -e "$root/$dir$t";
+            }
+        }
         while ($line =~ m{(?<![\w./\-~])(?:\$TOP/|\$\{TOP\}/|\$SRM_HOME/|\./)?((?:$alt)/[\w.+\-]*(?:/[\w.+\-]+)*/?)(?=(.?))}g) {
             my ($path, $next) = ($1, $2);
             next if $next =~ /[*{<\$%\[?\\]/;
@@ -93,14 +105,14 @@ for my $f (@files) {
 }
 EOF
 
-# tracked ROOT: the files the path check reads (git's list; without git every file but builds).
+# tracked ROOT: the tracked files (git's list; without git every file but the builds).
 tracked() {
     if git -C "$1" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         git -C "$1" ls-files
     else
         (cd "$1" && find . -type f ! -path './.git/*' ! -path './build*' ! -path './*-out/*' \
             ! -name srm | sed 's#^\./##')
-    fi | grep -v '^data/' | grep -Ev '^results/.*\.(tsv|json|safetensors|txt|log|png|csv)$'
+    fi
 }
 
 # report NAME FILE: pass when FILE is empty, else fail and list its lines.
@@ -116,12 +128,14 @@ report() {
 # ---- the repository itself
 perl "$TMP/includes.pl" "$TOP" >"$TMP/inc.out" 2>&1
 report "include graph: layers (core <- theory <- sim <- task <- cli) and no cycle" "$TMP/inc.out"
-tracked "$TOP" >"$TMP/files"
+tracked "$TOP" >"$TMP/all"
+# what the path check reads: not data/, not the data files of results/
+grep -v '^data/' "$TMP/all" | grep -Ev '^results/.*\.(tsv|json|safetensors|txt|log|png|csv)$' >"$TMP/files"
 expect "path check: reads the tracked files ($(wc -l <"$TMP/files"))" [ "$(wc -l <"$TMP/files")" -gt 100 ]
-(cd "$TOP" && xargs perl "$TMP/refs.pl" "$TOP" <"$TMP/files") >"$TMP/refs.out" 2>&1
+(cd "$TOP" && xargs perl "$TMP/refs.pl" "$TOP" "$TMP/all" <"$TMP/files") >"$TMP/refs.out" 2>&1
 grep -v ': mentions ' "$TMP/refs.out" >"$TMP/stale.out"
 grep ': mentions ' "$TMP/refs.out" >"$TMP/forbid.out"
-report "every repository path mentioned in a tracked file exists" "$TMP/stale.out"
+report "every repository path mentioned or linked (Markdown) in a tracked file exists" "$TMP/stale.out"
 report "no tracked file mentions the outside theory file or shared folder" "$TMP/forbid.out"
 
 # ---- planted copies: the checkers must catch each kind of violation
@@ -150,12 +164,16 @@ perl "$TMP/includes.pl" "$P" >"$TMP/p3.out" 2>&1
 expect "planted: a cycle of two headers in one layer is named" \
     grep -Eq '^cycle: core/z(a|b)\.h -> core/z(a|b)\.h -> core/z(a|b)\.h \(core/z(a|b)\.h:[12]\)$' "$TMP/p3.out"
 mkdir -p "$P/labs"
-printf 'ok: core/%sa.h and `core/%sb.h:2`, the folder cli/ and core/*.c\nstale: see sim/%s.c:12.\nTHEORY%s section 3\n' \
-    "$Z" "$Z" "$G" '.md' >"$P/labs/page.md"
-(cd "$P" && perl "$TMP/refs.pl" "$P" "labs/$pg") >"$TMP/p4.out" 2>&1
+printf 'ok: core/%sa.h and `core/%sb.h:2`, the folder cli/ and core/*.c, [a](../core/%sa.h)\nstale: see sim/%s.c:12.\nTHEORY%s section 3, [b](%s.md#part-2)\n' \
+    "$Z" "$Z" "$Z" "$G" '.md' "$G" >"$P/labs/page.md"
+tracked "$P" >"$TMP/pall"
+(cd "$P" && perl "$TMP/refs.pl" "$P" "$TMP/pall" "labs/$pg") >"$TMP/p4.out" 2>&1
 expect "planted: a stale path is named with file and line (and only it)" \
     sh -c "grep -q '^labs/page\.md:2: sim/$G\.c does not exist$' '$TMP/p4.out' &&
-           [ \$(grep -c 'does not exist' '$TMP/p4.out') -eq 1 ]"
+           [ \$(grep -v ': link ' '$TMP/p4.out' | grep -c 'does not exist') -eq 1 ]"
 expect "planted: the outside theory file is named with file and line" \
     grep -q '^labs/page\.md:3: mentions THEORY\.md$' "$TMP/p4.out"
+expect "planted: a Markdown link to a missing file is named (and only it)" \
+    sh -c "grep -q '^labs/page\.md:3: link $G\.md does not exist$' '$TMP/p4.out' &&
+           [ \$(grep -c ': link ' '$TMP/p4.out') -eq 1 ]"
 finish
