@@ -7,8 +7,8 @@
 #   - Paths: every tracked file (code, comments, docs, scripts, tests, labs, plots; not data/ and
 #     not the data files of results/) that mentions a repository path (a top-level folder
 #     followed by /, with or without a :LINE suffix; in Markdown also relative links) names one
-#     that exists, and none mentions
-#     the theory file or the shared folder that lived outside the repository.
+#     that exists, and none mentions the theory file or the shared folder that lived outside
+#     the repository.
 # Both checkers also run on planted copies with a bad include, a cycle and a stale path, so a
 # checker that finds nothing cannot pass this test.
 . "$(dirname "$0")/lib.sh"
