@@ -1,39 +1,56 @@
 # srm: build, test, demo. `make` leaves the binary at ./srm.
 # Library code, layered core <- theory <- sim <- task <- cli (README "Where things are").
 # CLI: cli/. Tests: tests/.
+# BUILD is the object folder and SRM_BIN the binary: `make strict` and `make sanitize` use their
+# own (build-strict/, build-sanitize/), so their objects never mix with the normal build.
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -I. -MMD -MP
+# Always on, also when CFLAGS is given on the command line (which replaces the line above).
+SRM_CFLAGS := -std=gnu11 -Wall -Wextra -I. -MMD -MP
 # OpenBLAS provides CBLAS (through <gsl/gsl_cblas.h> prototypes) and LAPACKE provides LAPACK.
 # Never link gslcblas: it would silently replace OpenBLAS.
 LDLIBS  = -lgsl -llapacke -lopenblas -ljansson -lm
+BUILD   ?= build
+SRM_BIN ?= srm
 
 LIB_SRC  := $(sort $(wildcard core/*.c theory/*.c sim/*.c task/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=build/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=build/%.o)
-TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+# make strict: every file warning-free under these (issue 10).
+STRICT_CFLAGS = -O2 -g -Wall -Wextra -Wshadow -Werror
+# make sanitize: AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer; any
+# report ends the program with a non-zero status, so tests/run.sh counts it as a failure.
+SAN_CFLAGS = -O2 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1:strict_string_checks=1 \
+          UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
+          LSAN_OPTIONS=exitcode=88
 
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all check demo clean deps bench notes table1
-all: srm $(TEST_BIN)
+.PHONY: all check demo clean deps bench notes table1 strict sanitize
+all: $(SRM_BIN) $(TEST_BIN)
 
-build/%.o: %.c
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(SRM_CFLAGS) $(CFLAGS) -c $< -o $@
 
-build/libsrm.a: $(LIB_OBJ)
-	@mkdir -p build
+$(BUILD)/libsrm.a: $(LIB_OBJ)
+	@mkdir -p $(BUILD)
 	rm -f $@ && ar rcs $@ $^
 
-srm: $(CLI_OBJ) build/libsrm.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) build/libsrm.a $(LDLIBS)
+$(SRM_BIN): $(CLI_OBJ) $(BUILD)/libsrm.a
+	$(CC) $(SRM_CFLAGS) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsrm.a $(LDLIBS)
 
-build/tests/%: build/tests/%.o build/libsrm.a
-	$(CC) $(CFLAGS) -o $@ $< build/libsrm.a $(LDLIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsrm.a
+	$(CC) $(SRM_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libsrm.a $(LDLIBS)
+
+# Keep the test objects (make would delete them as intermediates and rebuild them every time).
+.SECONDARY: $(TEST_BIN:=.o)
 
 deps:
 	@sh scripts/deps.sh
@@ -42,25 +59,28 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/run.sh
 
+strict: deps
+	@$(MAKE) --no-print-directory BUILD=build-strict SRM_BIN=build-strict/srm \
+	    CFLAGS='$(STRICT_CFLAGS)' all
+
+# The whole suite (C tests and CLI tests) against the sanitized programs.
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-sanitize SRM_BIN=build-sanitize/srm \
+	    CFLAGS='$(SAN_CFLAGS)' all
+	@$(SAN_ENV) SRM_JOBS=$${SRM_JOBS:-2} SRM_BUILD=build-sanitize SRM=$(CURDIR)/build-sanitize/srm sh tests/run.sh
+
+# Targets that need only ./srm: build it, then run the command (one recipe for all four).
 DEMO_DIR ?= demo-out
-demo: deps
-	@$(MAKE) --no-print-directory srm
-	@sh scripts/demo.sh $(DEMO_DIR)
-
-bench: deps
-	@$(MAKE) --no-print-directory srm
-	@sh bench/run.sh
-
 TABLE1_DIR ?= table1-out
-table1: deps
+demo_CMD   = sh scripts/demo.sh $(DEMO_DIR)
+bench_CMD  = sh bench/run.sh
+table1_CMD = ./srm table1 --config quick --out $(TABLE1_DIR)
+notes_CMD  = sh scripts/notes.sh
+demo bench table1 notes: deps
 	@$(MAKE) --no-print-directory srm
-	./srm table1 --config quick --out $(TABLE1_DIR)
-
-notes: deps
-	@$(MAKE) --no-print-directory srm
-	@sh scripts/notes.sh
+	@$($@_CMD)
 
 clean:
-	rm -rf build srm
+	rm -rf build build-strict build-sanitize srm
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

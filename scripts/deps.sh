@@ -12,8 +12,23 @@ ls /usr/lib/*/libopenblas.so >/dev/null 2>&1 || ls /usr/lib/libopenblas.so >/dev
 command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 command -v make >/dev/null 2>&1 || need="$need make"
+# make sanitize needs the AddressSanitizer and UBSan runtimes (libasan, libubsan; on Debian 12
+# they come with gcc-12 through libgcc-12-dev): try to link a program with them.
+have_sanitizers() {
+    command -v cc >/dev/null 2>&1 || return 1
+    t=$(mktemp -d) || return 1
+    printf 'int main(void) { return 0; }\n' >"$t/s.c"
+    cc -fsanitize=address,undefined "$t/s.c" -o "$t/s" >/dev/null 2>&1 && "$t/s"
+    r=$?
+    rm -rf "$t"
+    return $r
+}
+if ! have_sanitizers; then
+    v=$(cc -dumpversion 2>/dev/null | cut -d. -f1)
+    need="$need libasan8 libubsan1 libgcc-${v:-12}-dev"
+fi
 if [ -z "$need" ]; then
-    echo "deps: all present (LAPACKE, OpenBLAS, GSL, jansson, gnuplot)"
+    echo "deps: all present (LAPACKE, OpenBLAS, GSL, jansson, gnuplot, ASan/UBSan runtimes)"
     exit 0
 fi
 echo "deps: installing:$need"

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "sim/rnn_internal.h"
 #include "sim/window.h"
+#include "theory/bound.h"
 #include "theory/norm.h"
 #include "theory/stability.h"
 
@@ -125,10 +126,10 @@ int srm_truncate_constants(const srm_model *m, double input_bound, srm_truncatio
 double srm_truncate_bound_traj(const srm_truncation_constants *c, size_t k,
                                double max_prior_norm)
 {
-    return c->stable ? pow(c->lambda, (double)k) * max_prior_norm : NAN;
+    return c->stable ? srm_bound_inference_gap(c->lambda, (double)k, max_prior_norm, 1.0) : NAN;
 }
 
 double srm_truncate_bound(const srm_truncation_constants *c, size_t k)
 {
-    return c->stable ? pow(c->lambda, (double)k) * c->state_bound : NAN;
+    return c->stable ? srm_bound_inference_gap(c->lambda, (double)k, c->state_bound, 1.0) : NAN;
 }

@@ -34,7 +34,7 @@ typedef struct {
 
 typedef struct {
     int32_t tokens[64], targets[64];
-    double frames[64 * 4], target_frames[64 * 64], state0[4 * 8];
+    double frames[64 * 4], target_frames[64 * 64], state0[4 * 16]; /* B <= 4 rows of S <= 2n = 16 */
     unsigned char mask[64];
     srm_net_batch b;
 } batch_data;
@@ -51,6 +51,7 @@ static void make_batch(const net_case *c, gsl_rng *rng, batch_data *bd)
         bd->mask[r] = !(c->masked && r % c->B == 1 && r / c->B >= c->T - 2);
     }
     for (size_t i = 0; i < 4 * 8; i++) bd->state0[i] = 0.8 * (gsl_rng_uniform(rng) - 0.5);
+    for (size_t i = 4 * 8; i < 4 * 16; i++) bd->state0[i] = -bd->state0[i - 4 * 8]; /* no draws */
     bd->b = (srm_net_batch){c->T, c->B, c->vocab ? bd->tokens : NULL, c->vocab ? NULL : bd->frames,
                             bd->targets, bd->target_frames, c->masked ? bd->mask : NULL};
 }

@@ -47,10 +47,15 @@ static int bound_le(bound_at b, double eps)
 
 static double bound_value(bound_at b) { return b.direct ? b.value : exp(b.log_value); }
 
+double srm_bound_inference_gap(double lambda, double k, double scale, double divisor)
+{
+    return scale * pow(lambda, k) / divisor;
+}
+
 /* C lambda^k / (1 - lambda); base = log(C / (1 - lambda)), ll = log lambda. */
 static bound_at inference_at(double c, double base, double lambda, double ll, double k)
 {
-    double p = pow(lambda, k), v = c * p / (1 - lambda);
+    double p = pow(lambda, k), v = srm_bound_inference_gap(lambda, k, c, 1 - lambda);
     bound_at b = {direct_ok(c) && direct_ok(p) && direct_ok(c * p) && direct_ok(v), v,
                   base + k * ll};
     return b;
@@ -99,12 +104,16 @@ static training_gap training_gap_make(double lambda, double steps, double alpha,
     return g;
 }
 
+/* The one evaluation of the gap, left to right as written: (gamma k lambda^k) N^(alpha beta)
+ * (alpha + 1/beta), with N^(alpha beta) = exp(alpha beta ln N). 0 when gamma k lambda^k is 0
+ * (even if N^(alpha beta) overflows); overflow gives +inf. */
 static bound_at training_at(const training_gap *g, double k)
 {
-    double p = pow(g->lambda, k), q = pow(g->steps, g->alpha * g->beta);
-    double c = g->gamma * q * (g->alpha + 1 / g->beta), v = c * k * p;
-    bound_at b = {direct_ok(p) && direct_ok(q) && direct_ok(c) && direct_ok(v), v,
-                  g->log_const + log(k) + k * g->log_lambda};
+    double p = pow(g->lambda, k), gk = g->gamma * k * p;
+    double q = exp(g->alpha * g->beta * log(g->steps)), gkq = gk * q;
+    double v = gk == 0 ? 0 : gkq * (g->alpha + 1 / g->beta);
+    bound_at b = {direct_ok(p) && direct_ok(gk) && direct_ok(q) && direct_ok(gkq) && direct_ok(v),
+                  v, g->log_const + log(k) + k * g->log_lambda};
     return b;
 }
 
@@ -113,7 +122,7 @@ double srm_bound_training_gap(double lambda, double steps, double alpha, double 
 {
     if (k <= 0 || lambda == 0 || gamma == 0) return 0;
     training_gap g = training_gap_make(lambda, steps, alpha, beta, gamma);
-    return bound_value(training_at(&g, k));
+    return training_at(&g, k).value;
 }
 
 int srm_bound_training(double lambda, double eps, double steps, double alpha, double beta,

@@ -17,7 +17,15 @@
 int srm_bound_inference(double lambda, double eps, double lipschitz_f, double lipschitz_x,
                         double input_bound, long long *k, double *bound);
 
-/* The training theorem's gap at k: gamma k lambda^k N^(alpha beta) (alpha + 1/beta). */
+/* The inference proposition at k: scale lambda^k / divisor (in that order). The one home of
+ * the bound: srm_bound_inference uses scale = L_f L_x B_x, divisor = 1 - lambda; sim/truncate's
+ * columns use scale = max ||s_{t-k}|| (bound_traj) or H (bound), divisor = 1. */
+double srm_bound_inference_gap(double lambda, double k, double scale, double divisor);
+
+/* The training theorem's gap at k: gamma k lambda^k N^(alpha beta) (alpha + 1/beta) (steps = N,
+ * beta > 0), evaluated directly: overflow gives +inf (a true, vacuous bound), 0 for k <= 0,
+ * lambda = 0 or gamma = 0. The one home of the formula: srm_bound_training searches k on it and
+ * srm_training_bound (theory/training.h, the inv schedule) returns it. */
 double srm_bound_training_gap(double lambda, double steps, double alpha, double beta,
                               double gamma, double k);
 

@@ -160,55 +160,43 @@ static void power_start(double *v, size_t n)
     }
 }
 
-int srm_norm_spectral_power(const double *w, size_t rows, size_t cols, double tol, size_t maxit,
-                            double *v, double *work, double *norm, size_t *iterations)
+/* s = max |w_ij| for the power iteration on W / s (W^T W v then neither overflows for entries
+ * ~1e200 nor underflows to zero for entries ~1e-200); 0 for W = 0. SRM_EINVAL for a non-finite
+ * entry or when every entry is subnormal. */
+static int power_scale(const double *w, size_t rows, size_t cols, double *scale)
 {
-    *norm = 0;
-    *iterations = 0;
-    if (!dims_ok(rows, cols))
-        return SRM_ERROR(SRM_EINVAL, "power iteration: bad matrix size %zu x %zu", rows, cols);
-    if (!(tol > 0) || !isfinite(tol))
-        return SRM_ERROR(SRM_EINVAL, "power iteration: tolerance must be > 0 (got %g)", tol);
-    if (maxit < 1) return SRM_ERROR(SRM_EINVAL, "power iteration: maxit must be >= 1");
-    double *own_v = NULL, *own_work = NULL;
-    if (!v) v = own_v = calloc(cols, sizeof(double));
-    if (!work) work = own_work = malloc((rows + cols) * sizeof(double));
-    if (!v || !work) {
-        free(own_v);
-        free(own_work);
-        return SRM_ERROR(SRM_ENOMEM, "power iteration: out of memory");
-    }
-    /* Iterate on W / s with s = max |w_ij|, so W^T W v neither overflows (entries ~1e200) nor
-     * underflows to zero (entries ~1e-200); the estimate is scaled back at the end. */
-    double scale = fabs(w[cblas_idamax((int)(rows * cols), w, 1)]);
-    for (size_t i = 0; i < rows * cols && isfinite(scale); i++)
-        if (!isfinite(w[i])) scale = NAN;
-    if (!isfinite(scale)) {
-        free(own_v);
-        free(own_work);
+    double s = fabs(w[cblas_idamax((int)(rows * cols), w, 1)]);
+    for (size_t i = 0; i < rows * cols && isfinite(s); i++)
+        if (!isfinite(w[i])) s = NAN;
+    *scale = s;
+    if (!isfinite(s))
         return SRM_ERROR(SRM_EINVAL, "power iteration: matrix has non-finite entries");
-    }
-    if (scale == 0) { /* W = 0 */
-        *iterations = 1;
-        free(own_v);
-        free(own_work);
-        return SRM_OK;
-    }
-    if (scale < DBL_MIN) {
-        free(own_v);
-        free(own_work);
+    if (s > 0 && s < DBL_MIN)
         return SRM_ERROR(SRM_EINVAL, "power iteration: every entry is subnormal (below %g); "
                          "use the SVD", DBL_MIN);
+    return SRM_OK;
+}
+
+/* The column of W with the largest norm (its norm in *norm; 0 for W = 0). */
+static size_t largest_column(const double *w, size_t rows, size_t cols, double *norm)
+{
+    size_t best = 0;
+    double best_norm = 0;
+    for (size_t j = 0; j < cols; j++) {
+        double c = cblas_dnrm2((int)rows, w + j, (int)cols);
+        if (c > best_norm) best_norm = c, best = j;
     }
+    *norm = best_norm;
+    return best;
+}
+
+/* The iteration itself on W / scale from the unit vector v; y, z: rows and cols doubles. */
+static int power_iterate(const double *w, size_t rows, size_t cols, double scale, double tol,
+                         size_t maxit, double *v, double *y, double *z, double *norm,
+                         size_t *iterations)
+{
     double inv_scale = 1.0 / scale;
-    double *y = work, *z = work + rows; /* y = W v / s (rows), z = W^T y / s = M v / s^2 */
     int rc = SRM_OK;
-    double nv = cblas_dnrm2((int)cols, v, 1);
-    if (!(nv > 0) || !isfinite(nv)) {
-        power_start(v, cols);
-        nv = cblas_dnrm2((int)cols, v, 1);
-    }
-    cblas_dscal((int)cols, 1.0 / nv, v, 1);
     double prev = -1, est = 0;
     size_t it;
     int restarted = 0;
@@ -225,12 +213,8 @@ int srm_norm_spectral_power(const double *w, size_t rows, size_t cols, double to
         if (nz == 0) {
             /* v is in the null space: either W = 0 or a (warm) start was unlucky. Restart
              * once from the largest column of W, which W does not annihilate. */
-            size_t best = 0;
-            double best_norm = 0;
-            for (size_t j = 0; j < cols; j++) {
-                double c = cblas_dnrm2((int)rows, w + j, (int)cols);
-                if (c > best_norm) best_norm = c, best = j;
-            }
+            double best_norm;
+            size_t best = largest_column(w, rows, cols, &best_norm);
             if (best_norm == 0 || restarted) { est = 0; break; }
             restarted = 1;
             memset(v, 0, cols * sizeof(double));
@@ -252,6 +236,42 @@ int srm_norm_spectral_power(const double *w, size_t rows, size_t cols, double to
     }
     *norm = est;
     *iterations = it;
+    return rc;
+}
+
+int srm_norm_spectral_power(const double *w, size_t rows, size_t cols, double tol, size_t maxit,
+                            double *v, double *work, double *norm, size_t *iterations)
+{
+    *norm = 0;
+    *iterations = 0;
+    if (!dims_ok(rows, cols))
+        return SRM_ERROR(SRM_EINVAL, "power iteration: bad matrix size %zu x %zu", rows, cols);
+    if (!(tol > 0) || !isfinite(tol))
+        return SRM_ERROR(SRM_EINVAL, "power iteration: tolerance must be > 0 (got %g)", tol);
+    if (maxit < 1) return SRM_ERROR(SRM_EINVAL, "power iteration: maxit must be >= 1");
+    double scale;
+    SRM_TRY(power_scale(w, rows, cols, &scale));
+    if (scale == 0) { /* W = 0 */
+        *iterations = 1;
+        return SRM_OK;
+    }
+    double *own_v = NULL, *own_work = NULL;
+    if (!v) v = own_v = calloc(cols, sizeof(double));
+    if (!work) work = own_work = malloc((rows + cols) * sizeof(double));
+    if (!v || !work) {
+        free(own_v);
+        free(own_work);
+        return SRM_ERROR(SRM_ENOMEM, "power iteration: out of memory");
+    }
+    double nv = cblas_dnrm2((int)cols, v, 1);
+    if (!(nv > 0) || !isfinite(nv)) {
+        power_start(v, cols);
+        nv = cblas_dnrm2((int)cols, v, 1);
+    }
+    cblas_dscal((int)cols, 1.0 / nv, v, 1);
+    /* y = W v / s (rows), z = W^T y / s = M v / s^2 (cols) */
+    int rc = power_iterate(w, rows, cols, scale, tol, maxit, v, work, work + rows, norm,
+                           iterations);
     free(own_v);
     free(own_work);
     return rc;

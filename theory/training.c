@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "theory/bound.h"
 
 int srm_schedule_parse(const char *text, srm_schedule *out)
 {
@@ -39,7 +40,7 @@ double srm_training_bound(srm_schedule s, double alpha, double gamma, double bet
         if (beta <= 0.0) return INFINITY;
         /* delta_N <= sum_t (alpha gap / t) prod_{s>t} (1 + alpha beta / s)
          *         <= alpha gap N^(ab) sum_t t^(-1-ab) <= gap N^(ab) (alpha + 1/beta). */
-        return gap * exp(alpha * beta * log(n)) * (alpha + 1.0 / beta);
+        return srm_bound_training_gap(lambda, n, alpha, beta, gamma, (double)k);
     }
     if (beta <= 0.0) return gap * alpha * n;
     /* delta_N <= alpha gap sum_{j<N} (1 + alpha beta)^j = gap ((1 + alpha beta)^N - 1) / beta;

@@ -26,7 +26,8 @@ const char *srm_schedule_name(srm_schedule s);
 double srm_schedule_step(srm_schedule s, double alpha, size_t t);
 
 /* Closed-form bound on the weight distance after `steps` updates (0 for steps == 0):
- *   inv:   gamma k lambda^k steps^(alpha beta) (alpha + 1/beta)
+ *   inv:   gamma k lambda^k steps^(alpha beta) (alpha + 1/beta)   (srm_bound_training_gap of
+ *          theory/bound.h, the same evaluation srm bound training searches k on)
  *   const: gamma k lambda^k ((1 + alpha beta)^steps - 1) / beta
  * (const with beta == 0 is the limit gamma k lambda^k alpha steps; inv with beta == 0 is +inf).
  * Overflow gives +inf, which is still a true (vacuous) bound. */
