@@ -14,6 +14,15 @@
 #define TRAINING_USAGE                                                                        \
     "srm bound training --lambda L --eps E --steps N --alpha A --beta B --gamma G [--json]"
 static const char *const bound_usage = INFERENCE_USAGE "\n       " TRAINING_USAGE;
+static const char inference_help[] =
+    "Smallest k >= 1 with L_f L_x B_x lambda^k / (1 - lambda) <= eps (the inference "
+    "proposition), and that bound at k. k >= 1 because a truncated model sees at least one "
+    "input.";
+static const char training_help[] =
+    "Smallest k >= 1 such that gamma k' lambda^k' N^(alpha beta) (alpha + 1/beta) <= eps "
+    "for every k' >= k (the training theorem), found exactly: k lambda^k rises up to "
+    "1/ln(1/lambda) and falls after it. Also prints the closed-form sufficient k from "
+    "k lambda^(k/2) <= 2 / (e ln(1/lambda)), which is never smaller.";
 
 static int require(int given, const char *name)
 {
@@ -34,14 +43,8 @@ static int bound_inference(int argc, char **argv)
         {"bx", SRM_ARG_DOUBLE, &bx, "B_x", "input bound ||x_t|| <= B_x", NULL},
         SRM_ARG_JSON(&json, "print one JSON object"),
         SRM_ARGS_END};
-    const srm_args_spec spec = {
-        INFERENCE_USAGE,
-        "Smallest k >= 1 with L_f L_x B_x lambda^k / (1 - lambda) <= eps (the inference "
-        "proposition), and that bound at k. k >= 1 because a truncated model sees at least one "
-        "input.",
-        args, 0, 0};
-    size_t npos = 0;
-    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    const srm_args_spec spec = {INFERENCE_USAGE, inference_help, args, 0, 0};
+    int rc = srm_args_parse_flags(&spec, argc, argv);
     if (rc != SRM_OK) return rc;
     SRM_TRY(require(have_lambda, "lambda"));
     SRM_TRY(require(have_eps, "eps"));
@@ -72,15 +75,8 @@ static int bound_training(int argc, char **argv)
          &given[5]},
         SRM_ARG_JSON(&json, "print one JSON object"),
         SRM_ARGS_END};
-    const srm_args_spec spec = {
-        TRAINING_USAGE,
-        "Smallest k >= 1 such that gamma k' lambda^k' N^(alpha beta) (alpha + 1/beta) <= eps "
-        "for every k' >= k (the training theorem), found exactly: k lambda^k rises up to "
-        "1/ln(1/lambda) and falls after it. Also prints the closed-form sufficient k from "
-        "k lambda^(k/2) <= 2 / (e ln(1/lambda)), which is never smaller.",
-        args, 0, 0};
-    size_t npos = 0;
-    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    const srm_args_spec spec = {TRAINING_USAGE, training_help, args, 0, 0};
+    int rc = srm_args_parse_flags(&spec, argc, argv);
     if (rc != SRM_OK) return rc;
     const char *names[6] = {"lambda", "eps", "steps", "alpha", "beta", "gamma"};
     for (int j = 0; j < 6; j++) SRM_TRY(require(given[j], names[j]));

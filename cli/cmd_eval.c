@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/report.h"
@@ -73,9 +74,8 @@ int srm_cmd_eval(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    if (!task_text) return SRM_ERROR(SRM_EINVAL, "--task is required");
     srm_task task;
-    SRM_TRY(srm_data_task_parse(task_text, &task));
+    SRM_TRY(srm_cli_task(task_text, &task));
     srm_net_precision precision;
     SRM_TRY(srm_train_precision_parse(precision_text, &precision));
     if (trunc && precision != SRM_NET_FLOAT64)

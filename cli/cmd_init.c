@@ -57,8 +57,7 @@ static int parse(int argc, char **argv, init_args *p)
         "with --stable is projected (srm project) so that it meets the LSTM conditions with "
         "the margin. The same seed always gives the same weights.",
         args, 0, 0};
-    size_t npos = 0;
-    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    int rc = srm_args_parse_flags(&spec, argc, argv);
     if (rc != SRM_OK) return rc;
     *p = (init_args){cell_text, out, hidden, input, output, seed, lambda, margin, a_target,
                      input_bound, stable, json, lambda_given, hidden_given, input_given, 0};

@@ -420,8 +420,7 @@ int srm_cmd_table1(int argc, char **argv)
     const srm_args_spec spec = {
         "srm table1 --config quick|paper --out DIR [--tasks LIST] [--cells LIST] [--dry-run]",
         table1_summary, t.args, 0, 0};
-    size_t npos = 0;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, NULL, &npos));
+    SRM_TRY(srm_args_parse_flags(&spec, argc, argv));
     if (!t.out) return SRM_ERROR(SRM_EINVAL, "--out DIR is required");
     srm_task tasks[SRM_TASK_COUNT];
     srm_cell cells[2];

@@ -225,8 +225,7 @@ int srm_cmd_train(int argc, char **argv)
         "srm train --task T --cell rnn|lstm [--stable] [--config quick|paper] [--epochs E ...] "
         "[--seed S] --out DIR\n       srm train --resume DIR [--epochs E]",
         train_summary, t.args, 0, 0};
-    size_t npos = 0;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, NULL, &npos));
+    SRM_TRY(srm_args_parse_flags(&spec, argc, argv));
     SRM_TRY(train_configure(&t, &c));
     SRM_TRY(srm_train_config_check(&c));
     srm_meta_set_seed(c.seed);

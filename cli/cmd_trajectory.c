@@ -69,8 +69,7 @@ static int parse(int argc, char **argv, trajectory_args *p)
         {"json", SRM_ARG_FLAG, &json, NULL, "print the report as one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {TRAJECTORY_USAGE, TRAJECTORY_SUMMARY, args, 0, 0};
-    size_t npos = 0;
-    int rc = srm_args_parse(&spec, argc, argv, NULL, &npos);
+    int rc = srm_args_parse_flags(&spec, argc, argv);
     if (rc != SRM_OK) return rc;
     *p = (trajectory_args){c, cell, ks, schedule, loss_at, out, hidden, input, output, seqs,
                            length, steps, every, seed, json, lambda_given};

@@ -171,3 +171,9 @@ int srm_args_parse_long_list(const char *option, const char *text, long *out, si
     *count = n;
     return SRM_OK;
 }
+
+int srm_args_parse_flags(const srm_args_spec *spec, int argc, char **argv)
+{
+    size_t npos = 0;
+    return srm_args_parse(spec, argc, argv, NULL, &npos);
+}

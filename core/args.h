@@ -48,6 +48,9 @@ typedef struct {
 int srm_args_parse(const srm_args_spec *spec, int argc, char **argv, const char **positional,
                    size_t *npositional);
 
+/* srm_args_parse for a command that takes no positional arguments. */
+int srm_args_parse_flags(const srm_args_spec *spec, int argc, char **argv);
+
 void srm_args_print_help(const srm_args_spec *spec, FILE *stream);
 
 /* Parses a comma-separated list of positive integers ("1,2,4,8") into `out` (capacity `cap`). */

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 
+#include "core/cell.h"
 #include "core/error.h"
 #include "theory/norm.h"
 
@@ -66,8 +67,8 @@ int srm_stability_lstm_evaluate(srm_lstm_stability *s)
     if (s->hidden < 1) return SRM_ERROR(SRM_EINVAL, "LSTM stability: hidden size must be >= 1");
     double t = s->norm_inf_f + s->norm_inf_uf * s->input_bound + s->max_abs_bias_f;
     s->f_preactivation = t;
-    s->f_max = 1.0 / (1.0 + exp(-t));
-    s->a = 1.0 / (1.0 + exp(t)); /* 1 - sigma(t) = sigma(-t), exact even when f_max ~ 1 */
+    s->f_max = srm_sigmoid(t);
+    s->a = srm_sigmoid(-t); /* 1 - sigma(t) = sigma(-t), exact even when f_max ~ 1 */
     double a = s->a;
     s->margin_i = a - s->norm_inf_i;
     s->margin_o = a - s->norm_inf_o;
