@@ -84,14 +84,9 @@ static void random_comparison(const srm_chunk_tags *t)
     gsl_rng_free(rng);
 }
 
-int main(void)
+/* Single utterances: exact spans, partial and retyped spans, conlleval's chunk starts. */
+static void test_spans(const srm_chunk_tags *t)
 {
-    srm_chunk_tags *t;
-    CHECK(srm_chunk_tags_alloc(names, 7, &t) == SRM_OK && t->ntypes == 3,
-          "tag table: 7 tags, 3 types");
-    CHECK(t->type[Ba] == t->type[Ia] && t->type[Ba] != t->type[Bb] && t->type[O] == -1,
-          "B-a and I-a share a type, B-b differs, O has none");
-
     {
         int32_t g[] = {Ba, Ia, O, Bb}, p[] = {Ba, Ia, O, Bb};
         srm_chunk_counts c = count(t, g, p, 4);
@@ -130,6 +125,11 @@ int main(void)
         int32_t g[] = {Ba, Ba}, p[] = {Ba, Ia};
         check_counts("B B is two chunks", count(t, g, p, 2), 0, 2, 1);
     }
+}
+
+/* Counts summed over utterances; precision, recall and F1 from the counts. */
+static void test_accumulation(const srm_chunk_tags *t)
+{
     {   /* accumulation over utterances: the end of one utterance closes its chunks */
         srm_chunk_counts c = {0};
         int32_t g1[] = {Ba, Ia}, p1[] = {Ba, Ia};        /* 1 correct */
@@ -151,19 +151,23 @@ int main(void)
         srm_chunk_counts z = {0};
         CHECK(srm_metric_f1(&z) == 0.0, "no chunks at all: F1 = 0");
     }
-    random_comparison(t);
-    srm_chunk_tags_free(t);
+}
 
-    {
-        const char *bad1[] = {"O", "X-a"}, *bad2[] = {"B-"}, *bad3[] = {"Ba"};
-        srm_chunk_tags *b = NULL;
-        CHECK(srm_chunk_tags_alloc(bad1, 2, &b) == SRM_EINVAL && !b &&
-                  strstr(srm_error_message(), "X-a"),
-              "tag X-a rejected, named: %s", srm_error_message());
-        CHECK(srm_chunk_tags_alloc(bad2, 1, &b) == SRM_EINVAL, "tag B- (no type) rejected");
-        CHECK(srm_chunk_tags_alloc(bad3, 1, &b) == SRM_EINVAL, "tag Ba (no dash) rejected");
-    }
+/* Malformed tag names are rejected when the table is built. */
+static void test_bad_tags(void)
+{
+    const char *bad1[] = {"O", "X-a"}, *bad2[] = {"B-"}, *bad3[] = {"Ba"};
+    srm_chunk_tags *b = NULL;
+    CHECK(srm_chunk_tags_alloc(bad1, 2, &b) == SRM_EINVAL && !b &&
+              strstr(srm_error_message(), "X-a"),
+          "tag X-a rejected, named: %s", srm_error_message());
+    CHECK(srm_chunk_tags_alloc(bad2, 1, &b) == SRM_EINVAL, "tag B- (no type) rejected");
+    CHECK(srm_chunk_tags_alloc(bad3, 1, &b) == SRM_EINVAL, "tag Ba (no dash) rejected");
+}
 
+/* Perplexity, bits per character and NLL per frame of uniform predictions. */
+static void test_uniform(void)
+{
     /* Uniform predictions: every token costs ln V nats, so perplexity = V up to the rounding
      * of the summed logs: N = 10^4 additions give a relative error <= N eps ~ 2e-12 in the
      * mean, i.e. an absolute error ~ 2e-12 ln V <= 3e-11 in the exponent; tolerance 1e-10. */
@@ -182,5 +186,21 @@ int main(void)
     CHECK_CLOSE(srm_metric_nll_per_frame(100 * 88 * log(2.0), 100), 88 * log(2.0), 1e-13,
                 "NLL per frame of p = 1/2 on 88 keys = 88 ln 2");
     CHECK(isnan(srm_metric_perplexity(1.0, 0)), "perplexity of no tokens is NaN");
+}
+
+int main(void)
+{
+    srm_chunk_tags *t;
+    CHECK(srm_chunk_tags_alloc(names, 7, &t) == SRM_OK && t->ntypes == 3,
+          "tag table: 7 tags, 3 types");
+    CHECK(t->type[Ba] == t->type[Ia] && t->type[Ba] != t->type[Bb] && t->type[O] == -1,
+          "B-a and I-a share a type, B-b differs, O has none");
+
+    test_spans(t);
+    test_accumulation(t);
+    random_comparison(t);
+    srm_chunk_tags_free(t);
+    test_bad_tags();
+    test_uniform();
     return srm_test_finish();
 }
