@@ -273,12 +273,9 @@ static void table1_args(table1_cli *t, int argc, char **argv)
     memcpy(t->args, own, sizeof own);
     /* the overrides: only given ones are used, so their defaults are for --help, which shows
      * the presets of --config per task and cell */
-    const char *preset = NULL;
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--config") == 0) preset = argv[i + 1];
+    const char *preset = srm_args_prescan(argc, argv, "config");
     static const srm_train_config none;
-    int help = 0;
-    for (int i = 1; i < argc; i++) help |= strcmp(argv[i], "--help") == 0;
+    int help = srm_args_prescan(argc, argv, "help") != NULL;
     size_t k = srm_train_options_init(&t->o, help ? NULL : &none, SRM_TRAIN_SCOPE_RUN,
                                       preset ? preset : "quick", -1, -1, t->args + nown);
     t->args[nown + k] = (srm_arg){NULL, 0, NULL, NULL, NULL, NULL};

@@ -57,20 +57,6 @@ static const char *const train_summary =
     "tokens/s, ptbchar ~600 / ~6800 tokens/s: days. OPENBLAS_NUM_THREADS=2 gave ~1.2x\n"
     "on wikitext2 (results then differ in rounding from 1 thread).";
 
-/* The value of --name in argv (before parsing, so that --help can show the preset). */
-static const char *prescan(int argc, char **argv, const char *name)
-{
-    size_t len = strlen(name);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, len) != 0) continue;
-        if (a[2 + len] == '=') return a + 3 + len;
-        if (a[2 + len] == '\0' && i + 1 < argc) return argv[i + 1];
-        if (a[2 + len] == '\0' && strcmp(name, "help") == 0) return a;
-    }
-    return NULL;
-}
-
 /* What srm train parses: the table's options and its own. */
 typedef struct {
     srm_train_options o;
@@ -83,8 +69,9 @@ typedef struct {
  * or cell: the presets per task and cell). */
 static void train_args(train_cli *t, int argc, char **argv, srm_train_config *c)
 {
-    const char *task_text = prescan(argc, argv, "task"), *cell_text = prescan(argc, argv, "cell");
-    const char *preset = prescan(argc, argv, "config");
+    const char *task_text = srm_args_prescan(argc, argv, "task");
+    const char *cell_text = srm_args_prescan(argc, argv, "cell");
+    const char *preset = srm_args_prescan(argc, argv, "config");
     if (!preset) preset = "quick";
     srm_task task;
     srm_cell cell;
@@ -92,7 +79,7 @@ static void train_args(train_cli *t, int argc, char **argv, srm_train_config *c)
     int li = cell_text && srm_cell_parse(cell_text, &cell) == SRM_OK ? cell == SRM_CELL_LSTM : -1;
     int known = ti >= 0 && li >= 0 && srm_train_config_preset(c, task, cell, preset) == SRM_OK;
     srm_error_clear();
-    int help_only = prescan(argc, argv, "help") && !known;
+    int help_only = srm_args_prescan(argc, argv, "help") && !known;
     size_t k = srm_train_options_init(&t->o, help_only ? NULL : c, 0, preset, ti, li, t->args);
     const srm_arg own[] = {
         {"data-dir", SRM_ARG_STRING, &t->data_dir, "DIR", "data folder (see srm data --help)", NULL},

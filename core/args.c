@@ -177,3 +177,20 @@ int srm_args_parse_flags(const srm_args_spec *spec, int argc, char **argv)
     size_t npos = 0;
     return srm_args_parse(spec, argc, argv, NULL, &npos);
 }
+
+const char *srm_args_prescan(int argc, char **argv, const char *name)
+{
+    size_t len = strlen(name);
+    int help = strcmp(name, "help") == 0;
+    const char *found = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) break;
+        if (help && strcmp(a, "-h") == 0) return a;
+        if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, len) != 0) continue;
+        if (a[2 + len] == '=') found = a + 3 + len;
+        else if (a[2 + len] == '\0' && help) return a;
+        else if (a[2 + len] == '\0' && i + 1 < argc) found = argv[++i];
+    }
+    return found;
+}

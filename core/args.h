@@ -48,6 +48,12 @@ typedef struct {
 int srm_args_parse(const srm_args_spec *spec, int argc, char **argv, const char **positional,
                    size_t *npositional);
 
+/* The value of --NAME V or --NAME=V in argv before parsing (the last one wins, as in
+ * srm_args_parse), NULL when absent; for NAME "help", a non-NULL pointer when --help or -h is
+ * given, exactly as srm_args_parse sees them (nothing after "--" counts). Commands whose help
+ * depends on other flags (srm train, srm table1) look ahead with it. */
+const char *srm_args_prescan(int argc, char **argv, const char *name);
+
 /* srm_args_parse for a command that takes no positional arguments. */
 int srm_args_parse_flags(const srm_args_spec *spec, int argc, char **argv);
 

@@ -2,6 +2,8 @@
  * task/dataset.h): every listed file's size, then its sha256 (core/sha256.h). */
 #include "task/dataset.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +39,9 @@ static int parse_line(const char *manifest, size_t lineno, char *line, srm_data_
                          "digits first", manifest, lineno);
     char *size = sp + 1, *end;
     sp = strchr(size, ' ');
+    errno = 0;
     unsigned long long v = strtoull(size, &end, 10);
-    if (!sp || end != sp || size[0] < '0' || size[0] > '9')
+    if (!sp || end != sp || size[0] < '0' || size[0] > '9' || errno == ERANGE || v > SIZE_MAX)
         return SRM_ERROR(SRM_EINVAL, "%s:%zu: expected a size in bytes after the sha256",
                          manifest, lineno);
     char *path = sp + 1;

@@ -128,10 +128,12 @@ static int parse_meta_epoch(const srm_tensors *ts, const char *key, const char *
 {
     double v;
     SRM_TRY(parse_meta_number(ts, key, path, &v));
-    if (!(v >= 0 && v <= (double)max && v == floor(v)))
+    if (!(v >= 0 && v == floor(v) && v < 0x1p53))
         return SRM_ERROR(SRM_EINVAL, "%s: checkpoint metadata '%s' is %s, not a whole number "
-                         "of epochs in 0..%zu (--epochs)", path, key, srm_tensors_meta(ts, key),
-                         max);
+                         "of epochs", path, key, srm_tensors_meta(ts, key));
+    if (v > (double)max)
+        return SRM_ERROR(SRM_EINVAL, "%s: checkpoint metadata '%s' is %s, beyond %zu", path,
+                         key, srm_tensors_meta(ts, key), max);
     *out = (size_t)v;
     return SRM_OK;
 }
@@ -145,7 +147,10 @@ int srm_train_read_checkpoint(const char *dir, const srm_train_config *c, srm_mo
     SRM_TRY(srm_safetensors_read(path, &ts));
     int rc = take_model(ts, m, "", path);
     if (rc == SRM_OK) rc = take_model(ts, best, "best.", path);
-    if (rc == SRM_OK) rc = parse_meta_epoch(ts, "epoch", path, c->epochs, &s->epoch);
+    if (rc == SRM_OK) rc = parse_meta_epoch(ts, "epoch", path, SIZE_MAX, &s->epoch);
+    if (rc == SRM_OK && s->epoch > c->epochs)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: the checkpoint is at epoch %zu, beyond --epochs %zu",
+                       path, s->epoch, c->epochs);
     if (rc == SRM_OK) rc = parse_meta_epoch(ts, "best_epoch", path, s->epoch, &s->best_epoch);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "lr", path, &s->lr);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "best_score", path, &s->best_score);

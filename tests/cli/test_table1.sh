@@ -58,6 +58,8 @@ expect "the table now has jsb rnn, atis rnn, atis lstm" [ "$(rows "$T" | cut -f 
 
 ok "table1 --help" "$SRM" table1 --help
 expect "table1 help: every hyper-parameter flag, with the quick presets per task" sh -c "grep -q -- '--lr LR .*\[wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10\]$' '$TMP/out' && grep -q -- '--dropout P ' '$TMP/out' && grep -q -- '--lstm-a A ' '$TMP/out' && grep -q -- '--precision P ' '$TMP/out'"
+ok "table1 --config=paper -h" "$SRM" table1 --config=paper -h
+expect "table1 -h with --config=paper shows the paper presets" grep -q -- '--hidden N .*\[wikitext2 256/1024, ptbchar 768/1024, jsb 1024, atis 128\]$' "$TMP/out"
 # the table's other flags reach the runs they apply to: --dropout every run, --radius the
 # stable RNNs only, --embedding not jsb (whose input is the 88 keys)
 ok "dry run with --dropout, --radius and --embedding" "$SRM" table1 --config quick --dropout 0.3 --radius 0.7 --embedding 32 --tasks atis,jsb --cells rnn --dry-run --out "$TMP/flags"

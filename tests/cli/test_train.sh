@@ -77,6 +77,9 @@ for bad in -1 .5 11 1x; do
     status 2 "resume from a checkpoint at epoch '$bad'" "$SRM" train --resume "$TMP/kb" --quiet
     expect "the error names the checkpoint" grep -q "kb/checkpoint.safetensors" "$TMP/err"
 done
+rm -rf "$TMP/kb" && cp -r "$TMP/k" "$TMP/kb"
+status 2 "resume a 10-epoch checkpoint with --epochs 3" "$SRM" train --resume "$TMP/kb" --epochs 3 --quiet
+expect "the error says the checkpoint is beyond --epochs" grep -q "kb/checkpoint.safetensors: the checkpoint is at epoch 10, beyond --epochs 3" "$TMP/err"
 rm -rf "$TMP/kl" && cp -r "$TMP/k" "$TMP/kl"
 tail -n 1 "$TMP/k/log.tsv" | sed 's/^10	/11	/' >>"$TMP/kl/log.tsv"
 status 2 "resume with a log of 11 rows for 10 epochs" "$SRM" train --resume "$TMP/kl" --quiet
@@ -137,6 +140,10 @@ ok "help without task and cell" "$SRM" train --help
 expect "help: the quick lr per task and cell" grep -q -- '--lr LR .*\[wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10\]$' "$TMP/out"
 expect "help: one value where every preset agrees (lr-decay [4], radius [1])" sh -c "grep -q -- '--lr-decay F .*\[4\]$' '$TMP/out' && grep -q -- '--radius R .*\[1\]$' '$TMP/out'"
 expect "help: no [0] placeholders for hidden or lr" sh -c "! grep -q -- '--hidden N .*\[0\]$' '$TMP/out' && ! grep -q -- '--lr LR .*\[0\]$' '$TMP/out'"
+# -h is --help (the parser accepts both, so the look-ahead that fills the brackets must too)
+"$SRM" train --help > "$TMP/help-long" 2>&1
+ok "train -h" "$SRM" train -h
+expect "train -h prints exactly what --help prints (presets, no [0])" cmp -s "$TMP/out" "$TMP/help-long"
 ok "help with --config paper, no task" "$SRM" train --config paper --help
 expect "help: the paper epochs per task" grep -q -- '--epochs E .*\[wikitext2 40, ptbchar 300, jsb 100, atis 100\]$' "$TMP/out"
 ok "help with --task jsb only" "$SRM" train --task jsb --help
