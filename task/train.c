@@ -2,8 +2,8 @@
  * loop with clipping, weight decay and projection, validation, annealing, best-model keeping and
  * per-epoch checkpoints, resuming from a checkpoint. The files (models with metadata, checkpoint,
  * log.tsv, result.json) are in task/train_files.c; the presets and the configuration as JSON in
- * task/train_params.c and task/train_config.c; the task data, batches and evaluation in
- * task/train_data.c. */
+ * task/train_params.c and task/train_config.c; the task data is loaded by task/task_data.c,
+ * batched and evaluated by task/train_data.c. */
 #include "task/train.h"
 
 #include <gsl/gsl_randist.h>

@@ -14,8 +14,9 @@
  * Training: per batch the mean loss, its gradient, clipping of the gradient norm at `clip`
  * (PyTorch's clip_grad_norm_), SGD with weight decay, then (--stable) the projection: RNN
  * singular values clipped at `radius`, LSTM rows scaled by srm_project_lstm. After each epoch:
- * validation; the model with the lowest validation loss is kept (DIR/model.safetensors),
- * and lr /= lr_decay whenever the validation loss does not improve.
+ * validation; the model with the best validation score is kept (DIR/model.safetensors: the
+ * lowest validation loss, for ATIS the highest slot F1), and lr /= lr_decay whenever the
+ * validation loss does not improve.
  * The RNG is re-seeded from (seed, epoch) at each epoch (dropout, shuffling), so a run resumed
  * from the per-epoch checkpoint reproduces the uninterrupted run exactly. The configuration
  * and the table of its hyper-parameters are in task/train_config.h; the caller drives the

@@ -209,6 +209,7 @@ static int evaluate_seq(const srm_model *m, const srm_task_data *d, srm_split s,
     if (N == 0) return SRM_ERROR(SRM_EINVAL, "the %s split is empty", srm_data_split_name(s));
     srm_net_output o = d->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
     if (k > 0) B = 1; /* each sequence is its own truncated batch */
+    if (B > N) B = N; /* no workspace for columns that never hold a sequence */
     srm_train_batch bb;
     SRM_TRY(srm_train_batch_alloc(&bb, d, T, B));
     srm_net *net = k ? NULL : srm_net_alloc(m, o, prec, T, B);

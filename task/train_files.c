@@ -63,6 +63,9 @@ static int set_meta_number(srm_tensors *ts, const char *key, const char *format,
     return srm_tensors_set_meta(ts, key, buf);
 }
 
+/* The checkpoint's best model: its tensors under the model's names with this prefix. */
+#define BEST_PREFIX "best."
+
 /* A model file: cell, task, config, the tensors of m (and of best as "best."), epoch. */
 static int save(const char *dir, const char *file, const srm_train_config *c, const srm_model *m,
                 const srm_model *best, size_t epoch, const srm_train_state *s)
@@ -77,7 +80,7 @@ static int save(const char *dir, const char *file, const srm_train_config *c, co
     if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "task", srm_data_task_name(c->task));
     if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "config", cfg);
     if (rc == SRM_OK) rc = add_model_views(ts, m, "");
-    if (rc == SRM_OK && best) rc = add_model_views(ts, best, "best.");
+    if (rc == SRM_OK && best) rc = add_model_views(ts, best, BEST_PREFIX);
     snprintf(buf, sizeof buf, "%zu", epoch);
     if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "epoch", buf);
     if (rc == SRM_OK && s) {
@@ -146,7 +149,7 @@ int srm_train_read_checkpoint(const char *dir, const srm_train_config *c, srm_mo
     srm_tensors *ts;
     SRM_TRY(srm_safetensors_read(path, &ts));
     int rc = take_model(ts, m, "", path);
-    if (rc == SRM_OK) rc = take_model(ts, best, "best.", path);
+    if (rc == SRM_OK) rc = take_model(ts, best, BEST_PREFIX, path);
     if (rc == SRM_OK) rc = parse_meta_epoch(ts, "epoch", path, SIZE_MAX, &s->epoch);
     if (rc == SRM_OK && s->epoch > c->epochs)
         rc = SRM_ERROR(SRM_EINVAL, "%s: the checkpoint is at epoch %zu, beyond --epochs %zu",

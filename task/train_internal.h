@@ -1,7 +1,8 @@
 /* task/train_internal.h: what the parts of task/train.h share across their files: the padded
- * batches of the loaded task (task/task_data.h) and the configuration as a JSON object. task/train_config.c holds the
- * presets and the configuration <-> JSON, task/train_data.c the task data, batches and
- * evaluation, task/train.c the output files and the SGD loop.
+ * batches of the loaded task (task/task_data.h) and the configuration as a JSON object.
+ * task/train_params.c holds the parameter table and the presets, task/train_config.c the
+ * configuration <-> JSON, task/train_data.c the batches and evaluation, task/train_files.c the
+ * output files, task/train.c the trainer and its SGD loop.
  * Not a public header: other modules use task/train.h. */
 #ifndef SRM_TRAIN_INTERNAL_H
 #define SRM_TRAIN_INTERNAL_H

@@ -91,6 +91,12 @@ expect "and gives its test loss again ($kloss)" sh -c "[ -n '$kloss' ] && [ '$(j
 
 # --trunc k >= T (ATIS utterances have at most 46 words) equals the full evaluation: same
 # arithmetic, so F1 is identical and the mean loss equal up to summation order (1e-12).
+# An evaluation batch larger than the split is capped at the split (no workspace for columns
+# that never hold a sequence): the same numbers as a batch of exactly the split's 100.
+ok "atis eval --eval-batch 100000 on 100 utterances" "$SRM" eval --task atis --max-eval 100 --eval-batch 100000 "$A/model.safetensors" --json
+cp "$TMP/out" "$TMP/big"
+ok "atis eval --eval-batch 100" "$SRM" eval --task atis --max-eval 100 --eval-batch 100 "$A/model.safetensors" --json
+expect "batch 100000 gives exactly batch 100's result" cmp -s "$TMP/out" "$TMP/big"
 ok "atis eval --trunc 64" "$SRM" eval --task atis --max-eval 100 "$A/model.safetensors" --trunc 64 --json
 expect "atis: truncated F1 (k >= T) = full F1" [ "$(json_get metric "$TMP/out")" = "$ftest" ]
 num_close "atis: truncated loss (k >= T) = full loss" "$(json_get loss "$TMP/out")" "$(json_get loss "$TMP/ea")" 1e-12
