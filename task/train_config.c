@@ -30,6 +30,8 @@ int srm_train_config_check(const srm_train_config *c)
     if ((c->task == SRM_TASK_WIKITEXT2 || c->task == SRM_TASK_PTBCHAR) && c->bptt == 0)
         return SRM_ERROR(SRM_EINVAL, "--bptt must be >= 1");
     if (!(c->radius > 0)) return SRM_ERROR(SRM_EINVAL, "--radius must be > 0");
+    if (strcmp(c->preset, "quick") != 0 && strcmp(c->preset, "paper") != 0)
+        return SRM_ERROR(SRM_EINVAL, "unknown preset '%s' (quick, paper)", c->preset);
     return SRM_OK;
 }
 
@@ -90,8 +92,10 @@ static int json_value(const srm_train_param *p, json_t *j, srm_train_value *v)
         if (!json_is_integer(j) || json_integer_value(j) < 0) return 0;
         v->integer = (unsigned long)json_integer_value(j);
         return 1;
-    case SRM_TRAIN_PARAM_SEED:
-        if (!json_is_integer(j)) return 0;
+    case SRM_TRAIN_PARAM_SEED: /* the range --seed accepts */
+        if (!json_is_integer(j) || json_integer_value(j) < 1 ||
+            json_integer_value(j) > 4294967295LL)
+            return 0;
         v->integer = (unsigned long)json_integer_value(j);
         return 1;
     case SRM_TRAIN_PARAM_DOUBLE:

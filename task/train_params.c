@@ -90,6 +90,9 @@ static const srm_train_param params[] = {
       {SRM_NET_FLOAT64, SRM_NET_FLOAT64}, {SRM_NET_FLOAT64, SRM_NET_FLOAT64}}},
 };
 
+_Static_assert(sizeof params / sizeof params[0] <= SRM_TRAIN_PARAM_MAX,
+               "SRM_TRAIN_PARAM_MAX must hold every row of the parameter table");
+
 const srm_train_param *srm_train_params(size_t *count)
 {
     *count = sizeof params / sizeof params[0];

@@ -65,7 +65,8 @@ static void preset_check(void)
         all &= ok;
         srm_train_config q;
         srm_train_config_preset(&q, table2[i].task, table2[i].cell, "quick");
-        q.stable = 1, q.seed = 12345678901UL, q.lr = 0.1 + 0.2; /* a double that needs 17 digits */
+        q.stable = 1, q.seed = 4294967295UL; /* the largest seed --seed accepts */
+        q.lr = 0.1 + 0.2;                  /* a double that needs 17 digits */
         char *js = srm_train_config_json(&q), *js2 = NULL;
         memset(&back, 0, sizeof back);
         if (js && srm_train_config_from_json(js, &back) == SRM_OK)
@@ -83,6 +84,25 @@ static void preset_check(void)
     CHECK(srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_LSTM, "huge") == SRM_EINVAL &&
               srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_RNN_RELU, "paper") == SRM_EINVAL,
           "unknown preset and relu cell rejected");
+    /* A checkpoint's stored configuration holds what the flags could have given, nothing else:
+     * a seed outside 1..2^32-1 and an unknown preset name are rejected when read back. */
+    srm_train_config_preset(&c, SRM_TASK_JSB, SRM_CELL_RNN_TANH, "quick");
+    char *js = srm_train_config_json(&c);
+    int bad_seed = 1;
+    const char *seeds[] = {"7", "-5", "0", "4294967296"}; /* 7: the edit itself is sound */
+    for (size_t i = 0; js && i < 4; i++) {
+        char text[4096], *at = strstr(js, "\"seed\":");
+        snprintf(text, sizeof text, "%.*s\"seed\":%s%s", (int)(at - js), js, seeds[i],
+                 strchr(at, ',') ? strchr(at, ',') : strchr(at, '}'));
+        srm_train_config back;
+        int rc = srm_train_config_from_json(text, &back);
+        bad_seed &= i == 0 ? rc == SRM_OK && back.seed == 7 : rc == SRM_EINVAL;
+    }
+    free(js);
+    CHECK(bad_seed, "a stored seed of 7 reads back; -5, 0 or 2^32 is rejected");
+    snprintf(c.preset, sizeof c.preset, "bogus");
+    CHECK(srm_train_config_check(&c) == SRM_EINVAL,
+          "a configuration with preset 'bogus' fails the check");
 }
 
 /* Every preset value as the hand-written srm_train_config_preset gave it before the presets
