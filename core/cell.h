@@ -23,6 +23,15 @@
 
 /* The logistic function of the LSTM gates, defined once. */
 static inline double srm_sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+/* The same function without overflow of exp(-a) for large negative a (the outputs of sigmoid
+ * readouts, whose logits are unbounded). */
+static inline double srm_sigmoid_stable(double a)
+{
+    return a >= 0 ? srm_sigmoid(a) : exp(a) / (1.0 + exp(a));
+}
+/* softplus(a) = log(1 + e^a) without overflow: the sigmoid cross-entropy of a logit a against
+ * a target z in [0, 1] is srm_softplus(a) - z a, its derivative sigmoid(a) - z. */
+static inline double srm_softplus(double a) { return (a > 0 ? a : 0) + log1p(exp(-fabs(a))); }
 
 /* Forward, the elementwise part of one step of R rows.
  *   h_next, c_next (R, n), row stride ld: the next state (c_next may be c_prev: in place)

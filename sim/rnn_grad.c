@@ -51,8 +51,8 @@ static double position_loss(srm_loss_kind kind, const double *y, size_t out, con
     }
     case SRM_LOSS_BCE:
         for (size_t j = 0; j < out; j++) {
-            double a = y[j], softplus = (a > 0.0 ? a : 0.0) + log1p(exp(-fabs(a)));
-            loss += softplus - z[j] * a;
+            double a = y[j];
+            loss += srm_softplus(a) - z[j] * a;
             dy[j] = srm_sigmoid(a) - z[j];
         }
         break;

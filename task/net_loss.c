@@ -35,8 +35,8 @@ int srm_net_rows_loss_float(srm_net_output kind, float *y, size_t rows, size_t o
             double l = 0;
             for (size_t j = 0; j < out; j++) {
                 double v = row[j];
-                l += (v > 0 ? v : 0) + log1p(exp(-fabs(v))) - z[j] * v;
-                row[j] = (float)(v >= 0 ? srm_sigmoid(v) : exp(v) / (1.0 + exp(v)));
+                l += srm_softplus(v) - z[j] * v;
+                row[j] = (float)srm_sigmoid_stable(v);
             }
             if (counted) *loss += l;
         }
@@ -68,9 +68,8 @@ int srm_net_rows_loss(srm_net_output kind, double *y, size_t rows, size_t out,
             double l = 0;
             for (size_t j = 0; j < out; j++) {
                 double v = row[j];
-                /* softplus(v) - z v without overflow */
-                l += (v > 0 ? v : 0) + log1p(exp(-fabs(v))) - z[j] * v;
-                row[j] = v >= 0 ? srm_sigmoid(v) : exp(v) / (1.0 + exp(v));
+                l += srm_softplus(v) - z[j] * v;
+                row[j] = srm_sigmoid_stable(v);
             }
             if (counted) *loss += l;
         }
