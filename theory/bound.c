@@ -109,7 +109,7 @@ static training_gap training_gap_make(double lambda, double steps, double alpha,
  * (even if N^(alpha beta) overflows); overflow gives +inf. */
 static bound_at training_at(const training_gap *g, double k)
 {
-    double p = pow(g->lambda, k), gk = g->gamma * k * p;
+    double p = pow(g->lambda, k), gk = srm_bound_gradient_gap(g->gamma, g->lambda, k);
     double q = exp(g->alpha * g->beta * log(g->steps)), gkq = gk * q;
     double v = gk == 0 ? 0 : gkq * (g->alpha + 1 / g->beta);
     bound_at b = {direct_ok(p) && direct_ok(gk) && direct_ok(q) && direct_ok(gkq) && direct_ok(v),

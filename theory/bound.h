@@ -10,6 +10,8 @@
 #ifndef SRM_BOUND_H
 #define SRM_BOUND_H
 
+#include <math.h>
+
 /* Inference proposition: the smallest k >= 1 with
  *     L_f L_x B_x lambda^k / (1 - lambda) <= eps,
  * and that bound's value at k. SRM_EINVAL unless 0 <= lambda < 1, eps > 0 and the constants
@@ -21,6 +23,14 @@ int srm_bound_inference(double lambda, double eps, double lipschitz_f, double li
  * the bound: srm_bound_inference uses scale = L_f L_x B_x, divisor = 1 - lambda; sim/truncate's
  * columns use scale = max ||s_{t-k}|| (bound_traj) or H (bound), divisor = 1. */
 double srm_bound_inference_gap(double lambda, double k, double scale, double divisor);
+
+/* The gradient-gap lemma's bound gamma k lambda^k (proofs-notes/gradient-gap.md): how far the
+ * truncated model's gradient can be from the recurrent one's. The training gap below, the
+ * const schedule's bound (theory/training.c) and the estimate of gamma all scale it. */
+static inline double srm_bound_gradient_gap(double gamma, double lambda, double k)
+{
+    return gamma * k * pow(lambda, k);
+}
 
 /* The training theorem's gap at k: gamma k lambda^k N^(alpha beta) (alpha + 1/beta) (steps = N,
  * beta > 0), evaluated directly: overflow gives +inf (a true, vacuous bound), 0 for k <= 0,

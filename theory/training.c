@@ -33,7 +33,7 @@ double srm_training_bound(srm_schedule s, double alpha, double gamma, double bet
                           double lambda, size_t k, size_t steps)
 {
     if (steps == 0) return 0.0;
-    double gap = gamma * (double)k * pow(lambda, (double)k); /* gamma k lambda^k */
+    double gap = srm_bound_gradient_gap(gamma, lambda, (double)k);
     if (gap == 0.0) return 0.0; /* no gradient gap ever: the iterates coincide */
     double n = (double)steps;
     if (s == SRM_SCHEDULE_INV) {
@@ -88,7 +88,7 @@ void srm_training_estimate_init(srm_training_estimate *e) { memset(e, 0, sizeof 
 void srm_training_estimate_gap(srm_training_estimate *e, double gap_norm, size_t k,
                                double lambda)
 {
-    double scale = (double)k * pow(lambda, (double)k);
+    double scale = srm_bound_gradient_gap(1.0, lambda, (double)k); /* k lambda^k */
     if (!(scale > 0.0)) return;
     double ratio = gap_norm / scale;
     if (ratio > e->gamma || isnan(ratio)) e->gamma = ratio; /* NaN must not hide */
