@@ -7,34 +7,21 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/meta.h"
-
-static int holds(const char *dir, const char *probe)
-{
-    char p[8192];
-    snprintf(p, sizeof p, "%s/%s", dir, probe);
-    return access(p, R_OK) == 0;
-}
 
 int srm_cli_find_home(const char *probe, char *home, size_t size)
 {
     const char *env = getenv("SRM_HOME");
-    char exe[3072];
     if (env) {
-        snprintf(home, size, "%s", env);
-        if (holds(home, probe)) return 1;
+        char p[8192];
+        snprintf(p, sizeof p, "%s/%s", env, probe);
+        if (access(p, R_OK) == 0) {
+            snprintf(home, size, "%s", env);
+            return 1;
+        }
     }
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) return 0;
-    exe[len] = '\0';
-    for (int up = 0; up < 3; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash) return 0;
-        *slash = '\0';
-        snprintf(home, size, "%s", exe);
-        if (holds(home, probe)) return 1;
-    }
-    return 0;
+    return srm_file_find_repository(probe, home, size) == 1;
 }
 
 int srm_cli_task(const char *text, srm_task *task)

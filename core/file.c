@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 
@@ -41,4 +43,40 @@ int srm_file_read(const char *path, char **data, size_t *len)
     *data = buf;
     *len = n;
     return SRM_OK;
+}
+
+/* Strips the last path component of an absolute path in place ("/a/b" -> "/a", "/a" -> "/"). */
+static void parent_dir(char *path)
+{
+    char *slash = strrchr(path, '/');
+    if (!slash) return;
+    if (slash == path)
+        path[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+int srm_file_find_repository(const char *probe, char *home, size_t size)
+{
+    char dir[4096];
+    ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    if (size) home[0] = '\0';
+    if (len <= 0) return -1;
+    dir[len] = '\0';
+    parent_dir(dir); /* the executable's folder */
+    char exe_dir[4096];
+    memcpy(exe_dir, dir, sizeof dir);
+    for (int up = 0; up < 3; up++) {
+        char path[8300];
+        const char *base = strcmp(dir, "/") == 0 ? "" : dir;
+        snprintf(path, sizeof path, "%s/%s", base, probe);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            snprintf(home, size, "%s", base) < (int)size)
+            return 1;
+        if (strcmp(dir, "/") == 0) break;
+        parent_dir(dir);
+    }
+    snprintf(home, size, "%s", strcmp(exe_dir, "/") == 0 ? "" : exe_dir);
+    return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 
 static const char *const task_names[SRM_TASK_COUNT] = {"wikitext2", "ptbchar", "jsb", "atis"};
 static const char *const task_folders[SRM_TASK_COUNT] = {"wikitext-2", "ptb-char",
@@ -89,43 +90,16 @@ int srm_data_locate_among(srm_task task, const char *const *candidates,
                      task_folders[task], n ? looked : "(no candidates)");
 }
 
-/* Strips the last path component of an absolute path in place ("/a/b" -> "/a", "/a" -> "/"). */
-static void parent_dir(char *path)
-{
-    char *slash = strrchr(path, '/');
-    if (!slash) return;
-    if (slash == path)
-        path[1] = '\0';
-    else
-        *slash = '\0';
-}
-
 int srm_data_repository(char *out, size_t size)
 {
-    char dir[4096];
-    ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
-    if (len <= 0) {
+    char home[4000];
+    int found = srm_file_find_repository("data/" SRM_DATA_MANIFEST, home, sizeof home);
+    if (found < 0) {
         snprintf(out, size, "(the executable's folder: /proc/self/exe unreadable)");
         return 0;
     }
-    dir[len] = '\0';
-    parent_dir(dir); /* the executable's folder */
-    char exe_dir[4096];
-    strcpy(exe_dir, dir);
-    /* srm sits at the repository root, the test programs two levels down in build/tests/. */
-    for (int up = 0; up < 3; up++) {
-        char manifest[4200];
-        const char *base = strcmp(dir, "/") == 0 ? "" : dir;
-        snprintf(manifest, sizeof manifest, "%s/data/%s", base, SRM_DATA_MANIFEST);
-        struct stat st;
-        if (stat(manifest, &st) == 0 && S_ISREG(st.st_mode) &&
-            snprintf(out, size, "%s/data", base) < (int)size)
-            return 1;
-        if (strcmp(dir, "/") == 0) break;
-        parent_dir(dir);
-    }
-    snprintf(out, size, "%s/data", strcmp(exe_dir, "/") == 0 ? "" : exe_dir);
-    return 0;
+    snprintf(out, size, "%s/data", home);
+    return found;
 }
 
 int srm_data_locate(srm_task task, const char *data_dir, char *out, size_t size)
