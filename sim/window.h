@@ -9,7 +9,13 @@
  * time-major: row u*B + b is position u of column b), a chunk of C positions at a time; at
  * position u exactly the windows that contain u, a contiguous range of rows, advance. O(T k)
  * cell steps, memory C*B rows. (sim/truncate.c schedules every k = 1..K at once instead: rows by
- * start time, with the same srm_window_advance.) */
+ * start time, with the same srm_window_advance.)
+ * One exception keeps its own schedule: the truncated gradient (sim/rnn_grad.c) runs each
+ * window as a span of single steps, because its BPTT needs every window's own activations.
+ * Rounding: one live row goes through GEMV, several through one GEMM (core/cell.h), and OpenBLAS
+ * rounds a row differently in the two, so the truncated states of `srm run --trunc k` and of
+ * `srm grad --trunc k` agree to rounding (about 1e-16 relative), not bit for bit; before the
+ * engines became one, `srm run --trunc k` used GEMM even for one row. */
 #ifndef SRM_WINDOW_H
 #define SRM_WINDOW_H
 
