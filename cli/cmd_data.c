@@ -90,31 +90,17 @@ static int stats_music(srm_report *r, const char *dir)
     for (int si = 0; si < SRM_SPLIT_COUNT && rc == SRM_OK; si++) {
         const srm_music_split *s = &m->split[si];
         srm_split sp = (srm_split)si;
-        size_t minlen = (size_t)-1, maxlen = 0, silent = 0, maxnotes = 0;
-        int minkey = SRM_MUSIC_KEYS, maxkey = -1;
-        for (size_t c = 0; c < s->nchorales; c++) {
-            size_t T = srm_music_length(s, c);
-            if (T < minlen) minlen = T;
-            if (T > maxlen) maxlen = T;
-        }
-        for (size_t t = 0; t < s->nsteps; t++) {
-            size_t k = s->step_start[t + 1] - s->step_start[t];
-            silent += k == 0;
-            if (k > maxnotes) maxnotes = k;
-        }
-        for (size_t i = 0; i < s->nnotes; i++) {
-            if (s->keys[i] < minkey) minkey = s->keys[i];
-            if (s->keys[i] > maxkey) maxkey = s->keys[i];
-        }
+        srm_music_stats st;
+        srm_music_split_stats(s, &st);
         rc = add_split(r, sp, "chorales", (long long)s->nchorales);
         if (!rc) rc = add_split(r, sp, "steps", (long long)s->nsteps);
         if (!rc) rc = add_split(r, sp, "active_notes", (long long)s->nnotes);
-        if (!rc) rc = add_split(r, sp, "silent_steps", (long long)silent);
-        if (!rc) rc = add_split(r, sp, "min_length", s->nchorales ? (long long)minlen : 0);
-        if (!rc) rc = add_split(r, sp, "max_length", (long long)maxlen);
-        if (!rc) rc = add_split(r, sp, "min_pitch", minkey + SRM_MUSIC_LOWEST_PITCH);
-        if (!rc) rc = add_split(r, sp, "max_pitch", maxkey + SRM_MUSIC_LOWEST_PITCH);
-        if (!rc) rc = add_split(r, sp, "max_notes", (long long)maxnotes);
+        if (!rc) rc = add_split(r, sp, "silent_steps", (long long)st.silent_steps);
+        if (!rc) rc = add_split(r, sp, "min_length", (long long)st.min_length);
+        if (!rc) rc = add_split(r, sp, "max_length", (long long)st.max_length);
+        if (!rc) rc = add_split(r, sp, "min_pitch", st.min_key + SRM_MUSIC_LOWEST_PITCH);
+        if (!rc) rc = add_split(r, sp, "max_pitch", st.max_key + SRM_MUSIC_LOWEST_PITCH);
+        if (!rc) rc = add_split(r, sp, "max_notes", (long long)st.max_notes);
         if (!rc) {
             char key[64], label[64];
             snprintf(key, sizeof key, "%s_mean_notes", srm_data_split_name(sp));

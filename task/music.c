@@ -199,3 +199,23 @@ void srm_music_frames(const srm_music_split *s, size_t chorale, double *frames)
         for (size_t i = s->step_start[t0 + t]; i < s->step_start[t0 + t + 1]; i++)
             frames[t * SRM_MUSIC_KEYS + s->keys[i]] = 1.0;
 }
+
+void srm_music_split_stats(const srm_music_split *s, srm_music_stats *out)
+{
+    *out = (srm_music_stats){.min_length = (size_t)-1, .min_key = SRM_MUSIC_KEYS, .max_key = -1};
+    for (size_t c = 0; c < s->nchorales; c++) {
+        size_t T = srm_music_length(s, c);
+        if (T < out->min_length) out->min_length = T;
+        if (T > out->max_length) out->max_length = T;
+    }
+    if (s->nchorales == 0) out->min_length = 0;
+    for (size_t t = 0; t < s->nsteps; t++) {
+        size_t k = s->step_start[t + 1] - s->step_start[t];
+        out->silent_steps += k == 0;
+        if (k > out->max_notes) out->max_notes = k;
+    }
+    for (size_t i = 0; i < s->nnotes; i++) {
+        if (s->keys[i] < out->min_key) out->min_key = s->keys[i];
+        if (s->keys[i] > out->max_key) out->max_key = s->keys[i];
+    }
+}

@@ -41,6 +41,15 @@ void srm_music_split_clear(srm_music_split *s);
 /* Length T of chorale c. */
 size_t srm_music_length(const srm_music_split *s, size_t chorale);
 
+/* Summary counts of a split (srm data stats): chorale lengths, steps with no note, the most
+ * notes in one step, and the lowest and highest key sounded (-1 / SRM_MUSIC_KEYS when none). */
+typedef struct {
+    size_t min_length, max_length; /* 0 / 0 for an empty split */
+    size_t silent_steps, max_notes;
+    int min_key, max_key;
+} srm_music_stats;
+void srm_music_split_stats(const srm_music_split *s, srm_music_stats *out);
+
 /* Writes chorale c as a dense piano roll: frames is (T, 88) row-major, 1.0 where a key sounds. */
 void srm_music_frames(const srm_music_split *s, size_t chorale, double *frames);
 
