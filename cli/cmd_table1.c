@@ -32,19 +32,6 @@ typedef struct {
     double metric, seconds; /* from result.json once done (NaN before) */
 } run;
 
-/* Training positions per epoch, for the ETA only: the splits' sizes (data/README.md;
- * atis-2.train 50,497 words / 4,478 utterances; jsb 13,807 frames / 229 chorales), sliced. */
-static double work_per_epoch(const srm_train_config *c)
-{
-    static const double full[] = {2088628, 5017483, 229, 4478}, per_seq[] = {1, 1, 60.3, 11.28};
-    static const double outputs[] = {33278, 50, 88, 127};
-    double seqs = c->max_train && (double)c->max_train < full[c->task] ? (double)c->max_train
-                                                                      : full[c->task];
-    double n = (double)c->hidden, g = c->cell == SRM_CELL_LSTM ? 4 : 1;
-    return seqs * per_seq[c->task] * (g * n * (n + (double)c->embedding) + n * outputs[c->task]);
-}
-
-
 static void format_duration(char *buf, size_t size, double s)
 {
     if (!(s >= 0) || s > 1e8) snprintf(buf, size, "?");
@@ -358,7 +345,7 @@ static int train_all(const table1_cli *t, run *runs, size_t nruns, size_t nselec
             continue;
         }
         const srm_train_config *c = &r->c;
-        p.index = k, p.label = label, p.work_epoch = work_per_epoch(c);
+        p.index = k, p.label = label, p.work_epoch = srm_train_config_epoch_work(c);
         p.work_left = work_left -= p.work_epoch * (double)c->epochs;
         if (!t->quiet)
             fprintf(stderr, "table1 [%zu/%zu %s] %s: %s, hidden %zu, %zu epochs\n", k, nselected,
@@ -437,7 +424,7 @@ int srm_cmd_table1(int argc, char **argv)
         nselected++;
         SRM_TRY(inspect(&runs[i]));
         if (runs[i].state != RUN_DONE) {
-            work_left += work_per_epoch(&runs[i].c) * (double)runs[i].c.epochs;
+            work_left += srm_train_config_epoch_work(&runs[i].c) * (double)runs[i].c.epochs;
             ntrain++;
         }
     }
