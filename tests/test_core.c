@@ -14,24 +14,8 @@
 #include "core/tsv.h"
 #include "core/model.h"
 #include "tests/harness.h"
+#include "tests/scratch.h"
 
-static char dir[256];
-
-static const char *path_in(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static void write_text(const char *name, const char *text)
-{
-    FILE *f = fopen(path_in(name), "wb");
-    fputs(text, f);
-    fclose(f);
-}
 
 /* Writes a raw safetensors file: header JSON as given, then `data_len` bytes of data. */
 static void write_st(const char *name, const char *header, size_t data_len, uint64_t hlen_override)
@@ -280,15 +264,12 @@ static void test_tsv(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/srm-test-core-XXXXXX");
-    if (!mkdtemp(dir)) return 1;
+    if (!scratch_open("srm-test-core")) return 1;
     test_matrix();
     test_safetensors();
     test_model();
     test_args();
     test_tsv();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
+    scratch_close();
     return srm_test_finish();
 }

@@ -19,26 +19,8 @@
 #include "task/music.h"
 #include "task/vocab.h"
 #include "tests/harness.h"
+#include "tests/scratch.h"
 
-static char tmp[256];
-
-static const char *path_in(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
-    return buf[k];
-}
-
-static void write_file(const char *name, const char *text, size_t len)
-{
-    FILE *f = fopen(path_in(name), "wb");
-    if (!f) return;
-    fwrite(text, 1, len, f);
-    fclose(f);
-}
-static void write_text(const char *name, const char *text) { write_file(name, text, strlen(text)); }
 
 static double seconds(void)
 {
@@ -65,9 +47,9 @@ static void test_locate(void)
     CHECK(srm_data_task_parse("jsb", &task) == SRM_OK && task == SRM_TASK_JSB,
           "task 'jsb' parses");
     char out[4096], empty[300], holder[300], notdir[300];
-    snprintf(empty, sizeof empty, "%s/empty", tmp);
-    snprintf(holder, sizeof holder, "%s/holder", tmp);
-    snprintf(notdir, sizeof notdir, "%s/notdir", tmp);
+    snprintf(empty, sizeof empty, "%s/empty", scratch_dir);
+    snprintf(holder, sizeof holder, "%s/holder", scratch_dir);
+    snprintf(notdir, sizeof notdir, "%s/notdir", scratch_dir);
     mkdir(empty, 0755);
     mkdir(holder, 0755);
     mkdir(path_in("holder/atis"), 0755);
@@ -383,11 +365,7 @@ static void test_real_atis(const char *dir)
 
 int main(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/srm-test-data-XXXXXX");
-    if (!mkdtemp(tmp)) {
-        printf("FAIL cannot create a temporary folder\n");
-        return 1;
-    }
+    if (!scratch_open("srm-test-data")) return 1;
     test_repository_manifest();
     test_locate();
 
@@ -409,8 +387,6 @@ int main(void)
         default: test_real_atis(dir); break;
         }
     }
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0) printf("  (could not remove %s)\n", tmp);
+    scratch_close();
     return srm_test_finish();
 }

@@ -18,26 +18,8 @@
 #include "task/music.h"
 #include "task/vocab.h"
 #include "tests/harness.h"
+#include "tests/scratch.h"
 
-static char tmp[256];
-
-static const char *path_in(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
-    return buf[k];
-}
-
-static void write_file(const char *name, const char *text, size_t len)
-{
-    FILE *f = fopen(path_in(name), "wb");
-    if (!f) return;
-    fwrite(text, 1, len, f);
-    fclose(f);
-}
-static void write_text(const char *name, const char *text) { write_file(name, text, strlen(text)); }
 
 /* The last error is `code` and its message contains `needle`. */
 static int failed_with(int rc, int code, const char *needle)
@@ -85,7 +67,7 @@ static void make_corpus(const char *folder, const char *const names[3], const ch
                         const char *valid, const char *test)
 {
     char sub[300];
-    snprintf(sub, sizeof sub, "%s/%s", tmp, folder);
+    snprintf(sub, sizeof sub, "%s/%s", scratch_dir, folder);
     mkdir(sub, 0755);
     const char *texts[3] = {train, valid, test};
     for (int s = 0; s < 3; s++) {
@@ -105,7 +87,7 @@ static void test_corpus_small(void)
     srm_error_clear();
     /* Blank first line (so <eos> = 0 as in Wikitext-2), tabs, and a last line without '\n'. */
     make_corpus("wikitext-2", wt_names, " \n a b \n\tb  c\nc", " c a \n", " \n");
-    int rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    int rc = srm_corpus_load(SRM_TASK_WIKITEXT2, scratch_dir, &c);
     CHECK(rc == SRM_OK, "small corpus loads (%s)", srm_error_message());
     if (rc == SRM_OK) {
         const int32_t want[] = {0, 1, 2, 0, 2, 3, 0, 3, 0};
@@ -125,30 +107,30 @@ static void test_corpus_small(void)
     srm_corpus_free(c);
 
     make_corpus("wikitext-2", wt_names, " a b \n", " a \n a zzz \n", " b \n");
-    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, scratch_dir, &c);
     CHECK(failed_with(rc, SRM_EINVAL, "wikitext-2/valid.txt:2: token 'zzz'") && c == NULL,
           "valid token absent from train: SRM_EINVAL naming file:line and the token");
 
     make_corpus("wikitext-2", wt_names, " a b \n", " a \n", " b \n");
     write_file("wikitext-2/train.txt", " a b \n a\0b \n", 12);
-    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, scratch_dir, &c);
     CHECK(failed_with(rc, SRM_EINVAL, "wikitext-2/train.txt:2: NUL byte"),
           "NUL byte: SRM_EINVAL naming file:line");
 
     make_corpus("wikitext-2", wt_names, " a \n", " a \n", NULL);
-    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, tmp, &c);
+    rc = srm_corpus_load(SRM_TASK_WIKITEXT2, scratch_dir, &c);
     CHECK(failed_with(rc, SRM_EIO, "wikitext-2/test.txt: cannot open"),
           "missing split file: SRM_EIO naming the path");
 
     make_corpus("ptb-char", ptb_names, "a _ b\n a\n ", " b \n ", " a \n ");
-    rc = srm_corpus_load(SRM_TASK_PTBCHAR, tmp, &c);
+    rc = srm_corpus_load(SRM_TASK_PTBCHAR, scratch_dir, &c);
     CHECK(rc == SRM_OK && c->split[SRM_SPLIT_TRAIN].ntokens == 7 &&
               c->split[SRM_SPLIT_TRAIN].nlines == 2 && srm_vocab_size(c->vocab) == 4 &&
               c->eos == 3,
           "PTB-char: final ' ' line adds an <eos>; <eos> id by first appearance");
     srm_corpus_free(c);
     make_corpus("ptb-char", ptb_names, "a _ b\n the cat\n", " b \n", " a \n");
-    rc = srm_corpus_load(SRM_TASK_PTBCHAR, tmp, &c);
+    rc = srm_corpus_load(SRM_TASK_PTBCHAR, scratch_dir, &c);
     CHECK(failed_with(rc, SRM_EINVAL, "ptb-char/ptb.char.train.txt:2: token 'the' is not one"),
           "PTB-char multi-character token (a word-level file): SRM_EINVAL file:line");
 }
@@ -160,7 +142,7 @@ static int music_fails(const char *text, const char *needle)
     srm_error_clear();
     int rc = srm_music_read(path_in("m.txt"), &s);
     char want[400];
-    snprintf(want, sizeof want, "%s/m.txt:%s", tmp, needle);
+    snprintf(want, sizeof want, "%s/m.txt:%s", scratch_dir, needle);
     return failed_with(rc, SRM_EINVAL, want) && s.keys == NULL && s.nchorales == 0;
 }
 
@@ -226,9 +208,9 @@ static int atis_fails(const char *train_text, const char *needle)
     write_text("atis/atis.test.w-intent.iob", "BOS fare EOS\tO O atis_airfare\n");
     srm_atis *a = NULL;
     srm_error_clear();
-    int rc = srm_atis_load(tmp, SRM_ATIS_STANDARD, &a);
+    int rc = srm_atis_load(scratch_dir, SRM_ATIS_STANDARD, &a);
     char want[400];
-    snprintf(want, sizeof want, "%s/atis/atis.train.w-intent.iob:%s", tmp, needle);
+    snprintf(want, sizeof want, "%s/atis/atis.train.w-intent.iob:%s", scratch_dir, needle);
     return failed_with(rc, SRM_EINVAL, want) && a == NULL;
 }
 
@@ -241,7 +223,7 @@ static void test_atis_small(void)
                "BOS fare to boston EOS\tO O O B-toloc.city_name atis_ground_service\n");
     srm_atis *a = NULL;
     srm_error_clear();
-    int rc = srm_atis_load(tmp, SRM_ATIS_STANDARD, &a);
+    int rc = srm_atis_load(scratch_dir, SRM_ATIS_STANDARD, &a);
     CHECK(rc == SRM_OK, "small ATIS loads (%s)", srm_error_message());
     if (rc == SRM_OK) {
         const srm_atis_split *tr = &a->split[SRM_SPLIT_TRAIN], *te = &a->split[SRM_SPLIT_TEST];
@@ -407,19 +389,13 @@ static void test_manifest(void)
 
 int main(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/srm-test-formats-XXXXXX");
-    if (!mkdtemp(tmp)) {
-        printf("FAIL cannot create a temporary folder\n");
-        return 1;
-    }
+    if (!scratch_open("srm-test-formats")) return 1;
     test_vocab();
     test_sha256();
     test_manifest();
     test_corpus_small();
     test_music_small();
     test_atis_small();
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0) printf("  (could not remove %s)\n", tmp);
+    scratch_close();
     return srm_test_finish();
 }
