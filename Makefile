@@ -35,6 +35,12 @@ export OMP_NUM_THREADS ?= 1
 .PHONY: all check demo clean deps bench notes table1 strict sanitize
 all: $(SRM_BIN) $(TEST_BIN)
 
+# The float32 kernels vectorise their gate and softmax functions (core/cell.h): the dynamic cost
+# model, and selects instead of branches, which -fno-trapping-math allows and which changes no
+# result (no reassociation, no contraction in the double code, which keeps the baseline ISA).
+VEC_CFLAGS := -ftree-vectorize -fvect-cost-model=dynamic -fno-trapping-math
+$(BUILD)/core/cell.o $(BUILD)/task/net_ops.o: SRM_CFLAGS += $(VEC_CFLAGS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SRM_CFLAGS) $(CFLAGS) -c $< -o $@

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "core/model.h"
+#include "core/model_f32.h"
 
 /* The logistic function of the LSTM gates, defined once. */
 static inline double srm_sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
@@ -32,6 +33,51 @@ static inline double srm_sigmoid_stable(double a)
 /* softplus(a) = log(1 + e^a) without overflow: the sigmoid cross-entropy of a logit a against
  * a target z in [0, 1] is srm_softplus(a) - z a, its derivative sigmoid(a) - z. */
 static inline double srm_softplus(double a) { return (a > 0 ? a : 0) + log1p(exp(-fabs(a))); }
+
+/* Single precision (float32 training): exp, the logistic function and tanh written so that a
+ * loop over units vectorises (no library call, no branch). srm_expf: x = k ln2 + r with
+ * |r| <= ln2/2, e^r by its Taylor polynomial to r^7 (truncation below 6e-9 relative), 2^k from
+ * the exponent bits; the argument is clamped to [-87, 88], where e^x stays a normal float.
+ * srm_tanhf: 1 - 2/(e^{2|x|} + 1) with the sign restored, and below |x| = 1/16 the odd series to
+ * x^7 (which keeps the relative error small where the first form cancels). Both agree with
+ * the double functions to a few float ulps (tests/test_cell.c). The loops vectorise when the
+ * file is compiled with -fno-trapping-math (the Makefile's flags for core/cell.c), which lets
+ * the compiler turn the clamps into selects and changes no result. */
+static inline float srm_expf(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    float t = x * 1.44269504088896341f;
+    float kf = __builtin_floorf(t + 0.5f);
+    int k = (int)kf;
+    float r = (x - kf * 0.693145751953125f) - kf * 1.42860682030941723e-6f; /* ln2, split */
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union { int i; float f; } s = {.i = (k + 127) << 23};
+    return p * s.f;
+}
+static inline float srm_sigmoidf(float a) { return 1.0f / (1.0f + srm_expf(-a)); }
+static inline float srm_tanhf(float x)
+{
+    float ax = x < 0 ? -x : x, x2 = x * x;
+    float e = srm_expf(-2.0f * ax), big = (1.0f - e) / (1.0f + e);
+    float small = ax * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315))));
+    float t = ax < 0.0625f ? small : big;
+    return x < 0 ? -t : t;
+}
+
+/* The float32 elementwise kernels are built for AVX-512, AVX2 and the baseline, chosen at load
+ * time by the CPU (GCC function multi-versioning). */
+#if defined(__x86_64__) && !defined(SRM_NO_CLONES)
+#define SRM_CELL_F32_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SRM_CELL_F32_CLONES
+#endif
 
 /* Forward, the elementwise part of one step of R rows.
  *   h_next, c_next (R, n), row stride ld: the next state (c_next may be c_prev: in place)
@@ -81,5 +127,19 @@ void srm_cell_input_projection(double *pre, const double *x, const srm_model *m,
 /* pre (G n) = b_ih + b_hh + W_ih x + W_hh h for one state s (h its h part) and input x: the
  * pre-activations of the reference step, two GEMVs. */
 void srm_cell_preactivation(double *pre, const srm_model *m, const double *s, const double *x);
+
+/* The float32 kernel: the functions above on float arrays and an srm_model_f32 (the same
+ * source, core/cell_real.h, instantiated for float; gate functions srm_sigmoidf/srm_tanhf). */
+void srm_cell_forward_f32(float *h_next, float *c_next, float *gates, float *tc,
+                          const float *pre, const float *c_prev, srm_cell cell, size_t R,
+                          size_t n, size_t ld);
+void srm_cell_backward_f32(float *da, float *dc, const float *dh, const float *dh_rec,
+                           const float *h_next, const float *c_prev, const float *gates,
+                           const float *tc, srm_cell cell, size_t R, size_t n, size_t ld);
+void srm_cell_recur_forward_f32(float *pre, const float *h, const srm_model_f32 *m, size_t R,
+                                size_t ldh);
+void srm_cell_recur_backward_f32(float *dh, const float *da, const srm_model_f32 *m, size_t R);
+void srm_cell_input_projection_f32(float *pre, const float *x, const srm_model_f32 *m,
+                                   size_t R);
 
 #endif
