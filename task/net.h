@@ -23,8 +23,8 @@
  * of C positions are C rows that advance together, and at each time u exactly the windows that
  * contain u, a contiguous range of rows, advance in one GEMM.
  * The cell arithmetic, forward and backward, is core/cell.h's. Files: net.c (workspace,
- * forward, backward), net_loss.c (decoder and losses), net_sgd.c (gradient bookkeeping),
- * net_trunc.c (truncated evaluation). */
+ * binding, dispatch), net_real.h (forward, backward, decoder, losses, SGD, written once and
+ * instantiated per precision by net_ops.c), net_trunc.c (truncated evaluation, double). */
 #ifndef SRM_NET_H
 #define SRM_NET_H
 
@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "core/model.h"
+#include "core/model_f32.h"
 
 typedef enum { SRM_NET_SOFTMAX = 0, SRM_NET_SIGMOID = 1 } srm_net_output;
 
@@ -47,16 +48,19 @@ typedef struct {
 
 typedef struct srm_net srm_net;
 
-/* SRM_NET_FLOAT32 runs the decoder and the softmax/sigmoid (forward and backward: the three
- * (T B) x n x V GEMMs and the V exponentials per row that dominate a word-level LM) in single
- * precision: float copies of decoder.weight/bias refreshed at each forward, logits and their
- * gradient in float, the loss summed in double, gradients accumulated into the double model.
- * The recurrence, the embedding and every weight stay double. About 1.8x faster on word-level
- * language models; gradients then agree with float64 to ~1e-6 relative. */
+/* The arithmetic of training and evaluation. SRM_NET_FLOAT64 is the reference: every weight,
+ * activation and gradient in double. SRM_NET_FLOAT32 runs all of it in single precision:
+ * embedding, input projection, recurrence, gates (core/cell.h's float kernel), backward,
+ * decoder, softmax or sigmoids, and the SGD step on float weights the net owns. Losses,
+ * gradient norms and the final state are summed and returned in double in both. The double
+ * srm_model stays the interchange (srm_net_bind, srm_net_sync): projections, norms, bounds and
+ * certificates are computed on the float weights widened to double, which is exact.
+ * Measured agreement with float64 on the same batch: tests/test_train.c (test_f32_*). */
 typedef enum { SRM_NET_FLOAT64 = 0, SRM_NET_FLOAT32 = 1 } srm_net_precision;
 
-/* Workspace for batches of up to t_max steps and b_max columns. The model must be a tanh RNN
- * or an LSTM with a decoder; SRM_EINVAL (recorded, NULL returned) otherwise. */
+/* Workspace for batches of up to t_max steps and b_max columns of models shaped as m (a tanh
+ * RNN or an LSTM with a decoder; SRM_EINVAL, recorded, NULL returned otherwise). The net holds
+ * a gradient of m's shape; float32 also holds the weights. */
 srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precision precision,
                        size_t t_max, size_t b_max);
 void srm_net_free(srm_net *net);
@@ -65,13 +69,26 @@ void srm_net_free(srm_net *net);
  * uniform in +-1/sqrt(n), encoder and decoder weights uniform in +-0.1, decoder bias 0. */
 void srm_net_init(srm_model *m, gsl_rng *rng);
 
-/* Forward pass over a batch, keeping what backward needs. state0 (B, S; LSTM rows c then h)
- * is the initial state, NULL for zeros. p_in and p_out are the dropout probabilities of the
- * input vectors and of the RNN output (0 = none; rng may then be NULL). Token and target ids
- * are checked (SRM_EINVAL naming the position). */
-int srm_net_forward(srm_net *net, const srm_model *m, const srm_net_batch *b,
-                    const double *state0, double p_in, double p_out, gsl_rng *rng,
-                    double *loss_sum, size_t *count);
+/* The weights forward and backward read. float64 reads m itself (borrowed: it must outlive
+ * the use); float32 rounds m to nearest into its own weights. srm_net_bind_trainable also lets
+ * srm_net_sgd_step and srm_net_clamp_touched_rows write them (float64: m in place). SRM_EINVAL
+ * when m's shapes are not the workspace's. */
+int srm_net_bind(srm_net *net, const srm_model *m);
+int srm_net_bind_trainable(srm_net *net, srm_model *m);
+/* The net's weights into m (same shapes): float32 widens them (exact); float64 copies the bound
+ * model unless m is that model. The _recurrent forms move the rnn.* tensors only (the ones the
+ * projections change), rounding with `mode` on the way in. */
+void srm_net_sync(const srm_net *net, srm_model *m);
+void srm_net_sync_recurrent(const srm_net *net, srm_model *m);
+void srm_net_bind_recurrent(srm_net *net, const srm_model *m, srm_round_mode mode);
+srm_net_precision srm_net_get_precision(const srm_net *net);
+
+/* Forward pass over a batch with the bound weights, keeping what backward needs. state0 (B, S;
+ * LSTM rows c then h) is the initial state, NULL for zeros. p_in and p_out are the dropout
+ * probabilities of the input vectors and of the RNN output (0 = none; rng may then be NULL).
+ * Token and target ids are checked (SRM_EINVAL naming the position). */
+int srm_net_forward(srm_net *net, const srm_net_batch *b, const double *state0, double p_in,
+                    double p_out, gsl_rng *rng, double *loss_sum, size_t *count);
 
 /* The state (B, S) after the last step of the last forward (to carry into the next window). */
 const double *srm_net_final_state(const srm_net *net);
@@ -79,25 +96,28 @@ const double *srm_net_final_state(const srm_net *net);
 /* Class with the largest output at each of the T*B positions of the last forward. */
 void srm_net_argmax(const srm_net *net, int32_t *out);
 
-/* Accumulates the gradient of scale * (the last forward's loss sum) into grad (a model from
- * srm_model_alloc_like). Encoder rows are accumulated sparsely: only the rows of tokens seen
- * since the last srm_net_grad_zero are touched, and the functions below know which. */
-void srm_net_backward(srm_net *net, const srm_model *m, const srm_net_batch *b, double scale,
-                      srm_model *grad);
+/* Accumulates the gradient of scale * (the last forward's loss sum) into the net's gradient.
+ * Encoder rows are accumulated sparsely: only the rows of tokens seen since the last
+ * srm_net_grad_zero are touched, and the functions below know which. */
+void srm_net_backward(srm_net *net, const srm_net_batch *b, double scale);
 
-/* Zeroes grad (the dense part and the encoder rows touched since the last call). */
-void srm_net_grad_zero(srm_net *net, srm_model *grad);
-/* ||grad||_2 over every parameter (untouched encoder rows are zero). */
-double srm_net_grad_norm(const srm_net *net, const srm_model *grad);
+/* Zeroes the gradient (the dense part and the encoder rows touched since the last call). */
+void srm_net_grad_zero(srm_net *net);
+/* ||grad||_2 over every parameter (untouched encoder rows are zero), summed in double. */
+double srm_net_grad_norm(const srm_net *net);
+/* The gradient widened (or copied) into g, a model of the net's shapes. */
+void srm_net_grad_get(const srm_net *net, srm_model *g);
 /* SGD step w -= lr (grad_scale * grad + weight_decay * w), as torch.optim.SGD after
- * clip_grad_norm_. With weight decay every encoder row decays, else only touched rows move. */
-void srm_net_sgd_step(const srm_net *net, srm_model *m, const srm_model *grad, double lr,
-                      double grad_scale, double weight_decay);
+ * clip_grad_norm_, in the net's precision. With weight decay every encoder row decays, else only
+ * touched rows move. Returns ||W_hh after - W_hh before||_F of the stored values (a Weyl bound's
+ * increment; NAN when the weights are not bound trainable). */
+double srm_net_sgd_step(srm_net *net, double lr, double grad_scale, double weight_decay);
 
 /* Clamps the encoder rows the last backward touched to [-bound, bound] (the only rows an SGD
  * step can move outward: the others at most shrink under weight decay). With --stable the LSTM
- * conditions assume ||x||_inf <= B_x; for embedding inputs this keeps that assumption true. */
-void srm_net_clamp_touched_rows(const srm_net *net, srm_model *m, double bound);
+ * conditions assume ||x||_inf <= B_x; for embedding inputs this keeps that assumption true (in
+ * float32 the clamp value is rounded toward zero, never above bound). */
+void srm_net_clamp_touched_rows(srm_net *net, double bound);
 
 typedef struct srm_net_trunc srm_net_trunc;
 

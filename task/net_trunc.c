@@ -13,7 +13,7 @@ struct srm_net_trunc {
     srm_net_output output;
     size_t n, S, out, chunk, b_max;
     srm_window *win; /* the engine's workspace: chunk * b_max windows */
-    double *block;
+    void *block;
     double *xin;     /* (chunk * b_max, d) input vectors of a block of positions */
     double *y;       /* (chunk * b_max, out) outputs of a chunk */
 };
@@ -35,8 +35,8 @@ srm_net_trunc *srm_net_trunc_alloc(const srm_model *m, srm_net_output output, si
     tw->output = output, tw->n = m->hidden, tw->S = srm_model_state_size(m);
     tw->out = m->output, tw->chunk = chunk, tw->b_max = b_max;
     size_t sizes[] = {rows * m->input, rows * tw->out};
-    double **const ptrs[] = {&tw->xin, &tw->y};
-    tw->block = srm_net_carve(2, sizes, ptrs);
+    void **const ptrs[] = {(void **)&tw->xin, (void **)&tw->y};
+    tw->block = srm_net_carve(2, sizes, sizeof(double), ptrs);
     tw->win = srm_window_alloc(m, chunk, b_max);
     if (!tw->block || !tw->win) {
         srm_net_trunc_free(tw);

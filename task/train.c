@@ -19,6 +19,7 @@
 #include "task/train_internal.h"
 #include "theory/norm.h"
 #include "theory/project.h"
+#include "theory/stability.h"
 
 struct srm_trainer {
     srm_train_config cfg;  /* a copy: the caller's may go away */
@@ -43,42 +44,56 @@ struct srm_trainer {
 
 /* ---- one SGD step ---- */
 
-static int project(srm_trainer *tr)
+/* The unit roundoff of float32 rounding to nearest: |fl(x) - x| <= u |x|. */
+#define SRM_F32_UNIT 0x1p-24
+
+/* LSTM: the row-scaling projection in double. In float32 it runs on the float weights widened,
+ * and the rows it scaled go back rounded toward zero, which never raises an absolute row sum
+ * or |bias| (core/model_f32.h); the rounded weights are then checked against the conditions
+ * again, so a certificate never rests on arithmetic that was not rerun. */
+static int project_lstm(srm_trainer *tr, int f32)
 {
     const srm_train_config *c = tr->c;
-    if (c->cell == SRM_CELL_LSTM) {
-        srm_project_lstm_result r;
-        return srm_project_lstm(tr->m, c->lstm_a, c->lstm_margin, c->lstm_input_bound, &r);
-    }
-    /* Weyl: ||W + dW||_2 <= ||W||_2 + ||dW||_F. While the norm after the last SVD plus the
-     * Frobenius norms of the updates since then stays <= r, W_hh is certified inside the ball
-     * and the O(n^3) SVD is skipped (sgd_batch adds each update's norm to hh_bound). */
-    if (tr->s.hh_bound <= c->radius) return SRM_OK;
-    /* Otherwise the exact projection: from the Gram matrix when ||W_hh||_2 <= 2r is certified
-     * (its accuracy needs ||W||_2 near r; 4.5x faster at n = 1024), else (the first projection
-     * of a fresh or resumed run, or a step longer than r) from the SVD. */
-    srm_project_result r;
-    size_t n = tr->m->hidden;
-    if (tr->s.hh_bound <= 2 * c->radius)
-        SRM_TRY(srm_project_spectral_gram(tr->m->weight_hh, n, n, c->radius, tr->gram_ws, &r));
-    else
-        SRM_TRY(srm_project_spectral(tr->m->weight_hh, n, n, c->radius, SRM_NORM_METHOD_SVD,
-                                     tr->proj_ws, NULL, NULL, &r));
-    tr->s.hh_bound = r.norm_after;
+    srm_project_lstm_result r;
+    if (f32) srm_net_sync_recurrent(tr->net, tr->m);
+    SRM_TRY(srm_project_lstm(tr->m, c->lstm_a, c->lstm_margin, c->lstm_input_bound, &r));
+    if (!f32 || (r.rows_scaled == 0 && r.biases_clipped == 0)) return SRM_OK;
+    srm_net_bind_recurrent(tr->net, tr->m, SRM_ROUND_TOWARD_ZERO);
+    srm_net_sync_recurrent(tr->net, tr->m);
+    srm_lstm_stability st;
+    SRM_TRY(srm_stability_lstm(tr->m, c->lstm_input_bound, &st));
+    if (!st.stable)
+        return SRM_ERROR(SRM_ENUMERIC, "float32 rounding of the projected LSTM left it outside "
+                         "the stable set (a = %.9g); use --precision float64", st.a);
     return SRM_OK;
 }
 
-/* ||dW_hh||_F of the SGD step about to be taken: lr (scale G_hh + wd W_hh). */
-static double hh_step_norm(const srm_trainer *tr, double scale)
+static int project(srm_trainer *tr)
 {
-    const srm_model *m = tr->m, *g = tr->grad;
-    size_t nn = m->hidden * m->hidden * m->gates;
-    double ss = 0;
-    for (size_t i = 0; i < nn; i++) {
-        double d = tr->s.lr * (scale * g->weight_hh[i] + tr->c->weight_decay * m->weight_hh[i]);
-        ss += d * d;
-    }
-    return sqrt(ss);
+    const srm_train_config *c = tr->c;
+    int f32 = c->precision == SRM_NET_FLOAT32;
+    if (c->cell == SRM_CELL_LSTM) return project_lstm(tr, f32);
+    /* Weyl: ||W + dW||_2 <= ||W||_2 + ||dW||_F. While the norm after the last SVD plus the
+     * Frobenius norms of the updates since then (as stored: sgd_batch adds each step's) stays
+     * <= r, W_hh is certified inside the ball and the O(n^3) SVD is skipped. */
+    if (tr->s.hh_bound <= c->radius) return SRM_OK;
+    /* Otherwise the exact projection: from the Gram matrix when ||W_hh||_2 <= 2r is certified
+     * (its accuracy needs ||W||_2 near r; 4.5x faster at n = 1024), else (the first projection
+     * of a fresh or resumed run, or a step longer than r) from the SVD. In float32 the target is
+     * r / (1 + u sqrt(n)): rounding to float adds E with ||E||_2 <= ||E||_F <= u ||W||_F
+     * <= u sqrt(n) ||W||_2, so the stored weights end at or below r. */
+    srm_project_result r;
+    size_t n = tr->m->hidden;
+    double grow = f32 ? 1 + SRM_F32_UNIT * sqrt((double)n) : 1, radius = c->radius / grow;
+    if (f32) srm_net_sync_recurrent(tr->net, tr->m);
+    if (tr->s.hh_bound <= 2 * c->radius)
+        SRM_TRY(srm_project_spectral_gram(tr->m->weight_hh, n, n, radius, tr->gram_ws, &r));
+    else
+        SRM_TRY(srm_project_spectral(tr->m->weight_hh, n, n, radius, SRM_NORM_METHOD_SVD,
+                                     tr->proj_ws, NULL, NULL, &r));
+    if (f32) srm_net_bind_recurrent(tr->net, tr->m, SRM_ROUND_NEAREST);
+    tr->s.hh_bound = r.norm_after * grow;
+    return SRM_OK;
 }
 
 /* One SGD step on a batch: mean loss, gradient, clipping, weight decay, projection. */
@@ -87,19 +102,20 @@ static int sgd_batch(srm_trainer *tr, const srm_net_batch *b, const double *stat
 {
     const srm_train_config *c = tr->c;
     double p_in = c->task == SRM_TASK_JSB ? 0.0 : c->dropout;
-    srm_net_grad_zero(tr->net, tr->grad);
-    SRM_TRY(srm_net_forward(tr->net, tr->m, b, state0, p_in, c->dropout, tr->rng, loss, count));
+    srm_net_grad_zero(tr->net);
+    SRM_TRY(srm_net_forward(tr->net, b, state0, p_in, c->dropout, tr->rng, loss, count));
     if (*count == 0) return SRM_OK;
     if (!isfinite(*loss))
         return SRM_ERROR(SRM_ENUMERIC, "training diverged (non-finite loss) in epoch %zu; try a "
                          "smaller --lr or --clip", tr->s.epoch + 1);
-    srm_net_backward(tr->net, tr->m, b, 1.0 / (double)*count, tr->grad);
-    double norm = srm_net_grad_norm(tr->net, tr->grad), scale = 1.0;
+    srm_net_backward(tr->net, b, 1.0 / (double)*count);
+    double norm = srm_net_grad_norm(tr->net), scale = 1.0;
     if (c->clip > 0 && c->clip / (norm + 1e-6) < 1.0) scale = c->clip / (norm + 1e-6);
-    if (c->stable && c->cell != SRM_CELL_LSTM) tr->s.hh_bound += hh_step_norm(tr, scale);
-    srm_net_sgd_step(tr->net, tr->m, tr->grad, tr->s.lr, scale, c->weight_decay);
+    double dhh = srm_net_sgd_step(tr->net, tr->s.lr, scale, c->weight_decay);
+    /* the Frobenius norm is summed in double: 1e-9 covers its rounding */
+    if (c->stable && c->cell != SRM_CELL_LSTM) tr->s.hh_bound += dhh * (1 + 1e-9);
     if (c->stable && c->cell == SRM_CELL_LSTM && tr->m->vocab)
-        srm_net_clamp_touched_rows(tr->net, tr->m, c->lstm_input_bound);
+        srm_net_clamp_touched_rows(tr->net, c->lstm_input_bound);
     tr->done += *count;
     if (tr->progress) tr->progress(tr->done, tr->total, tr->progress_ctx);
     return c->stable ? project(tr) : SRM_OK;
@@ -183,6 +199,7 @@ int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *out, int *done)
     double t0 = srm_progress_now();
     srm_train_epoch e = {.epoch = tr->s.epoch + 1, .lr = tr->s.lr};
     SRM_TRY(train_epoch(tr, &e.train_loss));
+    srm_net_sync(tr->net, tr->m); /* float32: the trained weights, widened (exact) */
     srm_eval_result v;
     SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt,
                                c->precision, &v));
@@ -273,9 +290,11 @@ static int init_model(srm_trainer *tr)
     }
     gsl_rng_set(tr->rng, c->seed);
     srm_net_init(tr->m, tr->rng);
+    SRM_TRY(srm_net_bind_trainable(tr->net, tr->m)); /* float32: rounded to nearest */
     tr->s.hh_bound = INFINITY; /* unknown: the first projection runs the SVD (a resume restores
                                 * the checkpoint's) */
     if (c->stable) SRM_TRY(project(tr)); /* start inside the stable set */
+    srm_net_sync(tr->net, tr->m); /* float32: the model is the rounded weights */
     srm_model_copy(tr->best, tr->m);
     tr->s.lr = c->lr;
     return SRM_OK;
@@ -287,6 +306,7 @@ static int resume(srm_trainer *tr)
 {
     srm_train_remove_stale_temporaries(tr->dir);
     SRM_TRY(srm_train_read_checkpoint(tr->dir, tr->c, tr->m, tr->best, &tr->s));
+    SRM_TRY(srm_net_bind_trainable(tr->net, tr->m)); /* float32: exact (saved from floats) */
     return srm_train_read_log(tr->dir, tr->c, tr->s.epoch, tr->log);
 }
 

@@ -186,12 +186,13 @@ static int evaluate_lm(const srm_model *m, const srm_task_data *d, srm_split s, 
     srm_net *net = srm_net_alloc(m, o, prec, bptt, B);
     double *state = calloc(B * srm_model_state_size(m), sizeof(double));
     if (!net || !state) rc = net ? SRM_ERROR(SRM_ENOMEM, "out of memory") : srm_error_code();
+    if (rc == SRM_OK) rc = srm_net_bind(net, m);
     *nll = 0, *count = 0;
     for (size_t i = 0; rc == SRM_OK && i + 1 < L; i += bptt) {
         size_t T = L - 1 - i < bptt ? L - 1 - i : bptt, c = 0;
         double l = 0;
         srm_train_batch_window(&bb, ids, L, B, i, T);
-        rc = srm_net_forward(net, m, &bb.b, state, 0, 0, NULL, &l, &c);
+        rc = srm_net_forward(net, &bb.b, state, 0, 0, NULL, &l, &c);
         memcpy(state, srm_net_final_state(net), B * srm_model_state_size(m) * sizeof(double));
         *nll += l, *count += c;
     }
@@ -217,6 +218,7 @@ static int evaluate_seq(const srm_model *m, const srm_task_data *d, srm_split s,
     int32_t *pred = malloc(T * B * sizeof(int32_t)), *column = malloc(T * sizeof(int32_t));
     size_t *idx = malloc(B * sizeof(size_t));
     int rc = (net || tw) ? SRM_OK : srm_error_code();
+    if (rc == SRM_OK && net) rc = srm_net_bind(net, m);
     if (rc == SRM_OK && (!pred || !column || !idx)) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     size_t *order = malloc(N * sizeof(size_t));
     if (rc == SRM_OK && !order) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
@@ -233,7 +235,7 @@ static int evaluate_seq(const srm_model *m, const srm_task_data *d, srm_split s,
         if (k) {
             rc = srm_net_trunc_eval(tw, m, &bb.b, k, &l, &c, pred);
         } else {
-            rc = srm_net_forward(net, m, &bb.b, NULL, 0, 0, NULL, &l, &c);
+            rc = srm_net_forward(net, &bb.b, NULL, 0, 0, NULL, &l, &c);
             if (rc == SRM_OK) srm_net_argmax(net, pred);
         }
         *nll += l, *count += c;

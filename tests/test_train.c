@@ -9,6 +9,7 @@
  * - Truncated evaluation: against a naive per-window loop over srm_cell_step (core/model.h), and
  *   k >= T against the full forward.
  * - A uniform model (zero decoder) has perplexity = vocabulary size through the real forward.
+ * float32 against float64: tests/test_f32.c.
  * The configuration table and the trainer's loop: tests/test_train_config.c. */
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -57,13 +58,13 @@ static void make_batch(const net_case *c, gsl_rng *rng, batch_data *bd)
 }
 
 /* Mean loss of the batch with dropout masks drawn from a freshly seeded RNG. */
-static double mean_loss(srm_net *net, const srm_model *m, const net_case *c, batch_data *bd,
-                        gsl_rng *drop, size_t *count)
+static double mean_loss(srm_net *net, const net_case *c, batch_data *bd, gsl_rng *drop,
+                        size_t *count)
 {
     double sum;
     gsl_rng_set(drop, 99);
-    int rc = srm_net_forward(net, m, &bd->b, c->state0 ? bd->state0 : NULL, c->p_in, c->p_out,
-                             drop, &sum, count);
+    int rc = srm_net_forward(net, &bd->b, c->state0 ? bd->state0 : NULL, c->p_in, c->p_out, drop,
+                             &sum, count);
     return rc == SRM_OK ? sum / (double)*count : NAN;
 }
 
@@ -79,10 +80,12 @@ static void gradient_check(const net_case *c)
     batch_data bd;
     make_batch(c, rng, &bd);
     srm_net *net = srm_net_alloc(m, c->output, SRM_NET_FLOAT64, c->T, c->B);
+    srm_net_bind(net, m); /* float64 reads m itself: the perturbations below reach forward */
     size_t count;
-    double L = mean_loss(net, m, c, &bd, drop, &count);
-    srm_net_grad_zero(net, g);
-    srm_net_backward(net, m, &bd.b, 1.0 / (double)count, g);
+    double L = mean_loss(net, c, &bd, drop, &count);
+    srm_net_grad_zero(net);
+    srm_net_backward(net, &bd.b, 1.0 / (double)count);
+    srm_net_grad_get(net, g);
     /* Central differences, h = 1e-5: truncation error ~ h^2 |L'''| ~ 1e-10 and rounding
      * ~ eps |L| / h ~ 1e-11, so 1e-7 relative to max(1, |g|) leaves a wide margin while a
      * wrong term (errors of order |g| ~ 1e-2 .. 1) cannot pass. */
@@ -91,9 +94,9 @@ static void gradient_check(const net_case *c)
     for (size_t i = 0; i < m->nparam; i++) {
         double w0 = m->w[i], h = 1e-5;
         m->w[i] = w0 + h;
-        double lp = mean_loss(net, m, c, &bd, drop, &count);
+        double lp = mean_loss(net, c, &bd, drop, &count);
         m->w[i] = w0 - h;
-        double lm = mean_loss(net, m, c, &bd, drop, &count);
+        double lm = mean_loss(net, c, &bd, drop, &count);
         m->w[i] = w0;
         double fd = (lp - lm) / (2 * h), err = fabs(fd - g->w[i]) / fmax(1.0, fabs(fd));
         if (!(err <= worst)) worst = err, worst_i = i;
@@ -119,24 +122,26 @@ static void sparse_step_check(void)
     srm_model *g = srm_model_alloc_like(m), *ref = srm_model_alloc_like(m);
     srm_net_init(m, rng);
     srm_net *net = srm_net_alloc(m, c.output, SRM_NET_FLOAT64, c.T, c.B);
+    srm_net_bind_trainable(net, m);
     batch_data bd;
     for (int round = 0; round < 2; round++) {
         make_batch(&c, rng, &bd);
         double sum;
         size_t count;
-        srm_net_grad_zero(net, g);
-        srm_net_forward(net, m, &bd.b, NULL, 0, 0, NULL, &sum, &count);
-        srm_net_backward(net, m, &bd.b, 1.0, g);
+        srm_net_grad_zero(net);
+        srm_net_forward(net, &bd.b, NULL, 0, 0, NULL, &sum, &count);
+        srm_net_backward(net, &bd.b, 1.0);
+        srm_net_grad_get(net, g);
         double dense = 0;
         for (size_t i = 0; i < g->nparam; i++) dense += g->w[i] * g->w[i];
-        CHECK_CLOSE(srm_net_grad_norm(net, g), sqrt(dense), 1e-14,
+        CHECK_CLOSE(srm_net_grad_norm(net), sqrt(dense), 1e-14,
                     round ? "grad norm after a re-zeroing = dense norm"
                           : "grad norm with sparse encoder rows = dense norm");
         for (int wd = 0; wd < 2; wd++) {
             srm_model_copy(ref, m);
             for (size_t i = 0; i < m->nparam; i++)
                 ref->w[i] -= 0.5 * (0.3 * g->w[i] + (wd ? 0.01 : 0.0) * ref->w[i]);
-            srm_net_sgd_step(net, m, g, 0.5, 0.3, wd ? 0.01 : 0.0);
+            srm_net_sgd_step(net, 0.5, 0.3, wd ? 0.01 : 0.0);
             double dist = srm_model_distance(ref, m);
             CHECK(dist <= 1e-15, "SGD step (%s weight decay) = dense update (distance %.2e)",
                   wd ? "with" : "without", dist);
@@ -145,7 +150,7 @@ static void sparse_step_check(void)
     /* Clamp: touched rows pushed past the bound come back to it, untouched rows stay as they
      * are (even when outside, so the test sees which rows the clamp visits). */
     for (size_t i = 0; i < c.vocab * c.d; i++) m->encoder_weight[i] = (i % 2 ? 3.0 : -3.0);
-    srm_net_clamp_touched_rows(net, m, 0.5);
+    srm_net_clamp_touched_rows(net, 0.5);
     size_t touched = 0, ok = 1;
     for (size_t v = 0; v < c.vocab; v++) {
         int is_touched = 0;
@@ -213,9 +218,10 @@ static void truncation_check(srm_cell cell, srm_net_output output, size_t B)
     batch_data bd;
     make_batch(&c, rng, &bd);
     srm_net *net = srm_net_alloc(m, output, SRM_NET_FLOAT64, T, B);
+    srm_net_bind(net, m);
     double full;
     size_t count_full;
-    srm_net_forward(net, m, &bd.b, NULL, 0, 0, NULL, &full, &count_full);
+    srm_net_forward(net, &bd.b, NULL, 0, 0, NULL, &full, &count_full);
     int32_t am_full[64], am_trunc[64];
     srm_net_argmax(net, am_full);
     char what[64];
@@ -266,55 +272,13 @@ static void uniform_check(void)
     batch_data bd;
     make_batch(&c, rng, &bd);
     srm_net *net = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, T, B);
+    srm_net_bind(net, m);
     double sum;
     size_t count;
-    srm_net_forward(net, m, &bd.b, NULL, 0, 0, NULL, &sum, &count);
+    srm_net_forward(net, &bd.b, NULL, 0, 0, NULL, &sum, &count);
     CHECK_CLOSE(srm_metric_perplexity(sum, count), (double)V, 1e-13,
                 "zero decoder: perplexity = vocabulary size 50");
     srm_net_free(net);
-    srm_model_free(m);
-    gsl_rng_free(rng);
-}
-
-/* SRM_NET_FLOAT32 (decoder and softmax in float) against float64 on a word-LM-shaped net: the
- * loss agrees to float rounding (logits of size ~1 carry ~6e-8 relative error: 1e-6), the
- * gradient to 1e-4 of its norm (float sums over T*B*V terms). */
-static void float32_check(srm_cell cell)
-{
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 17);
-    size_t V = 40, T = 6, B = 4;
-    net_case c = {"f32", cell, SRM_NET_SOFTMAX, 8, 5, V, V, T, B, 1, 1, 0, 0};
-    srm_model *m = srm_model_alloc(cell, c.n, c.d, V, V);
-    srm_model *g64 = srm_model_alloc_like(m), *g32 = srm_model_alloc_like(m);
-    srm_net_init(m, rng);
-    for (size_t i = 0; i < m->nparam; i++) m->w[i] *= 3.0;
-    batch_data bd;
-    make_batch(&c, rng, &bd);
-    srm_net *n64 = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, T, B);
-    srm_net *n32 = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT32, T, B);
-    double l64, l32;
-    size_t c64, c32;
-    srm_net_forward(n64, m, &bd.b, bd.state0, 0, 0, NULL, &l64, &c64);
-    srm_net_forward(n32, m, &bd.b, bd.state0, 0, 0, NULL, &l32, &c32);
-    int32_t a64[64], a32[64];
-    srm_net_argmax(n64, a64);
-    srm_net_argmax(n32, a32);
-    srm_net_backward(n64, m, &bd.b, 1.0 / (double)c64, g64);
-    srm_net_backward(n32, m, &bd.b, 1.0 / (double)c32, g32);
-    double dist = srm_model_distance(g64, g32), norm = 0;
-    for (size_t i = 0; i < g64->nparam; i++) norm += g64->w[i] * g64->w[i];
-    norm = sqrt(norm);
-    const char *what = cell == SRM_CELL_LSTM ? "lstm" : "rnn";
-    CHECK(fabs(l32 - l64) <= 1e-6 * fabs(l64) && c32 == c64,
-          "%s float32 decoder: loss %.10g vs float64 %.10g", what, l32, l64);
-    CHECK(dist <= 1e-4 * norm && dist > 0, "%s float32 decoder: gradient within 1e-4 of float64 "
-          "(distance %.2e, norm %.3g)", what, dist, norm);
-    CHECK(memcmp(a32, a64, T * B * sizeof(int32_t)) == 0, "%s float32 decoder: same argmax", what);
-    srm_net_free(n64);
-    srm_net_free(n32);
-    srm_model_free(g64);
-    srm_model_free(g32);
     srm_model_free(m);
     gsl_rng_free(rng);
 }
@@ -327,19 +291,20 @@ static void error_paths(void)
     srm_model_free(relu);
     srm_model *m = srm_model_alloc(SRM_CELL_RNN_TANH, 3, 2, 4, 5);
     srm_net *net = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, 2, 2);
+    srm_net_bind(net, m);
     int32_t tok[4] = {0, 1, 7, 2}, tgt[4] = {0, 1, 2, 3};
     srm_net_batch b = {2, 2, tok, NULL, tgt, NULL, NULL};
     double sum;
     size_t count;
-    CHECK(srm_net_forward(net, m, &b, NULL, 0, 0, NULL, &sum, &count) == SRM_EINVAL &&
+    CHECK(srm_net_forward(net, &b, NULL, 0, 0, NULL, &sum, &count) == SRM_EINVAL &&
               strstr(srm_error_message(), "token id 7"),
           "token out of range rejected: %s", srm_error_message());
     tok[2] = 4, tgt[3] = 9;
-    CHECK(srm_net_forward(net, m, &b, NULL, 0, 0, NULL, &sum, &count) == SRM_EINVAL &&
+    CHECK(srm_net_forward(net, &b, NULL, 0, 0, NULL, &sum, &count) == SRM_EINVAL &&
               strstr(srm_error_message(), "target id 9"),
           "target out of range rejected: %s", srm_error_message());
     b.T = 3;
-    CHECK(srm_net_forward(net, m, &b, NULL, 0, 0, NULL, &sum, &count) == SRM_EINVAL,
+    CHECK(srm_net_forward(net, &b, NULL, 0, 0, NULL, &sum, &count) == SRM_EINVAL,
           "batch larger than the workspace rejected");
     srm_net_free(net);
     srm_model_free(m);
@@ -372,8 +337,6 @@ int main(void)
     truncation_check(SRM_CELL_RNN_TANH, SRM_NET_SOFTMAX, 1);
     truncation_check(SRM_CELL_LSTM, SRM_NET_SIGMOID, 1);
     uniform_check();
-    float32_check(SRM_CELL_RNN_TANH);
-    float32_check(SRM_CELL_LSTM);
     error_paths();
     return srm_test_finish();
 }
