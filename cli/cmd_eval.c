@@ -53,7 +53,7 @@ int srm_cmd_eval(int argc, char **argv)
         {"max-eval", SRM_ARG_ULONG, &max_eval, "N",
          "use the first N tokens (LM) or sequences of the split (0: all)", NULL},
         {"precision", SRM_ARG_STRING, &precision_text, "P",
-         "float64, or float32 for the decoder/softmax of the full model (faster on wikitext2)",
+         "float64, or float32 for the whole forward pass of the full model (as training runs)",
          NULL},
         {"data-dir", SRM_ARG_STRING, &data_dir, "DIR", "data folder (see srm data --help)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},

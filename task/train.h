@@ -24,7 +24,7 @@
  *
  * Metrics (task/metric.h): perplexity, bits per character, NLL per frame (lower is better), slot
  * F1 in percent (higher is better). Everything is double precision except, with precision
- * SRM_NET_FLOAT32 (the language-model presets), the decoder and softmax (task/net.h). */
+ * SRM_NET_FLOAT32 (the default), the whole training arithmetic (task/net.h). */
 #ifndef SRM_TRAIN_H
 #define SRM_TRAIN_H
 

@@ -26,7 +26,7 @@ typedef struct {
     size_t batch, bptt, epochs, eval_batch;
     size_t max_train, max_valid, max_test; /* slices: tokens (LM) or sequences; 0 = all */
     unsigned long seed;
-    srm_net_precision precision; /* decoder/softmax precision (task/net.h) */
+    srm_net_precision precision; /* training arithmetic (task/net.h) */
 } srm_train_config;
 
 /* How a row's field is stored, parsed and written to JSON. */

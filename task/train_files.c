@@ -267,9 +267,14 @@ static json_t *result_object(const srm_train_config *c, const srm_train_summary 
     json_object_set_new(o, "best_epoch", json_integer((json_int_t)s->best_epoch));
     json_object_set_new(o, "epochs_done", json_integer((json_int_t)s->epochs_done));
     json_object_set_new(o, "seconds", json_number_or_null(s->seconds));
-    json_object_set_new(o, "precision", json_string(c->precision == SRM_NET_FLOAT32
-                                                        ? "float32 decoder/softmax, float64 rest"
-                                                        : "float64"));
+    json_object_set_new(o, "precision", json_string(srm_train_precision_name(c->precision)));
+    json_object_set_new(o, "precision_detail",
+                        json_string(c->precision == SRM_NET_FLOAT32
+                                        ? "training arithmetic in float32 (embedding, recurrence, "
+                                          "gates, backward, SGD, decoder, softmax); norms, "
+                                          "projections, certificates in float64 on the float32 "
+                                          "weights"
+                                        : "float64 throughout"));
     json_object_set_new(o, "config", srm_train_config_object(c));
     return o;
 }

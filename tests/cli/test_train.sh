@@ -32,7 +32,7 @@ expect "atis: valid F1 after 4 epochs > 20 ($f4)" awk -v f="$f4" 'BEGIN {exit !(
 for key in command seed version test_metric metric_name seconds; do
     expect "result.json has $key" grep -q "\"$key\":" "$A/result.json"
 done
-expect "result.json: metric f1, config object, float64" sh -c "grep -q '\"metric_name\": \"f1\"' '$A/result.json' && grep -q '\"config\": {' '$A/result.json' && grep -q '\"hidden\": 32' '$A/result.json' && grep -q '\"precision\": \"float64\"' '$A/result.json'"
+expect "result.json: metric f1, config object, float32 (the default)" sh -c "grep -q '\"metric_name\": \"f1\"' '$A/result.json' && grep -q '\"config\": {' '$A/result.json' && grep -q '\"hidden\": 32' '$A/result.json' && grep -q '\"precision\": \"float32\"' '$A/result.json'"
 ftest=$(json_get test_metric "$A/result.json")
 
 # --resume: 2 epochs, then resume to 4, equals the uninterrupted 4-epoch run exactly.
@@ -112,7 +112,7 @@ full=$(json_get loss "$TMP/out")
 expect "ptbchar: eval reproduces the log's best valid bpc" [ "$(json_get metric "$TMP/out")" = "$b2" ]
 # 5 columns of 600 tokens: k = 600 >= T = 599 predictions per column
 ok "ptbchar eval in float32" "$SRM" eval --task ptbchar --split valid --max-eval 3000 --bptt 25 --precision float32 "$P/model.safetensors" --json
-num_close "ptbchar: float32 decoder loss = float64 loss to 1e-6" "$(json_get loss "$TMP/out")" "$full" 1e-6
+num_close "ptbchar: float32 forward loss = float64 loss to 1e-6" "$(json_get loss "$TMP/out")" "$full" 1e-6
 ok "ptbchar eval --trunc 600" "$SRM" eval --task ptbchar --split valid --max-eval 3000 "$P/model.safetensors" --trunc 600 --json
 num_close "ptbchar: truncated loss (k >= T) = full loss" "$(json_get loss "$TMP/out")" "$full" 1e-12
 ok "ptbchar eval --trunc 1" "$SRM" eval --task ptbchar --split valid --max-eval 3000 "$P/model.safetensors" --trunc 1 --json
@@ -139,7 +139,7 @@ expect "help: hidden [128], lr [10], epochs [100]" sh -c "grep -q 'hidden N .*\[
 # --help shows the value that will apply for the task and cell given (quick by default), and
 # without them the presets per task (rnn/lstm where they differ)
 ok "help for atis rnn (quick)" "$SRM" train --task atis --cell rnn --help
-expect "help: atis rnn quick: lr [2], epochs [40], precision [float64], stable [off]" sh -c "grep -q -- '--lr LR .*\[2\]$' '$TMP/out' && grep -q -- '--epochs E .*\[40\]$' '$TMP/out' && grep -q -- '--precision P .*\[float64\]$' '$TMP/out' && grep -q -- '--stable .*\[off\]$' '$TMP/out'"
+expect "help: atis rnn quick: lr [2], epochs [40], precision [float32], stable [off]" sh -c "grep -q -- '--lr LR .*\[2\]$' '$TMP/out' && grep -q -- '--epochs E .*\[40\]$' '$TMP/out' && grep -q -- '--precision P .*\[float32\]$' '$TMP/out' && grep -q -- '--stable .*\[off\]$' '$TMP/out'"
 ok "help for ptbchar lstm (quick)" "$SRM" train --cell lstm --task=ptbchar --help
 expect "help: ptbchar lstm quick: hidden [256], bptt [100], max-train [2400000], precision [float32]" sh -c "grep -q -- '--hidden N .*\[256\]$' '$TMP/out' && grep -q -- '--bptt L .*\[100\]$' '$TMP/out' && grep -q -- '--max-train N .*\[2400000\]$' '$TMP/out' && grep -q -- '--precision P .*\[float32\]$' '$TMP/out'"
 ok "help without task and cell" "$SRM" train --help
