@@ -164,4 +164,20 @@ status 2 "dropout 1" "$SRM" train $atis --cell rnn --dropout 1 --out "$TMP/x"
 status 2 "eval: model of another task" "$SRM" eval --task jsb "$A/model.safetensors"
 status 2 "eval: bad split" "$SRM" eval --task atis --split train "$A/model.safetensors"
 status 1 "eval: missing model" "$SRM" eval --task atis "$TMP/none.safetensors"
+# float32 training (the default): a stable model satisfies its bound on the float32 weights
+# themselves, as saved (widened exactly to double) and re-measured in double.
+F="$TMP/f32"
+mkdir -p "$F"
+ok "jsb stable rnn in float32, --radius 0.9" "$SRM" train --task jsb --cell rnn --stable --radius 0.9 --hidden 48 --max-train 8 --max-valid 2 --max-test 2 --epochs 2 --lr 0.5 --quiet --out "$F/rnn"
+expect "float32 run: result.json records precision float32" grep -q '"precision": "float32"' "$F/rnn/result.json"
+ok "stability of the float32 stable rnn" "$SRM" stability "$F/rnn/model.safetensors" --json
+sn=$(json_get spectral_norm "$TMP/out")
+num_le "float32 stable rnn: ||W_hh||_2 of the saved float32 weights <= 0.9" "$sn" 0.9
+num_le "float32 stable rnn: the projection is active (||W_hh||_2 > 0.8999)" 0.8999 "$sn"
+ok "atis stable lstm in float32 (embedding clamped)" "$SRM" train --task atis --cell lstm --stable --hidden 16 --embedding 8 --max-train 200 --max-valid 20 --max-test 20 --epochs 2 --quiet --out "$F/lstm"
+ok "float32 stable lstm: srm stability certifies the saved weights (exit 0)" "$SRM" stability "$F/lstm/model.safetensors" --json
+expect "float32 stable lstm: stable true, all four conditions" sh -c "grep -q '\"stable\": true' '$TMP/out' && ! grep -q ': false' '$TMP/out'"
+num_le "float32 stable lstm: ||W_i||_inf <= 0.395 after rounding" "$(json_get norm_inf_i "$TMP/out")" 0.395
+ok "float64 reference run of the same stable lstm" "$SRM" train --task atis --cell lstm --stable --hidden 16 --embedding 8 --max-train 200 --max-valid 20 --max-test 20 --epochs 2 --precision float64 --quiet --out "$F/lstm64"
+num_close "float32 and float64 stable lstm: training losses agree to 1e-4 after 2 epochs" "$(last "$F/lstm/log.tsv" train_loss)" "$(last "$F/lstm64/log.tsv" train_loss)" 1e-4
 finish
