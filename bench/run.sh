@@ -2,6 +2,7 @@
 # bench/run.sh: `make bench`. Times srm's hot paths on fixed synthetic problems (best of 3 runs,
 # one OpenBLAS thread) and, when Debian's python3-torch is present, the same BPTT in PyTorch
 # float64 as a peer. Writes bench-out/bench.tsv (with provenance lines) and prints it.
+# Then the training speed at the paper's five shapes (bench/results.tsv, see below).
 # Targets checked here, never in timed tests:
 #   - all K truncations cost O(T K) cell steps: time(K=100) / time(K=50) stays near 2, not 4;
 #   - exact BPTT within a small factor of PyTorch's float64 autograd on the same problem.
@@ -84,6 +85,55 @@ if "$SRM" data stats --task jsb >/dev/null 2>&1; then
 else
     echo "bench: JSB data not found; paper-size training throughput skipped" >&2
 fi
+# ---- Training speed at the paper's five shapes (issue 11): srm float32 full SGD steps against
+# PyTorch float32 (before and after each srm figure, in the same minute) and float64, at 1 and 2
+# threads; the shape-aware limit (each BLAS kernel of the step timed alone at its own shape by
+# OpenBLAS, summed) and the fraction of it srm reaches; peak resident memory. JSB at batch 1 is
+# bound by memory: its last column is the limit from streaming W_hh twice per frame at the
+# measured read bandwidth. Rows go to bench/results.tsv (SRM_BENCH_SHAPES selects shapes).
+TB=${SRM_BENCH_BIN:-build/bench/train_bench}
+RES=${BENCH_RESULTS:-bench/results.tsv}
+SHAPES=${SRM_BENCH_SHAPES:-atis_lstm128 jsb_lstm1024 ptbchar_lstm1024 wt2_rnn256 wt2_lstm1024}
+have_torch=0
+/usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
+steps_for() { case $1 in atis*) echo 40 ;; jsb*) echo 12 ;; ptbchar*) echo 3 ;; wt2_rnn*) echo 8 ;; *) echo 3 ;; esac; }
+peer() { # SHAPE PRECISION THREADS -> "tok_per_s rss" or "absent absent"
+    if [ $have_torch = 1 ]; then
+        OMP_NUM_THREADS=$3 /usr/bin/python3 bench/peer_torch_train.py "$1" "$2" "$(steps_for "$1")" "$3" 2>"$tmp/err" ||
+            { echo "bench: peer failed: $(tail -c 300 "$tmp/err")" >&2; exit 1; }
+    else
+        printf 'absent\tabsent\n'
+    fi
+}
+train_rows=""
+for th in 1 2; do
+    for sh in $SHAPES; do
+        st=$(steps_for "$sh")
+        before=$(peer "$sh" float32 $th | cut -f1)
+        line=$(OPENBLAS_NUM_THREADS=$th "$TB" "$sh" float32 "$st") || { echo "bench: $TB $sh failed" >&2; exit 1; }
+        after=$(peer "$sh" float32 $th | cut -f1)
+        f64=$(peer "$sh" float64 $th | cut -f1)
+        ratio=absent
+        [ $have_torch = 1 ] && ratio=$(awk -v s="$(echo "$line" | cut -f4)" -v a="$before" -v b="$after" 'BEGIN { printf "%.2f", 2 * s / (a + b) }')
+        train_rows="$train_rows$(echo "$line" | cut -f1,3)	$(echo "$line" | cut -f4)	$before	$after	$f64	$ratio	$(echo "$line" | cut -f5-8)
+"
+        echo "bench: $sh, $th thread(s): srm $(echo "$line" | cut -f4) tok/s, PyTorch f32 $before / $after" >&2
+    done
+done
+{
+    echo "# srm bench: training speed ($("$SRM" --version))"
+    echo "# command: make bench (bench/run.sh, bench/train_bench.c, bench/peer_torch_train.py)"
+    echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "# machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+    echo "# PyTorch: $( [ $have_torch = 1 ] && /usr/bin/python3 -c 'import torch; print(torch.__version__)' || echo absent)"
+    echo "# srm float32 full SGD steps (forward, backward, clip norm, SGD) on random data; torch_f32_before/after bracket each srm run; ratio = srm / mean(before, after)"
+    echo "# limit_tok_s: every BLAS kernel of the step timed alone at its own shape (elementwise work counted as zero); fraction = srm / limit"
+    echo "# bandwidth_limit_tok_s (jsb only): W_hh (float32) streamed twice per frame at the read bandwidth of a streaming sum over a buffer of its size"
+    printf 'shape\tthreads\tsrm_tok_s\ttorch_f32_before\ttorch_f32_after\ttorch_f64\tratio_srm_torch_f32\tlimit_tok_s\tfraction_of_limit\tpeak_rss_mb\tbandwidth_limit_tok_s\n'
+    printf '%s' "$train_rows"
+} >"$RES.tmp" && mv "$RES.tmp" "$RES"
+column -t -s '	' "$RES" 2>/dev/null || cat "$RES"
+
 t=$(best "$SRM" trajectory --cell rnn --hidden 16 --input 4 --ks 1,2,4,8,16 --steps 200 --alpha 1 --out "$tmp/t.tsv")
 add "trajectory_demo_size" "$t" s "n16 d4 T40 S8, 200 steps, 6 students"
 

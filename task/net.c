@@ -14,6 +14,14 @@
 #include "core/error.h"
 #include "task/net_internal.h"
 
+int openblas_get_num_threads(void); /* OpenBLAS's own API (not in CBLAS) */
+
+int srm_net_threads(void)
+{
+    int t = openblas_get_num_threads();
+    return t >= 1 ? t : 1;
+}
+
 int srm_net_check_model(const srm_model *m)
 {
     if (m->cell != SRM_CELL_RNN_TANH && m->cell != SRM_CELL_LSTM)
@@ -77,6 +85,7 @@ srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precis
     net->out = m->output, net->vocab = m->vocab, net->t_max = t_max, net->b_max = b_max;
     int ok = alloc_workspace(net, m->cell == SRM_CELL_LSTM) == SRM_OK;
     net->final = calloc(b_max * net->S, sizeof(double));
+    net->row_loss = calloc(t_max * b_max, sizeof(double));
     net->touched = calloc(m->vocab ? m->vocab : 1, 1);
     net->rows = malloc((m->vocab ? m->vocab : 1) * sizeof(size_t));
     if (precision == SRM_NET_FLOAT32) {
@@ -87,7 +96,7 @@ srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precis
         net->g64 = srm_model_alloc_like(m);
         ok = ok && net->g64;
     }
-    if (!ok || !net->final || !net->touched || !net->rows) {
+    if (!ok || !net->final || !net->row_loss || !net->touched || !net->rows) {
         srm_net_free(net);
         SRM_ERROR(SRM_ENOMEM, "out of memory for a network workspace (%zu x %zu rows)", t_max,
                   b_max);
@@ -101,6 +110,7 @@ void srm_net_free(srm_net *net)
     if (!net) return;
     free(net->block);
     free(net->final);
+    free(net->row_loss);
     free(net->touched);
     free(net->rows);
     srm_model_free(net->g64);

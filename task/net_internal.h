@@ -40,10 +40,15 @@ struct srm_net {
     void *ones;             /* (R) for column sums by GEMV */
     void *gbias;            /* (gn) bias gradient of one backward */
     double *final;          /* (B, S) state after the last step, in double */
+    double *row_loss;       /* (R) loss of each output row of the last forward */
     unsigned char *touched; /* (vocab) encoder row has a gradient since the last zeroing */
     size_t *rows, nrows;    /* the touched rows */
 };
 
+/* Threads of the elementwise loops that are split (softmax rows, large SGD updates): as many
+ * as OpenBLAS uses for its GEMMs (OPENBLAS_NUM_THREADS), so the two never oversubscribe the
+ * cores; the loops run outside every BLAS call. */
+int srm_net_threads(void);
 /* SRM_EINVAL unless m is a tanh RNN or an LSTM with a decoder. */
 int srm_net_check_model(const srm_model *m);
 /* Carves `count` arrays of sizes[i] elements of `elem` bytes out of one zeroed allocation

@@ -46,44 +46,112 @@ void SFX(srm_net_decode)(const MODEL *m, const REAL *h, size_t ldh, size_t rows,
          (int)ldh, m->decoder_weight, (int)m->hidden, 1, y, (int)out);
 }
 
+/* Sum of count entries in double. The float32 instantiation adds in eight interleaved double
+ * lanes (one vector register: the loop vectorises); float64 keeps the sequential order that
+ * every committed float64 result was computed with. */
+static KERNEL double SFX(sum)(const REAL *x, size_t count)
+{
+    double s = 0;
+    size_t i = 0;
+    if (sizeof(REAL) == sizeof(float)) {
+        double lane[8] = {0};
+        for (; i + 8 <= count; i += 8)
+            for (size_t l = 0; l < 8; l++) lane[l] += (double)x[i + l];
+        for (size_t l = 0; l < 8; l++) s += lane[l];
+    }
+    for (; i < count; i++) s += x[i];
+    return s;
+}
+
+/* The largest of count >= 1 entries (float32: sixteen lanes, which vectorises; the maximum does
+ * not depend on the order). */
+static KERNEL REAL SFX(max)(const REAL *x, size_t count)
+{
+    REAL mx = x[0];
+    size_t i = 1;
+    if (sizeof(REAL) == sizeof(float) && count >= 16) {
+        REAL lane[16];
+        for (size_t l = 0; l < 16; l++) lane[l] = x[l];
+        for (i = 16; i + 16 <= count; i += 16)
+            for (size_t l = 0; l < 16; l++) lane[l] = x[i + l] > lane[l] ? x[i + l] : lane[l];
+        for (size_t l = 0; l < 16; l++) mx = lane[l] > mx ? lane[l] : mx;
+    }
+    for (; i < count; i++) mx = x[i] > mx ? x[i] : mx;
+    return mx;
+}
+
 /* Softmax of one row in place; returns log(sum exp) + max - row[t] (the loss at target t). The
  * sum is in double in both precisions. */
 static KERNEL double SFX(softmax_row)(REAL *row, size_t out, int32_t t)
 {
-    REAL mx = row[0], yt = row[t];
+    REAL mx = SFX(max)(row, out), yt = row[t];
     double s = 0;
-    for (size_t j = 1; j < out; j++) mx = row[j] > mx ? row[j] : mx;
     for (size_t j = 0; j < out; j++) row[j] = EXP(row[j] - mx); /* vectorises (float) */
-    for (size_t j = 0; j < out; j++) s += row[j];
+    s = SFX(sum)(row, out);
     REAL inv = (REAL)(1.0 / s);
     for (size_t j = 0; j < out; j++) row[j] *= inv;
     return log(s) + (double)mx - (double)yt;
 }
 
+/* SRM_EINVAL unless every counted softmax target of rows [pos0, pos0 + rows) is a class. */
+static int SFX(check_targets)(srm_net_output kind, size_t rows, size_t out,
+                              const srm_net_batch *b, size_t pos0)
+{
+    for (size_t pos = pos0; kind == SRM_NET_SOFTMAX && pos < pos0 + rows; pos++) {
+        int32_t t = !b->mask || b->mask[pos] ? b->targets[pos] : 0;
+        if (t < 0 || (size_t)t >= out)
+            return SRM_ERROR(SRM_EINVAL, "target id %d at step %zu, column %zu is not in 0..%zu",
+                             t, pos / b->B, pos % b->B, out - 1);
+    }
+    return SRM_OK;
+}
+
+/* Loss of the output row at time-major position pos, in place (logits become probabilities);
+ * computed also for uncounted rows (their probabilities are zeroed by backward). */
+static double SFX(row_loss)(srm_net_output kind, REAL *row, size_t out, const srm_net_batch *b,
+                            size_t pos)
+{
+    if (kind == SRM_NET_SOFTMAX)
+        return SFX(softmax_row)(row, out, !b->mask || b->mask[pos] ? b->targets[pos] : 0);
+    const double *z = b->target_frames + pos * out;
+    double l = 0;
+    for (size_t j = 0; j < out; j++) {
+        double v = row[j];
+        l += srm_softplus(v) - z[j] * v;
+        row[j] = (REAL)srm_sigmoid_stable(v);
+    }
+    return l;
+}
+
 int SFX(srm_net_rows_loss)(srm_net_output kind, REAL *y, size_t rows, size_t out,
                            const srm_net_batch *b, size_t pos0, double *loss, size_t *count)
 {
+    SRM_TRY(SFX(check_targets)(kind, rows, out, b, pos0));
     for (size_t r = 0; r < rows; r++) {
-        REAL *row = y + r * out;
-        size_t pos = pos0 + r;
-        int counted = !b->mask || b->mask[pos];
-        if (kind == SRM_NET_SOFTMAX) {
-            int32_t t = counted ? b->targets[pos] : 0;
-            if (t < 0 || (size_t)t >= out)
-                return SRM_ERROR(SRM_EINVAL, "target id %d at step %zu, column %zu is not in "
-                                 "0..%zu", t, pos / b->B, pos % b->B, out - 1);
-            double l = SFX(softmax_row)(row, out, t);
-            if (counted) *loss += l;
-        } else {
-            const double *z = b->target_frames + pos * out;
-            double l = 0;
-            for (size_t j = 0; j < out; j++) {
-                double v = row[j];
-                l += srm_softplus(v) - z[j] * v;
-                row[j] = (REAL)srm_sigmoid_stable(v);
-            }
-            if (counted) *loss += l;
-        }
+        int counted = !b->mask || b->mask[pos0 + r];
+        double l = SFX(row_loss)(kind, y + r * out, out, b, pos0 + r);
+        if (counted) *loss += l;
+        *count += (size_t)counted;
+    }
+    return SRM_OK;
+}
+
+/* The same over the last forward's rows, split between the net's threads (srm_net_threads):
+ * each row's loss goes to net->row_loss, and they are summed in row order, so the result does
+ * not depend on the thread count. */
+static int SFX(rows_loss_threaded)(srm_net *net, const srm_net_batch *b, double *loss,
+                                   size_t *count)
+{
+    size_t R = net->T * net->B, out = net->out;
+    REAL *y = net->y;
+    double *rl = net->row_loss;
+    SRM_TRY(SFX(check_targets)(net->output, R, out, b, 0));
+    int threads = srm_net_threads();
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+    for (size_t r = 0; r < R; r++) rl[r] = SFX(row_loss)(net->output, y + r * out, out, b, r);
+    for (size_t r = 0; r < R; r++) {
+        int counted = !b->mask || b->mask[r];
+        if (counted) *loss += rl[r];
         *count += (size_t)counted;
     }
     return SRM_OK;
@@ -147,7 +215,7 @@ static void SFX(forward_recurrence)(srm_net *net, const double *state0)
     }
 }
 
-int IMPL(srm_net_forward)(srm_net *net, const srm_net_batch *b, const double *state0,
+KERNEL int IMPL(srm_net_forward)(srm_net *net, const srm_net_batch *b, const double *state0,
                           double p_in, double p_out, gsl_rng *rng, double *loss_sum,
                           size_t *count)
 {
@@ -163,7 +231,7 @@ int IMPL(srm_net_forward)(srm_net *net, const srm_net_batch *b, const double *st
     *loss_sum = 0;
     *count = 0;
     SFX(srm_net_decode)(NET_W(net), net->hused, n, R, net->y);
-    return SFX(srm_net_rows_loss)(net->output, net->y, R, net->out, b, 0, loss_sum, count);
+    return SFX(rows_loss_threaded)(net, b, loss_sum, count);
 }
 
 void IMPL(srm_net_argmax)(const srm_net *net, int32_t *out)
@@ -181,6 +249,8 @@ static void SFX(backward_decoder)(srm_net *net, const srm_net_batch *b, double s
     MODEL *g = NET_G(net);
     size_t R = net->T * net->B, n = net->n, out = net->out;
     REAL s = (REAL)scale;
+    int threads = srm_net_threads();
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
     for (size_t r = 0; r < R; r++) {
         REAL *row = (REAL *)net->y + r * out;
         if (b->mask && !b->mask[r]) {
@@ -244,7 +314,7 @@ static void SFX(backward_encoder)(srm_net *net, const srm_net_batch *b)
     }
 }
 
-void IMPL(srm_net_backward)(srm_net *net, const srm_net_batch *b, double scale)
+KERNEL void IMPL(srm_net_backward)(srm_net *net, const srm_net_batch *b, double scale)
 {
     MODEL *g = NET_G(net);
     size_t R = net->T * net->B, n = net->n, d = net->d, gn = net->gn;
@@ -282,22 +352,41 @@ void IMPL(srm_net_grad_zero)(srm_net *net)
     net->nrows = 0;
 }
 
+/* Sum of squares in double, as SFX(sum) (float32: eight lanes; float64: sequential). */
+static KERNEL double SFX(sum_squares)(const REAL *x, size_t count, double s)
+{
+    size_t i = 0;
+    if (sizeof(REAL) == sizeof(float)) {
+        double lane[8] = {0};
+        for (; i + 8 <= count; i += 8)
+            for (size_t l = 0; l < 8; l++) lane[l] += (double)x[i + l] * (double)x[i + l];
+        for (size_t l = 0; l < 8; l++) s += lane[l];
+    }
+    for (; i < count; i++) s += (double)x[i] * x[i];
+    return s;
+}
+
 double IMPL(srm_net_grad_norm)(const srm_net *net)
 {
     const MODEL *g = NET_G(net);
     size_t d = net->d, dense = g->nparam - net->vocab * d;
-    double s = 0;
-    for (size_t i = 0; i < dense; i++) s += (double)g->w[i] * g->w[i];
-    for (size_t i = 0; i < net->nrows; i++) {
-        const REAL *r = g->encoder_weight + net->rows[i] * d;
-        for (size_t j = 0; j < d; j++) s += (double)r[j] * r[j];
-    }
+    double s = SFX(sum_squares)(g->w, dense, 0);
+    for (size_t i = 0; i < net->nrows; i++)
+        s = SFX(sum_squares)(g->encoder_weight + net->rows[i] * d, d, s);
     return sqrt(s);
 }
 
-/* w -= lr (gs g + wd w) over count entries; returns the squared norm of the change as it was
- * stored (the difference of two floats is exact in double). */
-static KERNEL double SFX(sgd)(REAL *w, const REAL *g, size_t count, REAL lr, REAL gs, REAL wd)
+/* w -= lr (gs g + wd w) over count entries (split between the threads when it is large). */
+static KERNEL void SFX(sgd)(REAL *w, const REAL *g, size_t count, REAL lr, REAL gs, REAL wd)
+{
+    int threads = count >= (1u << 16) ? srm_net_threads() : 1;
+#pragma omp parallel for simd schedule(static) num_threads(threads) if (threads > 1)
+    for (size_t i = 0; i < count; i++) w[i] -= lr * (gs * g[i] + wd * w[i]);
+}
+
+/* The same update, returning the squared norm of the change as stored (the difference of two
+ * floats is exact in double): W_hh's, for the trainer's Weyl bound. */
+static double SFX(sgd_change)(REAL *w, const REAL *g, size_t count, REAL lr, REAL gs, REAL wd)
 {
     double ss = 0;
     for (size_t i = 0; i < count; i++) {
@@ -318,7 +407,7 @@ double IMPL(srm_net_sgd_step)(const srm_net *net, double lr, double grad_scale,
     size_t dense = m->nparam - net->vocab * d;
     REAL l = (REAL)lr, s = (REAL)grad_scale, wd = (REAL)weight_decay;
     SFX(sgd)(m->w, g->w, hh0, l, s, wd);
-    double hh = SFX(sgd)(m->weight_hh, g->weight_hh, nhh, l, s, wd);
+    double hh = SFX(sgd_change)(m->weight_hh, g->weight_hh, nhh, l, s, wd);
     if (weight_decay != 0 || !net->vocab) {
         SFX(sgd)(m->weight_hh + nhh, g->weight_hh + nhh, m->nparam - hh0 - nhh, l, s, wd);
     } else {
