@@ -15,9 +15,10 @@
     REAL gz = TANH(pre[2 * n + i]), go = SIGMOID(pre[3 * n + i]);                             \
     REAL c = gf * c_prev[i] + gi * gz, t = TANH(c)
 
-/* One LSTM row; every array is one row, in place where cell.h allows it. Two loops, so that
+/* One LSTM row; every array is one row, in place where cell.h allows it (always inlined, so
+ * that it is compiled for the caller's CPU clone). Two loops, so that
  * the common cases (both kept, or neither) have no branch inside and vectorise. */
-static inline void SFX(lstm_forward_row)(REAL *h_next, REAL *c_next, REAL *gates, REAL *tc,
+static inline __attribute__((always_inline)) void SFX(lstm_forward_row)(REAL *h_next, REAL *c_next, REAL *gates, REAL *tc,
                                          const REAL *pre, const REAL *c_prev, size_t n)
 {
     if (!gates != !tc) { /* one of the two kept: the general loop */
@@ -75,7 +76,7 @@ KERNEL void SFX(srm_cell_forward)(REAL *h_next, REAL *c_next, REAL *gates, REAL 
 }
 
 /* One LSTM row of backward; g and da may be the same array. */
-static inline void SFX(lstm_backward_row)(REAL *da, REAL *dc, const REAL *dh, const REAL *dh_rec,
+static inline __attribute__((always_inline)) void SFX(lstm_backward_row)(REAL *da, REAL *dc, const REAL *dh, const REAL *dh_rec,
                                           const REAL *c_prev, const REAL *g, const REAL *tc,
                                           size_t n)
 {

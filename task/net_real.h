@@ -146,7 +146,7 @@ static int SFX(rows_loss_threaded)(srm_net *net, const srm_net_batch *b, double 
     REAL *y = net->y;
     double *rl = net->row_loss;
     SRM_TRY(SFX(check_targets)(net->output, R, out, b, 0));
-    int threads = srm_net_threads();
+    int threads = R * out >= SRM_NET_SPLIT_MIN ? srm_net_threads() : 1;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
     for (size_t r = 0; r < R; r++) rl[r] = SFX(row_loss)(net->output, y + r * out, out, b, r);
     for (size_t r = 0; r < R; r++) {
@@ -249,7 +249,7 @@ static void SFX(backward_decoder)(srm_net *net, const srm_net_batch *b, double s
     MODEL *g = NET_G(net);
     size_t R = net->T * net->B, n = net->n, out = net->out;
     REAL s = (REAL)scale;
-    int threads = srm_net_threads();
+    int threads = R * out >= SRM_NET_SPLIT_MIN ? srm_net_threads() : 1;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
     for (size_t r = 0; r < R; r++) {
         REAL *row = (REAL *)net->y + r * out;
@@ -379,7 +379,7 @@ double IMPL(srm_net_grad_norm)(const srm_net *net)
 /* w -= lr (gs g + wd w) over count entries (split between the threads when it is large). */
 static KERNEL void SFX(sgd)(REAL *w, const REAL *g, size_t count, REAL lr, REAL gs, REAL wd)
 {
-    int threads = count >= (1u << 16) ? srm_net_threads() : 1;
+    int threads = count >= SRM_NET_SPLIT_MIN ? srm_net_threads() : 1;
 #pragma omp parallel for simd schedule(static) num_threads(threads) if (threads > 1)
     for (size_t i = 0; i < count; i++) w[i] -= lr * (gs * g[i] + wd * w[i]);
 }
