@@ -29,6 +29,16 @@ best() {
     printf '%.4f' "$b"
 }
 
+# provenance WHAT COMMAND: the # lines every bench file starts with
+provenance() {
+    echo "# srm bench: $1 ($("$SRM" --version))"
+    echo "# command: $2"
+    echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "# machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+}
+# show FILE: its # lines, then its table aligned
+show() { grep '^#' "$1"; grep -v '^#' "$1" | column -t -s '	' 2>/dev/null || grep -v '^#' "$1"; }
+
 command -v bc >/dev/null 2>&1 || { echo "bench: needs bc (apt-get install bc)" >&2; exit 1; }
 rows=""
 add() { rows="$rows$1	$2	$3	$4
@@ -121,10 +131,7 @@ for th in 1 2; do
     done
 done
 {
-    echo "# srm bench: training speed ($("$SRM" --version))"
-    echo "# command: make bench (bench/run.sh, bench/train_bench.c, bench/peer_torch_train.py)"
-    echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "# machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+    provenance "training speed" "make bench (bench/run.sh, bench/train_bench.c, bench/peer_torch_train.py)"
     echo "# PyTorch: $( [ $have_torch = 1 ] && /usr/bin/python3 -c 'import torch; print(torch.__version__)' || echo absent)"
     echo "# srm float32 full SGD steps (forward, backward, clip norm, SGD) on random data; torch_f32_before/after bracket each srm run; ratio = srm / mean(before, after)"
     echo "# limit_tok_s: every BLAS kernel of the step timed alone at its own shape (elementwise work counted as zero); fraction = srm / limit"
@@ -132,18 +139,15 @@ done
     printf 'shape\tthreads\tsrm_tok_s\ttorch_f32_before\ttorch_f32_after\ttorch_f64\tratio_srm_torch_f32\tlimit_tok_s\tfraction_of_limit\tpeak_rss_mb\tbandwidth_limit_tok_s\n'
     printf '%s' "$train_rows"
 } >"$RES.tmp" && mv "$RES.tmp" "$RES"
-column -t -s '	' "$RES" 2>/dev/null || cat "$RES"
+show "$RES"
 
 t=$(best "$SRM" trajectory --cell rnn --hidden 16 --input 4 --ks 1,2,4,8,16 --steps 200 --alpha 1 --out "$tmp/t.tsv")
 add "trajectory_demo_size" "$t" s "n16 d4 T40 S8, 200 steps, 6 students"
 
 {
-    echo "# srm bench ($("$SRM" --version))"
-    echo "# command: sh bench/run.sh"
-    echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "# machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    provenance "hot paths" "sh bench/run.sh"
     echo "# OPENBLAS_NUM_THREADS=1; best of 3 wall-clock runs"
     printf 'name\tvalue\tunit\twhat\n'
     printf '%s' "$rows"
 } >"$TSV.tmp" && mv "$TSV.tmp" "$TSV"
-column -t -s '	' "$TSV" 2>/dev/null || cat "$TSV"
+show "$TSV"

@@ -38,14 +38,6 @@
 #define GEMV cblas_sgemv
 #define KERNEL SRM_CELL_F32_CLONES
 #include "core/cell_real.h"
-#undef REAL
-#undef SFX
-#undef MODEL
-#undef SIGMOID
-#undef TANH
-#undef GEMM
-#undef GEMV
-#undef KERNEL
 
 size_t srm_cell_factor_count(srm_cell cell) { return cell == SRM_CELL_LSTM ? 6 : 1; }
 

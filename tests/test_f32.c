@@ -94,6 +94,16 @@ static double norm2(const srm_model *g)
     return sqrt(s);
 }
 
+/* Rounds m's weights to float and back: both precisions then start from the same numbers, so
+ * that the differences measured are the arithmetic's alone. */
+static void representable(srm_model *m)
+{
+    srm_model_f32 *f = srm_model_f32_alloc_like(m);
+    srm_model_f32_round(f, m, 0, m->nparam, SRM_ROUND_NEAREST);
+    srm_model_f32_widen(m, f, 0, m->nparam);
+    srm_model_f32_free(f);
+}
+
 /* Forward and backward of one batch in one precision; the gradient into g, the loss returned. */
 static double loss_and_grad(srm_net *net, const f32_case *c, batch *bd, srm_model *g)
 {
@@ -118,11 +128,7 @@ static void same_batch(const f32_case *c)
     srm_model *g64 = srm_model_alloc_like(m), *g32 = srm_model_alloc_like(m);
     srm_net_init(m, rng);
     for (size_t i = 0; i < m->nparam; i++) m->w[i] *= 2.0; /* curvature of the gates matters */
-    /* the reference runs on the float-representable weights, so that the difference measured
-     * is the arithmetic's alone */
-    srm_model_f32 *mf = srm_model_f32_alloc_like(m);
-    srm_model_f32_round(mf, m, 0, m->nparam, SRM_ROUND_NEAREST);
-    srm_model_f32_widen(m, mf, 0, m->nparam);
+    representable(m);
     batch bd;
     fill_batch(c, rng, &bd);
     srm_net *n64 = srm_net_alloc(m, c->output, SRM_NET_FLOAT64, c->T, c->B);
@@ -141,7 +147,6 @@ static void same_batch(const f32_case *c)
     for (size_t i = 0; i < c->B * srm_model_state_size(m); i++) sd = fmax(sd, fabs(f64[i] - f32[i]));
     CHECK(sd <= 1e-5, "%s: final states agree to %.2e", c->name, sd);
     srm_net_free(n64), srm_net_free(n32);
-    srm_model_f32_free(mf);
     srm_model_free(g64), srm_model_free(g32), srm_model_free(m);
     gsl_rng_free(rng);
 }
@@ -182,9 +187,7 @@ static void training_curves(const f32_case *c)
     srm_model *m0 = srm_model_alloc(c->cell, c->n, c->d, c->out, c->vocab);
     srm_model *a = srm_model_alloc_like(m0), *b = srm_model_alloc_like(m0);
     srm_net_init(m0, rng);
-    srm_model_f32 *mf = srm_model_f32_alloc_like(m0);
-    srm_model_f32_round(mf, m0, 0, m0->nparam, SRM_ROUND_NEAREST);
-    srm_model_f32_widen(m0, mf, 0, m0->nparam);
+    representable(m0);
     double c64[100], c32[100], worst = 0;
     train_steps(c, SRM_NET_FLOAT64, m0, c64, a);
     train_steps(c, SRM_NET_FLOAT32, m0, c32, b);
@@ -195,7 +198,6 @@ static void training_curves(const f32_case *c)
           "%.4f)", c->name, worst, c64[0], c64[99]);
     CHECK(apart <= 1e-3 * travelled && travelled > 0.1,
           "%s: final weights %.2e apart after travelling %.3g", c->name, apart, travelled);
-    srm_model_f32_free(mf);
     srm_model_free(a), srm_model_free(b), srm_model_free(m0);
     gsl_rng_free(rng);
 }
