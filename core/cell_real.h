@@ -17,7 +17,10 @@
 
 /* One LSTM row; every array is one row, in place where cell.h allows it (always inlined, so
  * that it is compiled for the caller's CPU clone). Two loops, so that
- * the common cases (both kept, or neither) have no branch inside and vectorise. */
+ * the common cases (both kept, or neither) have no branch inside and vectorise. Unit i reads
+ * and writes only index i of each block, so the in-place cases carry no dependence from one
+ * unit to the next: `ivdep` tells GCC so (without it, the possible aliasing of six arrays
+ * keeps these loops scalar). */
 static inline __attribute__((always_inline)) void SFX(lstm_forward_row)(REAL *h_next, REAL *c_next, REAL *gates, REAL *tc,
                                          const REAL *pre, const REAL *c_prev, size_t n)
 {
@@ -32,6 +35,7 @@ static inline __attribute__((always_inline)) void SFX(lstm_forward_row)(REAL *h_
         return;
     }
     if (!gates) {
+#pragma GCC ivdep
         for (size_t i = 0; i < n; i++) {
             SRM_LSTM_UNIT(pre, c_prev, i, n);
             (void)gi, (void)gf, (void)gz;
@@ -40,6 +44,7 @@ static inline __attribute__((always_inline)) void SFX(lstm_forward_row)(REAL *h_
         }
         return;
     }
+#pragma GCC ivdep
     for (size_t i = 0; i < n; i++) {
         SRM_LSTM_UNIT(pre, c_prev, i, n);
         gates[i] = gi, gates[n + i] = gf, gates[2 * n + i] = gz, gates[3 * n + i] = go;
@@ -80,6 +85,7 @@ static inline __attribute__((always_inline)) void SFX(lstm_backward_row)(REAL *d
                                           const REAL *c_prev, const REAL *g, const REAL *tc,
                                           size_t n)
 {
+#pragma GCC ivdep
     for (size_t j = 0; j < n; j++) {
         REAL gi = g[j], gf = g[n + j], gz = g[2 * n + j], go = g[3 * n + j];
         REAL dhj = dh[j] + dh_rec[j];
