@@ -46,16 +46,17 @@ static const char *const train_summary =
     "weights themselves (result.json records the precision). Per-epoch lines go to stderr (--quiet: none); SRM_PROGRESS=1 adds a live line.\n"
     "Measured here (2 cores, 1 BLAS thread, two runs at a time, seed 1, float32; results/),\n"
     "--config quick, unstable model, training seconds (result.json) and test metric:\n"
-    "  atis      lstm  23 s, F1 91.42        rnn   9 s, F1 87.77\n"
-    "  jsb       lstm  24 s, NLL/frame 8.31  rnn   7 s, NLL/frame 8.87\n"
-    "  ptbchar   lstm  81 s, bpc 2.23        rnn  59 s, bpc 2.98 (1 epoch on 2.4M characters)\n"
-    "  wikitext2 lstm  89 s, ppl 890         rnn  89 s, ppl 1181 (1 epoch on 300k tokens)\n"
-    "--stable takes about as long (+0% to +57%), except jsb rnn: 21 s (a projection per step).\n"
-    "--config paper: atis (100 epochs) ~3.6 min lstm, ~1.2 min rnn, the same with --stable;\n"
-    "jsb (100 epochs): rnn ~16 s/epoch (28 min), ~28 s with --stable (36 min); lstm ~50 s\n"
-    "per epoch with or without --stable (~2 h); wikitext2 ~250 (lstm) / ~1100 (rnn)\n"
-    "tokens/s, ptbchar ~600 / ~6800 tokens/s: days. OPENBLAS_NUM_THREADS=2 gave ~1.2x\n"
-    "on wikitext2 (results then differ in rounding from 1 thread).";
+    "  atis      lstm  14 s, F1 91.42        rnn   9 s, F1 87.77\n"
+    "  jsb       lstm  22 s, NLL/frame 8.31  rnn   8 s, NLL/frame 8.87\n"
+    "  ptbchar   lstm  54 s, bpc 2.23        rnn  57 s, bpc 2.98 (1 epoch on 2.4M characters)\n"
+    "  wikitext2 lstm  83 s, ppl 890         rnn  81 s, ppl 1181 (1 epoch on 300k tokens)\n"
+    "--stable takes about as long (+0% to +60%), except jsb rnn: 20 s (a projection per step);\n"
+    "--precision float64 takes 1.5-3x as long. --config paper, float32 training speed (make\n"
+    "bench, 1 thread): wikitext2 ~2100 (rnn) / ~540 (lstm) tokens/s, one epoch 17 / 65 min;\n"
+    "ptbchar lstm ~3300 characters/s, one epoch 25 min; 40 and 300 epochs: days. Measured in\n"
+    "float64 before it: atis (100 epochs) ~3.6 min lstm, ~1.2 min rnn; jsb (100 epochs) ~28\n"
+    "min rnn, ~36 min with --stable, ~2 h lstm. OPENBLAS_NUM_THREADS=2: 1.5-1.6x on the large\n"
+    "shapes (results then differ in rounding from 1 thread).";
 
 /* What srm train parses: the table's options and its own. */
 typedef struct {

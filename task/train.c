@@ -35,6 +35,7 @@ struct srm_trainer {
     size_t *starts; /* first position in order of each batch */
     srm_svd_workspace *proj_ws, *norm_ws;
     srm_gram_workspace *gram_ws; /* RNN --stable only */
+    double *col_work;            /* LSTM --projection paper: column sums */
     srm_train_epoch *log;        /* c->epochs rows */
     srm_train_state s;           /* what the checkpoint stores beside the models */
     size_t tokens_per_epoch, done, total; /* positions: per epoch, trained, of this session */
@@ -68,15 +69,29 @@ static int project_lstm(srm_trainer *tr, int f32)
     return SRM_OK;
 }
 
+/* LSTM, the authors' column rescaling (theory/project.h), in double; float32 weights go back
+ * rounded to nearest (nothing is certified, so nothing needs a direction of rounding). */
+static int project_lstm_paper(srm_trainer *tr, int f32)
+{
+    if (f32) srm_net_sync_recurrent(tr->net, tr->m);
+    SRM_TRY(srm_project_lstm_paper(tr->m, tr->col_work, NULL));
+    if (f32) {
+        srm_net_bind_recurrent(tr->net, tr->m, SRM_ROUND_NEAREST);
+        srm_net_sync_recurrent(tr->net, tr->m);
+    }
+    return SRM_OK;
+}
+
 static int project(srm_trainer *tr)
 {
     const srm_train_config *c = tr->c;
-    int f32 = c->precision == SRM_NET_FLOAT32;
-    if (c->cell == SRM_CELL_LSTM) return project_lstm(tr, f32);
+    int f32 = c->precision == SRM_NET_FLOAT32, paper = c->projection == SRM_TRAIN_PROJECTION_PAPER;
+    if (c->cell == SRM_CELL_LSTM) return paper ? project_lstm_paper(tr, f32) : project_lstm(tr, f32);
     /* Weyl: ||W + dW||_2 <= ||W||_2 + ||dW||_F. While the norm after the last SVD plus the
      * Frobenius norms of the updates since then (as stored: sgd_batch adds each step's) stays
-     * <= r, W_hh is certified inside the ball and the O(n^3) SVD is skipped. */
-    if (tr->s.hh_bound <= c->radius) return SRM_OK;
+     * <= r, W_hh is certified inside the ball and the O(n^3) SVD is skipped. The authors'
+     * projection runs the full SVD at every step. */
+    if (!paper && tr->s.hh_bound <= c->radius) return SRM_OK;
     /* Otherwise the exact projection: from the Gram matrix when ||W_hh||_2 <= 2r is certified
      * (its accuracy needs ||W||_2 near r; 4.5x faster at n = 1024), else (the first projection
      * of a fresh or resumed run, or a step longer than r) from the SVD. In float32 the target is
@@ -86,7 +101,7 @@ static int project(srm_trainer *tr)
     size_t n = tr->m->hidden;
     double grow = f32 ? 1 + SRM_F32_UNIT * sqrt((double)n) : 1, radius = c->radius / grow;
     if (f32) srm_net_sync_recurrent(tr->net, tr->m);
-    if (tr->s.hh_bound <= 2 * c->radius)
+    if (!paper && tr->s.hh_bound <= 2 * c->radius)
         SRM_TRY(srm_project_spectral_gram(tr->m->weight_hh, n, n, radius, tr->gram_ws, &r));
     else
         SRM_TRY(srm_project_spectral(tr->m->weight_hh, n, n, radius, SRM_NORM_METHOD_SVD,
@@ -271,6 +286,10 @@ static int alloc_buffers(srm_trainer *tr)
         tr->gram_ws = srm_gram_workspace_alloc(n, n);
         if (!tr->gram_ws) return srm_error_code();
     }
+    if (c->stable && c->cell == SRM_CELL_LSTM && c->projection == SRM_TRAIN_PROJECTION_PAPER) {
+        tr->col_work = calloc(n > c->embedding ? n : c->embedding, sizeof(double));
+        if (!tr->col_work) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
     if (!tr->net || !tr->proj_ws || !tr->norm_ws) return srm_error_code();
     if (!tr->rng || !tr->state || !tr->order || !tr->starts || !tr->log)
         return SRM_ERROR(SRM_ENOMEM, "out of memory");
@@ -290,6 +309,9 @@ static int init_model(srm_trainer *tr)
     }
     gsl_rng_set(tr->rng, c->seed);
     srm_net_init(tr->m, tr->rng);
+    if (c->init == SRM_TRAIN_INIT_PAPER && c->cell == SRM_CELL_LSTM)
+        for (size_t j = c->hidden; j < 2 * c->hidden; j++) /* the forget slice */
+            tr->m->bias_ih[j] = tr->m->bias_hh[j] = SRM_PAPER_LSTM_FORGET_BIAS;
     SRM_TRY(srm_net_bind_trainable(tr->net, tr->m)); /* float32: rounded to nearest */
     tr->s.hh_bound = INFINITY; /* unknown: the first projection runs the SVD (a resume restores
                                 * the checkpoint's) */
@@ -363,6 +385,7 @@ void srm_trainer_free(srm_trainer *tr)
     free(tr->state), free(tr->order), free(tr->starts), free(tr->log);
     srm_svd_workspace_free(tr->proj_ws);
     srm_gram_workspace_free(tr->gram_ws);
+    free(tr->col_work);
     srm_svd_workspace_free(tr->norm_ws);
     free(tr);
 }

@@ -125,7 +125,12 @@ int srm_train_config_from_json(const char *text, srm_train_config *c)
     int rc = SRM_OK;
     for (size_t i = 0; rc == SRM_OK && i < n; i++) {
         srm_train_value v;
-        if (!json_value(&params[i], json_object_get(o, params[i].key), &v))
+        json_t *j = json_object_get(o, params[i].key);
+        if (!j && params[i].type == SRM_TRAIN_PARAM_CHOICE) { /* stored before the row existed */
+            *(int *)((char *)c + params[i].offset) = 0;
+            continue;
+        }
+        if (!json_value(&params[i], j, &v))
             rc = SRM_ERROR(SRM_EINVAL, "stored configuration: bad or missing '%s'",
                            params[i].key);
         else
@@ -202,6 +207,10 @@ int srm_train_options_apply(const srm_train_options *o, srm_train_config *c, int
         if (!strict && !srm_train_param_applies(p, c)) continue;
         SRM_TRY(srm_train_param_set(c, p, &o->value[k]));
     }
+    /* the authors' projection comes with their initialisation unless --init says otherwise */
+    if (c->projection == SRM_TRAIN_PROJECTION_PAPER && c->cell == SRM_CELL_LSTM &&
+        !srm_train_options_given(o, "init"))
+        c->init = SRM_TRAIN_INIT_PAPER;
     if (!strict) return SRM_OK;
     /* after every option is set, so that the order of the flags does not matter */
     for (size_t k = 0; k < o->count; k++) {
@@ -216,6 +225,13 @@ int srm_train_options_apply(const srm_train_options *o, srm_train_config *c, int
         if (o->given[k] && (o->row[k]->scope & SRM_TRAIN_SCOPE_STABLE) && !c->stable)
             return SRM_ERROR(SRM_EINVAL, "--%s only applies with --stable", o->row[k]->flag);
     return SRM_OK;
+}
+
+int srm_train_options_given(const srm_train_options *o, const char *flag)
+{
+    for (size_t k = 0; k < o->count; k++)
+        if (o->given[k] && strcmp(o->row[k]->flag, flag) == 0) return 1;
+    return 0;
 }
 
 const char *srm_train_options_not_resumable(const srm_train_options *o)

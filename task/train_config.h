@@ -27,7 +27,18 @@ typedef struct {
     size_t max_train, max_valid, max_test; /* slices: tokens (LM) or sequences; 0 = all */
     unsigned long seed;
     srm_net_precision precision; /* training arithmetic (task/net.h) */
+    int projection;         /* with stable: SRM_TRAIN_PROJECTION_* */
+    int init;               /* SRM_TRAIN_INIT_* */
 } srm_train_config;
+
+/* --projection: srm's certified projection (theory/project.h: the RNN clip, the LSTM row
+ * scaling onto the sufficient conditions), or the authors' (the LSTM column rescaling of
+ * srm_project_lstm_paper; the RNN clip by a full SVD at every step). */
+enum { SRM_TRAIN_PROJECTION_CERTIFIED, SRM_TRAIN_PROJECTION_PAPER };
+/* --init: every rnn.* weight uniform in +-1/sqrt(n) (PyTorch's), or that and the authors' LSTM
+ * forget bias: SRM_PAPER_LSTM_FORGET_BIAS in both bias_ih and bias_hh (the default under
+ * --projection paper). */
+enum { SRM_TRAIN_INIT_UNIFORM, SRM_TRAIN_INIT_PAPER };
 
 /* How a row's field is stored, parsed and written to JSON. */
 typedef enum {
@@ -38,7 +49,10 @@ typedef enum {
     SRM_TRAIN_PARAM_TASK,      /* srm_task; JSON string (wikitext2, ...) */
     SRM_TRAIN_PARAM_CELL,      /* srm_cell; JSON string "rnn" or "lstm" */
     SRM_TRAIN_PARAM_PRESET,    /* char[16]; JSON string "paper" or "quick" */
-    SRM_TRAIN_PARAM_PRECISION  /* srm_net_precision; JSON string "float32" or "float64" */
+    SRM_TRAIN_PARAM_PRECISION, /* srm_net_precision; JSON string "float32" or "float64" */
+    SRM_TRAIN_PARAM_CHOICE     /* int, an index into the row's choices; JSON string. A stored
+                                * configuration without the row (made before it existed) reads
+                                * as choice 0 */
 } srm_train_param_type;
 
 /* Where a row applies (srm train rejects a flag outside its scope; srm table1 passes it to the
@@ -65,6 +79,7 @@ typedef struct {
     /* the presets, [task][0 rnn, 1 lstm]; types other than DOUBLE hold exact small integers
      * (precision: its enum value) */
     double paper[SRM_TASK_COUNT][2], quick[SRM_TASK_COUNT][2];
+    const char *const *choices; /* CHOICE: the names, NULL-terminated */
 } srm_train_param;
 
 /* The table, in the order of the JSON object (and of --help); *count rows. */
@@ -118,6 +133,8 @@ size_t srm_train_options_init(srm_train_options *o, const srm_train_config *c, u
  * (srm train): an option outside its cell/stable scope is an error naming it; otherwise
  * (srm table1, one call per run) it is left out for this c. */
 int srm_train_options_apply(const srm_train_options *o, srm_train_config *c, int strict);
+/* Whether the option --flag was given. */
+int srm_train_options_given(const srm_train_options *o, const char *flag);
 /* The flag of the first given option that --resume does not take (NULL: none). */
 const char *srm_train_options_not_resumable(const srm_train_options *o);
 
@@ -132,7 +149,8 @@ int srm_train_config_check(const srm_train_config *c);
 const char *srm_train_precision_name(srm_net_precision p);
 int srm_train_precision_parse(const char *text, srm_net_precision *out);
 
-/* The configuration as a JSON object text (malloc'ed), and back (every row required). */
+/* The configuration as a JSON object text (malloc'ed), and back (every row required, except
+ * CHOICE rows, see above). */
 char *srm_train_config_json(const srm_train_config *c);
 int srm_train_config_from_json(const char *text, srm_train_config *c);
 

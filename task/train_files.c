@@ -363,14 +363,18 @@ int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_
 
 /* ---- what a run folder holds (srm table1) ---- */
 
-/* json_equal of the requested configuration and a stored one; with `ignore_epochs` the stored
- * epochs count is taken as equal. */
-static int same_config(const srm_train_config *want, json_t *stored, int ignore_epochs)
+int srm_train_config_same(const srm_train_config *want, json_t *stored, int ignore_epochs)
 {
     srm_train_config w = *want;
     json_t *e = json_object_get(stored, "epochs");
     if (ignore_epochs && json_is_integer(e)) w.epochs = (size_t)json_integer_value(e);
     json_t *o = srm_train_config_object(&w);
+    size_t n;
+    const srm_train_param *p = srm_train_params(&n);
+    for (size_t i = 0; o && i < n; i++)
+        if (p[i].type == SRM_TRAIN_PARAM_CHOICE && !json_object_get(stored, p[i].key) &&
+            *(const int *)((const char *)&w + p[i].offset) == 0)
+            json_object_del(o, p[i].key);
     int same = o && json_equal(o, stored);
     json_decref(o);
     return same;
@@ -392,7 +396,7 @@ int srm_train_dir_state(const char *dir, const srm_train_config *c, int *state, 
     json_t *res = json_load_file(path, 0, NULL);
     if (res) {
         json_t *cfg = json_object_get(res, "config"), *m = json_object_get(res, "test_metric");
-        int exact = cfg && same_config(c, cfg, 0), close = cfg && same_config(c, cfg, 1);
+        int exact = cfg && srm_train_config_same(c, cfg, 0), close = cfg && srm_train_config_same(c, cfg, 1);
         if (exact) {
             *state = SRM_TRAIN_DIR_DONE;
             *metric = json_is_number(m) ? json_number_value(m) : NAN;
@@ -409,7 +413,7 @@ int srm_train_dir_state(const char *dir, const srm_train_config *c, int *state, 
     srm_train_config stored;
     SRM_TRY(srm_train_checkpoint_config(dir, &stored));
     json_t *o = srm_train_config_object(&stored);
-    int close = o && same_config(c, o, 1);
+    int close = o && srm_train_config_same(c, o, 1);
     json_decref(o);
     if (!close)
         return SRM_ERROR(SRM_EINVAL, "%s: its checkpoint has another configuration than this "

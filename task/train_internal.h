@@ -43,5 +43,9 @@ void srm_train_batch_window(srm_train_batch *bb, const int32_t *ids, size_t L, s
 
 /* The configuration as a new JSON object (result.json embeds it; NULL when out of memory). */
 json_t *srm_train_config_object(const srm_train_config *c);
+/* Whether c's JSON equals a stored configuration (srm table1's test of a finished run); with
+ * `ignore_epochs` the stored epochs count is taken as equal. A CHOICE row the stored one lacks
+ * (written before the row existed) equals choice 0, as srm_train_config_from_json reads it. */
+int srm_train_config_same(const srm_train_config *want, json_t *stored, int ignore_epochs);
 
 #endif

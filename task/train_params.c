@@ -18,74 +18,86 @@
 #define RNN_STABLE (SRM_TRAIN_SCOPE_RNN | SRM_TRAIN_SCOPE_STABLE)
 #define LSTM_STABLE (SRM_TRAIN_SCOPE_LSTM | SRM_TRAIN_SCOPE_STABLE)
 
+static const char *const projections[] = {"certified", "paper", NULL};
+static const char *const inits[] = {"uniform", "paper", NULL};
+
 /* Rows in the order of the JSON object that checkpoints and result.json hold (a contract:
  * committed results and old checkpoints compare and load by it). Presets are
  * {wikitext2, ptbchar, jsb, atis} x {rnn, lstm}. The quick preset is the paper's recipe,
  * smaller, each run a few minutes on 2 cores (timings in cli/cmd_train.c's help). */
 static const srm_train_param params[] = {
     {"task", "task", "T", SRM_TRAIN_PARAM_TASK, OFF(task), "wikitext2, ptbchar, jsb or atis",
-     SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0)},
+     SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0), NULL},
     {"cell", "cell", "C", SRM_TRAIN_PARAM_CELL, OFF(cell), "rnn (tanh) or lstm",
-     SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0)},
+     SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0), NULL},
     {"preset", "config", "P", SRM_TRAIN_PARAM_PRESET, OFF(preset),
-     "preset: paper (Table 2) or quick", SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0)},
+     "preset: paper (Table 2) or quick", SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0), NULL},
     {"stable", "stable", NULL, SRM_TRAIN_PARAM_FLAG, OFF(stable),
      "project onto the stable set after every step", SRM_TRAIN_SCOPE_RUN, 0, 1, SAME(0),
-     SAME(0)},
+     SAME(0), NULL},
     {"hidden", "hidden", "N", SIZE, OFF(hidden), "hidden units", 0, 0, 1,
      {{256, 1024}, {768, 1024}, {1024, 1024}, {128, 128}},
      /* ptbchar: equal recurrent cost, 4 (256)^2 = (512)^2 */
-     {{128, 128}, {512, 256}, {256, 256}, {128, 128}}},
+     {{128, 128}, {512, 256}, {256, 256}, {128, 128}}, NULL},
     {"embedding", "embedding", "D", SIZE, OFF(embedding), "embedding size (jsb: 88, fixed)",
      SRM_TRAIN_SCOPE_NOT_JSB, 0, 1,
      {{1024, 512}, {400, 400}, {SRM_MUSIC_KEYS, SRM_MUSIC_KEYS}, {64, 64}},
-     {{128, 128}, {64, 64}, {SRM_MUSIC_KEYS, SRM_MUSIC_KEYS}, {64, 64}}},
+     {{128, 128}, {64, 64}, {SRM_MUSIC_KEYS, SRM_MUSIC_KEYS}, {64, 64}}, NULL},
     {"dropout", "dropout", "P", REAL, OFF(dropout), "dropout probability", 0, 0, 1,
      {{0.25, 0.65}, {0.1, 0.1}, {0.1, 0.1}, {0.5, 0.5}},
-     {{0.1, 0.2}, {0.1, 0.1}, {0.1, 0.1}, {0.5, 0.5}}},
+     {{0.1, 0.2}, {0.1, 0.1}, {0.1, 0.1}, {0.5, 0.5}}, NULL},
     {"weight_decay", "weight-decay", "W", REAL, OFF(weight_decay), "weight decay", 0, 0, 1,
-     {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}}, {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}}},
+     {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}}, {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}}, NULL},
     {"lr", "lr", "LR", REAL, OFF(lr), "initial learning rate", 0, 0, 1,
      {{2.0, 20.0}, {2.0, 20.0}, {0.05, 2.0}, {10.0, 10.0}},
      /* ptbchar: the RNN diverged at the paper's lr 2 (bpc 10 > uniform 5.6); 0.5 trains
       * (measured). atis: the tanh RNN collapses to all-O tags at lr >= 3 (measured); 2 trains
       * steadily */
-     {{2.0, 20.0}, {0.5, 20.0}, {0.05, 2.0}, {2.0, 10.0}}},
+     {{2.0, 20.0}, {0.5, 20.0}, {0.05, 2.0}, {2.0, 10.0}}, NULL},
     {"clip", "clip", "C", REAL, OFF(clip), "gradient norm clipping (0: none)", 0, 0, 1,
      {{0.25, 1.0}, {1.0, 1.0}, {5.0, 5.0}, {1.0, 1.0}},
-     {{0.25, 1.0}, {1.0, 1.0}, {5.0, 5.0}, {1.0, 1.0}}},
+     {{0.25, 1.0}, {1.0, 1.0}, {5.0, 5.0}, {1.0, 1.0}}, NULL},
     {"lr_decay", "lr-decay", "F", REAL, OFF(lr_decay), "lr /= F when validation does not improve",
-     0, 0, 1, SAME(4.0), SAME(4.0)},
+     0, 0, 1, SAME(4.0), SAME(4.0), NULL},
     {"batch", "batch", "B", SIZE, OFF(batch), "batch size (LM: columns)", 0, 0, 1,
-     {{20, 20}, {80, 80}, {1, 1}, {128, 128}}, {{20, 20}, {32, 32}, {1, 1}, {128, 128}}},
+     {{20, 20}, {80, 80}, {1, 1}, {128, 128}}, {{20, 20}, {32, 32}, {1, 1}, {128, 128}}, NULL},
     {"bptt", "bptt", "L", SIZE, OFF(bptt), "LM: truncated BPTT window", 0, 0, 1,
-     {{35, 35}, {150, 150}, {0, 0}, {0, 0}}, {{35, 35}, {100, 100}, {0, 0}, {0, 0}}},
+     {{35, 35}, {150, 150}, {0, 0}, {0, 0}}, {{35, 35}, {100, 100}, {0, 0}, {0, 0}}, NULL},
     {"epochs", "epochs", "E", SIZE, OFF(epochs), "epochs", 0, 1, 1,
-     {{40, 40}, {300, 300}, {100, 100}, {100, 100}}, {{1, 1}, {1, 1}, {30, 30}, {40, 30}}},
+     {{40, 40}, {300, 300}, {100, 100}, {100, 100}}, {{1, 1}, {1, 1}, {30, 30}, {40, 30}}, NULL},
     {"eval_batch", "eval-batch", "B", SIZE, OFF(eval_batch), "evaluation batch (LM: columns)", 0,
-     0, 1, {{10, 10}, {10, 10}, {16, 16}, {128, 128}}, {{10, 10}, {10, 10}, {16, 16}, {128, 128}}},
+     0, 1, {{10, 10}, {10, 10}, {16, 16}, {128, 128}}, {{10, 10}, {10, 10}, {16, 16}, {128, 128}}, NULL},
     {"max_train", "max-train", "N", SIZE, OFF(max_train), "use the first N of train (0: all)", 0,
-     0, 1, SAME(0), {{300000, 300000}, {2400000, 2400000}, {0, 0}, {0, 0}}},
+     0, 1, SAME(0), {{300000, 300000}, {2400000, 2400000}, {0, 0}, {0, 0}}, NULL},
     {"max_valid", "max-valid", "N", SIZE, OFF(max_valid), "use the first N of valid (0: all)", 0,
-     0, 1, SAME(0), {{50000, 50000}, {100000, 100000}, {0, 0}, {0, 0}}},
+     0, 1, SAME(0), {{50000, 50000}, {100000, 100000}, {0, 0}, {0, 0}}, NULL},
     {"max_test", "max-test", "N", SIZE, OFF(max_test), "use the first N of test (0: all)", 0, 0,
-     1, SAME(0), SAME(0)},
+     1, SAME(0), SAME(0), NULL},
     {"radius", "radius", "R", REAL, OFF(radius), "RNN projection: ||W_hh||_2 <= R", RNN_STABLE,
-     0, 1, SAME(1.0), SAME(1.0)},
+     0, 1, SAME(1.0), SAME(1.0), NULL},
     {"lstm_a", "lstm-a", "A", REAL, OFF(lstm_a), "LSTM projection: a = 1 - f_max", LSTM_STABLE,
-     0, 1, SAME(0.4), SAME(0.4)},
+     0, 1, SAME(0.4), SAME(0.4), NULL},
     {"lstm_margin", "lstm-margin", "M", REAL, OFF(lstm_margin), "LSTM projection: margin",
-     LSTM_STABLE, 0, 1, SAME(0.005), SAME(0.005)},
+     LSTM_STABLE, 0, 1, SAME(0.005), SAME(0.005), NULL},
     {"lstm_input_bound", "lstm-input-bound", "B", REAL, OFF(lstm_input_bound),
-     "LSTM projection: assumed ||x||_inf bound B_x", LSTM_STABLE, 0, 1, SAME(1.0), SAME(1.0)},
+     "LSTM projection: assumed ||x||_inf bound B_x", LSTM_STABLE, 0, 1, SAME(1.0), SAME(1.0), NULL},
     {"seed", "seed", "S", SRM_TRAIN_PARAM_SEED, OFF(seed),
      "random seed (initialisation, dropout, order)", SRM_TRAIN_SCOPE_RUN, 0, 1, SAME(1),
-     SAME(1)},
+     SAME(1), NULL},
     /* float32 everywhere by default: agreement with float64 in tests/test_f32.c */
     {"precision", "precision", "P", SRM_TRAIN_PARAM_PRECISION, OFF(precision),
      "float32 (training arithmetic in single precision; norms, projections and certificates in "
      "double) or float64 (the reference)", 0, 0, 1, SAME(SRM_NET_FLOAT32),
-     SAME(SRM_NET_FLOAT32)},
+     SAME(SRM_NET_FLOAT32), NULL},
+    {"projection", "projection", "P", SRM_TRAIN_PARAM_CHOICE, OFF(projection),
+     "certified (srm's: RNN clip, LSTM rows onto the sufficient conditions) or paper (the "
+     "authors': RNN clip by full SVD, LSTM columns to fixed l1 norms)", SRM_TRAIN_SCOPE_STABLE,
+     0, 1, SAME(SRM_TRAIN_PROJECTION_CERTIFIED), SAME(SRM_TRAIN_PROJECTION_CERTIFIED),
+     projections},
+    {"init", "init", "I", SRM_TRAIN_PARAM_CHOICE, OFF(init),
+     "uniform (+-1/sqrt(n), PyTorch's) or paper (uniform, LSTM forget biases 10 + 10); "
+     "default paper under --projection paper", SRM_TRAIN_SCOPE_LSTM, 0, 1,
+     SAME(SRM_TRAIN_INIT_UNIFORM), SAME(SRM_TRAIN_INIT_UNIFORM), inits},
 };
 
 _Static_assert(sizeof params / sizeof params[0] <= SRM_TRAIN_PARAM_MAX,
@@ -123,7 +135,21 @@ void srm_train_param_get(const srm_train_config *c, const srm_train_param *p, sr
     case SRM_TRAIN_PARAM_PRECISION:
         v->text = srm_train_precision_name(*(const srm_net_precision *)f);
         break;
+    case SRM_TRAIN_PARAM_CHOICE: v->text = p->choices[*(const int *)f]; break;
     }
+}
+
+/* The index of text among p's choices (SRM_EINVAL listing them). */
+static int choice_parse(const srm_train_param *p, const char *text, int *out)
+{
+    char names[120] = "";
+    size_t len = 0;
+    for (int i = 0; p->choices[i]; i++) {
+        if (strcmp(p->choices[i], text) == 0) return *out = i, SRM_OK;
+        len += (size_t)snprintf(names + len, len < sizeof names ? sizeof names - len : 0,
+                                "%s%s", i ? ", " : "", p->choices[i]);
+    }
+    return SRM_ERROR(SRM_EINVAL, "unknown --%s '%s' (%s)", p->flag, text, names);
 }
 
 int srm_train_param_set(srm_train_config *c, const srm_train_param *p, const srm_train_value *v)
@@ -139,6 +165,7 @@ int srm_train_param_set(srm_train_config *c, const srm_train_param *p, const srm
     case SRM_TRAIN_PARAM_PRESET: snprintf(f, sizeof c->preset, "%s", v->text); break;
     case SRM_TRAIN_PARAM_PRECISION:
         return srm_train_precision_parse(v->text, (srm_net_precision *)f);
+    case SRM_TRAIN_PARAM_CHOICE: return choice_parse(p, v->text, (int *)f);
     }
     return SRM_OK;
 }
@@ -153,6 +180,7 @@ static void set_preset_value(srm_train_config *c, const srm_train_param *p, doub
     case SRM_TRAIN_PARAM_SEED: *(unsigned long *)f = (unsigned long)value; break;
     case SRM_TRAIN_PARAM_FLAG: *(int *)f = value != 0; break;
     case SRM_TRAIN_PARAM_PRECISION: *(srm_net_precision *)f = (srm_net_precision)value; break;
+    case SRM_TRAIN_PARAM_CHOICE: *(int *)f = (int)value; break;
     default: break; /* task, cell, preset: no preset value */
     }
 }
@@ -190,6 +218,8 @@ static void format_value(const srm_train_param *p, double v, char *out, size_t s
 {
     if (p->type == SRM_TRAIN_PARAM_PRECISION)
         snprintf(out, size, "%s", srm_train_precision_name((srm_net_precision)v));
+    else if (p->type == SRM_TRAIN_PARAM_CHOICE)
+        snprintf(out, size, "%s", p->choices[(int)v]);
     else if (p->type == SRM_TRAIN_PARAM_FLAG)
         snprintf(out, size, "%s", v != 0 ? "on" : "off");
     else

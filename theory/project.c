@@ -262,3 +262,46 @@ int srm_project_lstm(srm_model *m, double a, double margin, double input_bound,
     }
     return SRM_OK;
 }
+
+/* ---- the authors' projection ---- */
+
+const double srm_paper_lstm_hh_columns[4] = {0.395, 0.155, 0.099, 0.395};
+
+/* Sets the l1 norm of every column of the block [row0, row0 + nrows) of w (.., cols) to
+ * target, up or down (a zero column has no direction and is left alone). sums: cols doubles.
+ * Row-major passes, so that a 4096 x 1024 block is read twice in order. Returns the number of
+ * zero columns. */
+static size_t set_columns(double *w, size_t row0, size_t nrows, size_t cols, double target,
+                          double *sums)
+{
+    for (size_t j = 0; j < cols; j++) sums[j] = 0;
+    for (size_t i = row0; i < row0 + nrows; i++)
+        for (size_t j = 0; j < cols; j++) sums[j] += fabs(w[i * cols + j]);
+    size_t zero = 0;
+    for (size_t j = 0; j < cols; j++) {
+        if (sums[j] > 0) sums[j] = target / sums[j];
+        else sums[j] = 1, zero++;
+    }
+    for (size_t i = row0; i < row0 + nrows; i++)
+        for (size_t j = 0; j < cols; j++) w[i * cols + j] *= sums[j];
+    return zero;
+}
+
+int srm_project_lstm_paper(srm_model *m, double *work, size_t *zero_columns)
+{
+    if (m->cell != SRM_CELL_LSTM)
+        return SRM_ERROR(SRM_EINVAL, "paper LSTM projection: the model is %s, not an LSTM",
+                         srm_cell_name(m->cell));
+    size_t n = m->hidden, d = m->input, zero = 0;
+    for (size_t i = 0; i < 4 * n * n; i++)
+        if (!isfinite(m->weight_hh[i]))
+            return SRM_ERROR(SRM_EINVAL, "paper LSTM projection: weight_hh has non-finite entries");
+    for (size_t i = 0; i < 4 * n * d; i++)
+        if (!isfinite(m->weight_ih[i]))
+            return SRM_ERROR(SRM_EINVAL, "paper LSTM projection: weight_ih has non-finite entries");
+    for (size_t g = 0; g < 4; g++)
+        zero += set_columns(m->weight_hh, g * n, n, n, srm_paper_lstm_hh_columns[g], work);
+    if (d > 0) zero += set_columns(m->weight_ih, n, n, d, SRM_PAPER_LSTM_IH_FORGET, work);
+    if (zero_columns) *zero_columns = zero;
+    return SRM_OK;
+}

@@ -101,4 +101,19 @@ typedef struct {
 int srm_project_lstm(srm_model *m, double a, double margin, double input_bound,
                      srm_project_lstm_result *out);
 
+/* The authors' projection (millerjohnp/TCN, poly_music/model.py, RNNModel.stabilize, run after
+ * every step; proofs-notes/lstm-conditions.md section 5): every COLUMN of each recurrent gate
+ * block W_i, W_f, W_g, W_o of weight_hh is rescaled, up or down, to the l1 norm
+ * srm_paper_lstm_hh_columns[gate] (0.395, 0.155, 0.099, 0.395), and every column of the forget
+ * block U_f of weight_ih to SRM_PAPER_LSTM_IH_FORGET (0.25). Column l1 norms are the induced
+ * 1-norm, not the infinity norm srm's conditions use, and the biases are not touched: this
+ * certifies nothing (srm stability says whether the conditions happen to hold). A zero column
+ * is left alone (*zero_columns counts them). work: max(hidden, input) doubles. SRM_EINVAL for a
+ * non-LSTM or non-finite weights. */
+extern const double srm_paper_lstm_hh_columns[4];
+#define SRM_PAPER_LSTM_IH_FORGET 0.25
+/* Their initialisation of the forget slice [n, 2n) of bias_ih and of bias_hh (init_weights). */
+#define SRM_PAPER_LSTM_FORGET_BIAS 10.0
+int srm_project_lstm_paper(srm_model *m, double *work, size_t *zero_columns);
+
 #endif

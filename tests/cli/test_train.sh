@@ -180,4 +180,19 @@ expect "float32 stable lstm: stable true, all four conditions" sh -c "grep -q '\
 num_le "float32 stable lstm: ||W_i||_inf <= 0.395 after rounding" "$(json_get norm_inf_i "$TMP/out")" 0.395
 ok "float64 reference run of the same stable lstm" "$SRM" train --task atis --cell lstm --stable --hidden 16 --embedding 8 --max-train 200 --max-valid 20 --max-test 20 --epochs 2 --precision float64 --quiet --out "$F/lstm64"
 num_close "float32 and float64 stable lstm: training losses agree to 1e-4 after 2 epochs" "$(last "$F/lstm/log.tsv" train_loss)" "$(last "$F/lstm64/log.tsv" train_loss)" 1e-4
+# --projection paper (the authors' column rescaling and forget-bias initialisation; the column
+# norms themselves are checked in tests/test_train_config.c): recorded, certifying nothing.
+P="$TMP/paper"
+ok "atis lstm --stable --projection paper, 1 epoch" "$SRM" train $atis --cell lstm --epochs 1 --stable --projection paper --out "$P"
+expect "result.json records projection paper and, by default with it, init paper" sh -c "grep -q '\"projection\": \"paper\"' '$P/result.json' && grep -q '\"init\": \"paper\"' '$P/result.json'"
+ok "srm stability on the paper-projected LSTM" "$SRM" stability "$P/model.safetensors" --json
+expect "srm stability: the paper-projected LSTM is not certified" grep -q '"stable": false' "$TMP/out"
+bf=$(json_get max_abs_bias_f "$TMP/out")
+num_le "paper init: forget bias still near 20 after one epoch (max |b_f| > 15)" 15 "$bf"
+ok "srm project --projection paper on it" "$SRM" project "$P/model.safetensors" "$TMP/pp.safetensors" --projection paper --json
+expect "srm project --projection paper: no zero columns, reports stable_after" sh -c "grep -q '\"zero_columns\": 0' '$TMP/out' && grep -q '\"stable_after\": false' '$TMP/out'"
+status 2 "--projection without --stable is refused" "$SRM" train $atis --cell lstm --projection paper --out "$TMP/pp-bad"
+status 2 "an unknown --projection is refused" "$SRM" train $atis --cell lstm --stable --projection rows --out "$TMP/pp-bad"
+status 2 "srm project --projection paper --margin is refused" "$SRM" project "$P/model.safetensors" "$TMP/pp.safetensors" --projection paper --margin 0.01
+
 finish
