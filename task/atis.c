@@ -21,6 +21,7 @@ static void split_clear(srm_atis_split *s)
     free(s->start);
     free(s->words);
     free(s->tags);
+    free(s->gold);
     free(s->intent);
     srm_vocab_free(s->new_tags);
     srm_vocab_free(s->new_intents);
@@ -33,6 +34,7 @@ void srm_atis_free(srm_atis *a)
     srm_vocab_free(a->words);
     srm_vocab_free(a->tags);
     srm_vocab_free(a->intents);
+    srm_vocab_free(a->extra_tags);
     for (int s = 0; s < SRM_SPLIT_COUNT; s++) split_clear(&a->split[s]);
     free(a);
 }
@@ -120,8 +122,15 @@ static int parse_line(srm_atis *a, srm_atis_split *s, scratch *sc, int train, co
         SRM_TRY(srm_vocab_intern(sc->words, w->tok, w->len, &ignored));
         SRM_TRY(srm_vocab_intern(sc->tags, t->tok, t->len, &ignored));
         SRM_TRY(map_token(a->words, train, w, 0, NULL, &s->unknown_words, &s->words[s->nwords]));
+        size_t unseen = s->unseen_tags;
         SRM_TRY(map_token(a->tags, train, t, 0, s->new_tags, &s->unseen_tags,
                           &s->tags[s->nwords]));
+        s->gold[s->nwords] = s->tags[s->nwords];
+        if (s->unseen_tags > unseen) { /* train is loaded first: a->tags is complete */
+            int32_t e;
+            SRM_TRY(srm_vocab_intern(a->extra_tags, t->tok, t->len, &e));
+            s->gold[s->nwords] = (int32_t)srm_vocab_size(a->tags) + e;
+        }
         s->nwords++;
     }
     const token *intent = &sc->t[nw - 1];
@@ -143,9 +152,11 @@ static int parse_file(srm_atis *a, srm_atis_split *s, scratch *sc, int train, co
     s->intent = malloc(lines * sizeof *s->intent);
     s->words = malloc((len / 4 + 1) * sizeof *s->words);
     s->tags = malloc((len / 4 + 1) * sizeof *s->tags);
+    s->gold = malloc((len / 4 + 1) * sizeof *s->gold);
     s->new_tags = srm_vocab_alloc();
     s->new_intents = srm_vocab_alloc();
-    if (!s->start || !s->intent || !s->words || !s->tags || !s->new_tags || !s->new_intents)
+    if (!s->start || !s->intent || !s->words || !s->tags || !s->gold || !s->new_tags ||
+        !s->new_intents)
         return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
     s->start[0] = 0;
     const char *p = text, *end = text + len;
@@ -197,8 +208,9 @@ int srm_atis_load(const char *data_dir, srm_atis_layout layout, srm_atis **out)
     a->words = srm_vocab_alloc();
     a->tags = srm_vocab_alloc();
     a->intents = srm_vocab_alloc();
+    a->extra_tags = srm_vocab_alloc();
     int32_t id;
-    int rc = a->words && a->tags && a->intents ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = a->words && a->tags && a->intents && a->extra_tags ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
     /* The fallback classes take id 0 before any train string. */
     if (rc == SRM_OK) rc = srm_vocab_intern(a->words, "<unk>", 5, &id);
     if (rc == SRM_OK) rc = srm_vocab_intern(a->tags, "O", 1, &id);

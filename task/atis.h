@@ -34,7 +34,10 @@ typedef struct {
     size_t max_words;  /* longest utterance */
     size_t *start;     /* (n + 1) utterance u is words/tags [start[u], start[u+1]) */
     int32_t *words;    /* (nwords) word ids */
-    int32_t *tags;     /* (nwords) slot tag ids */
+    int32_t *tags;     /* (nwords) slot tag ids (a tag absent from train: O, id 0) for the loss */
+    int32_t *gold;     /* (nwords) slot tags as written, for F1: a tag absent from train has id
+                        * (train tag count) + its id in srm_atis.extra_tags, which no model
+                        * predicts, so its chunk counts as missed */
     int32_t *intent;   /* (n) intent ids */
     /* Raw counts of this file, before mapping to the train vocabularies. */
     size_t distinct_words, distinct_tags, distinct_intents;
@@ -51,6 +54,7 @@ typedef struct {
     srm_vocab *words;   /* <unk>, then the train words */
     srm_vocab *tags;    /* O, then the other train tags */
     srm_vocab *intents; /* <unk>, then the train intents */
+    srm_vocab *extra_tags; /* tags of valid and test absent from train, by first appearance */
     srm_atis_split split[SRM_SPLIT_COUNT];
 } srm_atis;
 

@@ -28,15 +28,17 @@ size_t srm_task_data_seq_length(const srm_task_data *d, srm_split s, size_t i)
     return a->start[i + 1] - a->start[i];
 }
 
-/* atis: the atis-2 layout, and the slot tags as chunks for F1. */
+/* atis: the atis-2 layout, and the slot tags as chunks for F1: the train tags (the classes),
+ * then the valid and test tags absent from train (gold only, task/atis.h). */
 static int load_atis(const char *dir, srm_task_data *d)
 {
     SRM_TRY(srm_atis_load(dir, SRM_ATIS_DEV, &d->atis));
-    size_t nt = srm_vocab_size(d->atis->tags);
-    const char **names = malloc(nt * sizeof *names);
+    size_t nt = srm_vocab_size(d->atis->tags), ne = srm_vocab_size(d->atis->extra_tags);
+    const char **names = malloc((nt + ne) * sizeof *names);
     if (!names) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     for (size_t i = 0; i < nt; i++) names[i] = srm_vocab_word(d->atis->tags, (int32_t)i);
-    int rc = srm_chunk_tags_alloc(names, nt, &d->tags);
+    for (size_t i = 0; i < ne; i++) names[nt + i] = srm_vocab_word(d->atis->extra_tags, (int32_t)i);
+    int rc = srm_chunk_tags_alloc(names, nt + ne, &d->tags);
     free(names);
     d->classes = nt, d->vocab = srm_vocab_size(d->atis->words);
     return rc;

@@ -204,6 +204,22 @@ static int epoch_norms(srm_trainer *tr, srm_train_epoch *e)
     return SRM_OK;
 }
 
+int srm_train_decays(const srm_train_config *c, const srm_train_epoch *log, size_t epoch,
+                     double valid_loss, int loss_improved)
+{
+    switch (c->schedule) {
+    case SRM_TRAIN_SCHEDULE_PLATEAU: return !loss_improved;
+    case SRM_TRAIN_SCHEDULE_TCN: {
+        if (epoch <= 10) return 0;
+        double worst = log[epoch - 2].valid_loss; /* epochs epoch-3 .. epoch-1 */
+        for (size_t k = epoch - 4; k < epoch - 2; k++)
+            if (log[k].valid_loss > worst) worst = log[k].valid_loss;
+        return valid_loss > worst;
+    }
+    default: return 0;
+    }
+}
+
 int srm_trainer_done(const srm_trainer *tr) { return tr->s.epoch >= tr->c->epochs; }
 
 int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *out, int *done)
@@ -232,8 +248,8 @@ int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *out, int *done)
         srm_model_copy(tr->best, tr->m);
         s->best_score = score, s->best_epoch = s->epoch;
     }
+    if (srm_train_decays(c, tr->log, s->epoch, v.loss, loss_improved)) s->lr /= c->lr_decay;
     if (loss_improved) s->best_loss = v.loss;
-    else s->lr /= c->lr_decay;
     SRM_TRY(epoch_norms(tr, &e));
     e.seconds = srm_progress_now() - t0;
     e.tokens_per_second = (double)tr->tokens_per_epoch / e.seconds;

@@ -13,10 +13,11 @@
  *                       selection, annealing) on atis-2.dev, tested on atis.test.
  * Training: per batch the mean loss, its gradient, clipping of the gradient norm at `clip`
  * (PyTorch's clip_grad_norm_), SGD with weight decay, then (--stable) the projection: RNN
- * singular values clipped at `radius`, LSTM rows scaled by srm_project_lstm. After each epoch:
+ * singular values clipped at `radius`, LSTM rows scaled by srm_project_lstm (--projection
+ * paper: the full SVD clip, and srm_project_lstm_paper's column rescaling). After each epoch:
  * validation; the model with the best validation score is kept (DIR/model.safetensors: the
- * lowest validation loss, for ATIS the highest slot F1), and lr /= lr_decay whenever the
- * validation loss does not improve.
+ * lowest validation loss, for ATIS the highest slot F1), and lr /= lr_decay when the task's
+ * schedule says so (srm_train_decays: plateau for the LMs, tcn for music, constant for ATIS).
  * The RNG is re-seeded from (seed, epoch) at each epoch (dropout, shuffling), so a run resumed
  * from the per-epoch checkpoint reproduces the uninterrupted run exactly. The configuration
  * and the table of its hyper-parameters are in task/train_config.h; the caller drives the
@@ -95,6 +96,12 @@ int srm_trainer_alloc(const srm_train_config *c, const srm_task_data *d, const c
 typedef void (*srm_trainer_progress)(size_t done, size_t total, void *ctx);
 void srm_trainer_set_progress(srm_trainer *tr, srm_trainer_progress fn, void *ctx);
 int srm_trainer_done(const srm_trainer *tr);
+
+/* Whether the learning rate decays after epoch `epoch` (1-based) of c's schedule, whose
+ * validation loss is valid_loss (loss_improved: below every earlier one); log[0 .. epoch-2]
+ * holds the earlier epochs (train_config.h, SRM_TRAIN_SCHEDULE_*). */
+int srm_train_decays(const srm_train_config *c, const srm_train_epoch *log, size_t epoch,
+                     double valid_loss, int loss_improved);
 int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *e, int *done);
 int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out);
 void srm_trainer_free(srm_trainer *tr);

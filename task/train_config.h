@@ -29,6 +29,7 @@ typedef struct {
     srm_net_precision precision; /* training arithmetic (task/net.h) */
     int projection;         /* with stable: SRM_TRAIN_PROJECTION_* */
     int init;               /* SRM_TRAIN_INIT_* */
+    int schedule;           /* SRM_TRAIN_SCHEDULE_* */
 } srm_train_config;
 
 /* --projection: srm's certified projection (theory/project.h: the RNN clip, the LSTM row
@@ -39,6 +40,11 @@ enum { SRM_TRAIN_PROJECTION_CERTIFIED, SRM_TRAIN_PROJECTION_PAPER };
  * forget bias: SRM_PAPER_LSTM_FORGET_BIAS in both bias_ih and bias_hh (the default under
  * --projection paper). */
 enum { SRM_TRAIN_INIT_UNIFORM, SRM_TRAIN_INIT_PAPER };
+/* --schedule, when lr /= lr_decay after an epoch: plateau, when the validation loss is not below
+ * the best so far (pytorch/examples word_language_model, awd-lstm-lm: the LMs); tcn, after
+ * epoch 10 when the validation loss exceeds the largest of the previous three (TCN poly_music:
+ * music); constant, never (ATIS). */
+enum { SRM_TRAIN_SCHEDULE_PLATEAU, SRM_TRAIN_SCHEDULE_TCN, SRM_TRAIN_SCHEDULE_CONSTANT };
 
 /* How a row's field is stored, parsed and written to JSON. */
 typedef enum {

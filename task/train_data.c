@@ -243,7 +243,7 @@ static int evaluate_seq(const srm_model *m, const srm_task_data *d, srm_split s,
             const srm_atis_split *a = &d->atis->split[s];
             size_t L = srm_task_data_seq_length(d, s, idx[b]);
             for (size_t t = 0; t < L; t++) column[t] = pred[t * nb + b];
-            srm_metric_chunks_add(cc, d->tags, a->tags + a->start[idx[b]], column, L);
+            srm_metric_chunks_add(cc, d->tags, a->gold + a->start[idx[b]], column, L);
         }
     }
     free(pred), free(column), free(idx), free(order);

@@ -20,6 +20,13 @@
 
 static const char *const projections[] = {"certified", "paper", NULL};
 static const char *const inits[] = {"uniform", "paper", NULL};
+static const char *const schedules[] = {"plateau", "tcn", "constant", NULL};
+/* the schedule per task, as each task's code base ran it (task/train.c, srm_train_decays) */
+#define SCHEDULES                                                                              \
+    {{SRM_TRAIN_SCHEDULE_PLATEAU, SRM_TRAIN_SCHEDULE_PLATEAU},                                   \
+     {SRM_TRAIN_SCHEDULE_PLATEAU, SRM_TRAIN_SCHEDULE_PLATEAU},                                   \
+     {SRM_TRAIN_SCHEDULE_TCN, SRM_TRAIN_SCHEDULE_TCN},                                           \
+     {SRM_TRAIN_SCHEDULE_CONSTANT, SRM_TRAIN_SCHEDULE_CONSTANT}}
 
 /* Rows in the order of the JSON object that checkpoints and result.json hold (a contract:
  * committed results and old checkpoints compare and load by it). Presets are
@@ -57,8 +64,9 @@ static const srm_train_param params[] = {
     {"clip", "clip", "C", REAL, OFF(clip), "gradient norm clipping (0: none)", 0, 0, 1,
      {{0.25, 1.0}, {1.0, 1.0}, {5.0, 5.0}, {1.0, 1.0}},
      {{0.25, 1.0}, {1.0, 1.0}, {5.0, 5.0}, {1.0, 1.0}}, NULL},
-    {"lr_decay", "lr-decay", "F", REAL, OFF(lr_decay), "lr /= F when validation does not improve",
-     0, 0, 1, SAME(4.0), SAME(4.0), NULL},
+    /* 4: pytorch/examples word_language_model; 10: TCN poly_music */
+    {"lr_decay", "lr-decay", "F", REAL, OFF(lr_decay), "lr /= F when the schedule decays it",
+     0, 0, 1, {{4, 4}, {4, 4}, {10, 10}, {4, 4}}, {{4, 4}, {4, 4}, {10, 10}, {4, 4}}, NULL},
     {"batch", "batch", "B", SIZE, OFF(batch), "batch size (LM: columns)", 0, 0, 1,
      {{20, 20}, {80, 80}, {1, 1}, {128, 128}}, {{20, 20}, {32, 32}, {1, 1}, {128, 128}}, NULL},
     {"bptt", "bptt", "L", SIZE, OFF(bptt), "LM: truncated BPTT window", 0, 0, 1,
@@ -98,6 +106,10 @@ static const srm_train_param params[] = {
      "uniform (+-1/sqrt(n), PyTorch's) or paper (uniform, LSTM forget biases 10 + 10); "
      "default paper under --projection paper", SRM_TRAIN_SCOPE_LSTM, 0, 1,
      SAME(SRM_TRAIN_INIT_UNIFORM), SAME(SRM_TRAIN_INIT_UNIFORM), inits},
+    {"schedule", "schedule", "S", SRM_TRAIN_PARAM_CHOICE, OFF(schedule),
+     "plateau (lr /= F when validation loss does not improve), tcn (after epoch 10, when it "
+     "exceeds the largest of the last three) or constant", 0, 0, 1, SCHEDULES, SCHEDULES,
+     schedules},
 };
 
 _Static_assert(sizeof params / sizeof params[0] <= SRM_TRAIN_PARAM_MAX,

@@ -16,7 +16,9 @@
 #include "task/atis.h"
 #include "task/corpus.h"
 #include "task/dataset.h"
+#include "task/metric.h"
 #include "task/music.h"
+#include "task/task_data.h"
 #include "task/vocab.h"
 #include "tests/harness.h"
 #include "tests/scratch.h"
@@ -342,8 +344,36 @@ static void check_real_atis2_multiset(const char *dir)
     }
 }
 
+/* Slot F1 is scored against the test tags as written: scoring the train-mapped tags (a tag absent
+ * from train read as O, the best any model can predict) against them misses exactly one gold
+ * chunk per tag token absent from train. */
+static void check_real_atis_gold(const char *dir)
+{
+    srm_task_data *d = NULL;
+    int rc = srm_task_data_load(SRM_TASK_ATIS, dir, 0, 0, 0, &d);
+    CHECK(rc == SRM_OK, "ATIS task data loads (%s)", srm_error_message());
+    if (rc != SRM_OK) return;
+    const srm_atis_split *te = &d->atis->split[SRM_SPLIT_TEST];
+    srm_chunk_counts cc = {0}, self = {0};
+    size_t extra = 0;
+    for (size_t u = 0; u < te->n; u++) {
+        size_t b = te->start[u], L = te->start[u + 1] - b;
+        srm_metric_chunks_add(&cc, d->tags, te->gold + b, te->tags + b, L);
+        srm_metric_chunks_add(&self, d->tags, te->gold + b, te->gold + b, L);
+        for (size_t i = b; i < b + L; i++) extra += te->gold[i] >= (int32_t)d->classes;
+    }
+    CHECK(extra == te->unseen_tags && extra > 0 && self.correct == self.gold &&
+              cc.gold == cc.correct + extra,
+          "ATIS test: %zu tag tokens absent from atis-2.train are scored as written (%zu gold "
+          "chunks; the train-mapped tags find %zu, one missed per such token, and predict %zu "
+          "wrong: an I- tag left behind by a B- tag read as O)",
+          extra, cc.gold, cc.correct, cc.predicted - cc.correct);
+    srm_task_data_free(d);
+}
+
 static void test_real_atis(const char *dir)
 {
+    check_real_atis_gold(dir);
     srm_atis *a = NULL, *b = NULL;
     int rc = srm_atis_load(dir, SRM_ATIS_STANDARD, &a);
     CHECK(rc == SRM_OK, "ATIS (standard) loads (%s)", srm_error_message());

@@ -109,7 +109,8 @@ static void preset_check(void)
 
 /* Every preset value as the hand-written srm_train_config_preset gave it before the presets
  * became the table of task/train_params.c (printed from that code with %.17g), for the 4 tasks x
- * 2 cells x 2 presets: the table must reproduce each one exactly. */
+ * 2 cells x 2 presets: the table must reproduce each one exactly (one deliberate change since:
+ * jsb divides lr by 10, TCN poly_music's factor, with its schedule). */
 static void legacy_preset_check(void)
 {
     static const struct {
@@ -126,16 +127,16 @@ static void legacy_preset_check(void)
         {"paper", SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 1024, 512, 0.65000000000000002, 0, 20, 1, 4, 20, 35, 40, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"paper", SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 768, 400, 0.10000000000000001, 9.9999999999999995e-07, 2, 1, 4, 80, 150, 300, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"paper", SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 1024, 400, 0.10000000000000001, 9.9999999999999995e-07, 20, 1, 4, 80, 150, 300, 10, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
-        {"paper", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 1024, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 4, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
-        {"paper", SRM_TASK_JSB, SRM_CELL_LSTM, 1024, 88, 0.10000000000000001, 0, 2, 5, 4, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 1024, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 10, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"paper", SRM_TASK_JSB, SRM_CELL_LSTM, 1024, 88, 0.10000000000000001, 0, 2, 5, 10, 1, 0, 100, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"paper", SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 100, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"paper", SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 100, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"quick", SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, 128, 128, 0.10000000000000001, 0, 2, 0.25, 4, 20, 35, 1, 10, 300000, 50000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"quick", SRM_TASK_WIKITEXT2, SRM_CELL_LSTM, 128, 128, 0.20000000000000001, 0, 20, 1, 4, 20, 35, 1, 10, 300000, 50000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"quick", SRM_TASK_PTBCHAR, SRM_CELL_RNN_TANH, 512, 64, 0.10000000000000001, 9.9999999999999995e-07, 0.5, 1, 4, 32, 100, 1, 10, 2400000, 100000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"quick", SRM_TASK_PTBCHAR, SRM_CELL_LSTM, 256, 64, 0.10000000000000001, 9.9999999999999995e-07, 20, 1, 4, 32, 100, 1, 10, 2400000, 100000, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
-        {"quick", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 256, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 4, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
-        {"quick", SRM_TASK_JSB, SRM_CELL_LSTM, 256, 88, 0.10000000000000001, 0, 2, 5, 4, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_JSB, SRM_CELL_RNN_TANH, 256, 88, 0.10000000000000001, 0, 0.050000000000000003, 5, 10, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
+        {"quick", SRM_TASK_JSB, SRM_CELL_LSTM, 256, 88, 0.10000000000000001, 0, 2, 5, 10, 1, 0, 30, 16, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"quick", SRM_TASK_ATIS, SRM_CELL_RNN_TANH, 128, 64, 0.5, 0.0001, 2, 1, 4, 128, 0, 40, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
         {"quick", SRM_TASK_ATIS, SRM_CELL_LSTM, 128, 64, 0.5, 0.0001, 10, 1, 4, 128, 0, 30, 128, 0, 0, 0, 1, 0.40000000000000002, 0.0050000000000000001, 1, SRM_NET_FLOAT32},
     };
@@ -173,7 +174,7 @@ static void table_check(void)
         "task", "cell", "preset", "stable", "hidden", "embedding", "dropout", "weight_decay",
         "lr", "clip", "lr_decay", "batch", "bptt", "epochs", "eval_batch", "max_train",
         "max_valid", "max_test", "radius", "lstm_a", "lstm_margin", "lstm_input_bound", "seed",
-        "precision", "projection", "init"};
+        "precision", "projection", "init", "schedule"};
     size_t n, nk = sizeof keys / sizeof keys[0];
     const srm_train_param *p = srm_train_params(&n);
     int same = n == nk && n <= SRM_TRAIN_PARAM_MAX;
@@ -210,7 +211,7 @@ static void options_round_trip_check(void)
                     "--eval-batch", "3", "--max-train", "12345", "--max-valid", "678",
                     "--max-test", "91", "--lstm-a", "0.35", "--lstm-margin", "0.01",
                     "--lstm-input-bound", "2", "--seed", "4294967295", "--precision", "float64",
-                    "--projection", "paper", "--init", "uniform"};
+                    "--projection", "paper", "--init", "uniform", "--schedule", "constant"};
     int argc = (int)(sizeof argv / sizeof argv[0]);
     static srm_train_options o;
     srm_arg args[SRM_TRAIN_PARAM_MAX + 1];
@@ -231,7 +232,8 @@ static void options_round_trip_check(void)
              c.max_test == 91 && c.lstm_a == 0.35 && c.lstm_margin == 0.01 &&
              c.lstm_input_bound == 2 && c.seed == 4294967295UL &&
              c.precision == SRM_NET_FLOAT64 && c.radius == 1.0 &&
-             c.projection == SRM_TRAIN_PROJECTION_PAPER && c.init == SRM_TRAIN_INIT_UNIFORM;
+             c.projection == SRM_TRAIN_PROJECTION_PAPER && c.init == SRM_TRAIN_INIT_UNIFORM &&
+             c.schedule == SRM_TRAIN_SCHEDULE_CONSTANT;
     CHECK(ok, "every flag but --radius (rnn only) reaches the configuration (%zu of %zu given)",
           given, k);
     char *js = srm_train_config_json(&c), *js2 = NULL;
@@ -455,6 +457,36 @@ static void paper_projection_check(void)
     srm_task_data_free(d);
 }
 
+/* The three schedules on a hand-made validation history. */
+static void schedule_check(void)
+{
+    srm_train_config c;
+    srm_train_config_preset(&c, SRM_TASK_JSB, SRM_CELL_LSTM, "paper");
+    int presets = c.schedule == SRM_TRAIN_SCHEDULE_TCN && c.lr_decay == 10;
+    srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_LSTM, "quick");
+    presets &= c.schedule == SRM_TRAIN_SCHEDULE_CONSTANT;
+    srm_train_config_preset(&c, SRM_TASK_WIKITEXT2, SRM_CELL_RNN_TANH, "paper");
+    presets &= c.schedule == SRM_TRAIN_SCHEDULE_PLATEAU && c.lr_decay == 4;
+    CHECK(presets, "schedules per task: jsb tcn (lr / 10), atis constant, LMs plateau (lr / 4)");
+    srm_train_epoch log[14] = {{0}};
+    /* epochs 1..13: 5 4 3 ... then 2.0 2.1 2.2 at epochs 8, 9, 10 */
+    const double v[13] = {5, 4.5, 4, 3.5, 3, 2.8, 2.6, 2.0, 2.1, 2.2, 2.15, 2.3, 2.3};
+    for (int i = 0; i < 13; i++) log[i].valid_loss = v[i];
+    c.schedule = SRM_TRAIN_SCHEDULE_TCN;
+    int ok = !srm_train_decays(&c, log, 10, 9.0, 0);           /* never up to epoch 10 */
+    ok &= !srm_train_decays(&c, log, 11, 2.15, 0);             /* 2.15 <= max(2.0, 2.1, 2.2) */
+    ok &= srm_train_decays(&c, log, 11, 2.2000001, 0);         /* above the largest of 8..10 */
+    ok &= !srm_train_decays(&c, log, 13, 2.3, 0);              /* equal to max(2.2, 2.15, 2.3) */
+    ok &= srm_train_decays(&c, log, 12, 2.3, 0);               /* > max(2.1, 2.2, 2.15) */
+    CHECK(ok, "tcn: no decay up to epoch 10, then lr / F exactly when the loss exceeds the "
+          "largest of the previous three");
+    c.schedule = SRM_TRAIN_SCHEDULE_PLATEAU;
+    ok = srm_train_decays(&c, log, 3, 9.0, 0) && !srm_train_decays(&c, log, 3, 1.0, 1);
+    c.schedule = SRM_TRAIN_SCHEDULE_CONSTANT;
+    ok &= !srm_train_decays(&c, log, 12, 9.0, 0);
+    CHECK(ok, "plateau decays when validation does not improve; constant never decays");
+}
+
 int main(void)
 {
     preset_check();
@@ -463,6 +495,7 @@ int main(void)
     options_round_trip_check();
     trainer_check();
     paper_projection_check();
+    schedule_check();
     committed_results_check();
     return srm_test_finish();
 }

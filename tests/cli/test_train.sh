@@ -144,7 +144,7 @@ ok "help for ptbchar lstm (quick)" "$SRM" train --cell lstm --task=ptbchar --hel
 expect "help: ptbchar lstm quick: hidden [256], bptt [100], max-train [2400000], precision [float32]" sh -c "grep -q -- '--hidden N .*\[256\]$' '$TMP/out' && grep -q -- '--bptt L .*\[100\]$' '$TMP/out' && grep -q -- '--max-train N .*\[2400000\]$' '$TMP/out' && grep -q -- '--precision P .*\[float32\]$' '$TMP/out'"
 ok "help without task and cell" "$SRM" train --help
 expect "help: the quick lr per task and cell" grep -q -- '--lr LR .*\[wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10\]$' "$TMP/out"
-expect "help: one value where every preset agrees (lr-decay [4], radius [1])" sh -c "grep -q -- '--lr-decay F .*\[4\]$' '$TMP/out' && grep -q -- '--radius R .*\[1\]$' '$TMP/out'"
+expect "help: one value where every preset agrees (radius [1]), per task where they differ (lr-decay: jsb 10)" sh -c "grep -q -- '--lr-decay F .*\[wikitext2 4, ptbchar 4, jsb 10, atis 4\]$' '$TMP/out' && grep -q -- '--radius R .*\[1\]$' '$TMP/out'"
 expect "help: no [0] placeholders for hidden or lr" sh -c "! grep -q -- '--hidden N .*\[0\]$' '$TMP/out' && ! grep -q -- '--lr LR .*\[0\]$' '$TMP/out'"
 # -h is --help (the parser accepts both, so the look-ahead that fills the brackets must too)
 "$SRM" train --help > "$TMP/help-long" 2>&1
