@@ -19,7 +19,9 @@
 #include "task/music.h"
 #include "task/train.h"
 
-#define MAX_RUNS (SRM_TASK_COUNT * 2 * 2)
+/* Per (task, cell): unstable, stable (certified projection), stable (the authors'). */
+enum { VARIANT_UNSTABLE, VARIANT_CERTIFIED, VARIANT_PAPER, VARIANTS };
+#define MAX_RUNS (SRM_TASK_COUNT * 2 * VARIANTS)
 
 typedef enum { RUN_NEW, RUN_RESUME, RUN_DONE } run_state;
 static const char *const state_names[] = {"train", "resume", "done"};
@@ -28,7 +30,9 @@ typedef struct {
     srm_train_config c;
     char dir[4096];
     run_state state;
-    int selected;           /* asked for by --tasks/--cells (the others only fill the table) */
+    int variant;            /* VARIANT_* */
+    int selected;           /* asked for by --tasks/--cells/--projection (the others only fill
+                             * the table) */
     double metric, seconds; /* from result.json once done (NaN before) */
 } run;
 
@@ -43,11 +47,12 @@ static void format_duration(char *buf, size_t size, double s)
 
 static const char *cell_short(srm_cell c) { return c == SRM_CELL_LSTM ? "lstm" : "rnn"; }
 
-/* The run's label "task-cell-stable". */
+/* The run's label "task-cell-stable" ("-stable-paper" for the authors' projection). */
 static void run_label(const run *r, char *buf, size_t size)
 {
+    static const char *const names[] = {"unstable", "stable", "stable-paper"};
     snprintf(buf, size, "%s-%s-%s", srm_data_task_name(r->c.task), cell_short(r->c.cell),
-             r->c.stable ? "stable" : "unstable");
+             names[r->variant]);
 }
 
 /* ---- what is already there ---- */
@@ -84,6 +89,77 @@ static void refresh_unselected(run *runs, size_t nruns)
     }
 }
 
+/* "+g" of a gap, or "n/a". */
+static void fmt_gap(char *buf, size_t size, double gap, srm_task task)
+{
+    char g[32];
+    if (isfinite(gap)) snprintf(buf, size, "%s%s", gap >= 0 ? "+" : "", fmt_metric(g, sizeof g, gap, task));
+    else snprintf(buf, size, "n/a");
+}
+
+/* A stable variant's markdown cells: metric, gap to the unstable run, time. */
+static void md_cells(FILE *f, const run *u, const run *s)
+{
+    char b[32], g[40];
+    fmt_gap(g, sizeof g, s->metric - u->metric, u->c.task);
+    fprintf(f, " %s | %s |", fmt_metric(b, sizeof b, s->metric, u->c.task), g);
+}
+
+/* One (task, cell) row of both tables; q (the authors' projection) only when paper. */
+static void write_row(FILE *tsv, FILE *md, const run *u, const run *s, const run *q, int paper)
+{
+    srm_task task = u->c.task;
+    int higher = srm_train_metric_higher_is_better(task);
+    fprintf(tsv, "%s\t%s\t%s\t%d\t%.17g\t%.17g\t%.17g\t%.6g\t%.6g", srm_data_task_name(task),
+            cell_short(u->c.cell), srm_train_metric_name(task), higher, u->metric, s->metric,
+            s->metric - u->metric, u->seconds, s->seconds);
+    if (paper)
+        fprintf(tsv, "\t%.17g\t%.17g\t%.6g", q->metric, q->metric - u->metric, q->seconds);
+    fprintf(tsv, "\n");
+    char b[32], t1[32], t2[32], t3[32];
+    format_duration(t1, sizeof t1, u->seconds);
+    format_duration(t2, sizeof t2, s->seconds);
+    format_duration(t3, sizeof t3, q->seconds);
+    fprintf(md, "| %s | %s (%s) | %s | %s |", srm_data_task_name(task), srm_train_metric_name(task),
+            higher ? "higher is better" : "lower is better", cell_short(u->c.cell),
+            fmt_metric(b, sizeof b, u->metric, task));
+    md_cells(md, u, s);
+    if (paper) md_cells(md, u, q);
+    fprintf(md, " %s | %s |", isfinite(u->seconds) ? t1 : "n/a", isfinite(s->seconds) ? t2 : "n/a");
+    if (paper) fprintf(md, " %s |", isfinite(q->seconds) ? t3 : "n/a");
+    fprintf(md, "\n");
+}
+
+/* The headers; with paper, the columns of the authors' projection after the others. */
+static void write_headers(FILE *tsv, FILE *md, const char *preset, int paper)
+{
+    srm_meta_write(tsv);
+    fprintf(tsv, "# Table 1 of Miller & Hardt (ICLR 2019) with --config %s: the test metric of "
+            "each model (best by validation), gap = stable - unstable; metric direction in "
+            "higher_is_better (perplexity, bits_per_char, nll_per_frame: lower; f1: higher); "
+            "seconds = training time; nan = not run yet%s\n"
+            "task\tcell\tmetric\thigher_is_better\tmetric_unstable\tmetric_stable\tgap\t"
+            "seconds_unstable\tseconds_stable%s\n", preset,
+            paper ? "; stable = srm's certified projection, stable_paper = the authors' "
+                    "projection (--projection paper)" : "",
+            paper ? "\tmetric_stable_paper\tgap_paper\tseconds_stable_paper" : "");
+    fprintf(md, "<!-- %s; %s; %s -->\n\n"
+            "Table 1 (Miller & Hardt, ICLR 2019) reproduced by srm with `--config %s`: test "
+            "metric of the model kept by validation (lowest loss; ATIS: highest F1); gap = stable - unstable. "
+            "Perplexity, bits per character and NLL per frame: lower is better; slot F1: higher "
+            "is better.%s\n\n",
+            srm_meta_command(), SRM_VERSION, srm_meta_date(), preset,
+            paper ? " stable (certified): srm's projection onto its sufficient conditions; "
+                    "stable (paper): the authors' projection and initialisation." : "");
+    if (paper)
+        fprintf(md, "| task | metric | cell | unstable | stable (certified) | gap (certified) | "
+                "stable (paper) | gap (paper) | time unstable | time certified | time paper |\n"
+                "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    else
+        fprintf(md, "| task | metric | cell | unstable | stable | gap (stable - unstable) | "
+                "time unstable | time stable |\n|---|---|---|---|---|---|---|---|\n");
+}
+
 static int write_tables(const run *runs, size_t nruns, const char *out, const char *preset)
 {
     char path[4200], md[4200];
@@ -96,48 +172,18 @@ static int write_tables(const run *runs, size_t nruns, const char *out, const ch
         srm_atomic_abort(&t);
         return rc;
     }
-    srm_meta_write(t.f);
-    fprintf(t.f, "# Table 1 of Miller & Hardt (ICLR 2019) with --config %s: the test metric of "
-            "each model (best by validation), gap = stable - unstable; metric direction in "
-            "higher_is_better (perplexity, bits_per_char, nll_per_frame: lower; f1: higher); "
-            "seconds = training time; nan = not run yet\n"
-            "task\tcell\tmetric\thigher_is_better\tmetric_unstable\tmetric_stable\tgap\t"
-            "seconds_unstable\tseconds_stable\n", preset);
-    fprintf(m.f, "<!-- %s; %s; %s -->\n\n"
-            "Table 1 (Miller & Hardt, ICLR 2019) reproduced by srm with `--config %s`: test "
-            "metric of the model kept by validation (lowest loss; ATIS: highest F1); gap = stable - unstable. "
-            "Perplexity, bits per character and NLL per frame: lower is better; slot F1: higher "
-            "is better.\n\n"
-            "| task | metric | cell | unstable | stable | gap (stable - unstable) | time unstable "
-            "| time stable |\n|---|---|---|---|---|---|---|---|\n",
-            srm_meta_command(), SRM_VERSION, srm_meta_date(), preset);
-    /* runs come in (task, cell) pairs: unstable then stable; a pair neither asked for nor run
-     * before is left out */
-    for (size_t i = 0; i + 1 < nruns; i += 2) {
-        const run *u = &runs[i], *s = &runs[i + 1];
-        if (!u->selected && !s->selected && u->state != RUN_DONE && s->state != RUN_DONE) continue;
-        srm_task task = u->c.task;
-        int higher = srm_train_metric_higher_is_better(task);
-        double gap = s->metric - u->metric;
-        fprintf(t.f, "%s\t%s\t%s\t%d\t%.17g\t%.17g\t%.17g\t%.6g\t%.6g\n", srm_data_task_name(task),
-                cell_short(u->c.cell), srm_train_metric_name(task), higher, u->metric, s->metric,
-                gap, u->seconds, s->seconds);
-        char b1[32], b2[32], b3[40], t1[32], t2[32];
-        fmt_metric(b1, sizeof b1, u->metric, task);
-        fmt_metric(b2, sizeof b2, s->metric, task);
-        if (isfinite(gap)) {
-            char g[32];
-            snprintf(b3, sizeof b3, "%s%s", gap >= 0 ? "+" : "", fmt_metric(g, sizeof g, gap, task));
-        } else {
-            snprintf(b3, sizeof b3, "n/a");
-        }
-        format_duration(t1, sizeof t1, u->seconds);
-        format_duration(t2, sizeof t2, s->seconds);
-        fprintf(m.f, "| %s | %s (%s) | %s | %s | %s | %s | %s | %s |\n", srm_data_task_name(task),
-                srm_train_metric_name(task), higher ? "higher is better" : "lower is better",
-                cell_short(u->c.cell), fmt_metric(b1, sizeof b1, u->metric, task),
-                fmt_metric(b2, sizeof b2, s->metric, task), b3, isfinite(u->seconds) ? t1 : "n/a",
-                isfinite(s->seconds) ? t2 : "n/a");
+    /* the authors' columns appear once such a run is asked for or done */
+    int paper = 0;
+    for (size_t i = VARIANT_PAPER; i < nruns; i += VARIANTS)
+        paper |= runs[i].selected || runs[i].state == RUN_DONE;
+    write_headers(t.f, m.f, preset, paper);
+    /* runs come in (task, cell) triples: unstable, certified, paper; a triple neither asked for
+     * nor run before is left out */
+    for (size_t i = 0; i + VARIANTS <= nruns; i += VARIANTS) {
+        int any = 0;
+        for (size_t v = 0; v < VARIANTS; v++)
+            any |= runs[i + v].selected || runs[i + v].state == RUN_DONE;
+        if (any) write_row(t.f, m.f, &runs[i], &runs[i + 1], &runs[i + 2], paper);
     }
     if (ferror(t.f) || ferror(m.f)) {
         srm_atomic_abort(&t);
@@ -218,7 +264,8 @@ static int parse_cells(const char *text, srm_cell *cells, size_t *n)
 /* What srm table1 parses: its own options and the table's hyper-parameters (task/train_config.h)
  * as overrides of every run. */
 typedef struct {
-    const char *preset, *out, *tasks_text, *cells_text, *data_dir;
+    const char *preset, *out, *tasks_text, *cells_text, *data_dir, *projection;
+    int variants; /* bits 1 << VARIANT_* of the stable runs asked for (--projection) */
     unsigned long seed;
     int dry, quiet, json;
     srm_train_options o;
@@ -229,7 +276,10 @@ static const char *const table1_summary =
     "Trains the paper's Table 1: for each task (wikitext2, ptbchar, jsb, atis) and cell (tanh\n"
     "RNN, LSTM) an unconstrained and a stable (projected) model, exactly as `srm train\n"
     "--config P [--stable] --seed S --out DIR/<task>-<cell>-<stable|unstable>` would (same\n"
-    "files there). A run whose result.json matches its configuration is skipped; one with a\n"
+    "files there). --projection paper or both adds (or runs instead) a model stable under the\n"
+    "authors' projection and initialisation, in DIR/<task>-<cell>-stable-paper, and three\n"
+    "columns (metric_stable_paper, gap_paper, seconds_stable_paper) after the others.\n"
+    "A run whose result.json matches its configuration is skipped; one with a\n"
     "checkpoint but no result is resumed; a folder holding another configuration is an\n"
     "error. After every run DIR/table1.tsv and DIR/table1.md give per (task, cell) the test\n"
     "metric of both models, gap = stable - unstable, and the training times. Every\n"
@@ -244,13 +294,17 @@ static const char *const table1_summary =
 static void table1_args(table1_cli *t, int argc, char **argv)
 {
     *t = (table1_cli){.preset = "quick", .tasks_text = "wikitext2,ptbchar,jsb,atis",
-                      .cells_text = "rnn,lstm", .seed = 1};
+                      .cells_text = "rnn,lstm", .seed = 1, .projection = "certified"};
     const srm_arg own[] = {
         {"config", SRM_ARG_STRING, &t->preset, "P", "preset of every run: quick or paper", NULL},
         {"out", SRM_ARG_STRING, &t->out, "DIR", "output folder (required; created if missing)", NULL},
         {"tasks", SRM_ARG_STRING, &t->tasks_text, "LIST", "tasks to run", NULL},
         {"cells", SRM_ARG_STRING, &t->cells_text, "LIST", "cells to run", NULL},
         {"seed", SRM_ARG_SEED, &t->seed, "S", "random seed of every run", NULL},
+        {"projection", SRM_ARG_STRING, &t->projection, "P",
+         "stable runs: certified (srm's, DIR/<task>-<cell>-stable), paper (the authors' "
+         "projection and initialisation, DIR/<task>-<cell>-stable-paper) or both (three "
+         "columns per row)", NULL},
         {"data-dir", SRM_ARG_STRING, &t->data_dir, "DIR", "data folder (see srm data --help)", NULL},
         {"dry-run", SRM_ARG_FLAG, &t->dry, NULL, "list the runs and what would be done, run nothing",
          NULL},
@@ -277,15 +331,18 @@ static int build_runs(const table1_cli *t, const srm_task *tasks, size_t ntasks,
     *nruns = 0;
     for (size_t ti = 0; ti < SRM_TASK_COUNT; ti++)
         for (size_t ci = 0; ci < 2; ci++)
-            for (int stable = 0; stable < 2; stable++) {
+            for (int v = 0; v < VARIANTS; v++) {
                 run *r = &runs[(*nruns)++];
                 srm_train_config *c = &r->c;
-                r->selected = 0;
+                r->selected = 0, r->variant = v;
                 for (size_t i = 0; i < ntasks; i++)
                     for (size_t j = 0; j < ncells; j++)
                         r->selected |= tasks[i] == (srm_task)ti && cells[j] == all_cells[ci];
+                if (v != VARIANT_UNSTABLE && !(t->variants & (1 << v))) r->selected = 0;
                 SRM_TRY(srm_train_config_preset(c, (srm_task)ti, all_cells[ci], t->preset));
-                c->stable = stable, c->seed = t->seed;
+                c->stable = v != VARIANT_UNSTABLE, c->seed = t->seed;
+                c->projection = v == VARIANT_PAPER ? SRM_TRAIN_PROJECTION_PAPER
+                                                   : SRM_TRAIN_PROJECTION_CERTIFIED;
                 SRM_TRY(srm_train_options_apply(&t->o, c, 0));
                 SRM_TRY(srm_train_config_check(c));
                 char label[128];
@@ -402,7 +459,8 @@ int srm_cmd_table1(int argc, char **argv)
     static table1_cli t; /* large (the options' help texts); one command per process */
     table1_args(&t, argc, argv);
     const srm_args_spec spec = {
-        "srm table1 --config quick|paper --out DIR [--tasks LIST] [--cells LIST] [--dry-run]",
+        "srm table1 --config quick|paper --out DIR [--tasks LIST] [--cells LIST] "
+        "[--projection certified|paper|both] [--dry-run]",
         table1_summary, t.args, 0, 0};
     SRM_TRY(srm_args_parse_flags(&spec, argc, argv));
     if (!t.out) return SRM_ERROR(SRM_EINVAL, "--out DIR is required");
@@ -411,6 +469,13 @@ int srm_cmd_table1(int argc, char **argv)
     size_t ntasks, ncells, nruns;
     SRM_TRY(parse_tasks(t.tasks_text, tasks, &ntasks));
     SRM_TRY(parse_cells(t.cells_text, cells, &ncells));
+    if (strcmp(t.projection, "certified") == 0) t.variants = 1 << VARIANT_CERTIFIED;
+    else if (strcmp(t.projection, "paper") == 0) t.variants = 1 << VARIANT_PAPER;
+    else if (strcmp(t.projection, "both") == 0)
+        t.variants = 1 << VARIANT_CERTIFIED | 1 << VARIANT_PAPER;
+    else
+        return SRM_ERROR(SRM_EINVAL, "--projection: expected certified, paper or both, got '%s'",
+                         t.projection);
     srm_meta_set_seed(t.seed);
     run runs[MAX_RUNS];
     SRM_TRY(build_runs(&t, tasks, ntasks, cells, ncells, runs, &nruns));

@@ -69,7 +69,7 @@ enum {
     SRM_TRAIN_SCOPE_STABLE = 4,  /* with --stable only */
     SRM_TRAIN_SCOPE_NOT_JSB = 8, /* fixed for jsb (its input is the 88 keys): table1 skips it */
     SRM_TRAIN_SCOPE_RUN = 16     /* chooses the run rather than tuning it (task, cell, preset,
-                                  * stable, seed): table1 sets these itself */
+                                  * stable, projection, seed): table1 sets these itself */
 };
 
 typedef struct {

@@ -99,8 +99,8 @@ static const srm_train_param params[] = {
      SAME(SRM_NET_FLOAT32), NULL},
     {"projection", "projection", "P", SRM_TRAIN_PARAM_CHOICE, OFF(projection),
      "certified (srm's: RNN clip, LSTM rows onto the sufficient conditions) or paper (the "
-     "authors': RNN clip by full SVD, LSTM columns to fixed l1 norms)", SRM_TRAIN_SCOPE_STABLE,
-     0, 1, SAME(SRM_TRAIN_PROJECTION_CERTIFIED), SAME(SRM_TRAIN_PROJECTION_CERTIFIED),
+     "authors': RNN clip by full SVD, LSTM columns to fixed l1 norms)",
+     SRM_TRAIN_SCOPE_STABLE | SRM_TRAIN_SCOPE_RUN, 0, 1, SAME(SRM_TRAIN_PROJECTION_CERTIFIED), SAME(SRM_TRAIN_PROJECTION_CERTIFIED),
      projections},
     {"init", "init", "I", SRM_TRAIN_PARAM_CHOICE, OFF(init),
      "uniform (+-1/sqrt(n), PyTorch's) or paper (uniform, LSTM forget biases 10 + 10); "

@@ -56,6 +56,17 @@ expect "resume: 1 trained, same jsb stable metric ($before)" sh -c "grep -q '^tr
 ok "table1 --tasks atis --cells lstm" "$SRM" table1 $TINY --tasks atis --cells lstm --out "$D"
 expect "the table now has jsb rnn, atis rnn, atis lstm" [ "$(rows "$T" | cut -f 1,2 | tr '\t\n' ' |')" = "jsb rnn|atis rnn|atis lstm|" ]
 
+# --projection both: a third run per row (the authors' projection, in DIR/<task>-<cell>-stable-paper)
+# and three more columns; the certified runs already there are reused
+ok "table1 --projection both (atis lstm: adds the paper run)" "$SRM" table1 $TINY --tasks atis --cells lstm --projection both --out "$D"
+expect "report: 3 runs, 1 trained (the certified and unstable ones were done)" sh -c "grep -q '^runs: *3$' '$TMP/out' && grep -q '^trained: *1$' '$TMP/out'"
+expect "the paper run is projected by the authors' rule with their initialisation" sh -c "grep -q '\"projection\": \"paper\"' '$D/atis-lstm-stable-paper/result.json' && grep -q '\"init\": \"paper\"' '$D/atis-lstm-stable-paper/result.json'"
+expect "table1.tsv: the header gains metric_stable_paper, gap_paper, seconds_stable_paper" [ "$(grep -v '^#' "$T" | head -n 1)" = "$(printf 'task\tcell\tmetric\thigher_is_better\tmetric_unstable\tmetric_stable\tgap\tseconds_unstable\tseconds_stable\tmetric_stable_paper\tgap_paper\tseconds_stable_paper')" ]
+lstm_row() { awk -F'\t' '/^#/ {next} $1 == "atis" && $2 == "lstm"' "$T"; }
+expect "atis lstm: metric_stable_paper is the paper run's test metric, gap_paper = it - unstable" awk -v p="$(lstm_row | cut -f 10)" -v r="$(json_get test_metric "$D/atis-lstm-stable-paper/result.json")" -v g="$(lstm_row | awk -F'\t' '{print $11 - ($10 - $5)}')" 'BEGIN {d = p - r; exit !(p > 10 && d < 1e-9 && -d < 1e-9 && g < 1e-9 && -g < 1e-9)}'
+expect "table1.md: eleven columns with the paper ones" sh -c "grep -q '| stable (paper) | gap (paper) |' '$D/table1.md' && [ \$(grep '^| atis | f1' '$D/table1.md' | tail -n 1 | tr -cd '|' | wc -c) -eq 12 ]"
+status 2 "--projection rows is refused" "$SRM" table1 $TINY --tasks atis --projection rows --out "$D"
+
 ok "table1 --help" "$SRM" table1 --help
 expect "table1 help: every hyper-parameter flag, with the quick presets per task" sh -c "grep -q -- '--lr LR .*\[wikitext2 2/20, ptbchar 0.5/20, jsb 0.05/2, atis 2/10\]$' '$TMP/out' && grep -q -- '--dropout P ' '$TMP/out' && grep -q -- '--lstm-a A ' '$TMP/out' && grep -q -- '--precision P ' '$TMP/out'"
 ok "table1 --config=paper -h" "$SRM" table1 --config=paper -h
