@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/table1.h"
 #include "core/args.h"
-#include "core/atomic.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/meta.h"
@@ -19,41 +19,7 @@
 #include "task/music.h"
 #include "task/train.h"
 
-/* Per (task, cell): unstable, stable (certified projection), stable (the authors'). */
-enum { VARIANT_UNSTABLE, VARIANT_CERTIFIED, VARIANT_PAPER, VARIANTS };
-#define MAX_RUNS (SRM_TASK_COUNT * 2 * VARIANTS)
-
-typedef enum { RUN_NEW, RUN_RESUME, RUN_DONE } run_state;
 static const char *const state_names[] = {"train", "resume", "done"};
-
-typedef struct {
-    srm_train_config c;
-    char dir[4096];
-    run_state state;
-    int variant;            /* VARIANT_* */
-    int selected;           /* asked for by --tasks/--cells/--projection (the others only fill
-                             * the table) */
-    double metric, seconds; /* from result.json once done (NaN before) */
-} run;
-
-static void format_duration(char *buf, size_t size, double s)
-{
-    if (!(s >= 0) || s > 1e8) snprintf(buf, size, "?");
-    else if (s < 10) snprintf(buf, size, "%.1fs", s);
-    else if (s < 60) snprintf(buf, size, "%.0fs", s);
-    else if (s < 3600) snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else snprintf(buf, size, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
-}
-
-static const char *cell_short(srm_cell c) { return c == SRM_CELL_LSTM ? "lstm" : "rnn"; }
-
-/* The run's label "task-cell-stable" ("-stable-paper" for the authors' projection). */
-static void run_label(const run *r, char *buf, size_t size)
-{
-    static const char *const names[] = {"unstable", "stable", "stable-paper"};
-    snprintf(buf, size, "%s-%s-%s", srm_data_task_name(r->c.task), cell_short(r->c.cell),
-             names[r->variant]);
-}
 
 /* ---- what is already there ---- */
 
@@ -69,15 +35,6 @@ static int inspect(run *r)
     return SRM_OK;
 }
 
-/* ---- the tables ---- */
-
-static const char *fmt_metric(char *buf, size_t size, double v, srm_task task)
-{
-    if (!isfinite(v)) return "n/a";
-    snprintf(buf, size, task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_ATIS ? "%.2f" : "%.3f", v);
-    return buf;
-}
-
 /* Re-reads the runs this process does not train, so that another table1 process filling the
  * same folder (other --tasks) has its finished rows in the table too. */
 static void refresh_unselected(run *runs, size_t nruns)
@@ -87,113 +44,6 @@ static void refresh_unselected(run *runs, size_t nruns)
         if (inspect(&runs[i]) != SRM_OK || runs[i].state != RUN_DONE) runs[i].state = RUN_NEW;
         srm_error_clear();
     }
-}
-
-/* "+g" of a gap, or "n/a". */
-static void fmt_gap(char *buf, size_t size, double gap, srm_task task)
-{
-    char g[32];
-    if (isfinite(gap)) snprintf(buf, size, "%s%s", gap >= 0 ? "+" : "", fmt_metric(g, sizeof g, gap, task));
-    else snprintf(buf, size, "n/a");
-}
-
-/* A stable variant's markdown cells: metric, gap to the unstable run, time. */
-static void md_cells(FILE *f, const run *u, const run *s)
-{
-    char b[32], g[40];
-    fmt_gap(g, sizeof g, s->metric - u->metric, u->c.task);
-    fprintf(f, " %s | %s |", fmt_metric(b, sizeof b, s->metric, u->c.task), g);
-}
-
-/* One (task, cell) row of both tables; q (the authors' projection) only when paper. */
-static void write_row(FILE *tsv, FILE *md, const run *u, const run *s, const run *q, int paper)
-{
-    srm_task task = u->c.task;
-    int higher = srm_train_metric_higher_is_better(task);
-    fprintf(tsv, "%s\t%s\t%s\t%d\t%.17g\t%.17g\t%.17g\t%.6g\t%.6g", srm_data_task_name(task),
-            cell_short(u->c.cell), srm_train_metric_name(task), higher, u->metric, s->metric,
-            s->metric - u->metric, u->seconds, s->seconds);
-    if (paper)
-        fprintf(tsv, "\t%.17g\t%.17g\t%.6g", q->metric, q->metric - u->metric, q->seconds);
-    fprintf(tsv, "\n");
-    char b[32], t1[32], t2[32], t3[32];
-    format_duration(t1, sizeof t1, u->seconds);
-    format_duration(t2, sizeof t2, s->seconds);
-    format_duration(t3, sizeof t3, q->seconds);
-    fprintf(md, "| %s | %s (%s) | %s | %s |", srm_data_task_name(task), srm_train_metric_name(task),
-            higher ? "higher is better" : "lower is better", cell_short(u->c.cell),
-            fmt_metric(b, sizeof b, u->metric, task));
-    md_cells(md, u, s);
-    if (paper) md_cells(md, u, q);
-    fprintf(md, " %s | %s |", isfinite(u->seconds) ? t1 : "n/a", isfinite(s->seconds) ? t2 : "n/a");
-    if (paper) fprintf(md, " %s |", isfinite(q->seconds) ? t3 : "n/a");
-    fprintf(md, "\n");
-}
-
-/* The headers; with paper, the columns of the authors' projection after the others. */
-static void write_headers(FILE *tsv, FILE *md, const char *preset, int paper)
-{
-    srm_meta_write(tsv);
-    fprintf(tsv, "# Table 1 of Miller & Hardt (ICLR 2019) with --config %s: the test metric of "
-            "each model (best by validation), gap = stable - unstable; metric direction in "
-            "higher_is_better (perplexity, bits_per_char, nll_per_frame: lower; f1: higher); "
-            "seconds = training time; nan = not run yet%s\n"
-            "task\tcell\tmetric\thigher_is_better\tmetric_unstable\tmetric_stable\tgap\t"
-            "seconds_unstable\tseconds_stable%s\n", preset,
-            paper ? "; stable = srm's certified projection, stable_paper = the authors' "
-                    "projection (--projection paper)" : "",
-            paper ? "\tmetric_stable_paper\tgap_paper\tseconds_stable_paper" : "");
-    fprintf(md, "<!-- %s; %s; %s -->\n\n"
-            "Table 1 (Miller & Hardt, ICLR 2019) reproduced by srm with `--config %s`: test "
-            "metric of the model kept by validation (lowest loss; ATIS: highest F1); gap = stable - unstable. "
-            "Perplexity, bits per character and NLL per frame: lower is better; slot F1: higher "
-            "is better.%s\n\n",
-            srm_meta_command(), SRM_VERSION, srm_meta_date(), preset,
-            paper ? " stable (certified): srm's projection onto its sufficient conditions; "
-                    "stable (paper): the authors' projection and initialisation." : "");
-    if (paper)
-        fprintf(md, "| task | metric | cell | unstable | stable (certified) | gap (certified) | "
-                "stable (paper) | gap (paper) | time unstable | time certified | time paper |\n"
-                "|---|---|---|---|---|---|---|---|---|---|---|\n");
-    else
-        fprintf(md, "| task | metric | cell | unstable | stable | gap (stable - unstable) | "
-                "time unstable | time stable |\n|---|---|---|---|---|---|---|---|\n");
-}
-
-static int write_tables(const run *runs, size_t nruns, const char *out, const char *preset)
-{
-    char path[4200], md[4200];
-    snprintf(path, sizeof path, "%s/table1.tsv", out);
-    snprintf(md, sizeof md, "%s/table1.md", out);
-    srm_atomic t, m;
-    SRM_TRY(srm_atomic_open(&t, path));
-    int rc = srm_atomic_open(&m, md);
-    if (rc != SRM_OK) {
-        srm_atomic_abort(&t);
-        return rc;
-    }
-    /* the authors' columns appear once such a run is asked for or done */
-    int paper = 0;
-    for (size_t i = VARIANT_PAPER; i < nruns; i += VARIANTS)
-        paper |= runs[i].selected || runs[i].state == RUN_DONE;
-    write_headers(t.f, m.f, preset, paper);
-    /* runs come in (task, cell) triples: unstable, certified, paper; a triple neither asked for
-     * nor run before is left out */
-    for (size_t i = 0; i + VARIANTS <= nruns; i += VARIANTS) {
-        int any = 0;
-        for (size_t v = 0; v < VARIANTS; v++)
-            any |= runs[i + v].selected || runs[i + v].state == RUN_DONE;
-        if (any) write_row(t.f, m.f, &runs[i], &runs[i + 1], &runs[i + 2], paper);
-    }
-    if (ferror(t.f) || ferror(m.f)) {
-        srm_atomic_abort(&t);
-        srm_atomic_abort(&m);
-        return SRM_ERROR(SRM_EIO, "%s: write error", out);
-    }
-    rc = srm_atomic_commit(&t);
-    if (rc == SRM_OK) rc = srm_atomic_commit(&m);
-    else srm_atomic_abort(&m);
-    return rc;
 }
 
 /* ---- progress: one line per epoch with the table's ETA ---- */
@@ -222,8 +72,8 @@ static void on_epoch(const srm_train_epoch *e, const srm_train_config *c, table_
     if (p->quiet) return;
     double left = (double)(c->epochs - e->epoch) * p->work_epoch + p->work_left;
     char run_eta[32], all_eta[32];
-    format_duration(run_eta, sizeof run_eta, e->eta_seconds);
-    format_duration(all_eta, sizeof all_eta, left * p->seconds_done / p->work_done);
+    srm_table1_duration(run_eta, sizeof run_eta, e->eta_seconds);
+    srm_table1_duration(all_eta, sizeof all_eta, left * p->seconds_done / p->work_done);
     fprintf(stderr, "table1 [%zu/%zu %s] epoch %zu/%zu: valid %s %.4f%s, %.1f s; run ETA %s, "
             "table ETA ~%s\n", p->index, p->total, p->label, e->epoch, c->epochs,
             srm_train_metric_name(c->task), e->valid_metric, e->improved ? " (best)" : "",
@@ -346,7 +196,7 @@ static int build_runs(const table1_cli *t, const srm_task *tasks, size_t ntasks,
                 SRM_TRY(srm_train_options_apply(&t->o, c, 0));
                 SRM_TRY(srm_train_config_check(c));
                 char label[128];
-                run_label(r, label, sizeof label);
+                srm_table1_label(r, label, sizeof label);
                 snprintf(r->dir, sizeof r->dir, "%s/%s", t->out, label);
                 r->state = RUN_NEW, r->metric = r->seconds = NAN;
             }
@@ -395,7 +245,7 @@ static int train_all(const table1_cli *t, run *runs, size_t nruns, size_t nselec
         run *r = &runs[i];
         char label[128];
         if (!r->selected) continue;
-        run_label(r, label, sizeof label);
+        srm_table1_label(r, label, sizeof label);
         k++;
         if (r->state == RUN_DONE) {
             if (!t->quiet) fprintf(stderr, "table1 [%zu/%zu %s] done before, skipped\n", k, nselected, label);
@@ -416,7 +266,7 @@ static int train_all(const table1_cli *t, run *runs, size_t nruns, size_t nselec
             fprintf(stderr, "table1 [%zu/%zu %s] test %s %.4f, trained %.1f s\n", k, nselected,
                     label, srm_train_metric_name(c->task), s.test.metric, s.seconds);
         refresh_unselected(runs, nruns);
-        rc = write_tables(runs, nruns, t->out, t->preset);
+        rc = srm_table1_write(runs, nruns, t->out, t->preset);
     }
     srm_task_data_free(d);
     return rc;
@@ -428,7 +278,7 @@ static void print_dry_run(const run *runs, size_t nruns)
     for (size_t i = 0; i < nruns; i++) {
         char label[128];
         if (!runs[i].selected) continue;
-        run_label(&runs[i], label, sizeof label);
+        srm_table1_label(&runs[i], label, sizeof label);
         printf("%s\t%s\t%zu\t%zu\t%s\n", label, state_names[runs[i].state], runs[i].c.hidden,
                runs[i].c.epochs, runs[i].dir);
     }
@@ -497,7 +347,7 @@ int srm_cmd_table1(int argc, char **argv)
         print_dry_run(runs, nruns);
         return SRM_OK;
     }
-    SRM_TRY(write_tables(runs, nruns, t.out, t.preset));
+    SRM_TRY(srm_table1_write(runs, nruns, t.out, t.preset));
     double t0 = srm_progress_now();
     SRM_TRY(train_all(&t, runs, nruns, nselected, work_left));
     return table1_report(&t, nselected, ntrain, srm_progress_now() - t0);
