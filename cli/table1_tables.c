@@ -39,7 +39,8 @@ static const char *fmt_metric(char *buf, size_t size, double v, srm_task task)
 static void fmt_gap(char *buf, size_t size, double gap, srm_task task)
 {
     char g[32];
-    if (isfinite(gap)) snprintf(buf, size, "%s%s", gap >= 0 ? "+" : "", fmt_metric(g, sizeof g, gap, task));
+    if (isfinite(gap))
+        snprintf(buf, size, "%s%s", gap >= 0 ? "+" : "", fmt_metric(g, sizeof g, gap, task));
     else snprintf(buf, size, "n/a");
 }
 

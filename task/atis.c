@@ -210,7 +210,9 @@ int srm_atis_load(const char *data_dir, srm_atis_layout layout, srm_atis **out)
     a->intents = srm_vocab_alloc();
     a->extra_tags = srm_vocab_alloc();
     int32_t id;
-    int rc = a->words && a->tags && a->intents && a->extra_tags ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = a->words && a->tags && a->intents && a->extra_tags
+                 ? SRM_OK
+                 : SRM_ERROR(SRM_ENOMEM, "out of memory");
     /* The fallback classes take id 0 before any train string. */
     if (rc == SRM_OK) rc = srm_vocab_intern(a->words, "<unk>", 5, &id);
     if (rc == SRM_OK) rc = srm_vocab_intern(a->tags, "O", 1, &id);

@@ -85,8 +85,10 @@ static int project_lstm_paper(srm_trainer *tr, int f32)
 static int project(srm_trainer *tr)
 {
     const srm_train_config *c = tr->c;
-    int f32 = c->precision == SRM_NET_FLOAT32, paper = c->projection == SRM_TRAIN_PROJECTION_PAPER;
-    if (c->cell == SRM_CELL_LSTM) return paper ? project_lstm_paper(tr, f32) : project_lstm(tr, f32);
+    int f32 = c->precision == SRM_NET_FLOAT32;
+    int paper = c->projection == SRM_TRAIN_PROJECTION_PAPER;
+    if (c->cell == SRM_CELL_LSTM)
+        return paper ? project_lstm_paper(tr, f32) : project_lstm(tr, f32);
     /* Weyl: ||W + dW||_2 <= ||W||_2 + ||dW||_F. While the norm after the last SVD plus the
      * Frobenius norms of the updates since then (as stored: sgd_batch adds each step's) stays
      * <= r, W_hh is certified inside the ball and the O(n^3) SVD is skipped. The authors'

@@ -396,7 +396,8 @@ int srm_train_dir_state(const char *dir, const srm_train_config *c, int *state, 
     json_t *res = json_load_file(path, 0, NULL);
     if (res) {
         json_t *cfg = json_object_get(res, "config"), *m = json_object_get(res, "test_metric");
-        int exact = cfg && srm_train_config_same(c, cfg, 0), close = cfg && srm_train_config_same(c, cfg, 1);
+        int exact = cfg && srm_train_config_same(c, cfg, 0);
+        int close = cfg && srm_train_config_same(c, cfg, 1);
         if (exact) {
             *state = SRM_TRAIN_DIR_DONE;
             *metric = json_is_number(m) ? json_number_value(m) : NAN;

@@ -54,7 +54,8 @@ static const srm_train_param params[] = {
      {{0.25, 0.65}, {0.1, 0.1}, {0.1, 0.1}, {0.5, 0.5}},
      {{0.1, 0.2}, {0.1, 0.1}, {0.1, 0.1}, {0.5, 0.5}}, NULL},
     {"weight_decay", "weight-decay", "W", REAL, OFF(weight_decay), "weight decay", 0, 0, 1,
-     {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}}, {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}}, NULL},
+     {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}}, {{0, 0}, {1e-6, 1e-6}, {0, 0}, {1e-4, 1e-4}},
+     NULL},
     {"lr", "lr", "LR", REAL, OFF(lr), "initial learning rate", 0, 0, 1,
      {{2.0, 20.0}, {2.0, 20.0}, {0.05, 2.0}, {10.0, 10.0}},
      /* ptbchar: the RNN diverged at the paper's lr 2 (bpc 10 > uniform 5.6); 0.5 trains
@@ -74,7 +75,8 @@ static const srm_train_param params[] = {
     {"epochs", "epochs", "E", SIZE, OFF(epochs), "epochs", 0, 1, 1,
      {{40, 40}, {300, 300}, {100, 100}, {100, 100}}, {{1, 1}, {1, 1}, {30, 30}, {40, 30}}, NULL},
     {"eval_batch", "eval-batch", "B", SIZE, OFF(eval_batch), "evaluation batch (LM: columns)", 0,
-     0, 1, {{10, 10}, {10, 10}, {16, 16}, {128, 128}}, {{10, 10}, {10, 10}, {16, 16}, {128, 128}}, NULL},
+     0, 1, {{10, 10}, {10, 10}, {16, 16}, {128, 128}}, {{10, 10}, {10, 10}, {16, 16}, {128, 128}},
+     NULL},
     {"max_train", "max-train", "N", SIZE, OFF(max_train), "use the first N of train (0: all)", 0,
      0, 1, SAME(0), {{300000, 300000}, {2400000, 2400000}, {0, 0}, {0, 0}}, NULL},
     {"max_valid", "max-valid", "N", SIZE, OFF(max_valid), "use the first N of valid (0: all)", 0,
@@ -100,8 +102,8 @@ static const srm_train_param params[] = {
     {"projection", "projection", "P", SRM_TRAIN_PARAM_CHOICE, OFF(projection),
      "certified (srm's: RNN clip, LSTM rows onto the sufficient conditions) or paper (the "
      "authors': RNN clip by full SVD, LSTM columns to fixed l1 norms)",
-     SRM_TRAIN_SCOPE_STABLE | SRM_TRAIN_SCOPE_RUN, 0, 1, SAME(SRM_TRAIN_PROJECTION_CERTIFIED), SAME(SRM_TRAIN_PROJECTION_CERTIFIED),
-     projections},
+     SRM_TRAIN_SCOPE_STABLE | SRM_TRAIN_SCOPE_RUN, 0, 1, SAME(SRM_TRAIN_PROJECTION_CERTIFIED),
+     SAME(SRM_TRAIN_PROJECTION_CERTIFIED), projections},
     {"init", "init", "I", SRM_TRAIN_PARAM_CHOICE, OFF(init),
      "uniform (+-1/sqrt(n), PyTorch's) or paper (uniform, LSTM forget biases 10 + 10); "
      "default paper under --projection paper", SRM_TRAIN_SCOPE_LSTM, 0, 1,
