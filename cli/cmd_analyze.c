@@ -23,6 +23,7 @@
 #include "task/analyze.h"
 #include "task/analyze_summary.h"
 #include "task/train.h"
+#include "theory/stability.h"
 
 #define MAX_K 32
 
@@ -379,7 +380,28 @@ static int parse(int argc, char **argv, analyze_args *p)
     *p = (analyze_args){pos[0], task_text, out, data_dir, r_text, k_text, max_tokens, window,
                         max_lag, max_eval, eval_batch, bptt, seed, json, no_plots};
     return SRM_OK;
-    return SRM_OK;
+}
+
+/* Whether srm's sufficient conditions certify the model everywhere (srm stability; the LSTM
+ * with the input bound of its own embedding table, or 1 for the 0/1 frames of jsb), so that
+ * the data-dependent figures below read as what they are: measured along the data. */
+static int report_certificate(srm_report *rep, const srm_model *m)
+{
+    int stable;
+    if (m->cell == SRM_CELL_LSTM) {
+        double bx = m->vocab ? 0 : 1;
+        for (size_t i = 0; i < m->vocab * m->input; i++)
+            bx = fmax(bx, fabs(m->encoder_weight[i]));
+        srm_lstm_stability st;
+        SRM_TRY(srm_stability_lstm(m, bx, &st));
+        SRM_TRY(srm_report_number(rep, "certificate_input_bound", "input bound B_x used", bx));
+        stable = st.stable;
+    } else {
+        srm_rnn_stability st;
+        SRM_TRY(srm_stability_rnn(m, &st));
+        stable = st.stable;
+    }
+    return srm_report_bool(rep, "certified", "certified stable (sufficient conditions)", stable);
 }
 
 /* The header of the summary: what was analysed. */
@@ -393,7 +415,8 @@ static int report_model(srm_report *rep, srm_task task, const srm_model *m, size
     SRM_TRY(srm_report_integer(rep, "state_size", "state size",
                                (long long)srm_model_state_size(m)));
     SRM_TRY(srm_report_integer(rep, "sequences", lm ? "windows" : "sequences", (long long)nseq));
-    return srm_report_integer(rep, "steps", NULL, (long long)srm_analyze_steps(a));
+    SRM_TRY(srm_report_integer(rep, "steps", NULL, (long long)srm_analyze_steps(a)));
+    return report_certificate(rep, m);
 }
 
 /* Measures, writes the TSVs and figures into p->out and fills the summary. */

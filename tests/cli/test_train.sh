@@ -191,6 +191,10 @@ bf=$(json_get max_abs_bias_f "$TMP/out")
 num_le "paper init: forget bias still near 20 after one epoch (max |b_f| > 15)" 15 "$bf"
 ok "srm project --projection paper on it" "$SRM" project "$P/model.safetensors" "$TMP/pp.safetensors" --projection paper --json
 expect "srm project --projection paper: no zero columns, reports stable_after" sh -c "grep -q '\"zero_columns\": 0' '$TMP/out' && grep -q '\"stable_after\": false' '$TMP/out'"
+ok "srm analyze on the paper-projected LSTM" "$SRM" analyze "$P/model.safetensors" --task atis --max-tokens 40 --max-eval 20 --no-plots --out "$TMP/an-paper" --json
+expect "srm analyze says plainly that the paper-projected LSTM is not certified" grep -q '"certified": false' "$TMP/out"
+ok "srm analyze on the certified float32 stable LSTM" "$SRM" analyze "$F/lstm/model.safetensors" --task atis --max-tokens 40 --max-eval 20 --no-plots --out "$TMP/an-cert" --json
+expect "srm analyze: the certified LSTM is certified (with its embedding's bound)" grep -q '"certified": true' "$TMP/out"
 status 2 "--projection without --stable is refused" "$SRM" train $atis --cell lstm --projection paper --out "$TMP/pp-bad"
 status 2 "an unknown --projection is refused" "$SRM" train $atis --cell lstm --stable --projection rows --out "$TMP/pp-bad"
 status 2 "srm project --projection paper --margin is refused" "$SRM" project "$P/model.safetensors" "$TMP/pp.safetensors" --projection paper --margin 0.01
