@@ -16,6 +16,7 @@ Usage:
   --self-test runs the F1 unit tests and exits.
 """
 import argparse
+import os
 import random
 import sys
 import time
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-DATA = "/work/main/data/atis/"
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "data", "atis", "")
 TRAIN, VALID, TEST = "atis-2.train.w-intent.iob", "atis-2.dev.w-intent.iob", "atis.test.w-intent.iob"
 
 
