@@ -44,12 +44,20 @@ static void fmt_gap(char *buf, size_t size, double gap, srm_task task)
     else snprintf(buf, size, "n/a");
 }
 
-/* A stable variant's markdown cells: metric, gap to the unstable run, time. */
+/* A stable variant's markdown cells: metric and gap to the unstable run. */
 static void md_cells(FILE *f, const run *u, const run *s)
 {
     char b[32], g[40];
     fmt_gap(g, sizeof g, s->metric - u->metric, u->c.task);
     fprintf(f, " %s | %s |", fmt_metric(b, sizeof b, s->metric, u->c.task), g);
+}
+
+/* A run's training time as a markdown cell ("n/a" before it ran). */
+static void md_time(FILE *f, const run *r)
+{
+    char t[32];
+    srm_table1_duration(t, sizeof t, r->seconds);
+    fprintf(f, " %s |", isfinite(r->seconds) ? t : "n/a");
 }
 
 /* One (task, cell) row of both tables; q (the authors' projection) only when paper. */
@@ -63,17 +71,15 @@ static void write_row(FILE *tsv, FILE *md, const run *u, const run *s, const run
     if (paper)
         fprintf(tsv, "\t%.17g\t%.17g\t%.6g", q->metric, q->metric - u->metric, q->seconds);
     fprintf(tsv, "\n");
-    char b[32], t1[32], t2[32], t3[32];
-    srm_table1_duration(t1, sizeof t1, u->seconds);
-    srm_table1_duration(t2, sizeof t2, s->seconds);
-    srm_table1_duration(t3, sizeof t3, q->seconds);
+    char b[32];
     fprintf(md, "| %s | %s (%s) | %s | %s |", srm_data_task_name(task), srm_train_metric_name(task),
             higher ? "higher is better" : "lower is better", srm_table1_cell(u->c.cell),
             fmt_metric(b, sizeof b, u->metric, task));
     md_cells(md, u, s);
     if (paper) md_cells(md, u, q);
-    fprintf(md, " %s | %s |", isfinite(u->seconds) ? t1 : "n/a", isfinite(s->seconds) ? t2 : "n/a");
-    if (paper) fprintf(md, " %s |", isfinite(q->seconds) ? t3 : "n/a");
+    md_time(md, u);
+    md_time(md, s);
+    if (paper) md_time(md, q);
     fprintf(md, "\n");
 }
 

@@ -37,7 +37,8 @@ static int load_atis(const char *dir, srm_task_data *d)
     const char **names = malloc((nt + ne) * sizeof *names);
     if (!names) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     for (size_t i = 0; i < nt; i++) names[i] = srm_vocab_word(d->atis->tags, (int32_t)i);
-    for (size_t i = 0; i < ne; i++) names[nt + i] = srm_vocab_word(d->atis->extra_tags, (int32_t)i);
+    for (size_t i = 0; i < ne; i++)
+        names[nt + i] = srm_vocab_word(d->atis->extra_tags, (int32_t)i);
     int rc = srm_chunk_tags_alloc(names, nt + ne, &d->tags);
     free(names);
     d->classes = nt, d->vocab = srm_vocab_size(d->atis->words);

@@ -216,6 +216,14 @@ int srm_project_lstm_targets(const srm_model *m, double a, double margin, double
     return SRM_OK;
 }
 
+/* Whether every entry of w (count) is finite. */
+static int all_finite(const double *w, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(w[i])) return 0;
+    return 1;
+}
+
 /* Scales every row of the block [row0, row0 + nrows) of a (.., cols) matrix whose absolute sum
  * exceeds target down to target (times SRM_PROJECT_SHRINK, so that the recomputed sum, rounding
  * included, is at most the target and a second pass changes nothing); returns how many rows it
@@ -242,9 +250,8 @@ int srm_project_lstm(srm_model *m, double a, double margin, double input_bound,
     SRM_TRY(srm_project_lstm_targets(m, a, margin, input_bound, &out->targets));
     const srm_lstm_targets *t = &out->targets;
     size_t n = m->hidden, d = m->input;
-    for (size_t i = 0; i < 4 * n * n; i++)
-        if (!isfinite(m->weight_hh[i]))
-            return SRM_ERROR(SRM_EINVAL, "LSTM projection: weight_hh has non-finite entries");
+    if (!all_finite(m->weight_hh, 4 * n * n))
+        return SRM_ERROR(SRM_EINVAL, "LSTM projection: weight_hh has non-finite entries");
     /* Gate order i, f, g(=z), o. */
     out->rows_scaled += scale_rows(m->weight_hh, 0, n, n, t->w_i);
     out->rows_scaled += scale_rows(m->weight_hh, n, n, n, t->w_f);
@@ -293,12 +300,8 @@ int srm_project_lstm_paper(srm_model *m, double *work, size_t *zero_columns)
         return SRM_ERROR(SRM_EINVAL, "paper LSTM projection: the model is %s, not an LSTM",
                          srm_cell_name(m->cell));
     size_t n = m->hidden, d = m->input, zero = 0;
-    for (size_t i = 0; i < 4 * n * n; i++)
-        if (!isfinite(m->weight_hh[i]))
-            return SRM_ERROR(SRM_EINVAL, "paper LSTM projection: weight_hh has non-finite entries");
-    for (size_t i = 0; i < 4 * n * d; i++)
-        if (!isfinite(m->weight_ih[i]))
-            return SRM_ERROR(SRM_EINVAL, "paper LSTM projection: weight_ih has non-finite entries");
+    if (!all_finite(m->weight_hh, 4 * n * n) || !all_finite(m->weight_ih, 4 * n * d))
+        return SRM_ERROR(SRM_EINVAL, "paper LSTM projection: non-finite weights");
     for (size_t g = 0; g < 4; g++)
         zero += set_columns(m->weight_hh, g * n, n, n, srm_paper_lstm_hh_columns[g], work);
     if (d > 0) zero += set_columns(m->weight_ih, n, n, d, SRM_PAPER_LSTM_IH_FORGET, work);
