@@ -144,8 +144,9 @@ static void fill(const shape *s, gsl_rng *rng, srm_net_batch *b, int32_t *tok, i
     if (!s->vocab)
         for (size_t i = 0; i < R * s->d; i++) frames[i] = gsl_rng_uniform(rng) < 0.05;
     for (size_t i = 0; !s->vocab && i < R * s->out; i++) tframes[i] = gsl_rng_uniform(rng) < 0.05;
-    *b = (srm_net_batch){s->T, s->B, s->vocab ? tok : NULL, s->vocab ? NULL : frames, tgt,
-                         s->vocab ? NULL : tframes, NULL};
+    *b = (srm_net_batch){.T = s->T, .B = s->B, .tokens = s->vocab ? tok : NULL,
+                         .frames = s->vocab ? NULL : frames, .targets = tgt,
+                         .target_frames = s->vocab ? NULL : tframes};
 }
 
 int main(int argc, char **argv)

@@ -50,11 +50,12 @@ static int alloc_workspace(srm_net *net, int lstm)
 {
     size_t n = net->n, d = net->d, R = net->t_max * net->b_max, b_max = net->b_max;
     size_t sizes[] = {R * d, R * d, R * net->gn, (R + b_max) * n, lstm ? (R + b_max) * n : 0,
-                      lstm ? R * n : 0, R * n, R * n, R * net->out, R * n, b_max * n,
-                      lstm ? b_max * n : 0, net->vocab ? R * d : 0, R, net->gn};
+                      lstm ? R * n : 0, R * n, R * n, net->y_rows * net->out, R * n, b_max * n,
+                      b_max * n, lstm ? b_max * n : 0, net->vocab ? R * d : 0, R, net->gn};
     void **const ptrs[] = {&net->x,  &net->xmask, &net->a,  &net->h,       &net->c,
                            &net->tc, &net->hd,    &net->hmask, &net->y,    &net->dh,
-                           &net->carry_h, &net->carry_c, &net->dx, &net->ones, &net->gbias};
+                           &net->dsel, &net->carry_h, &net->carry_c, &net->dx, &net->ones,
+                           &net->gbias};
     int f32 = net->precision == SRM_NET_FLOAT32;
     net->block = srm_net_carve(sizeof sizes / sizeof sizes[0], sizes,
                                f32 ? sizeof(float) : sizeof(double), ptrs);
@@ -66,8 +67,8 @@ static int alloc_workspace(srm_net *net, int lstm)
     return SRM_OK;
 }
 
-srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precision precision,
-                       size_t t_max, size_t b_max)
+static srm_net *net_alloc(const srm_model *m, srm_net_output output,
+                          srm_net_precision precision, size_t t_max, size_t b_max, int chains)
 {
     if (srm_net_check_model(m) != SRM_OK) return NULL;
     if (t_max == 0 || b_max == 0) {
@@ -83,9 +84,10 @@ srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precis
     net->n = m->hidden, net->d = m->input, net->gn = m->gates * m->hidden;
     net->S = srm_model_state_size(m);
     net->out = m->output, net->vocab = m->vocab, net->t_max = t_max, net->b_max = b_max;
+    net->y_rows = chains ? b_max : t_max * b_max;
     int ok = alloc_workspace(net, m->cell == SRM_CELL_LSTM) == SRM_OK;
     net->final = calloc(b_max * net->S, sizeof(double));
-    net->row_loss = calloc(t_max * b_max, sizeof(double));
+    net->row_loss = calloc(net->y_rows, sizeof(double));
     net->touched = calloc(m->vocab ? m->vocab : 1, 1);
     net->rows = malloc((m->vocab ? m->vocab : 1) * sizeof(size_t));
     if (precision == SRM_NET_FLOAT32) {
@@ -103,6 +105,23 @@ srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precis
         return NULL;
     }
     return net;
+}
+
+srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precision precision,
+                       size_t t_max, size_t b_max)
+{
+    return net_alloc(m, output, precision, t_max, b_max, 0);
+}
+
+srm_net *srm_net_alloc_chains(const srm_model *m, srm_net_output output,
+                              srm_net_precision precision, size_t k_max, size_t b_max)
+{
+    return net_alloc(m, output, precision, k_max, b_max, 1);
+}
+
+void srm_net_dropout_keep(gsl_rng *rng, double p, size_t count, unsigned char *keep)
+{
+    for (size_t i = 0; i < count; i++) keep[i] = !(gsl_rng_uniform(rng) < p);
 }
 
 void srm_net_free(srm_net *net)
@@ -194,9 +213,19 @@ int srm_net_forward(srm_net *net, const srm_net_batch *b, const double *state0, 
     if (T == 0 || B == 0 || T > net->t_max || B > net->b_max)
         return SRM_ERROR(SRM_EINVAL, "batch of %zu steps x %zu columns does not fit the "
                          "workspace (%zu x %zu)", T, B, net->t_max, net->b_max);
-    if (!(p_in >= 0 && p_in < 1 && p_out >= 0 && p_out < 1) || ((p_in > 0 || p_out > 0) && !rng))
-        return SRM_ERROR(SRM_EINVAL, "dropout probabilities must be in [0, 1) with an RNG");
-    net->T = T, net->B = B;
+    int draws = (p_in > 0 && !b->keep_in) || (p_out > 0 && !b->keep_out);
+    if (!(p_in >= 0 && p_in < 1 && p_out >= 0 && p_out < 1) || (draws && !rng))
+        return SRM_ERROR(SRM_EINVAL, "dropout probabilities must be in [0, 1), with an RNG "
+                         "unless the batch gives its keep flags");
+    for (size_t c = 0; b->out_step && c < B; c++)
+        if (b->out_step[c] >= T)
+            return SRM_ERROR(SRM_EINVAL, "output step %u of column %zu is not below %zu steps",
+                             (unsigned)b->out_step[c], c, T);
+    size_t rows_out = b->out_step ? B : T * B;
+    if (rows_out > net->y_rows)
+        return SRM_ERROR(SRM_EINVAL, "%zu decoded rows exceed the workspace's %zu (a chain "
+                         "workspace decodes one step per column)", rows_out, net->y_rows);
+    net->T = T, net->B = B, net->rows_out = rows_out;
     net->drop_in = p_in > 0, net->drop_out = p_out > 0;
     return SRM_NET_F32(net) ? srm_net_forward_f32(net, b, state0, p_in, p_out, rng, loss_sum, count)
                             : srm_net_forward_f64(net, b, state0, p_in, p_out, rng, loss_sum, count);

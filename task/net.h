@@ -44,6 +44,15 @@ typedef struct {
     const int32_t *targets;      /* (T, B) class ids (softmax) */
     const double *target_frames; /* (T, B, m) targets in [0, 1] (sigmoid) */
     const unsigned char *mask;   /* (T, B) 1 where the loss counts; NULL: everywhere */
+    /* Optional. out_step (B): only step out_step[b] of column b is decoded and scored (the
+     * chains of srm_net_chains: one output per column); targets, target_frames and mask are
+     * then (B) arrays, one entry per column. NULL: every step. */
+    const uint32_t *out_step;
+    /* Optional dropout masks, 1 = unit kept (scaled by 1/(1-p)), 0 = dropped: keep_in (T, B, d)
+     * for the input vectors, keep_out (T, B, n), or (B, n) with out_step, for the RNN output.
+     * NULL: drawn from the RNG (gsl_rng_uniform < p drops, inputs first, then outputs, which
+     * is the order srm_net_dropout_keep draws them in). */
+    const unsigned char *keep_in, *keep_out;
 } srm_net_batch;
 
 typedef struct srm_net srm_net;
@@ -64,6 +73,13 @@ typedef enum { SRM_NET_FLOAT64 = 0, SRM_NET_FLOAT32 = 1 } srm_net_precision;
 srm_net *srm_net_alloc(const srm_model *m, srm_net_output output, srm_net_precision precision,
                        size_t t_max, size_t b_max);
 void srm_net_free(srm_net *net);
+/* The same for chain batches (out_step set): up to k_max steps of b_max columns, of which one
+ * row each is decoded, so the decoder's arrays hold b_max rows rather than k_max * b_max. */
+srm_net *srm_net_alloc_chains(const srm_model *m, srm_net_output output,
+                              srm_net_precision precision, size_t k_max, size_t b_max);
+
+/* Draws count keep flags (0 with probability p) from rng, as forward draws its masks. */
+void srm_net_dropout_keep(gsl_rng *rng, double p, size_t count, unsigned char *keep);
 
 /* PyTorch's initialisation (pytorch/examples word_language_model): every rnn.* entry
  * uniform in +-1/sqrt(n), encoder and decoder weights uniform in +-0.1, decoder bias 0. */
@@ -132,5 +148,46 @@ void srm_net_trunc_free(srm_net_trunc *tw);
  * starts at step 0, which is the full model from the zero state. */
 int srm_net_trunc_eval(srm_net_trunc *tw, const srm_model *m, const srm_net_batch *b, size_t k,
                        double *loss_sum, size_t *count, int32_t *argmax);
+
+/* ---- the k-step truncated network as a feed-forward net, for training (net_chain.c) ----
+ *
+ * The truncated model predicts y_t from the zero state k steps back: it sees the inputs of
+ * positions t-k+1 .. t only (from the first position when t < k). Its chains are the columns
+ * of a batch for srm_net_forward: chain c = t B + b of a window of T steps by B columns runs
+ * from the zero state over the L <= k inputs that position (t, b) sees, left-aligned (steps
+ * 0 .. L-1; later steps read padding and are never decoded), and out_step[c] = L - 1. Its
+ * loss is the window's loss at (t, b), and backward through the same network gives the exact
+ * gradient of the truncated model: nothing reaches a chain from outside it. One forward is k
+ * GEMMs of T B rows, about k times the recurrent model's recurrence FLOPs; the decoder runs on
+ * the T B decoded rows only.
+ * A window of a token stream (the language models) sees `P` earlier positions of its columns
+ * (the end of the previous window): chains at its first positions start there, so the model is
+ * a k-gram network over the stream, not reset at each window. Memory of the chains: (k T B)
+ * tokens or (k T B d) frames, (k T B d) input keep flags, (T B) targets, masks and steps; the
+ * network workspace (srm_net_alloc_chains with k_max = k, b_max = T B) holds k T B rows of its
+ * activations. */
+typedef struct {
+    size_t k, t_max, b_max, d, n; /* the workspace's capacity */
+    int32_t *tokens;              /* (k, t_max b_max) chain inputs, time-major */
+    double *frames;               /* (k, t_max b_max, d) for models without an encoder */
+    unsigned char *keep_in;       /* (k, t_max b_max, d) input keep flags of the chain steps */
+    uint32_t *out_step;           /* (t_max b_max) */
+    unsigned char *mask;          /* (t_max b_max) */
+    srm_net_batch b;              /* the last build */
+} srm_net_chains;
+
+/* Buffers for chains of up to k steps over windows of up to t_max steps by b_max columns,
+ * inputs of d entries (tokens when frames == 0), n hidden units. */
+int srm_net_chains_alloc(srm_net_chains *ch, size_t k, size_t t_max, size_t b_max, size_t d,
+                         size_t n, int frames);
+void srm_net_chains_free(srm_net_chains *ch);
+
+/* The chains of window w (T steps by B columns: inputs, targets, mask and, optional, keep_in
+ * (T, B, d) and keep_out (T, B, n)) into ch->b. P <= k - 1 earlier positions precede the window
+ * in every column: ctx_tokens (P, B) and ctx_keep (P, B, d) (NULL when P == 0 or without input
+ * dropout); only token windows have a context. targets, target_frames and keep_out of the chain
+ * batch point into w. SRM_EINVAL when w does not fit. */
+int srm_net_chains_build(srm_net_chains *ch, const srm_net_batch *w, size_t P,
+                         const int32_t *ctx_tokens, const unsigned char *ctx_keep);
 
 #endif

@@ -18,6 +18,8 @@ struct srm_net {
     srm_net_precision precision;
     size_t n, d, gn, S, out, vocab, t_max, b_max;
     size_t T, B;            /* shape of the last forward */
+    size_t rows_out;        /* the decoded rows of the last forward: T B, or B with out_step */
+    size_t y_rows;          /* the decoder arrays' capacity in rows */
     int drop_in, drop_out;  /* the last forward used dropout masks */
     int trainable;          /* float64: the bound model may be written (srm_net_bind_trainable) */
     /* Weights and gradient: float64 trains the bound model m64 in place (borrowed) into the
@@ -33,14 +35,15 @@ struct srm_net {
     void *tc;               /* (R, n) LSTM tanh(c_t) */
     void *hd, *hmask;       /* (R, n) dropout of h_1 .. h_T and its multipliers */
     const void *hused;      /* hd, or h_1 .. h_T without output dropout */
-    void *y;                /* (R, out) logits -> probabilities -> d logits */
+    void *y;                /* (y_rows, out) logits -> probabilities -> d logits */
     void *dh;               /* (R, n) dloss/dh_t from the decoder */
+    void *dsel;             /* (b_max, n) the same for the decoded rows of a chain batch */
     void *carry_h, *carry_c; /* (B, n) gradient through the recurrence */
     void *dx;               /* (R, d) gradient of the input vectors (encoder models) */
     void *ones;             /* (R) for column sums by GEMV */
     void *gbias;            /* (gn) bias gradient of one backward */
     double *final;          /* (B, S) state after the last step, in double */
-    double *row_loss;       /* (R) loss of each output row of the last forward */
+    double *row_loss;       /* (y_rows) loss of each output row of the last forward */
     unsigned char *touched; /* (vocab) encoder row has a gradient since the last zeroing */
     size_t *rows, nrows;    /* the touched rows */
 };

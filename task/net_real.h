@@ -9,12 +9,16 @@
  * Every (T, B, ...) workspace array (net_internal.h) holds REAL. Losses, norms and the final
  * state are summed and returned in double in both precisions. */
 
-/* Inverted dropout of x (count entries) in place; mask receives the multipliers. */
-static void SFX(dropout)(REAL *x, REAL *mask, size_t count, double p, gsl_rng *rng)
+/* Inverted dropout of x (count entries) in place; mask receives the multipliers. The keep
+ * flags are the batch's when given (keep), else drawn from rng as srm_net_dropout_keep draws
+ * them. */
+static void SFX(dropout)(REAL *x, REAL *mask, size_t count, double p, gsl_rng *rng,
+                         const unsigned char *keep)
 {
-    REAL keep = (REAL)(1.0 / (1.0 - p));
+    REAL scale = (REAL)(1.0 / (1.0 - p));
     for (size_t i = 0; i < count; i++) {
-        mask[i] = gsl_rng_uniform(rng) < p ? 0 : keep;
+        int kept = keep ? keep[i] != 0 : !(gsl_rng_uniform(rng) < p);
+        mask[i] = kept ? scale : 0;
         x[i] *= mask[i];
     }
 }
@@ -142,7 +146,7 @@ int SFX(srm_net_rows_loss)(srm_net_output kind, REAL *y, size_t rows, size_t out
 static int SFX(rows_loss_threaded)(srm_net *net, const srm_net_batch *b, double *loss,
                                    size_t *count)
 {
-    size_t R = net->T * net->B, out = net->out;
+    size_t R = net->rows_out, out = net->out;
     REAL *y = net->y;
     double *rl = net->row_loss;
     SRM_TRY(SFX(check_targets)(net->output, R, out, b, 0));
@@ -177,7 +181,7 @@ static int SFX(forward_inputs)(srm_net *net, const srm_net_batch *b, double p_in
     size_t R = b->T * b->B;
     if (m->vocab || net->drop_in || sizeof(REAL) != sizeof(double)) {
         SRM_TRY(SFX(srm_net_gather_inputs)(m, b, 0, R, net->x));
-        if (net->drop_in) SFX(dropout)(net->x, net->xmask, R * net->d, p_in, rng);
+        if (net->drop_in) SFX(dropout)(net->x, net->xmask, R * net->d, p_in, rng, b->keep_in);
         net->xused = net->x;
     } else {
         net->xused = b->frames; /* double frames used as they are */
@@ -219,15 +223,19 @@ KERNEL int IMPL(srm_net_forward)(srm_net *net, const srm_net_batch *b, const dou
                           double p_in, double p_out, gsl_rng *rng, double *loss_sum,
                           size_t *count)
 {
-    size_t R = b->T * b->B, n = net->n;
+    size_t B = b->B, n = net->n, R = net->rows_out;
     SRM_TRY(SFX(forward_inputs)(net, b, p_in, rng));
     SFX(forward_recurrence)(net, state0);
-    net->hused = (REAL *)net->h + b->B * n;
-    if (net->drop_out) {
-        memcpy(net->hd, net->hused, R * n * sizeof(REAL));
-        SFX(dropout)(net->hd, net->hmask, R * n, p_out, rng);
-        net->hused = net->hd;
-    }
+    const REAL *h1 = (REAL *)net->h + B * n; /* h_1 .. h_T */
+    net->hused = h1;
+    if (b->out_step) /* one row per column: h at its step, gathered */
+        for (size_t c = 0; c < B; c++)
+            memcpy((REAL *)net->hd + c * n, h1 + ((size_t)b->out_step[c] * B + c) * n,
+                   n * sizeof(REAL));
+    else if (net->drop_out)
+        memcpy(net->hd, h1, R * n * sizeof(REAL));
+    if (b->out_step || net->drop_out) net->hused = net->hd;
+    if (net->drop_out) SFX(dropout)(net->hd, net->hmask, R * n, p_out, rng, b->keep_out);
     *loss_sum = 0;
     *count = 0;
     SFX(srm_net_decode)(NET_W(net), net->hused, n, R, net->y);
@@ -236,18 +244,18 @@ KERNEL int IMPL(srm_net_forward)(srm_net *net, const srm_net_batch *b, const dou
 
 void IMPL(srm_net_argmax)(const srm_net *net, int32_t *out)
 {
-    SFX(srm_net_argmax_rows)(net->y, net->T * net->B, net->out, out);
+    SFX(srm_net_argmax_rows)(net->y, net->rows_out, net->out, out);
 }
 
 /* ---- backward ---- */
 
 /* d logits = scale (p - target) on counted rows, the decoder's gradients, and
- * net->dh = d logits W_dec. */
-static void SFX(backward_decoder)(srm_net *net, const srm_net_batch *b, double scale)
+ * dh = d logits W_dec (the decoded rows: net->rows_out of them). */
+static void SFX(backward_decoder)(srm_net *net, const srm_net_batch *b, double scale, REAL *dh)
 {
     const MODEL *m = NET_W(net);
     MODEL *g = NET_G(net);
-    size_t R = net->T * net->B, n = net->n, out = net->out;
+    size_t R = net->rows_out, n = net->n, out = net->out;
     REAL s = (REAL)scale;
     int threads = R * out >= SRM_NET_SPLIT_MIN ? srm_net_threads() : 1;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
@@ -270,7 +278,7 @@ static void SFX(backward_decoder)(srm_net *net, const srm_net_batch *b, double s
     GEMV(CblasRowMajor, CblasTrans, (int)R, (int)out, 1, net->y, (int)out, net->ones, 1, 1,
          g->decoder_bias, 1);
     GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)n, (int)out, 1, net->y,
-         (int)out, m->decoder_weight, (int)n, 0, net->dh, (int)n);
+         (int)out, m->decoder_weight, (int)n, 0, dh, (int)n);
 }
 
 /* Backpropagation through time from net->dh: net->a becomes d loss / d pre-activation, step by
@@ -318,11 +326,18 @@ KERNEL void IMPL(srm_net_backward)(srm_net *net, const srm_net_batch *b, double 
 {
     MODEL *g = NET_G(net);
     size_t R = net->T * net->B, n = net->n, d = net->d, gn = net->gn;
-    REAL *dh = net->dh, *gbias = net->gbias;
+    size_t Ro = net->rows_out, B = net->B;
+    REAL *dh = b->out_step ? net->dsel : net->dh, *gbias = net->gbias;
     const REAL *hmask = net->hmask;
-    SFX(backward_decoder)(net, b, scale);
+    SFX(backward_decoder)(net, b, scale, dh);
     if (net->drop_out)
-        for (size_t i = 0; i < R * n; i++) dh[i] *= hmask[i];
+        for (size_t i = 0; i < Ro * n; i++) dh[i] *= hmask[i];
+    if (b->out_step) { /* the decoded rows' gradients back to their steps, zero elsewhere */
+        memset(net->dh, 0, R * n * sizeof(REAL));
+        for (size_t c = 0; c < B; c++)
+            memcpy((REAL *)net->dh + ((size_t)b->out_step[c] * B + c) * n, dh + c * n,
+                   n * sizeof(REAL));
+    }
     SFX(backward_recurrence)(net);
     /* Rows 0 .. R-1 of h are h_0 .. h_{T-1}, the states each step read. */
     GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)gn, (int)n, (int)R, 1, net->a, (int)gn,

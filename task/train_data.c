@@ -116,8 +116,9 @@ void srm_train_batch_sequences(srm_train_batch *bb, const srm_task_data *d, srm_
         }
     }
     int music = d->task == SRM_TASK_JSB;
-    bb->b = (srm_net_batch){T, nb, music ? NULL : bb->tokens, music ? bb->frames : NULL,
-                            bb->targets, bb->target_frames, bb->mask};
+    bb->b = (srm_net_batch){.T = T, .B = nb, .tokens = music ? NULL : bb->tokens,
+                            .frames = music ? bb->frames : NULL, .targets = bb->targets,
+                            .target_frames = bb->target_frames, .mask = bb->mask};
 }
 
 /* Window [i, i + T) of the token stream cut into B columns of length L (batchify). */
@@ -129,7 +130,7 @@ void srm_train_batch_window(srm_train_batch *bb, const int32_t *ids, size_t L, s
             bb->tokens[t * B + b] = ids[b * L + i + t];
             bb->targets[t * B + b] = ids[b * L + i + t + 1];
         }
-    bb->b = (srm_net_batch){T, B, bb->tokens, NULL, bb->targets, NULL, NULL};
+    bb->b = (srm_net_batch){.T = T, .B = B, .tokens = bb->tokens, .targets = bb->targets};
 }
 
 /* ---- evaluation ---- */
@@ -174,7 +175,7 @@ static int evaluate_lm(const srm_model *m, const srm_task_data *d, srm_split s, 
     if (k > 0) {
         int32_t *tok, *tgt;
         SRM_TRY(lm_columns(ids, L, B, &tok, &tgt));
-        srm_net_batch b = {L - 1, B, tok, NULL, tgt, NULL, NULL};
+        srm_net_batch b = {.T = L - 1, .B = B, .tokens = tok, .targets = tgt};
         srm_net_trunc *tw = srm_net_trunc_alloc(m, o, 256 / B + 1, B);
         rc = tw ? srm_net_trunc_eval(tw, m, &b, k, nll, count, NULL) : srm_error_code();
         srm_net_trunc_free(tw);

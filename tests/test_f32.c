@@ -83,8 +83,10 @@ static void fill_batch(const f32_case *c, gsl_rng *rng, batch *bd)
         bd->mask[r] = !(c->masked && r % c->B == 1 && r / c->B >= c->T - 3);
     }
     for (size_t i = 0; i < 16 * 64; i++) bd->state0[i] = 0.6 * (gsl_rng_uniform(rng) - 0.5);
-    bd->b = (srm_net_batch){c->T, c->B, c->vocab ? bd->tokens : NULL, c->vocab ? NULL : bd->frames,
-                            bd->targets, bd->target_frames, c->masked ? bd->mask : NULL};
+    bd->b = (srm_net_batch){.T = c->T, .B = c->B, .tokens = c->vocab ? bd->tokens : NULL,
+                            .frames = c->vocab ? NULL : bd->frames, .targets = bd->targets,
+                            .target_frames = bd->target_frames,
+                            .mask = c->masked ? bd->mask : NULL};
 }
 
 static double norm2(const srm_model *g)

@@ -53,8 +53,10 @@ static void make_batch(const net_case *c, gsl_rng *rng, batch_data *bd)
     }
     for (size_t i = 0; i < 4 * 8; i++) bd->state0[i] = 0.8 * (gsl_rng_uniform(rng) - 0.5);
     for (size_t i = 4 * 8; i < 4 * 16; i++) bd->state0[i] = -bd->state0[i - 4 * 8]; /* no draws */
-    bd->b = (srm_net_batch){c->T, c->B, c->vocab ? bd->tokens : NULL, c->vocab ? NULL : bd->frames,
-                            bd->targets, bd->target_frames, c->masked ? bd->mask : NULL};
+    bd->b = (srm_net_batch){.T = c->T, .B = c->B, .tokens = c->vocab ? bd->tokens : NULL,
+                            .frames = c->vocab ? NULL : bd->frames, .targets = bd->targets,
+                            .target_frames = bd->target_frames,
+                            .mask = c->masked ? bd->mask : NULL};
 }
 
 /* Mean loss of the batch with dropout masks drawn from a freshly seeded RNG. */
@@ -293,7 +295,7 @@ static void error_paths(void)
     srm_net *net = srm_net_alloc(m, SRM_NET_SOFTMAX, SRM_NET_FLOAT64, 2, 2);
     srm_net_bind(net, m);
     int32_t tok[4] = {0, 1, 7, 2}, tgt[4] = {0, 1, 2, 3};
-    srm_net_batch b = {2, 2, tok, NULL, tgt, NULL, NULL};
+    srm_net_batch b = {.T = 2, .B = 2, .tokens = tok, .targets = tgt};
     double sum;
     size_t count;
     CHECK(srm_net_forward(net, &b, NULL, 0, 0, NULL, &sum, &count) == SRM_EINVAL &&

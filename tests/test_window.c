@@ -129,7 +129,7 @@ static void callers_check(srm_cell cell, gsl_rng *rng)
     int32_t targets[T_LEN], am_net[T_LEN], am_sim[T_LEN];
     for (size_t i = 0; i < T_LEN * D; i++) x[i] = 2 * gsl_rng_uniform(rng) - 1;
     for (size_t t = 0; t < T_LEN; t++) targets[t] = (int32_t)gsl_rng_uniform_int(rng, V);
-    srm_net_batch b = {T_LEN, 1, NULL, x, targets, NULL, NULL};
+    srm_net_batch b = {.T = T_LEN, .B = 1, .frames = x, .targets = targets};
     srm_net_trunc *tw = srm_net_trunc_alloc(m, SRM_NET_SOFTMAX, 4, 1);
     srm_rnn_workspace *ws = srm_rnn_workspace_alloc(m, T_LEN, T_LEN);
     double worst = 0;
