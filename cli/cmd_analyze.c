@@ -463,7 +463,7 @@ int srm_cmd_analyze(int argc, char **argv)
 
     /* the task and evaluation settings recorded by srm train, as srm eval reads them */
     size_t batch = p.eval_batch, bptt = p.bptt;
-    SRM_TRY(srm_train_model_eval_settings(p.model, task, &batch, &bptt));
+    SRM_TRY(srm_train_model_eval_settings(p.model, task, &batch, &bptt, NULL));
     if (!p.max_eval && (task == SRM_TASK_WIKITEXT2 || task == SRM_TASK_PTBCHAR))
         p.max_eval = 10000;
 

@@ -1,6 +1,7 @@
 /* cli/cmd_eval.c: `srm eval --task T MODEL`, the held-out metric of a trained model, full or
  * k-step truncated (task/train.h; the truncated model: proofs-notes/models.md section 3). */
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -34,7 +35,7 @@ int srm_cmd_eval(int argc, char **argv)
 {
     const char *task_text = NULL, *split_text = "test", *data_dir = NULL;
     const char *precision_text = "float64";
-    unsigned long trunc = 0, eval_batch = 0, bptt = 0, max_eval = 0;
+    unsigned long trunc = ULONG_MAX, eval_batch = 0, bptt = 0, max_eval = 0;
     int json = 0;
     char batch_help[200], presets[120];
     snprintf(batch_help, sizeof batch_help, "columns (LM) or sequences per batch (0: the model's "
@@ -46,7 +47,8 @@ int srm_cmd_eval(int argc, char **argv)
          NULL},
         {"split", SRM_ARG_STRING, &split_text, "S", "valid or test", NULL},
         {"trunc", SRM_ARG_ULONG, &trunc, "k",
-         "k-step truncated model: every prediction sees only the last k inputs (0: full)", NULL},
+         "k-step truncated model: every prediction sees only the last k inputs (0: full; "
+         "default: the k MODEL was trained at, srm train --trunc, else 0)", NULL},
         {"eval-batch", SRM_ARG_ULONG, &eval_batch, "B", batch_help, NULL},
         {"bptt", SRM_ARG_ULONG, &bptt, "L",
          "LM: window length of the full evaluation (0: the model's training bptt)", NULL},
@@ -68,7 +70,8 @@ int srm_cmd_eval(int argc, char **argv)
         "each position's state restarts from zero k steps back (the k-step truncated model,\n"
         "proofs-notes/models.md section 3), computed in O(T k) by advancing all live windows\n"
         "in one GEMM per step; k >= T gives the full model (same arithmetic, equal up to GEMM\n"
-        "rounding).",
+        "rounding). A model trained truncated (srm train --trunc k) is evaluated at its k unless\n"
+        "--trunc is given.",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
@@ -78,15 +81,17 @@ int srm_cmd_eval(int argc, char **argv)
     SRM_TRY(srm_cli_task(task_text, &task));
     srm_net_precision precision;
     SRM_TRY(srm_train_precision_parse(precision_text, &precision));
-    if (trunc && precision != SRM_NET_FLOAT64)
-        return SRM_ERROR(SRM_EINVAL, "--trunc evaluates in float64 only");
     srm_split split;
     if (strcmp(split_text, "valid") == 0) split = SRM_SPLIT_VALID;
     else if (strcmp(split_text, "test") == 0) split = SRM_SPLIT_TEST;
     else return SRM_ERROR(SRM_EINVAL, "--split must be valid or test (got '%s')", split_text);
 
     size_t batch = eval_batch, window = bptt; /* the task and settings srm train recorded */
-    SRM_TRY(srm_train_model_eval_settings(pos[0], task, &batch, &window));
+    size_t trained = 0;
+    SRM_TRY(srm_train_model_eval_settings(pos[0], task, &batch, &window, &trained));
+    if (trunc == ULONG_MAX) trunc = trained;
+    if (trunc && precision != SRM_NET_FLOAT64)
+        return SRM_ERROR(SRM_EINVAL, "--trunc evaluates in float64 only");
 
     srm_model *m;
     SRM_TRY(srm_model_load(pos[0], &m));

@@ -36,6 +36,12 @@ static const char *const train_summary =
     "over --batch columns, windows of --bptt, state carried across windows; jsb (NLL per\n"
     "frame over 88 keys) and atis (slot F1 in percent, conlleval; train atis-2.train, select\n"
     "on atis-2.dev, test atis.test) batch whole sequences.\n"
+    "--trunc K trains the K-step truncated feed-forward counterpart instead: every output from\n"
+    "the zero state K steps back (proofs-notes/models.md), exact gradients for that network,\n"
+    "the same batches and dropout masks as the recurrent run of the same seed; the LMs' chains\n"
+    "reach back into the previous window (a K-gram network over the stream). All positions'\n"
+    "chains are the rows of one GEMM per step: about K times the recurrent FLOPs, and K times\n"
+    "its activation memory (K T B rows). Validation and test evaluate it truncated (float64).\n"
     "Presets: --config paper is Table 2 exactly; --config quick is smaller (minutes). Every\n"
     "hyper-parameter flag overrides the preset. The brackets below give the preset's values\n"
     "per task (rnn/lstm where they differ); `srm train --task T --cell C [--config P] --help`\n"
@@ -194,6 +200,7 @@ static int train_report(const srm_train_config *c, const srm_train_summary *s, c
     if (rc == SRM_OK) rc = srm_report_string(r, "cell", NULL, c->cell == SRM_CELL_LSTM ? "lstm" : "rnn");
     if (rc == SRM_OK) rc = srm_report_bool(r, "stable", NULL, c->stable);
     if (rc == SRM_OK) rc = srm_report_string(r, "config", NULL, c->preset);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "trunc", "trunc k (0: recurrent)", (long long)c->trunc);
     if (rc == SRM_OK) rc = srm_report_string(r, "metric_name", "metric", srm_train_metric_name(c->task));
     if (rc == SRM_OK) rc = srm_report_number(r, "test_metric", "test metric", s->test.metric);
     if (rc == SRM_OK) rc = srm_report_number(r, "test_loss", "test loss", s->test.loss);

@@ -6,7 +6,6 @@
  * batched and evaluated by task/train_data.c. */
 #include "task/train.h"
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,33 +14,9 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "task/net.h"
-#include "task/train_files.h"
-#include "task/train_internal.h"
-#include "theory/norm.h"
-#include "theory/project.h"
+#include "task/trainer.h"
 #include "theory/stability.h"
 
-struct srm_trainer {
-    srm_train_config cfg;  /* a copy: the caller's may go away */
-    const srm_train_config *c;
-    const srm_task_data *d;
-    const char *dir;
-    srm_model *m, *best, *grad;
-    srm_net *net;
-    srm_train_batch bb;
-    gsl_rng *rng;
-    double *state;  /* (batch, S) LM state carried across windows */
-    size_t *order;  /* sequence order of an epoch */
-    size_t *starts; /* first position in order of each batch */
-    srm_svd_workspace *proj_ws, *norm_ws;
-    srm_gram_workspace *gram_ws; /* RNN --stable only */
-    double *col_work;            /* LSTM --projection paper: column sums */
-    srm_train_epoch *log;        /* c->epochs rows */
-    srm_train_state s;           /* what the checkpoint stores beside the models */
-    size_t tokens_per_epoch, done, total; /* positions: per epoch, trained, of this session */
-    srm_trainer_progress progress;
-    void *progress_ctx;
-};
 
 /* ---- one SGD step ---- */
 
@@ -82,7 +57,7 @@ static int project_lstm_paper(srm_trainer *tr, int f32)
     return SRM_OK;
 }
 
-static int project(srm_trainer *tr)
+int srm_trainer_project(srm_trainer *tr)
 {
     const srm_train_config *c = tr->c;
     int f32 = c->precision == SRM_NET_FLOAT32;
@@ -110,88 +85,6 @@ static int project(srm_trainer *tr)
                                      tr->proj_ws, NULL, NULL, &r));
     if (f32) srm_net_bind_recurrent(tr->net, tr->m, SRM_ROUND_NEAREST);
     tr->s.hh_bound = r.norm_after * grow;
-    return SRM_OK;
-}
-
-/* One SGD step on a batch: mean loss, gradient, clipping, weight decay, projection. */
-static int sgd_batch(srm_trainer *tr, const srm_net_batch *b, const double *state0,
-                     double *loss, size_t *count)
-{
-    const srm_train_config *c = tr->c;
-    double p_in = c->task == SRM_TASK_JSB ? 0.0 : c->dropout;
-    srm_net_grad_zero(tr->net);
-    SRM_TRY(srm_net_forward(tr->net, b, state0, p_in, c->dropout, tr->rng, loss, count));
-    if (*count == 0) return SRM_OK;
-    if (!isfinite(*loss))
-        return SRM_ERROR(SRM_ENUMERIC, "training diverged (non-finite loss) in epoch %zu; try a "
-                         "smaller --lr or --clip", tr->s.epoch + 1);
-    srm_net_backward(tr->net, b, 1.0 / (double)*count);
-    double norm = srm_net_grad_norm(tr->net), scale = 1.0;
-    if (c->clip > 0 && c->clip / (norm + 1e-6) < 1.0) scale = c->clip / (norm + 1e-6);
-    double dhh = srm_net_sgd_step(tr->net, tr->s.lr, scale, c->weight_decay);
-    /* the Frobenius norm is summed in double: 1e-9 covers its rounding */
-    if (c->stable && c->cell != SRM_CELL_LSTM) tr->s.hh_bound += dhh * (1 + 1e-9);
-    if (c->stable && c->cell == SRM_CELL_LSTM && tr->m->vocab)
-        srm_net_clamp_touched_rows(tr->net, c->lstm_input_bound);
-    tr->done += *count;
-    if (tr->progress) tr->progress(tr->done, tr->total, tr->progress_ctx);
-    return c->stable ? project(tr) : SRM_OK;
-}
-
-/* ---- one epoch of training ---- */
-
-/* Language models: windows of bptt steps over B columns, the state carried (detached). */
-static int train_stream(srm_trainer *tr, double *total, size_t *count)
-{
-    const srm_train_config *c = tr->c;
-    const int32_t *ids = tr->d->corpus->split[SRM_SPLIT_TRAIN].ids;
-    size_t B = c->batch, L = tr->d->limit[SRM_SPLIT_TRAIN] / B, S = srm_model_state_size(tr->m);
-    memset(tr->state, 0, B * S * sizeof(double));
-    for (size_t i = 0; i + 1 < L; i += c->bptt) {
-        size_t T = L - 1 - i < c->bptt ? L - 1 - i : c->bptt, cnt;
-        double l;
-        srm_train_batch_window(&tr->bb, ids, L, B, i, T);
-        SRM_TRY(sgd_batch(tr, &tr->bb.b, tr->state, &l, &cnt));
-        memcpy(tr->state, srm_net_final_state(tr->net), B * S * sizeof(double));
-        *total += l, *count += cnt;
-    }
-    return SRM_OK;
-}
-
-/* Sequences, bucketed as torchtext's BucketIterator: shuffle, sort groups of 16 batches by
- * length, cut into batches, shuffle the batches. */
-static int train_sequences(srm_trainer *tr, double *total, size_t *count)
-{
-    const srm_train_config *c = tr->c;
-    const srm_task_data *d = tr->d;
-    size_t N = d->limit[SRM_SPLIT_TRAIN], group = 16 * c->batch, nbatch = 0;
-    for (size_t i = 0; i < N; i++) tr->order[i] = i;
-    gsl_ran_shuffle(tr->rng, tr->order, N, sizeof(size_t));
-    for (size_t g = 0; g < N; g += group)
-        SRM_TRY(srm_train_sort_by_length(d, SRM_SPLIT_TRAIN, tr->order + g,
-                                         N - g < group ? N - g : group));
-    for (size_t i = 0; i < N; i += c->batch) tr->starts[nbatch++] = i;
-    gsl_ran_shuffle(tr->rng, tr->starts, nbatch, sizeof(size_t));
-    for (size_t j = 0; j < nbatch; j++) {
-        size_t i = tr->starts[j], nb = N - i < c->batch ? N - i : c->batch, cnt;
-        double l;
-        srm_train_batch_sequences(&tr->bb, d, SRM_SPLIT_TRAIN, tr->order + i, nb);
-        if (tr->bb.b.T == 0) continue;
-        SRM_TRY(sgd_batch(tr, &tr->bb.b, NULL, &l, &cnt));
-        *total += l, *count += cnt;
-    }
-    return SRM_OK;
-}
-
-static int train_epoch(srm_trainer *tr, double *mean_loss)
-{
-    /* a fresh stream per epoch: resuming at an epoch boundary reproduces the same draws */
-    gsl_rng_set(tr->rng, tr->c->seed * 1000003UL + tr->s.epoch + 1);
-    double total = 0;
-    size_t count = 0;
-    if (srm_task_is_lm(tr->c->task)) SRM_TRY(train_stream(tr, &total, &count));
-    else SRM_TRY(train_sequences(tr, &total, &count));
-    *mean_loss = count ? total / (double)count : NAN;
     return SRM_OK;
 }
 
@@ -226,15 +119,21 @@ int srm_trainer_done(const srm_trainer *tr) { return tr->s.epoch >= tr->c->epoch
 
 int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *out, int *done)
 {
+    SRM_TRY(srm_trainer_epoch_begin(tr));
+    for (int stepped = 1; stepped;) SRM_TRY(srm_trainer_step(tr, &stepped));
+    return srm_trainer_epoch_end(tr, out, done);
+}
+
+void srm_trainer_follow(srm_trainer *tr, const srm_trainer *leader) { tr->leader = leader; }
+
+int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *out, int *done)
+{
     const srm_train_config *c = tr->c;
-    if (srm_trainer_done(tr))
-        return SRM_ERROR(SRM_EINVAL, "the run has finished its %zu epochs", c->epochs);
-    double t0 = srm_progress_now();
     srm_train_epoch e = {.epoch = tr->s.epoch + 1, .lr = tr->s.lr};
-    SRM_TRY(train_epoch(tr, &e.train_loss));
+    e.train_loss = tr->ep_count ? tr->ep_loss / (double)tr->ep_count : NAN;
     srm_net_sync(tr->net, tr->m); /* float32: the trained weights, widened (exact) */
     srm_eval_result v;
-    SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt,
+    SRM_TRY(srm_train_evaluate(tr->m, tr->d, SRM_SPLIT_VALID, c->trunc, c->eval_batch, c->bptt,
                                c->precision, &v));
     e.valid_loss = v.loss, e.valid_metric = v.metric;
     /* The kept model is the best by the task's metric (for LM and music a monotone function of
@@ -250,10 +149,11 @@ int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *out, int *done)
         srm_model_copy(tr->best, tr->m);
         s->best_score = score, s->best_epoch = s->epoch;
     }
-    if (srm_train_decays(c, tr->log, s->epoch, v.loss, loss_improved)) s->lr /= c->lr_decay;
+    if (tr->leader) s->lr = tr->leader->s.lr; /* its epoch ended first */
+    else if (srm_train_decays(c, tr->log, s->epoch, v.loss, loss_improved)) s->lr /= c->lr_decay;
     if (loss_improved) s->best_loss = v.loss;
     SRM_TRY(epoch_norms(tr, &e));
-    e.seconds = srm_progress_now() - t0;
+    e.seconds = srm_progress_now() - tr->ep_t0;
     e.tokens_per_second = (double)tr->tokens_per_epoch / e.seconds;
     s->seconds += e.seconds;
     /* the mean epoch time over every session, as the log records them */
@@ -291,10 +191,13 @@ static int alloc_buffers(srm_trainer *tr)
         return SRM_ERROR(SRM_EINVAL, "%zu training tokens are too few for --batch %zu",
                          d->limit[SRM_SPLIT_TRAIN], c->batch);
     SRM_TRY(srm_train_batch_alloc(&tr->bb, d, t_max, b_max));
-    tr->net = srm_net_alloc(tr->m, c->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX,
-                            c->precision, t_max, b_max);
+    SRM_TRY(srm_trainer_steps_alloc(tr));
+    srm_net_output o = c->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
+    tr->net = c->trunc ? srm_net_alloc_chains(tr->m, o, c->precision, tr->ch.k, t_max * b_max)
+                       : srm_net_alloc(tr->m, o, c->precision, t_max, b_max);
     tr->rng = gsl_rng_alloc(gsl_rng_mt19937);
     tr->state = calloc(b_max * srm_model_state_size(tr->m), sizeof(double));
+    tr->state0 = calloc(b_max * srm_model_state_size(tr->m), sizeof(double));
     tr->order = calloc(d->limit[SRM_SPLIT_TRAIN] + 1, sizeof(size_t));
     tr->starts = calloc(d->limit[SRM_SPLIT_TRAIN] + 1, sizeof(size_t));
     tr->log = calloc(c->epochs, sizeof *tr->log);
@@ -309,7 +212,7 @@ static int alloc_buffers(srm_trainer *tr)
         if (!tr->col_work) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     }
     if (!tr->net || !tr->proj_ws || !tr->norm_ws) return srm_error_code();
-    if (!tr->rng || !tr->state || !tr->order || !tr->starts || !tr->log)
+    if (!tr->rng || !tr->state || !tr->state0 || !tr->order || !tr->starts || !tr->log)
         return SRM_ERROR(SRM_ENOMEM, "out of memory");
     return SRM_OK;
 }
@@ -333,7 +236,7 @@ static int init_model(srm_trainer *tr)
     SRM_TRY(srm_net_bind_trainable(tr->net, tr->m)); /* float32: rounded to nearest */
     tr->s.hh_bound = INFINITY; /* unknown: the first projection runs the SVD (a resume restores
                                 * the checkpoint's) */
-    if (c->stable) SRM_TRY(project(tr)); /* start inside the stable set */
+    if (c->stable) SRM_TRY(srm_trainer_project(tr)); /* start inside the stable set */
     srm_net_sync(tr->net, tr->m); /* float32: the model is the rounded weights */
     srm_model_copy(tr->best, tr->m);
     tr->s.lr = c->lr;
@@ -386,10 +289,10 @@ int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out)
         srm_model_copy(tr->best, tr->m);
         SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, &tr->s));
     }
-    SRM_TRY(srm_train_evaluate(tr->best, tr->d, SRM_SPLIT_VALID, 0, c->eval_batch, c->bptt,
-                               c->precision, &out->valid));
-    SRM_TRY(srm_train_evaluate(tr->best, tr->d, SRM_SPLIT_TEST, 0, c->eval_batch, c->bptt,
-                               c->precision, &out->test));
+    SRM_TRY(srm_train_evaluate(tr->best, tr->d, SRM_SPLIT_VALID, c->trunc, c->eval_batch,
+                               c->bptt, c->precision, &out->valid));
+    SRM_TRY(srm_train_evaluate(tr->best, tr->d, SRM_SPLIT_TEST, c->trunc, c->eval_batch,
+                               c->bptt, c->precision, &out->test));
     return srm_train_write_result(tr->dir, c, out);
 }
 
@@ -400,7 +303,8 @@ void srm_trainer_free(srm_trainer *tr)
     srm_net_free(tr->net);
     srm_train_batch_free(&tr->bb);
     if (tr->rng) gsl_rng_free(tr->rng);
-    free(tr->state), free(tr->order), free(tr->starts), free(tr->log);
+    srm_trainer_steps_free(tr);
+    free(tr->state), free(tr->state0), free(tr->order), free(tr->starts), free(tr->log);
     srm_svd_workspace_free(tr->proj_ws);
     srm_gram_workspace_free(tr->gram_ws);
     free(tr->col_work);

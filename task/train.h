@@ -103,6 +103,26 @@ int srm_trainer_done(const srm_trainer *tr);
 int srm_train_decays(const srm_train_config *c, const srm_train_epoch *log, size_t epoch,
                      double valid_loss, int loss_improved);
 int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *e, int *done);
+
+/* The epoch in steps (srm lockstep drives several trainers batch by batch): srm_trainer_epoch is
+ * epoch_begin, srm_trainer_step until *stepped == 0 (no batch left; nothing done), then
+ * epoch_end (validation, annealing, files). Trainers of configurations that differ only in
+ * trunc see the same batches in the same order with the same dropout masks. */
+int srm_trainer_epoch_begin(srm_trainer *tr);
+int srm_trainer_step(srm_trainer *tr, int *stepped);
+int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *e, int *done);
+/* From now on tr's learning rate after each epoch is leader's (whose epoch_end runs first),
+ * instead of tr's own schedule. */
+void srm_trainer_follow(srm_trainer *tr, const srm_trainer *leader);
+/* The mean training loss of the last step, the current learning rate, and the weights (in
+ * double: float32 widened, exact; valid until the next step). */
+double srm_trainer_last_loss(const srm_trainer *tr);
+double srm_trainer_lr(const srm_trainer *tr);
+const srm_model *srm_trainer_model(srm_trainer *tr);
+/* The gradient g (a model of tr's shapes) of tr's objective (recurrent, or k-step truncated)
+ * on its last batch, mean over the counted positions, without dropout, in float64, at the
+ * weights w (any model of tr's shapes); *loss the mean loss there. */
+int srm_trainer_grad_at(srm_trainer *tr, const srm_model *w, srm_model *g, double *loss);
 int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out);
 void srm_trainer_free(srm_trainer *tr);
 
@@ -120,8 +140,9 @@ int srm_train_checkpoint_config(const char *dir, srm_train_config *c);
 /* The evaluation settings of a model file (srm eval, srm analyze): SRM_EINVAL when its metadata
  * says it was trained on a task other than `task`. *eval_batch and *bptt are filled only where
  * they are 0 (not given): with the values srm train recorded, else (a model without them, e.g.
- * from srm init) with the task's paper preset (bptt 0 outside the language models). */
+ * from srm init) with the task's paper preset (bptt 0 outside the language models). *trunc
+ * (may be NULL) receives the k it was trained truncated at (0: recurrent, or not recorded). */
 int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_batch,
-                                  size_t *bptt);
+                                  size_t *bptt, size_t *trunc);
 
 #endif

@@ -30,6 +30,9 @@ int srm_train_config_check(const srm_train_config *c)
     if ((c->task == SRM_TASK_WIKITEXT2 || c->task == SRM_TASK_PTBCHAR) && c->bptt == 0)
         return SRM_ERROR(SRM_EINVAL, "--bptt must be >= 1");
     if (!(c->radius > 0)) return SRM_ERROR(SRM_EINVAL, "--radius must be > 0");
+    if (c->trunc > SRM_TRAIN_TRUNC_MAX)
+        return SRM_ERROR(SRM_EINVAL, "--trunc must be at most %d (got %zu)", SRM_TRAIN_TRUNC_MAX,
+                         c->trunc);
     if (strcmp(c->preset, "quick") != 0 && strcmp(c->preset, "paper") != 0)
         return SRM_ERROR(SRM_EINVAL, "unknown preset '%s' (quick, paper)", c->preset);
     return SRM_OK;
@@ -126,8 +129,8 @@ int srm_train_config_from_json(const char *text, srm_train_config *c)
     for (size_t i = 0; rc == SRM_OK && i < n; i++) {
         srm_train_value v;
         json_t *j = json_object_get(o, params[i].key);
-        if (!j && params[i].type == SRM_TRAIN_PARAM_CHOICE) { /* stored before the row existed */
-            *(int *)((char *)c + params[i].offset) = 0;
+        if (!j && srm_train_param_optional(&params[i])) { /* stored before the row existed */
+            srm_train_param_set_zero(c, &params[i]);
             continue;
         }
         if (!json_value(&params[i], j, &v))

@@ -30,7 +30,11 @@ typedef struct {
     int projection;         /* with stable: SRM_TRAIN_PROJECTION_* */
     int init;               /* SRM_TRAIN_INIT_* */
     int schedule;           /* SRM_TRAIN_SCHEDULE_* */
+    size_t trunc;           /* k >= 1: train the k-step truncated counterpart; 0: recurrent */
 } srm_train_config;
+
+/* The largest --trunc (the chains hold k rows per position). */
+#define SRM_TRAIN_TRUNC_MAX 1024
 
 /* --projection: srm's certified projection (theory/project.h: the RNN clip, the LSTM row
  * scaling onto the sufficient conditions), or the authors' (the LSTM column rescaling of
@@ -87,6 +91,13 @@ typedef struct {
     double paper[SRM_TASK_COUNT][2], quick[SRM_TASK_COUNT][2];
     const char *const *choices; /* CHOICE: the names, NULL-terminated */
 } srm_train_param;
+
+/* Whether a stored configuration may lack row p (it was written before the row existed: the
+ * CHOICE rows and trunc), which then reads as 0, the behaviour from before the row; whether
+ * c's value of such a row is 0, and setting it to 0. */
+int srm_train_param_optional(const srm_train_param *p);
+int srm_train_param_is_zero(const srm_train_config *c, const srm_train_param *p);
+void srm_train_param_set_zero(srm_train_config *c, const srm_train_param *p);
 
 /* The table, in the order of the JSON object (and of --help); *count rows. */
 const srm_train_param *srm_train_params(size_t *count);

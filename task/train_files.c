@@ -340,7 +340,7 @@ int srm_train_checkpoint_config(const char *dir, srm_train_config *c)
 }
 
 int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_batch,
-                                  size_t *bptt)
+                                  size_t *bptt, size_t *trunc)
 {
     srm_tensors *ts;
     SRM_TRY(srm_safetensors_read(path, &ts));
@@ -358,6 +358,7 @@ int srm_train_model_eval_settings(const char *path, srm_task task, size_t *eval_
     if (rc != SRM_OK) return rc;
     if (*eval_batch == 0) *eval_batch = c.eval_batch;
     if (*bptt == 0) *bptt = c.bptt;
+    if (trunc) *trunc = c.trunc;
     return SRM_OK;
 }
 
@@ -372,8 +373,8 @@ int srm_train_config_same(const srm_train_config *want, json_t *stored, int igno
     size_t n;
     const srm_train_param *p = srm_train_params(&n);
     for (size_t i = 0; o && i < n; i++)
-        if (p[i].type == SRM_TRAIN_PARAM_CHOICE && !json_object_get(stored, p[i].key) &&
-            *(const int *)((const char *)&w + p[i].offset) == 0)
+        if (srm_train_param_optional(&p[i]) && !json_object_get(stored, p[i].key) &&
+            srm_train_param_is_zero(&w, &p[i]))
             json_object_del(o, p[i].key);
     int same = o && json_equal(o, stored);
     json_decref(o);

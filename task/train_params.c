@@ -112,6 +112,11 @@ static const srm_train_param params[] = {
      "plateau (lr /= F when validation loss does not improve), tcn (after epoch 10, when it "
      "exceeds the largest of the last three) or constant", 0, 0, 1, SCHEDULES, SCHEDULES,
      schedules},
+    /* the last row: configurations stored before it existed read as 0 (recurrent) */
+    {"trunc", "trunc", "K", SIZE, OFF(trunc),
+     "train the K-step truncated feed-forward counterpart (each output from the zero state K "
+     "steps back; LMs: a K-gram network over the stream) instead of the recurrent model (0)",
+     SRM_TRAIN_SCOPE_RUN, 0, 1, SAME(0), SAME(0), NULL},
 };
 
 _Static_assert(sizeof params / sizeof params[0] <= SRM_TRAIN_PARAM_MAX,
@@ -131,6 +136,24 @@ const srm_train_param *srm_train_param_find(const char *flag)
 }
 
 /* ---- one row of a configuration ---- */
+
+int srm_train_param_optional(const srm_train_param *p)
+{
+    return p->type == SRM_TRAIN_PARAM_CHOICE || strcmp(p->key, "trunc") == 0;
+}
+
+int srm_train_param_is_zero(const srm_train_config *c, const srm_train_param *p)
+{
+    const char *f = (const char *)c + p->offset;
+    return p->type == SRM_TRAIN_PARAM_SIZE ? *(const size_t *)f == 0 : *(const int *)f == 0;
+}
+
+void srm_train_param_set_zero(srm_train_config *c, const srm_train_param *p)
+{
+    char *f = (char *)c + p->offset;
+    if (p->type == SRM_TRAIN_PARAM_SIZE) *(size_t *)f = 0;
+    else *(int *)f = 0;
+}
 
 void srm_train_param_get(const srm_train_config *c, const srm_train_param *p, srm_train_value *v)
 {

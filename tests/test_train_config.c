@@ -174,7 +174,7 @@ static void table_check(void)
         "task", "cell", "preset", "stable", "hidden", "embedding", "dropout", "weight_decay",
         "lr", "clip", "lr_decay", "batch", "bptt", "epochs", "eval_batch", "max_train",
         "max_valid", "max_test", "radius", "lstm_a", "lstm_margin", "lstm_input_bound", "seed",
-        "precision", "projection", "init", "schedule"};
+        "precision", "projection", "init", "schedule", "trunc"};
     size_t n, nk = sizeof keys / sizeof keys[0];
     const srm_train_param *p = srm_train_params(&n);
     int same = n == nk && n <= SRM_TRAIN_PARAM_MAX;
@@ -211,7 +211,8 @@ static void options_round_trip_check(void)
                     "--eval-batch", "3", "--max-train", "12345", "--max-valid", "678",
                     "--max-test", "91", "--lstm-a", "0.35", "--lstm-margin", "0.01",
                     "--lstm-input-bound", "2", "--seed", "4294967295", "--precision", "float64",
-                    "--projection", "paper", "--init", "uniform", "--schedule", "constant"};
+                    "--projection", "paper", "--init", "uniform", "--schedule", "constant",
+                    "--trunc", "6"};
     int argc = (int)(sizeof argv / sizeof argv[0]);
     static srm_train_options o;
     srm_arg args[SRM_TRAIN_PARAM_MAX + 1];
@@ -233,7 +234,7 @@ static void options_round_trip_check(void)
              c.lstm_input_bound == 2 && c.seed == 4294967295UL &&
              c.precision == SRM_NET_FLOAT64 && c.radius == 1.0 &&
              c.projection == SRM_TRAIN_PROJECTION_PAPER && c.init == SRM_TRAIN_INIT_UNIFORM &&
-             c.schedule == SRM_TRAIN_SCHEDULE_CONSTANT;
+             c.schedule == SRM_TRAIN_SCHEDULE_CONSTANT && c.trunc == 6;
     CHECK(ok, "every flag but --radius (rnn only) reaches the configuration (%zu of %zu given)",
           given, k);
     char *js = srm_train_config_json(&c), *js2 = NULL;
@@ -250,6 +251,23 @@ static void options_round_trip_check(void)
               strstr(srm_error_message(), "'clip'"),
           "a stored configuration without clip is rejected: %s", srm_error_message());
     free(js);
+    /* a configuration stored before the optional rows existed */
+    srm_train_config old = c;
+    old.trunc = 0, old.schedule = 0, old.projection = 0;
+    json_t *o_old = srm_train_config_object(&old);
+    json_object_del(o_old, "trunc"), json_object_del(o_old, "schedule");
+    json_object_del(o_old, "projection");
+    char *old_text = json_dumps(o_old, 0);
+    memset(&back, 0xff, sizeof back);
+    int read_ok = old_text && srm_train_config_from_json(old_text, &back) == SRM_OK;
+    CHECK(read_ok && back.trunc == 0 && back.schedule == 0 && back.projection == 0 &&
+              srm_train_config_same(&old, o_old, 0),
+          "a stored configuration without trunc, schedule and projection reads them as 0 and "
+          "equals that configuration");
+    old.trunc = 3;
+    CHECK(!srm_train_config_same(&old, o_old, 0), "... and differs from --trunc 3");
+    free(old_text);
+    json_decref(o_old);
     srm_train_config_preset(&c, SRM_TASK_ATIS, SRM_CELL_RNN_TANH, "quick");
     srm_train_options_init(&o, &c, 0, "quick", SRM_TASK_ATIS, 0, args);
     char *argv2[] = {"train", "--lstm-a", "0.3", "--stable"};
