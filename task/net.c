@@ -233,6 +233,15 @@ int srm_net_forward(srm_net *net, const srm_net_batch *b, const double *state0, 
 
 const double *srm_net_final_state(const srm_net *net) { return net->final; }
 
+void srm_net_outputs(const srm_net *net, double *dst)
+{
+    size_t count = net->rows_out * net->out;
+    if (SRM_NET_F32(net))
+        for (size_t i = 0; i < count; i++) dst[i] = ((const float *)net->y)[i];
+    else
+        memcpy(dst, net->y, count * sizeof(double));
+}
+
 void srm_net_argmax(const srm_net *net, int32_t *out)
 {
     if (SRM_NET_F32(net)) srm_net_argmax_f32(net, out);

@@ -109,6 +109,10 @@ int srm_net_forward(srm_net *net, const srm_net_batch *b, const double *state0, 
 /* The state (B, S) after the last step of the last forward (to carry into the next window). */
 const double *srm_net_final_state(const srm_net *net);
 
+/* The last forward's outputs, in double: (T*B, out), or (B, out) with out_step, softmax
+ * probabilities or sigmoids, before backward overwrites them. */
+void srm_net_outputs(const srm_net *net, double *dst);
+
 /* Class with the largest output at each of the T*B positions of the last forward. */
 void srm_net_argmax(const srm_net *net, int32_t *out);
 
