@@ -3,18 +3,16 @@
  * Jacobian norms and r-step rates along real trajectories, the input-gradient profile, and the
  * truncated metric against k (srm eval --trunc), each as a TSV and a gnuplot figure. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/plot.h"
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
@@ -62,69 +60,6 @@ static int parse_ks(const char *text, long *ks, size_t *nk)
 
 /* ---- figures: gnuplot on plots/fig-analyze-*.gp ---- */
 
-/* Appends name='value' (gnuplot single quotes: ' doubled) to buf. */
-static void gp_string(char *buf, size_t size, const char *name, const char *value)
-{
-    size_t len = strlen(buf);
-    if (len + strlen(name) + 8 >= size) return; /* no room: the caller's buffers are ample */
-    len += (size_t)snprintf(buf + len, size - len, "%s='", name);
-    for (const char *p = value; *p && len + 3 < size; p++) {
-        if (*p == '\'') buf[len++] = '\'';
-        buf[len++] = *p;
-    }
-    snprintf(buf + len, size - len, "'; ");
-}
-
-/* Runs gnuplot -e "VARS out=..; term=.." plots/NAME.gp for png and svg into DIR/NAME.{png,svg}
- * (through a temporary name, renamed on success). Returns SRM_OK, or 1 when gnuplot is not
- * installed; an error naming gnuplot's first message when it fails. */
-static int plot(const char *plots, const char *dir, const char *name, const char *vars)
-{
-    static const char *const terms[] = {"png", "svg"};
-    char script[4200], errpath[4200], out[4200], tmp[4300], *e = NULL;
-    size_t elen = strlen(vars) + 2 * sizeof out + 64;
-    snprintf(script, sizeof script, "%s/%s.gp", plots, name);
-    snprintf(errpath, sizeof errpath, "%s/.%s.gnuplot-err.%ld", dir, name, (long)getpid());
-    int rc = SRM_OK;
-    for (int i = 0; rc == SRM_OK && i < 2; i++) {
-        snprintf(out, sizeof out, "%s/%s.%s", dir, name, terms[i]);
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
-        free(e);
-        if (!(e = malloc(elen))) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-        snprintf(e, elen, "%s", vars);
-        gp_string(e, elen, "out", tmp);
-        gp_string(e, elen, "term", terms[i]);
-        char *argv[] = {"gnuplot", "-e", e, script, NULL};
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errpath,
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        pid_t pid;
-        extern char **environ;
-        int err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ), status = 0;
-        posix_spawn_file_actions_destroy(&fa);
-        if (err == ENOENT) {
-            rc = 1;
-        } else if (err != 0) {
-            rc = SRM_ERROR(SRM_EIO, "cannot run gnuplot: %s", strerror(err));
-        } else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-                   WEXITSTATUS(status) != 0) {
-            char msg[300] = "";
-            FILE *f = fopen(errpath, "r");
-            if (f && fgets(msg, sizeof msg, f)) msg[strcspn(msg, "\n")] = '\0';
-            if (f) fclose(f);
-            remove(tmp);
-            rc = SRM_ERROR(SRM_EIO, "gnuplot %s (%s) failed: %s", script, terms[i], msg);
-        } else if (rename(tmp, out) != 0) {
-            rc = SRM_ERROR(SRM_EIO, "%s: cannot rename into place: %s", out, strerror(errno));
-        }
-        remove(errpath);
-    }
-    free(e);
-    return rc;
-}
-
 /* ---- the three measurements ---- */
 
 /* DIR/name (into path) opened as an output TSV. */
@@ -168,7 +103,7 @@ static int report_window(srm_report *rep, size_t i, const srm_analyze_window_sum
     snprintf(t, sizeof t, "r = %zu: mean %.3f, p99 %.3f, max %.3f (%zu windows)", w->r,
              w->rate.mean, w->rate.p99, w->rate.max, w->count);
     snprintf(key, sizeof key, "t%zu", i + 1);
-    gp_string(legends, lsize, key, t);
+    srm_cli_gp_string(legends, lsize, key, t);
     return SRM_OK;
 }
 
@@ -277,10 +212,10 @@ static void figure_vars(char *vars, size_t size, int i, const char *title, const
 {
     char d[4200];
     vars[0] = '\0';
-    gp_string(vars, size, "title", title);
+    srm_cli_gp_string(vars, size, "title", title);
     snprintf(d, sizeof d, "%s/%s", out,
              i == 0 ? "jacobian-quantiles.tsv" : i == 1 ? "gradient.tsv" : "trunc.tsv");
-    gp_string(vars, size, "data", d);
+    srm_cli_gp_string(vars, size, "data", d);
     size_t len = strlen(vars);
     if (i == 0) {
         snprintf(vars + len, size - len, "nr=%zu; %s", nr, fig->legends);
@@ -291,7 +226,7 @@ static void figure_vars(char *vars, size_t size, int i, const char *title, const
     else
         snprintf(vars + len, size - len, "full=%.17g; higher=%d; ", fig->full,
                  srm_train_metric_higher_is_better(task));
-    gp_string(vars, size, "metric", srm_train_metric_name(task));
+    srm_cli_gp_string(vars, size, "metric", srm_train_metric_name(task));
 }
 
 /* Draws the figures into p->out; *figures says what was drawn or why nothing was. */
@@ -308,7 +243,7 @@ static int write_figures(const analyze_args *p, srm_task task, const srm_model *
              srm_cell_name(m->cell), p->model);
     for (int i = 0; found && prc == SRM_OK && i < 3; i++) {
         figure_vars(vars, sizeof vars, i, title, p->out, nr, task, fig);
-        prc = plot(plots, p->out, names[i], vars);
+        prc = srm_cli_plot(plots, p->out, names[i], vars);
     }
     if (!found) *figures = "skipped (plots/fig-analyze-*.gp not found; set SRM_HOME)";
     else if (prc == 1) *figures = "skipped (gnuplot not installed: make deps)";

@@ -13,6 +13,7 @@
 #include "core/meta.h"
 #include "core/progress.h"
 #include "core/report.h"
+#include "cli/train_cli.h"
 #include "task/train.h"
 
 static const char *const train_summary =
@@ -70,76 +71,6 @@ static const char *const train_summary =
     "min rnn, ~36 min with --stable, ~2 h lstm. OPENBLAS_NUM_THREADS=2: 1.5-1.6x on the large\n"
     "shapes (results then differ in rounding from 1 thread).";
 
-/* What srm train parses: the table's options and its own. */
-typedef struct {
-    srm_train_options o;
-    srm_arg args[SRM_TRAIN_PARAM_MAX + 6];
-    const char *out, *resume, *data_dir;
-    int quiet, json;
-} train_cli;
-
-/* The options, their defaults being the configuration that will apply (--help without a task
- * or cell: the presets per task and cell). */
-static void train_args(train_cli *t, int argc, char **argv, srm_train_config *c)
-{
-    const char *task_text = srm_args_prescan(argc, argv, "task");
-    const char *cell_text = srm_args_prescan(argc, argv, "cell");
-    const char *preset = srm_args_prescan(argc, argv, "config");
-    if (!preset) preset = "quick";
-    srm_task task;
-    srm_cell cell;
-    int ti = task_text && srm_data_task_parse(task_text, &task) == SRM_OK ? (int)task : -1;
-    int li = cell_text && srm_cell_parse(cell_text, &cell) == SRM_OK ? cell == SRM_CELL_LSTM : -1;
-    int known = ti >= 0 && li >= 0 && srm_train_config_preset(c, task, cell, preset) == SRM_OK;
-    srm_error_clear();
-    int help_only = srm_args_prescan(argc, argv, "help") && !known;
-    size_t k = srm_train_options_init(&t->o, help_only ? NULL : c, 0, preset, ti, li, t->args);
-    const srm_arg own[] = {
-        {"data-dir", SRM_ARG_STRING, &t->data_dir, "DIR", "data folder (see srm data --help)", NULL},
-        {"out", SRM_ARG_STRING, &t->out, "DIR", "output folder (created if missing)", NULL},
-        {"resume", SRM_ARG_STRING, &t->resume, "DIR", "continue the run in DIR from its checkpoint",
-         NULL},
-        {"quiet", SRM_ARG_FLAG, &t->quiet, NULL, "no per-epoch lines on stderr", NULL},
-        {"json", SRM_ARG_FLAG, &t->json, NULL, "print the final report as one JSON object", NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    memcpy(t->args + k, own, sizeof own);
-}
-
-/* The configuration of the run: the checkpoint's (--resume) or the preset with the flags. */
-static int train_configure(train_cli *t, srm_train_config *c)
-{
-    const srm_train_param *task = srm_train_param_find("task"), *cell = srm_train_param_find("cell");
-    const srm_train_param *preset = srm_train_param_find("config");
-    srm_train_value tv = {0}, cv = {0}, pv = {.text = "quick"};
-    for (size_t k = 0; k < t->o.count; k++) {
-        if (t->o.row[k] == task && t->o.given[k]) tv = t->o.value[k];
-        if (t->o.row[k] == cell && t->o.given[k]) cv = t->o.value[k];
-        if (t->o.row[k] == preset && t->o.given[k]) pv = t->o.value[k];
-    }
-    if (t->resume) {
-        if (srm_train_options_not_resumable(&t->o))
-            return SRM_ERROR(SRM_EINVAL, "--resume takes the stored configuration; only "
-                             "--epochs (and --data-dir, --quiet, --json) may be given");
-        if (t->out && strcmp(t->out, t->resume) != 0)
-            return SRM_ERROR(SRM_EINVAL, "--out and --resume name different folders");
-        t->out = t->resume;
-        SRM_TRY(srm_train_checkpoint_config(t->resume, c));
-        return srm_train_options_apply(&t->o, c, 1); /* --epochs */
-    }
-    if (!tv.text || !cv.text)
-        return SRM_ERROR(SRM_EINVAL, "--task and --cell are required (or --resume DIR)");
-    if (!t->out) return SRM_ERROR(SRM_EINVAL, "--out DIR is required");
-    srm_train_config sel = {0};
-    SRM_TRY(srm_train_param_set(&sel, task, &tv));
-    SRM_TRY(srm_train_param_set(&sel, cell, &cv));
-    SRM_TRY(srm_train_config_preset(c, sel.task, sel.cell, pv.text));
-    SRM_TRY(srm_train_options_apply(&t->o, c, 1)); /* flags override the preset */
-    if (mkdir(t->out, 0777) != 0 && errno != EEXIST)
-        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", t->out,
-                         strerror(errno));
-    return SRM_OK;
-}
-
 static void format_eta(char *buf, size_t size, double s)
 {
     if (!(s >= 0) || s > 1e8) snprintf(buf, size, "?");
@@ -167,7 +98,7 @@ static void on_progress(size_t done, size_t total, void *ctx)
 }
 
 /* Trains the epochs left, one line each on stderr, then evaluates and writes result.json. */
-static int train_epochs(const srm_train_config *c, const train_cli *t, srm_train_summary *s)
+static int train_epochs(const srm_train_config *c, const srm_cli_train *t, srm_train_summary *s)
 {
     srm_task_data *d;
     SRM_TRY(srm_task_data_load(c->task, t->data_dir, c->max_train, c->max_valid, c->max_test,
@@ -218,16 +149,16 @@ static int train_report(const srm_train_config *c, const srm_train_summary *s, c
 
 int srm_cmd_train(int argc, char **argv)
 {
-    static train_cli t; /* large (the options' help texts); one command per process */
+    static srm_cli_train t; /* large (the options' help texts); one command per process */
     srm_train_config c = {0};
     memset(&t, 0, sizeof t);
-    train_args(&t, argc, argv, &c);
+    srm_cli_train_args(&t, argc, argv, &c, SRM_TRAIN_SCOPE_NONE, NULL);
     const srm_args_spec spec = {
         "srm train --task T --cell rnn|lstm [--stable] [--config quick|paper] [--epochs E ...] "
         "[--seed S] --out DIR\n       srm train --resume DIR [--epochs E]",
         train_summary, t.args, 0, 0};
     SRM_TRY(srm_args_parse_flags(&spec, argc, argv));
-    SRM_TRY(train_configure(&t, &c));
+    SRM_TRY(srm_cli_train_configure(&t, &c, NULL, NULL));
     SRM_TRY(srm_train_config_check(&c));
     srm_meta_set_seed(c.seed);
     srm_train_summary s;

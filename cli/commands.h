@@ -20,7 +20,8 @@
     X(train, "train a stable or unstable model on a benchmark task")                        \
     X(eval, "evaluate a trained model (optionally truncated)")                              \
     X(table1, "train and tabulate the paper's Table 1")                                     \
-    X(analyze, "data-dependent stability of a trained model")
+    X(analyze, "data-dependent stability of a trained model")                               \
+    X(lockstep, "train a model and its truncated counterparts in lockstep on a task")
 
 #define SRM_DECLARE_COMMAND(name, help) int srm_cmd_##name(int argc, char **argv);
 SRM_COMMAND_LIST(SRM_DECLARE_COMMAND)

@@ -120,9 +120,12 @@ double srm_trainer_last_loss(const srm_trainer *tr);
 double srm_trainer_lr(const srm_trainer *tr);
 const srm_model *srm_trainer_model(srm_trainer *tr);
 /* The gradient g (a model of tr's shapes) of tr's objective (recurrent, or k-step truncated)
- * on its last batch, mean over the counted positions, without dropout, in float64, at the
- * weights w (any model of tr's shapes); *loss the mean loss there. */
+ * on its last batch, mean over the counted positions, without dropout, at the weights w (any
+ * model of tr's shapes, rounded to float32 in a float32 run), computed on tr's network, whose
+ * own weights are restored exactly afterwards; *loss the mean loss there. */
 int srm_trainer_grad_at(srm_trainer *tr, const srm_model *w, srm_model *g, double *loss);
+/* Epochs finished (a resumed trainer: those of its checkpoint). */
+size_t srm_trainer_epochs_done(const srm_trainer *tr);
 int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out);
 void srm_trainer_free(srm_trainer *tr);
 

@@ -72,8 +72,9 @@ enum {
     SRM_TRAIN_SCOPE_LSTM = 2,    /* --cell lstm only */
     SRM_TRAIN_SCOPE_STABLE = 4,  /* with --stable only */
     SRM_TRAIN_SCOPE_NOT_JSB = 8, /* fixed for jsb (its input is the 88 keys): table1 skips it */
-    SRM_TRAIN_SCOPE_RUN = 16     /* chooses the run rather than tuning it (task, cell, preset,
-                                  * stable, projection, seed): table1 sets these itself */
+    SRM_TRAIN_SCOPE_RUN = 16,    /* chooses the run rather than tuning it (task, cell, preset,
+                                  * stable, projection, seed, trunc): table1 sets these itself */
+    SRM_TRAIN_SCOPE_TRUNC = 32   /* the truncation (trunc): srm lockstep sets it per run */
 };
 
 typedef struct {

@@ -116,7 +116,7 @@ static const srm_train_param params[] = {
     {"trunc", "trunc", "K", SIZE, OFF(trunc),
      "train the K-step truncated feed-forward counterpart (each output from the zero state K "
      "steps back; LMs: a K-gram network over the stream) instead of the recurrent model (0)",
-     SRM_TRAIN_SCOPE_RUN, 0, 1, SAME(0), SAME(0), NULL},
+     SRM_TRAIN_SCOPE_RUN | SRM_TRAIN_SCOPE_TRUNC, 0, 1, SAME(0), SAME(0), NULL},
 };
 
 _Static_assert(sizeof params / sizeof params[0] <= SRM_TRAIN_PARAM_MAX,

@@ -36,7 +36,6 @@ void srm_trainer_steps_free(srm_trainer *tr)
     srm_net_chains_free(&tr->ch);
     free(tr->keep_in), free(tr->keep_out);
     for (int i = 0; i < 2; i++) free(tr->ctx_tok[i]), free(tr->ctx_keep[i]);
-    srm_net_free(tr->aux);
 }
 
 static double input_dropout(const srm_train_config *c)
@@ -194,20 +193,23 @@ int srm_trainer_grad_at(srm_trainer *tr, const srm_model *w, srm_model *g, doubl
 {
     const srm_train_config *c = tr->c;
     const srm_net_batch *b = c->trunc ? &tr->ch.b : &tr->bb.b;
-    srm_net_output o = c->task == SRM_TASK_JSB ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
-    if (!tr->aux)
-        tr->aux = c->trunc ? srm_net_alloc_chains(w, o, SRM_NET_FLOAT64, tr->ch.k,
-                                                  tr->bb.t_max * tr->bb.b_max)
-                           : srm_net_alloc(w, o, SRM_NET_FLOAT64, tr->bb.t_max, tr->bb.b_max);
-    if (!tr->aux) return srm_error_code();
-    SRM_TRY(srm_net_bind(tr->aux, w));
-    size_t count;
     const double *s0 = !c->trunc && srm_task_is_lm(c->task) ? tr->state0 : NULL;
-    SRM_TRY(srm_net_forward(tr->aux, b, s0, 0, 0, NULL, loss, &count));
-    if (count == 0) return SRM_ERROR(SRM_EINVAL, "the last batch has no counted position");
-    srm_net_grad_zero(tr->aux);
-    srm_net_backward(tr->aux, b, 1.0 / (double)count);
-    srm_net_grad_get(tr->aux, g);
-    *loss /= (double)count;
-    return SRM_OK;
+    size_t count = 0;
+    /* w goes into the trainer's own network and tr->m (the exact double image of its weights)
+     * back into it afterwards, which restores them bit for bit */
+    srm_net_sync(tr->net, tr->m);
+    int rc = srm_net_bind(tr->net, w);
+    if (rc == SRM_OK) rc = srm_net_forward(tr->net, b, s0, 0, 0, NULL, loss, &count);
+    if (rc == SRM_OK && count == 0)
+        rc = SRM_ERROR(SRM_EINVAL, "the last batch has no counted position");
+    if (rc == SRM_OK) {
+        srm_net_grad_zero(tr->net);
+        srm_net_backward(tr->net, b, 1.0 / (double)count);
+        srm_net_grad_get(tr->net, g);
+        *loss /= (double)count;
+    }
+    int rb = srm_net_bind_trainable(tr->net, tr->m);
+    return rc != SRM_OK ? rc : rb;
 }
+
+size_t srm_trainer_epochs_done(const srm_trainer *tr) { return tr->s.epoch; }

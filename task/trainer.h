@@ -48,12 +48,11 @@ struct srm_trainer {
     double ep_loss, ep_t0, last_loss;
     size_t ep_count;
     const srm_trainer *leader;   /* srm_trainer_follow: whose learning rate to take */
-    srm_net *aux;                /* srm_trainer_grad_at's float64 network */
 };
 
 /* --stable: the projection after a step (train.c). */
 int srm_trainer_project(srm_trainer *tr);
-/* The buffers of the epoch's steps (train_steps.c): keep flags, chains, context, aux. */
+/* The buffers of the epoch's steps (train_steps.c): keep flags, chains, context. */
 int srm_trainer_steps_alloc(srm_trainer *tr);
 void srm_trainer_steps_free(srm_trainer *tr);
 

@@ -1,0 +1,16 @@
+/* cli/plot.h: running the gnuplot script of a figure (plots/NAME.gp, one script per figure)
+ * for png and svg, shared by the commands that draw (srm analyze, srm lockstep). */
+#ifndef SRM_CLI_PLOT_H
+#define SRM_CLI_PLOT_H
+
+#include <stddef.h>
+
+/* Appends name='value'; (gnuplot single quotes: ' doubled) to buf. */
+void srm_cli_gp_string(char *buf, size_t size, const char *name, const char *value);
+
+/* Runs gnuplot -e "VARS out=..; term=.." PLOTS/NAME.gp for png and svg into DIR/NAME.{png,svg}
+ * (through a temporary name, renamed on success). Returns SRM_OK, or 1 when gnuplot is not
+ * installed; an error naming gnuplot's first message when it fails. */
+int srm_cli_plot(const char *plots, const char *dir, const char *name, const char *vars);
+
+#endif

@@ -1,0 +1,196 @@
+/* task/lockstep.c: the recurrent model and its truncated counterparts trained in lockstep on a
+ * task (see lockstep.h): the trainers of task/train.h driven batch by batch, the weight gaps
+ * and the estimated constants of the training theorem recorded along the way. The files and
+ * the summary are in task/lockstep_files.c. */
+#include "task/lockstep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "task/lockstep_internal.h"
+
+int srm_lockstep_parse_ks(const char *text, srm_lockstep_config *c)
+{
+    const char *p = text;
+    c->nks = 0;
+    while (*p) {
+        char *end;
+        unsigned long k = strtoul(p, &end, 10);
+        if (end == p || k == 0 || k > SRM_TRAIN_TRUNC_MAX || c->nks == SRM_LOCKSTEP_MAX_K ||
+            (c->nks && k <= c->ks[c->nks - 1]) || (*end && *end != ','))
+            return SRM_ERROR(SRM_EINVAL, "--trunc '%s': need up to %d increasing lengths in "
+                             "1..%d, comma-separated", text, SRM_LOCKSTEP_MAX_K,
+                             SRM_TRAIN_TRUNC_MAX);
+        c->ks[c->nks++] = (size_t)k;
+        p = *end ? end + 1 : end;
+    }
+    if (c->nks == 0) return SRM_ERROR(SRM_EINVAL, "--trunc: no truncation length given");
+    return SRM_OK;
+}
+
+/* Steps per epoch of c on d (the batches srm_trainer_step takes). */
+static size_t steps_per_epoch(const srm_train_config *c, const srm_task_data *d)
+{
+    size_t N = d->limit[SRM_SPLIT_TRAIN];
+    if (!srm_task_is_lm(c->task)) return (N + c->batch - 1) / c->batch;
+    size_t L = N / c->batch;
+    return L > 1 ? (L - 1 + c->bptt - 1) / c->bptt : 0;
+}
+
+/* ||W_hh,a - W_hh,b||_F. */
+static double hh_distance(const srm_model *a, const srm_model *b)
+{
+    size_t count = a->gates * a->hidden * a->hidden;
+    double s = 0;
+    for (size_t i = 0; i < count; i++) s += (a->weight_hh[i] - b->weight_hh[i]) *
+                                           (a->weight_hh[i] - b->weight_hh[i]);
+    return sqrt(s);
+}
+
+/* The estimates on the step's batch: grad p at w and at each v_k, grad p^k at v_k. */
+static int estimate(srm_lockstep *L)
+{
+    const srm_model *w = srm_trainer_model(L->tr[0]);
+    double loss;
+    SRM_TRY(srm_trainer_grad_at(L->tr[0], w, L->g_w, &loss));
+    for (size_t j = 0; j < L->c.nks; j++) {
+        const srm_model *v = srm_trainer_model(L->tr[j + 1]);
+        SRM_TRY(srm_trainer_grad_at(L->tr[0], v, L->g_v, &loss));
+        SRM_TRY(srm_trainer_grad_at(L->tr[j + 1], v, L->g_k, &loss));
+        double gap = srm_model_distance(L->g_v, L->g_k), dist = srm_model_distance(w, v);
+        L->sample_gap[j] = gap;
+        if (!(gap <= L->st.grad_gap[j])) L->st.grad_gap[j] = gap;
+        double ratio = dist > 0 ? srm_model_distance(L->g_w, L->g_v) / dist : 0;
+        if (!(ratio <= L->st.beta)) L->st.beta = ratio;
+    }
+    return SRM_OK;
+}
+
+/* One lockstep step of every trainer; *stepped = 0 when the epoch has no batch left. */
+static int step_all(srm_lockstep *L, int *stepped)
+{
+    SRM_TRY(srm_trainer_step(L->tr[0], stepped));
+    for (size_t j = 1; j <= L->c.nks; j++) {
+        int s;
+        SRM_TRY(srm_trainer_step(L->tr[j], &s));
+        if (s != *stepped)
+            return SRM_ERROR(SRM_ENUMERIC, "lockstep: the runs disagree on the batches");
+    }
+    if (!*stepped) return SRM_OK;
+    size_t t = ++L->st.step;
+    int record = t == 1 || t % L->every == 0;
+    if (record) SRM_TRY(estimate(L));
+    double a = srm_trainer_lr(L->tr[0]);
+    for (size_t j = 0; j < L->c.nks; j++) /* the theorem's recursion, estimates of now */
+        L->st.bound[j] = (1 + a * L->st.beta) * L->st.bound[j] + a * L->st.grad_gap[j];
+    if (!record) return SRM_OK;
+    const srm_model *w = srm_trainer_model(L->tr[0]);
+    for (size_t j = 0; j < L->c.nks; j++) {
+        const srm_model *v = srm_trainer_model(L->tr[j + 1]);
+        srm_lockstep_row r = {t, L->st.epoch + 1, L->c.ks[j], a,
+                              srm_trainer_last_loss(L->tr[0]),
+                              srm_trainer_last_loss(L->tr[j + 1]), srm_model_distance(w, v),
+                              hh_distance(w, v), L->sample_gap[j], L->st.beta, L->st.bound[j]};
+        SRM_TRY(srm_lockstep_add_row(L, &r));
+    }
+    return SRM_OK;
+}
+
+/* Validation (epoch_end, the recurrent run first: the others take its learning rate) and the
+ * test metric of every model, then the files. */
+static int end_epoch(srm_lockstep *L, int *done)
+{
+    const srm_train_config *b = &L->c.base;
+    for (size_t j = 0; j <= L->c.nks; j++) {
+        srm_train_epoch e;
+        SRM_TRY(srm_trainer_epoch_end(L->tr[j], &e, done));
+        size_t k = j ? L->c.ks[j - 1] : 0;
+        srm_eval_result t;
+        SRM_TRY(srm_train_evaluate(srm_trainer_model(L->tr[j]), L->d, SRM_SPLIT_TEST, k,
+                                   b->eval_batch, b->bptt, b->precision, &t));
+        srm_lockstep_epoch r = {e.epoch, k, e.train_loss, e.valid_metric, t.metric};
+        SRM_TRY(srm_lockstep_add_epoch(L, &r));
+    }
+    L->st.epoch++;
+    return srm_lockstep_save(L, 0);
+}
+
+static int alloc_trainers(srm_lockstep *L, int resume)
+{
+    for (size_t j = 0; j <= L->c.nks; j++) {
+        srm_train_config c = L->c.base;
+        c.trunc = j ? L->c.ks[j - 1] : 0;
+        char *path = L->run_dir[j];
+        srm_lockstep_run_dir(L, j, path, sizeof L->run_dir[j]);
+        if (mkdir(path, 0777) != 0 && !resume)
+            return SRM_ERROR(SRM_EIO, "%s: cannot create the run folder", path);
+        SRM_TRY(srm_trainer_alloc(&c, L->d, path, resume, &L->tr[j]));
+        if (srm_trainer_epochs_done(L->tr[j]) != L->st.epoch)
+            return SRM_ERROR(SRM_EINVAL, "%s: its checkpoint is at epoch %zu, the lockstep run "
+                             "at %zu; remove the folder and start again", path,
+                             srm_trainer_epochs_done(L->tr[j]), L->st.epoch);
+        if (j) srm_trainer_follow(L->tr[j], L->tr[0]);
+    }
+    L->g_w = srm_model_alloc_like(srm_trainer_model(L->tr[0]));
+    L->g_v = srm_model_alloc_like(L->g_w);
+    L->g_k = srm_model_alloc_like(L->g_w);
+    return L->g_w && L->g_v && L->g_k ? SRM_OK : srm_error_code();
+}
+
+static int train(srm_lockstep *L, srm_lockstep_progress progress, void *ctx)
+{
+    const srm_train_config *b = &L->c.base;
+    size_t per = steps_per_epoch(b, L->d), total = per * b->epochs, t0 = L->st.step;
+    L->every = L->c.every ? L->c.every : (total / 200 > 0 ? total / 200 : 1);
+    double start = srm_progress_now();
+    int done = srm_trainer_done(L->tr[0]), stepped;
+    while (!done) {
+        for (size_t j = 0; j <= L->c.nks; j++) SRM_TRY(srm_trainer_epoch_begin(L->tr[j]));
+        do {
+            SRM_TRY(step_all(L, &stepped));
+            if (progress && stepped) progress(L->st.step - t0, total - t0, 0, ctx);
+        } while (stepped);
+        SRM_TRY(end_epoch(L, &done));
+        if (progress) progress(L->st.step - t0, total - t0, L->st.epoch, ctx);
+        L->st.seconds += srm_progress_now() - start;
+        start = srm_progress_now();
+    }
+    for (size_t j = 0; j <= L->c.nks; j++) {
+        srm_train_summary s;
+        SRM_TRY(srm_trainer_finish(L->tr[j], &s));
+    }
+    return SRM_OK;
+}
+
+static void lockstep_free(srm_lockstep *L)
+{
+    for (size_t j = 0; j <= SRM_LOCKSTEP_MAX_K; j++) srm_trainer_free(L->tr[j]);
+    srm_model_free(L->g_w), srm_model_free(L->g_v), srm_model_free(L->g_k);
+    free(L->rows), free(L->epochs);
+}
+
+int srm_lockstep_run(const srm_lockstep_config *c, const srm_task_data *d, const char *dir,
+                     int resume, srm_lockstep_progress progress, void *ctx,
+                     srm_lockstep_summary *out)
+{
+    (void)resume; /* a run of the same configuration always continues from its files */
+    srm_lockstep L = {.c = *c, .d = d, .dir = dir};
+    L.c.base.trunc = 0;
+    int state, rc = srm_lockstep_open(&L, &state);
+    if (rc == SRM_OK && state != SRM_TRAIN_DIR_DONE) {
+        rc = alloc_trainers(&L, state == SRM_TRAIN_DIR_RESUME);
+        if (rc == SRM_OK && state == SRM_TRAIN_DIR_NEW) rc = srm_lockstep_save(&L, 0);
+        if (rc == SRM_OK) rc = train(&L, progress, ctx);
+        if (rc == SRM_OK) rc = srm_lockstep_summarize(&L, srm_trainer_model(L.tr[0]), out);
+        if (rc == SRM_OK) rc = srm_lockstep_save(&L, 1);
+    } else if (rc == SRM_OK) {
+        rc = srm_lockstep_summarize(&L, NULL, out);
+    }
+    lockstep_free(&L);
+    return rc;
+}
