@@ -145,8 +145,7 @@ static int alloc_trainers(srm_lockstep *L, int resume)
 static int train(srm_lockstep *L, srm_lockstep_progress progress, void *ctx)
 {
     const srm_train_config *b = &L->c.base;
-    size_t per = steps_per_epoch(b, L->d), total = per * b->epochs, t0 = L->st.step;
-    L->every = L->c.every ? L->c.every : (total / 200 > 0 ? total / 200 : 1);
+    size_t total = steps_per_epoch(b, L->d) * b->epochs, t0 = L->st.step;
     double start = srm_progress_now();
     int done = srm_trainer_done(L->tr[0]), stepped;
     while (!done) {
@@ -181,6 +180,8 @@ int srm_lockstep_run(const srm_lockstep_config *c, const srm_task_data *d, const
     (void)resume; /* a run of the same configuration always continues from its files */
     srm_lockstep L = {.c = *c, .d = d, .dir = dir};
     L.c.base.trunc = 0;
+    size_t total = steps_per_epoch(&L.c.base, d) * L.c.base.epochs;
+    L.every = L.c.every ? L.c.every : (total / 200 > 0 ? total / 200 : 1);
     int state, rc = srm_lockstep_open(&L, &state);
     if (rc == SRM_OK && state != SRM_TRAIN_DIR_DONE) {
         rc = alloc_trainers(&L, state == SRM_TRAIN_DIR_RESUME);

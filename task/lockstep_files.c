@@ -192,12 +192,13 @@ static int read_doubles(json_t *o, const char *key, double *v, size_t n)
     return 1;
 }
 
-/* Whether the stored run is c's: the configuration, the k list and the requested N. */
+/* Whether the stored run is c's: the configuration (but for the epochs, which may grow), the k
+ * list and the requested N. */
 static int same_run(const srm_lockstep *L, json_t *o)
 {
     json_t *ks = json_object_get(o, "ks"), *cfg = json_object_get(o, "config");
     if (!json_is_array(ks) || json_array_size(ks) != L->c.nks || !cfg ||
-        !srm_train_config_same(&L->c.base, cfg, 0) ||
+        !srm_train_config_same(&L->c.base, cfg, 1) ||
         (size_t)get_num(o, "every") != L->c.every)
         return 0;
     for (size_t j = 0; j < L->c.nks; j++)
@@ -266,7 +267,9 @@ int srm_lockstep_open(srm_lockstep *L, int *state)
     json_decref(o);
     if (rc == SRM_OK) rc = read_rows(L, "gaps.tsv", 1);
     if (rc == SRM_OK) rc = read_rows(L, "epochs.tsv", 0);
-    if (rc == SRM_OK) *state = done ? SRM_TRAIN_DIR_DONE : SRM_TRAIN_DIR_RESUME;
+    /* a finished run asked for more epochs continues */
+    if (rc == SRM_OK) *state = done && L->st.epoch >= L->c.base.epochs ? SRM_TRAIN_DIR_DONE
+                                                                         : SRM_TRAIN_DIR_RESUME;
     return rc;
 }
 
