@@ -106,7 +106,7 @@ static int step_all(srm_lockstep *L, int *stepped)
 static int end_epoch(srm_lockstep *L, int *done)
 {
     const srm_train_config *b = &L->c.base;
-    for (size_t j = 0; j <= L->c.nks; j++) {
+    for (size_t j = 0; j <= L->c.nks; j++) { /* the files come after, all together */
         srm_train_epoch e;
         SRM_TRY(srm_trainer_epoch_end(L->tr[j], &e, done));
         size_t k = j ? L->c.ks[j - 1] : 0;
@@ -117,6 +117,9 @@ static int end_epoch(srm_lockstep *L, int *done)
         SRM_TRY(srm_lockstep_add_epoch(L, &r));
     }
     L->st.epoch++;
+    /* the runs' checkpoints, then lockstep.json: a kill in between (milliseconds) leaves them
+     * at different epochs, which a resume detects and refuses */
+    for (size_t j = 0; j <= L->c.nks; j++) SRM_TRY(srm_trainer_write_files(L->tr[j]));
     return srm_lockstep_save(L, 0);
 }
 
@@ -135,6 +138,7 @@ static int alloc_trainers(srm_lockstep *L, int resume)
                              "at %zu; remove the folder and start again", path,
                              srm_trainer_epochs_done(L->tr[j]), L->st.epoch);
         if (j) srm_trainer_follow(L->tr[j], L->tr[0]);
+        srm_trainer_defer_files(L->tr[j]);
     }
     L->g_w = srm_model_alloc_like(srm_trainer_model(L->tr[0]));
     L->g_v = srm_model_alloc_like(L->g_w);

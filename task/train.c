@@ -126,6 +126,21 @@ int srm_trainer_epoch(srm_trainer *tr, srm_train_epoch *out, int *done)
 
 void srm_trainer_follow(srm_trainer *tr, const srm_trainer *leader) { tr->leader = leader; }
 
+void srm_trainer_defer_files(srm_trainer *tr) { tr->defer_files = 1; }
+
+int srm_trainer_write_files(srm_trainer *tr)
+{
+    const srm_train_config *c = tr->c;
+    const srm_train_state *s = &tr->s;
+    int pending = tr->files_pending;
+    tr->files_pending = 0;
+    if (!pending) return SRM_OK;
+    /* best model, then log, then checkpoint: a kill between them is redone on resume */
+    if (pending == 2) SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, s));
+    SRM_TRY(srm_train_write_log(tr->dir, c, tr->log, s->epoch));
+    return srm_train_save_checkpoint(tr->dir, c, tr->m, tr->best, s);
+}
+
 int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *out, int *done)
 {
     const srm_train_config *c = tr->c;
@@ -159,10 +174,8 @@ int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *out, int *done)
     /* the mean epoch time over every session, as the log records them */
     e.eta_seconds = s->seconds / (double)s->epoch * (double)(c->epochs - s->epoch);
     tr->log[s->epoch - 1] = e;
-    /* best model, then log, then checkpoint: a kill between them is redone on resume */
-    if (e.improved) SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, s));
-    SRM_TRY(srm_train_write_log(tr->dir, c, tr->log, s->epoch));
-    SRM_TRY(srm_train_save_checkpoint(tr->dir, c, tr->m, tr->best, s));
+    tr->files_pending = 1 + e.improved;
+    if (!tr->defer_files) SRM_TRY(srm_trainer_write_files(tr));
     if (out) *out = e;
     if (done) *done = srm_trainer_done(tr);
     return SRM_OK;

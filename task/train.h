@@ -114,6 +114,11 @@ int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *e, int *done);
 /* From now on tr's learning rate after each epoch is leader's (whose epoch_end runs first),
  * instead of tr's own schedule. */
 void srm_trainer_follow(srm_trainer *tr, const srm_trainer *leader);
+/* From now on epoch_end leaves its files (model, log, checkpoint) to srm_trainer_write_files,
+ * so that a caller driving several trainers writes them all together, after its own slow
+ * work, keeping the window in which their checkpoints disagree short. */
+void srm_trainer_defer_files(srm_trainer *tr);
+int srm_trainer_write_files(srm_trainer *tr);
 /* The mean training loss of the last step, the current learning rate, and the weights (in
  * double: float32 widened, exact; valid until the next step). */
 double srm_trainer_last_loss(const srm_trainer *tr);

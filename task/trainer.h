@@ -48,6 +48,9 @@ struct srm_trainer {
     double ep_loss, ep_t0, last_loss;
     size_t ep_count;
     const srm_trainer *leader;   /* srm_trainer_follow: whose learning rate to take */
+    int defer_files;             /* srm_trainer_defer_files */
+    int files_pending;           /* the last epoch's files: 0 written, 1 log and checkpoint,
+                                  * 2 also the improved model */
 };
 
 /* --stable: the projection after a step (train.c). */
