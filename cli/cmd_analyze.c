@@ -235,21 +235,12 @@ static int write_figures(const analyze_args *p, srm_task task, const srm_model *
 {
     static const char *const names[] = {"fig-analyze-jacobian", "fig-analyze-gradient",
                                         "fig-analyze-trunc"};
-    char home[4000], plots[4096], vars[4096], title[512];
-    int found = srm_cli_find_home("plots/fig-analyze-jacobian.gp", home, sizeof home);
-    int prc = SRM_OK;
-    snprintf(plots, sizeof plots, "%s/plots", home);
+    static char vars[3][4096];
+    char title[512], *v[3] = {vars[0], vars[1], vars[2]};
     snprintf(title, sizeof title, "%s, %s (%s)", srm_data_task_name(task),
              srm_cell_name(m->cell), p->model);
-    for (int i = 0; found && prc == SRM_OK && i < 3; i++) {
-        figure_vars(vars, sizeof vars, i, title, p->out, nr, task, fig);
-        prc = srm_cli_plot(plots, p->out, names[i], vars);
-    }
-    if (!found) *figures = "skipped (plots/fig-analyze-*.gp not found; set SRM_HOME)";
-    else if (prc == 1) *figures = "skipped (gnuplot not installed: make deps)";
-    else if (prc != SRM_OK) return prc;
-    else *figures = "fig-analyze-jacobian, fig-analyze-gradient, fig-analyze-trunc (.png, .svg)";
-    return SRM_OK;
+    for (int i = 0; i < 3; i++) figure_vars(vars[i], sizeof vars[i], i, title, p->out, nr, task, fig);
+    return srm_cli_figures(p->out, names, v, 3, figures);
 }
 
 /* ---- the command ---- */

@@ -89,9 +89,13 @@ int srm_cmd_eval(int argc, char **argv)
     size_t batch = eval_batch, window = bptt; /* the task and settings srm train recorded */
     size_t trained = 0;
     SRM_TRY(srm_train_model_eval_settings(pos[0], task, &batch, &window, &trained));
-    if (trunc == ULONG_MAX) trunc = trained;
+    int given = trunc != ULONG_MAX;
+    if (!given) trunc = trained;
     if (trunc && precision != SRM_NET_FLOAT64)
-        return SRM_ERROR(SRM_EINVAL, "--trunc evaluates in float64 only");
+        return SRM_ERROR(SRM_EINVAL, given ? "--trunc evaluates in float64 only"
+                                           : "%s was trained at --trunc %zu, which evaluates in "
+                                             "float64 only (--trunc 0: the full model)",
+                         pos[0], trained);
 
     srm_model *m;
     SRM_TRY(srm_model_load(pos[0], &m));

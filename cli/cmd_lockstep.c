@@ -26,10 +26,11 @@ static const char LOCKSTEP_SUMMARY[] =
     "learning rate, so the runs differ only in the objective. Every N steps (and at step 1)\n"
     "DIR/gaps.tsv gets per k: step, epoch, k, lr, loss_rec, loss_trunc, gap_all = ||w_rec -\n"
     "w_k||_2 over all parameters, gap_hh = ||W_hh,rec - W_hh,k||_F, and the theorem's\n"
-    "constants ESTIMATED on that step's batch without dropout: grad_gap = the largest\n"
-    "||grad p(v_k) - grad p^k(v_k)|| seen (gamma k lambda^k as a whole), beta = the largest\n"
-    "||grad p(w) - grad p(v_k)|| / ||w - v_k||, and bound = the recursion delta_t <= (1 + a_t\n"
-    "beta) delta_{t-1} + a_t grad_gap with a_t the learning rate. DIR/epochs.tsv: every\n"
+    "constants ESTIMATED on that step's batch without dropout: grad_gap = ||grad p(v_k) -\n"
+    "grad p^k(v_k)|| (gamma k lambda^k as a whole), beta = the largest ||grad p(w) - grad\n"
+    "p(v_k)|| / ||w - v_k|| so far, and bound = the recursion delta_t <= (1 + a_t beta)\n"
+    "delta_{t-1} + a_t g_k with a_t the learning rate and g_k the largest grad_gap so far\n"
+    "(clipping ignored; task/lockstep.h lists what else is assumed). DIR/epochs.tsv: every\n"
     "model's validation and test metric per epoch (truncated models evaluated truncated).\n"
     "At the end DIR/summary.tsv (the last record per k, the fit gap ~ c rate^k, lambda = the\n"
     "recurrent model's ||W_hh||_2 or, LSTM, srm's certified lambda_inf when its conditions\n"
@@ -78,32 +79,29 @@ static int figures(const lockstep_cli *l, const srm_lockstep_summary *s, const c
     static const char *const names[] = {"fig-lockstep-gap", "fig-lockstep-rate",
                                         "fig-lockstep-metric"};
     const srm_train_config *b = &l->lc.base;
-    char home[4000], plots[4096], vars[8192], title[400], ks[200] = "", path[4200];
-    int found = srm_cli_find_home("plots/fig-lockstep-gap.gp", home, sizeof home), rc = SRM_OK;
-    snprintf(plots, sizeof plots, "%s/plots", home);
+    static char vars[3][8192];
+    char title[400], ks[200] = "", path[4200], *v3[3] = {vars[0], vars[1], vars[2]};
     snprintf(title, sizeof title, "%s %s, %s", srm_data_task_name(b->task),
              srm_cell_name(b->cell), !b->stable ? "unstable" : b->projection ? "stable (paper)"
                                                                            : "stable (certified)");
     for (size_t j = 0; j < l->lc.nks; j++)
         snprintf(ks + strlen(ks), sizeof ks - strlen(ks), "%s%zu", j ? " " : "", l->lc.ks[j]);
-    for (int i = 0; found && rc == SRM_OK && i < 3; i++) {
-        vars[0] = '\0';
-        srm_cli_gp_string(vars, sizeof vars, "title", title);
-        srm_cli_gp_string(vars, sizeof vars, "ks", ks);
+    for (int i = 0; i < 3; i++) {
+        char *vs = vars[i];
+        size_t size = sizeof vars[i];
+        vs[0] = '\0';
+        srm_cli_gp_string(vs, size, "title", title);
+        srm_cli_gp_string(vs, size, "ks", ks);
         snprintf(path, sizeof path, "%s/%s", l->t.out, i == 0 ? "gaps.tsv" : "summary.tsv");
-        srm_cli_gp_string(vars, sizeof vars, "data", path);
-        srm_cli_gp_string(vars, sizeof vars, "metric", srm_train_metric_name(b->task));
+        srm_cli_gp_string(vs, size, "data", path);
+        srm_cli_gp_string(vs, size, "metric", srm_train_metric_name(b->task));
         const char *names_v[] = {"rate", "c", "lambda", "rec"};
         const double v[] = {s->rate, s->rate_c, s->lambda, s->test_metric_rec};
         for (int q = 0; q < 4; q++) /* gnuplot's NaN for what was not measured */
-            snprintf(vars + strlen(vars), sizeof vars - strlen(vars),
+            snprintf(vs + strlen(vs), size - strlen(vs),
                      isfinite(v[q]) ? "%s=%.17g; " : "%s=NaN; ", names_v[q], v[q]);
-        rc = srm_cli_plot(plots, l->t.out, names[i], vars);
     }
-    *what = !found ? "skipped (plots/fig-lockstep-*.gp not found; set SRM_HOME)"
-            : rc == 1 ? "skipped (gnuplot not installed: make deps)"
-                      : "fig-lockstep-gap, fig-lockstep-rate, fig-lockstep-metric (.png, .svg)";
-    return rc == 1 ? SRM_OK : rc;
+    return srm_cli_figures(l->t.out, names, v3, 3, what);
 }
 
 static int report(const lockstep_cli *l, const srm_lockstep_summary *s, const char *figs)
@@ -171,7 +169,7 @@ int srm_cmd_lockstep(int argc, char **argv)
     SRM_TRY(srm_task_data_load(c.task, l.t.data_dir, c.max_train, c.max_valid, c.max_test, &d));
     srm_lockstep_summary s;
     l.t0 = srm_progress_now();
-    int rc = srm_lockstep_run(&l.lc, d, l.t.out, l.t.resume != NULL, on_progress, &l, &s);
+    int rc = srm_lockstep_run(&l.lc, d, l.t.out, on_progress, &l, &s);
     srm_progress_free(l.line);
     srm_task_data_free(d);
     const char *figs = "none";

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/common.h"
 #include "core/error.h"
 
 /* Appends name='value' (gnuplot single quotes: ' doubled) to buf. */
@@ -73,4 +74,29 @@ int srm_cli_plot(const char *plots, const char *dir, const char *name, const cha
     }
     free(e);
     return rc;
+}
+
+int srm_cli_figures(const char *dir, const char *const *names, char *const *vars, size_t n,
+                    const char **what)
+{
+    static char drawn[512];
+    char home[4000], probe[300], plots[4096];
+    snprintf(probe, sizeof probe, "plots/%s.gp", names[0]);
+    int found = srm_cli_find_home(probe, home, sizeof home), rc = SRM_OK;
+    snprintf(plots, sizeof plots, "%s/plots", home);
+    for (size_t i = 0; found && rc == SRM_OK && i < n; i++)
+        rc = srm_cli_plot(plots, dir, names[i], vars[i]);
+    if (!found) {
+        *what = "skipped (the plots/*.gp scripts not found; set SRM_HOME)";
+    } else if (rc == 1) {
+        *what = "skipped (gnuplot not installed: make deps)";
+    } else {
+        drawn[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+            snprintf(drawn + strlen(drawn), sizeof drawn - strlen(drawn), "%s%s", i ? ", " : "",
+                     names[i]);
+        snprintf(drawn + strlen(drawn), sizeof drawn - strlen(drawn), " (.png, .svg)");
+        *what = drawn;
+    }
+    return rc == 1 ? SRM_OK : rc;
 }

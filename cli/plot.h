@@ -13,4 +13,10 @@ void srm_cli_gp_string(char *buf, size_t size, const char *name, const char *val
  * installed; an error naming gnuplot's first message when it fails. */
 int srm_cli_plot(const char *plots, const char *dir, const char *name, const char *vars);
 
+/* The figures names[0..n) (scripts plots/NAME.gp, found with srm_cli_find_home; vars[i] the
+ * variables of figure i) into dir. *what says what was drawn, or why nothing was: the scripts
+ * not found, or gnuplot not installed (then SRM_OK too); an error when gnuplot fails. */
+int srm_cli_figures(const char *dir, const char *const *names, char *const *vars, size_t n,
+                    const char **what);
+
 #endif

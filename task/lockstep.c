@@ -4,42 +4,29 @@
  * the summary are in task/lockstep_files.c. */
 #include "task/lockstep.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/args.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "task/lockstep_internal.h"
 
 int srm_lockstep_parse_ks(const char *text, srm_lockstep_config *c)
 {
-    const char *p = text;
-    c->nks = 0;
-    while (*p) {
-        char *end;
-        unsigned long k = strtoul(p, &end, 10);
-        if (end == p || k == 0 || k > SRM_TRAIN_TRUNC_MAX || c->nks == SRM_LOCKSTEP_MAX_K ||
-            (c->nks && k <= c->ks[c->nks - 1]) || (*end && *end != ','))
-            return SRM_ERROR(SRM_EINVAL, "--trunc '%s': need up to %d increasing lengths in "
-                             "1..%d, comma-separated", text, SRM_LOCKSTEP_MAX_K,
-                             SRM_TRAIN_TRUNC_MAX);
-        c->ks[c->nks++] = (size_t)k;
-        p = *end ? end + 1 : end;
+    long ks[SRM_LOCKSTEP_MAX_K];
+    SRM_TRY(srm_args_parse_long_list("trunc", text, ks, SRM_LOCKSTEP_MAX_K, &c->nks));
+    for (size_t j = 0; j < c->nks; j++) {
+        if (ks[j] > SRM_TRAIN_TRUNC_MAX || (j && ks[j] <= ks[j - 1]))
+            return SRM_ERROR(SRM_EINVAL, "--trunc '%s': the lengths must increase and be at "
+                             "most %d", text, SRM_TRAIN_TRUNC_MAX);
+        c->ks[j] = (size_t)ks[j];
     }
-    if (c->nks == 0) return SRM_ERROR(SRM_EINVAL, "--trunc: no truncation length given");
     return SRM_OK;
-}
-
-/* Steps per epoch of c on d (the batches srm_trainer_step takes). */
-static size_t steps_per_epoch(const srm_train_config *c, const srm_task_data *d)
-{
-    size_t N = d->limit[SRM_SPLIT_TRAIN];
-    if (!srm_task_is_lm(c->task)) return (N + c->batch - 1) / c->batch;
-    size_t L = N / c->batch;
-    return L > 1 ? (L - 1 + c->bptt - 1) / c->bptt : 0;
 }
 
 /* ||W_hh,a - W_hh,b||_F. */
@@ -92,7 +79,7 @@ static int step_all(srm_lockstep *L, int *stepped)
     const srm_model *w = srm_trainer_model(L->tr[0]);
     for (size_t j = 0; j < L->c.nks; j++) {
         const srm_model *v = srm_trainer_model(L->tr[j + 1]);
-        srm_lockstep_row r = {t, L->st.epoch + 1, L->c.ks[j], a,
+        srm_lockstep_row r = {t, L->st.epoch + 1, L->c.ks[j], a, /* grad_gap: this sample */
                               srm_trainer_last_loss(L->tr[0]),
                               srm_trainer_last_loss(L->tr[j + 1]), srm_model_distance(w, v),
                               hh_distance(w, v), L->sample_gap[j], L->st.beta, L->st.bound[j]};
@@ -130,8 +117,9 @@ static int alloc_trainers(srm_lockstep *L, int resume)
         c.trunc = j ? L->c.ks[j - 1] : 0;
         char *path = L->run_dir[j];
         srm_lockstep_run_dir(L, j, path, sizeof L->run_dir[j]);
-        if (mkdir(path, 0777) != 0 && !resume)
-            return SRM_ERROR(SRM_EIO, "%s: cannot create the run folder", path);
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return SRM_ERROR(SRM_EIO, "%s: cannot create the run folder: %s", path,
+                             strerror(errno));
         SRM_TRY(srm_trainer_alloc(&c, L->d, path, resume, &L->tr[j]));
         if (srm_trainer_epochs_done(L->tr[j]) != L->st.epoch)
             return SRM_ERROR(SRM_EINVAL, "%s: its checkpoint is at epoch %zu, the lockstep run "
@@ -149,7 +137,7 @@ static int alloc_trainers(srm_lockstep *L, int resume)
 static int train(srm_lockstep *L, srm_lockstep_progress progress, void *ctx)
 {
     const srm_train_config *b = &L->c.base;
-    size_t total = steps_per_epoch(b, L->d) * b->epochs, t0 = L->st.step;
+    size_t total = srm_trainer_steps_per_epoch(L->tr[0]) * b->epochs, t0 = L->st.step;
     double start = srm_progress_now();
     int done = srm_trainer_done(L->tr[0]), stepped;
     while (!done) {
@@ -178,18 +166,21 @@ static void lockstep_free(srm_lockstep *L)
 }
 
 int srm_lockstep_run(const srm_lockstep_config *c, const srm_task_data *d, const char *dir,
-                     int resume, srm_lockstep_progress progress, void *ctx,
-                     srm_lockstep_summary *out)
+                     srm_lockstep_progress progress, void *ctx, srm_lockstep_summary *out)
 {
-    (void)resume; /* a run of the same configuration always continues from its files */
     srm_lockstep L = {.c = *c, .d = d, .dir = dir};
     L.c.base.trunc = 0;
-    size_t total = steps_per_epoch(&L.c.base, d) * L.c.base.epochs;
-    L.every = L.c.every ? L.c.every : (total / 200 > 0 ? total / 200 : 1);
     int state, rc = srm_lockstep_open(&L, &state);
+    /* before the first epoch ends there are no checkpoints: a run killed then starts afresh */
+    int resume = state == SRM_TRAIN_DIR_RESUME && L.st.epoch > 0;
     if (rc == SRM_OK && state != SRM_TRAIN_DIR_DONE) {
-        rc = alloc_trainers(&L, state == SRM_TRAIN_DIR_RESUME);
-        if (rc == SRM_OK && state == SRM_TRAIN_DIR_NEW) rc = srm_lockstep_save(&L, 0);
+        rc = alloc_trainers(&L, resume);
+        if (rc == SRM_OK && !resume) {
+            size_t total = srm_trainer_steps_per_epoch(L.tr[0]) * L.c.base.epochs;
+            L.every = L.c.every ? L.c.every : (total / 200 > 0 ? total / 200 : 1);
+            memset(&L.st, 0, sizeof L.st), L.nrows = L.nepochs = 0;
+            rc = srm_lockstep_save(&L, 0);
+        }
         if (rc == SRM_OK) rc = train(&L, progress, ctx);
         if (rc == SRM_OK) rc = srm_lockstep_summarize(&L, srm_trainer_model(L.tr[0]), out);
         if (rc == SRM_OK) rc = srm_lockstep_save(&L, 1);

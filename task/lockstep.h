@@ -9,14 +9,18 @@
  * training losses (mean of the step's batch, with dropout), gap_all = ||w_rec - w_k||_2 over
  * every parameter, gap_hh = ||W_hh,rec - W_hh,k||_F (the recurrent block), and the estimated
  * constants of the theorem on that step's batch without dropout, in the trainers' precision:
- *   g_k  = max over the samples so far of ||grad p(v_k) - grad p^k(v_k)|| (the gradient gap
- *          gamma k lambda^k, estimated as a whole, at the truncated iterate v_k);
- *   beta = max of ||grad p(w) - grad p(v_k)|| / ||w - v_k|| (the smoothness of p, over all k);
+ *   grad_gap = ||grad p(v_k) - grad p^k(v_k)|| on this record's batch (the gradient gap
+ *          gamma k lambda^k, estimated as a whole, at the truncated iterate v_k); g_k, its
+ *          largest value so far, enters the bound;
+ *   beta = the largest ||grad p(w) - grad p(v_k)|| / ||w - v_k|| so far (the smoothness of p,
+ *          over all k);
  * and bound = the theorem's recursion delta_t <= (1 + a_t beta) delta_{t-1} + a_t g_k with
  * a_t the step's learning rate and the estimates current at step t. ESTIMATED: the maxima are
- * over the sampled batches only, clipping is ignored (it only shortens steps), and for the
- * LSTM projections and the authors' projection the non-expansiveness the proof uses is not
- * established (proofs-notes/training-theorem.md). Every epoch it records each model's
+ * over the sampled batches only; gradient clipping is ignored, although the two runs may clip
+ * by different factors, which the recursion does not cover; for the LSTM projections and the
+ * authors' projection the non-expansiveness the proof uses is not established; for the LMs
+ * grad p(v_k) starts each window from the recurrent run's carried state, not one carried along
+ * v_k (proofs-notes/training-theorem.md section 4). Every epoch it records each model's
  * validation and test metric (the truncated models evaluated truncated).
  *
  * Files in DIR: rec/ and k<K>/ (complete srm train run folders), gaps.tsv, epochs.tsv and
@@ -73,11 +77,11 @@ int srm_lockstep_read_config(const char *dir, srm_lockstep_config *c);
  * after each epoch with `epoch` (1-based; 0 after a step). */
 typedef void (*srm_lockstep_progress)(size_t done, size_t total, size_t epoch, void *ctx);
 
-/* Runs (or, resume != 0, continues) the lockstep run of c on d in DIR (which must exist): the
- * epochs left, then the summary. A DIR holding a finished or started run of another
- * configuration is refused (SRM_EINVAL naming it); a finished run of c is read back. */
+/* Runs the lockstep run of c on d in DIR (which must exist), or continues the one DIR holds
+ * from its last finished epoch (a finished run asked for more epochs continues too): the
+ * epochs left, then the summary. A DIR holding a run of another configuration is refused
+ * (SRM_EINVAL naming it); a finished run of c is read back. */
 int srm_lockstep_run(const srm_lockstep_config *c, const srm_task_data *d, const char *dir,
-                     int resume, srm_lockstep_progress progress, void *ctx,
-                     srm_lockstep_summary *out);
+                     srm_lockstep_progress progress, void *ctx, srm_lockstep_summary *out);
 
 #endif

@@ -65,8 +65,8 @@ static int write_gaps(const srm_lockstep *L)
     snprintf(path, sizeof path, "%s/gaps.tsv", L->dir);
     srm_atomic a;
     SRM_TRY(srm_atomic_open(&a, path));
-    header(a.f, L, "weight gaps every N steps; grad_gap, beta and bound ESTIMATED on the "
-           "sampled batches (task/lockstep.h)");
+    header(a.f, L, "weight gaps every N steps; grad_gap (this record's batch), beta and bound "
+           "(the largest so far) ESTIMATED on the sampled batches (task/lockstep.h)");
     fprintf(a.f, "%s\n", gaps_columns);
     for (size_t i = 0; i < L->nrows; i++) {
         const srm_lockstep_row *r = &L->rows[i];
@@ -132,6 +132,7 @@ static json_t *state_object(const srm_lockstep *L, int done)
     json_object_set_new(o, "seed", json_integer((json_int_t)L->c.base.seed));
     json_object_set_new(o, "ks", ks);
     json_object_set_new(o, "every", json_integer((json_int_t)L->c.every));
+    json_object_set_new(o, "every_used", json_integer((json_int_t)L->every));
     json_object_set_new(o, "config", srm_train_config_object(&L->c.base));
     json_object_set_new(o, "epoch", json_integer((json_int_t)L->st.epoch));
     json_object_set_new(o, "step", json_integer((json_int_t)L->st.step));
@@ -181,6 +182,13 @@ static double get_num(json_t *o, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* A non-negative integer entry, 0 when missing or malformed. */
+static size_t get_size(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? (size_t)json_integer_value(v) : 0;
+}
+
 static int read_doubles(json_t *o, const char *key, double *v, size_t n)
 {
     json_t *a = json_object_get(o, key);
@@ -199,7 +207,7 @@ static int same_run(const srm_lockstep *L, json_t *o)
     json_t *ks = json_object_get(o, "ks"), *cfg = json_object_get(o, "config");
     if (!json_is_array(ks) || json_array_size(ks) != L->c.nks || !cfg ||
         !srm_train_config_same(&L->c.base, cfg, 1) ||
-        (size_t)get_num(o, "every") != L->c.every)
+        get_size(o, "every") != L->c.every)
         return 0;
     for (size_t j = 0; j < L->c.nks; j++)
         if ((size_t)json_integer_value(json_array_get(ks, j)) != L->c.ks[j]) return 0;
@@ -256,9 +264,11 @@ int srm_lockstep_open(srm_lockstep *L, int *state)
         rc = SRM_ERROR(SRM_EINVAL, "%s already holds a lockstep run of another configuration; "
                        "remove it or choose another --out", L->dir);
     } else {
-        L->st.epoch = (size_t)get_num(o, "epoch"), L->st.step = (size_t)get_num(o, "step");
+        L->st.epoch = get_size(o, "epoch"), L->st.step = get_size(o, "step");
+        L->every = get_size(o, "every_used"); /* written since: else the requested N */
+        if (!L->every) L->every = L->c.every;
         L->st.beta = get_num(o, "beta"), L->st.seconds = get_num(o, "seconds");
-        if (!read_doubles(o, "grad_gap", L->st.grad_gap, n) ||
+        if (L->every == 0 || !read_doubles(o, "grad_gap", L->st.grad_gap, n) ||
             !read_doubles(o, "bound", L->st.bound, n))
             rc = SRM_ERROR(SRM_EINVAL, "%s: malformed lockstep state", path);
         L->summary.rate = get_num(o, "rate"), L->summary.rate_c = get_num(o, "rate_c");
@@ -289,7 +299,7 @@ int srm_lockstep_read_config(const char *dir, srm_lockstep_config *c)
     free(text);
     c->nks = rc == SRM_OK ? json_array_size(ks) : 0;
     for (size_t j = 0; j < c->nks; j++) c->ks[j] = (size_t)json_integer_value(json_array_get(ks, j));
-    c->every = (size_t)get_num(o, "every");
+    c->every = get_size(o, "every");
     json_decref(o);
     return rc;
 }

@@ -121,7 +121,7 @@ srm_net *srm_net_alloc_chains(const srm_model *m, srm_net_output output,
 
 void srm_net_dropout_keep(gsl_rng *rng, double p, size_t count, unsigned char *keep)
 {
-    for (size_t i = 0; i < count; i++) keep[i] = !(gsl_rng_uniform(rng) < p);
+    for (size_t i = 0; i < count; i++) keep[i] = srm_net_keep_draw(rng, p);
 }
 
 void srm_net_free(srm_net *net)

@@ -48,7 +48,8 @@ int srm_net_chains_build(srm_net_chains *ch, const srm_net_batch *w, size_t P,
                          const int32_t *ctx_tokens, const unsigned char *ctx_keep)
 {
     size_t T = w->T, B = w->B, C = T * B, k = ch->k, d = ch->d;
-    if (T == 0 || T > ch->t_max || B == 0 || B > ch->b_max || P >= k || (P && !ctx_tokens) || (P && w->keep_in && !ctx_keep) ||
+    if (T == 0 || T > ch->t_max || B == 0 || B > ch->b_max || P >= k || (P && !ch->tokens) ||
+        (P && !ctx_tokens) || (P && w->keep_in && !ctx_keep) ||
         (!w->tokens != !ch->tokens))
         return SRM_ERROR(SRM_EINVAL, "a window of %zu x %zu with %zu context positions does "
                          "not fit %zu-step chains of %zu x %zu", T, B, P, k, ch->t_max,

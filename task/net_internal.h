@@ -56,6 +56,13 @@ int srm_net_threads(void);
  * threads then compete with OpenBLAS's for the cores (measured: ATIS at 2 threads ran 15% slower
  * than at 1 with every loop split). */
 #define SRM_NET_SPLIT_MIN ((size_t)1 << 20)
+/* One dropout draw: 1 (kept) unless uniform < p. The only rule: forward's masks and
+ * srm_net_dropout_keep's flags must be the same draws for lockstep runs to match. */
+static inline unsigned char srm_net_keep_draw(gsl_rng *rng, double p)
+{
+    return !(gsl_rng_uniform(rng) < p);
+}
+
 /* SRM_EINVAL unless m is a tanh RNN or an LSTM with a decoder. */
 int srm_net_check_model(const srm_model *m);
 /* Carves `count` arrays of sizes[i] elements of `elem` bytes out of one zeroed allocation

@@ -17,7 +17,7 @@ static void SFX(dropout)(REAL *x, REAL *mask, size_t count, double p, gsl_rng *r
 {
     REAL scale = (REAL)(1.0 / (1.0 - p));
     for (size_t i = 0; i < count; i++) {
-        int kept = keep ? keep[i] != 0 : !(gsl_rng_uniform(rng) < p);
+        int kept = keep ? keep[i] != 0 : srm_net_keep_draw(rng, p);
         mask[i] = kept ? scale : 0;
         x[i] *= mask[i];
     }

@@ -144,6 +144,7 @@ int srm_trainer_write_files(srm_trainer *tr)
 int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *out, int *done)
 {
     const srm_train_config *c = tr->c;
+    double t_end = srm_progress_now();
     srm_train_epoch e = {.epoch = tr->s.epoch + 1, .lr = tr->s.lr};
     e.train_loss = tr->ep_count ? tr->ep_loss / (double)tr->ep_count : NAN;
     srm_net_sync(tr->net, tr->m); /* float32: the trained weights, widened (exact) */
@@ -168,7 +169,7 @@ int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *out, int *done)
     else if (srm_train_decays(c, tr->log, s->epoch, v.loss, loss_improved)) s->lr /= c->lr_decay;
     if (loss_improved) s->best_loss = v.loss;
     SRM_TRY(epoch_norms(tr, &e));
-    e.seconds = srm_progress_now() - tr->ep_t0;
+    e.seconds = tr->ep_seconds + (srm_progress_now() - t_end); /* steps and validation */
     e.tokens_per_second = (double)tr->tokens_per_epoch / e.seconds;
     s->seconds += e.seconds;
     /* the mean epoch time over every session, as the log records them */

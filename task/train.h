@@ -129,8 +129,10 @@ const srm_model *srm_trainer_model(srm_trainer *tr);
  * model of tr's shapes, rounded to float32 in a float32 run), computed on tr's network, whose
  * own weights are restored exactly afterwards; *loss the mean loss there. */
 int srm_trainer_grad_at(srm_trainer *tr, const srm_model *w, srm_model *g, double *loss);
-/* Epochs finished (a resumed trainer: those of its checkpoint). */
+/* Epochs finished (a resumed trainer: those of its checkpoint), and SGD steps per epoch (at
+ * most: a batch of empty sequences is skipped). */
 size_t srm_trainer_epochs_done(const srm_trainer *tr);
+size_t srm_trainer_steps_per_epoch(const srm_trainer *tr);
 int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out);
 void srm_trainer_free(srm_trainer *tr);
 

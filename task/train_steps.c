@@ -132,7 +132,7 @@ static int step_stream(srm_trainer *tr, int *stepped)
 
 /* Sequences, bucketed as torchtext's BucketIterator: shuffle, sort groups of 16 batches by
  * length, cut into batches, shuffle the batches (epoch_begin); then one batch per step. */
-static void order_sequences(srm_trainer *tr)
+static int order_sequences(srm_trainer *tr)
 {
     const srm_train_config *c = tr->c;
     const srm_task_data *d = tr->d;
@@ -140,10 +140,12 @@ static void order_sequences(srm_trainer *tr)
     for (size_t i = 0; i < N; i++) tr->order[i] = i;
     gsl_ran_shuffle(tr->rng, tr->order, N, sizeof(size_t));
     for (size_t g = 0; g < N; g += group)
-        srm_train_sort_by_length(d, SRM_SPLIT_TRAIN, tr->order + g, N - g < group ? N - g : group);
+        SRM_TRY(srm_train_sort_by_length(d, SRM_SPLIT_TRAIN, tr->order + g,
+                                         N - g < group ? N - g : group));
     for (size_t i = 0; i < N; i += c->batch) tr->starts[nbatch++] = i;
     gsl_ran_shuffle(tr->rng, tr->starts, nbatch, sizeof(size_t));
     tr->it_batches = nbatch;
+    return SRM_OK;
 }
 
 static int step_sequences(srm_trainer *tr, int *stepped)
@@ -169,15 +171,26 @@ int srm_trainer_epoch_begin(srm_trainer *tr)
     /* a fresh stream per epoch: resuming at an epoch boundary reproduces the same draws */
     gsl_rng_set(tr->rng, tr->c->seed * 1000003UL + tr->s.epoch + 1);
     tr->it_next = 0, tr->ep_loss = 0, tr->ep_count = 0, tr->ctx_P = 0;
-    tr->ep_t0 = srm_progress_now();
+    tr->ep_seconds = 0;
     memset(tr->state, 0, tr->bb.b_max * srm_model_state_size(tr->m) * sizeof(double));
-    if (!srm_task_is_lm(tr->c->task)) order_sequences(tr);
-    return SRM_OK;
+    return srm_task_is_lm(tr->c->task) ? SRM_OK : order_sequences(tr);
 }
 
 int srm_trainer_step(srm_trainer *tr, int *stepped)
 {
-    return srm_task_is_lm(tr->c->task) ? step_stream(tr, stepped) : step_sequences(tr, stepped);
+    double t0 = srm_progress_now(); /* the trainer's own time: lockstep interleaves several */
+    int rc = srm_task_is_lm(tr->c->task) ? step_stream(tr, stepped) : step_sequences(tr, stepped);
+    tr->ep_seconds += srm_progress_now() - t0;
+    return rc;
+}
+
+size_t srm_trainer_steps_per_epoch(const srm_trainer *tr)
+{
+    const srm_train_config *c = tr->c;
+    size_t N = tr->d->limit[SRM_SPLIT_TRAIN];
+    if (!srm_task_is_lm(c->task)) return (N + c->batch - 1) / c->batch; /* order_sequences */
+    size_t L = N / c->batch; /* step_stream: windows i = 0, bptt, ... while i + 1 < L */
+    return L > 1 ? (L - 2) / c->bptt + 1 : 0;
 }
 
 double srm_trainer_last_loss(const srm_trainer *tr) { return tr->last_loss; }

@@ -45,7 +45,7 @@ struct srm_trainer {
     int ctx_cur;
     /* the epoch in progress (srm_trainer_step): next window or batch, sums, start time */
     size_t it_next, it_batches;
-    double ep_loss, ep_t0, last_loss;
+    double ep_loss, ep_seconds, last_loss; /* ep_seconds: in srm_trainer_step, this epoch */
     size_t ep_count;
     const srm_trainer *leader;   /* srm_trainer_follow: whose learning rate to take */
     int defer_files;             /* srm_trainer_defer_files */

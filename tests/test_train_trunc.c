@@ -128,6 +128,36 @@ static void lm_resume(const char *dir)
     srm_task_data_free(d);
 }
 
+/* LM control: with k longer than the stream, no dropout and a learning rate too small to move
+ * the weights, every window's chains (reaching back through the context to the stream's start)
+ * compute the recurrent model's losses, whose state is carried across windows: the epoch's
+ * training loss is the same. */
+static void lm_full_context(const char *dir)
+{
+    srm_task_data *d = NULL;
+    int rc = srm_task_data_load(SRM_TASK_PTBCHAR, "data", 1200, 200, 200, &d);
+    srm_train_config c;
+    srm_train_config_preset(&c, SRM_TASK_PTBCHAR, SRM_CELL_LSTM, "quick");
+    c.hidden = 6, c.embedding = 4, c.batch = 4, c.bptt = 25, c.eval_batch = 2, c.epochs = 1;
+    c.max_train = 1200, c.max_valid = 200, c.max_test = 200, c.dropout = 0, c.lr = 1e-300;
+    c.precision = SRM_NET_FLOAT64;
+    srm_train_epoch e[2];
+    for (int j = 0; rc == SRM_OK && j < 2; j++) {
+        srm_trainer *tr;
+        c.trunc = j ? 1000 : 0; /* 1200 / 4 = 300 positions per column */
+        rc = srm_trainer_alloc(&c, d, dir, 0, &tr);
+        int done;
+        if (rc == SRM_OK) rc = srm_trainer_epoch(tr, &e[j], &done);
+        srm_trainer_free(tr);
+        remove_run(dir);
+    }
+    CHECK(rc == SRM_OK && fabs(e[1].train_loss - e[0].train_loss) <= 1e-12 * e[0].train_loss,
+          "ptbchar: --trunc 1000 over a 300-step stream, weights fixed: the chains through 11 "
+          "windows give the recurrent training loss (%.17g vs %.17g)", e[1].train_loss,
+          e[0].train_loss);
+    srm_task_data_free(d);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/srm-test-trunc-XXXXXX";
@@ -138,6 +168,7 @@ int main(void)
     equal_at_full_length(SRM_TASK_JSB, SRM_CELL_RNN_TANH, 4, dir);
     equal_at_full_length(SRM_TASK_ATIS, SRM_CELL_LSTM, 24, dir);
     lm_resume(dir);
+    lm_full_context(dir);
     rmdir(dir);
     return srm_test_finish();
 }

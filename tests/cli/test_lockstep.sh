@@ -48,6 +48,14 @@ ok "continued to 2 epochs" "$SRM" lockstep $small --epochs 2 --trunc 1,2,64 --ev
 grep -v '^# \(command\|date\)' "$D/gaps.tsv" >"$TMP/a.body"
 grep -v '^# \(command\|date\)' "$TMP/r/gaps.tsv" >"$TMP/b.body"
 expect "resumed gaps.tsv = uninterrupted, byte for byte (but the command line)" cmp -s "$TMP/a.body" "$TMP/b.body"
+# killed inside the first epoch: lockstep.json at epoch 0 and no checkpoints yet (made from a
+# finished copy: the state rewound, the run folders emptied); a restart runs from the start
+cp -r "$D" "$TMP/k0"
+sed -i 's/"epoch": [0-9]*/"epoch": 0/; s/"step": [0-9]*/"step": 0/; s/"done": true/"done": false/' "$TMP/k0/lockstep.json"
+rm -f "$TMP"/k0/rec/* "$TMP"/k0/k*/*
+ok "restarted after a kill in the first epoch" "$SRM" lockstep $small --epochs 2 --trunc 1,2,64 --every 2 --out "$TMP/k0"
+grep -v '^# \(command\|date\)' "$TMP/k0/gaps.tsv" >"$TMP/c.body"
+expect "... and ends as the uninterrupted run" cmp -s "$TMP/a.body" "$TMP/c.body"
 ok "--resume of a finished run reports it again" "$SRM" lockstep --resume "$D" --json
 grep -A4 '"gap_all"' "$TMP/out" >"$TMP/g1"; grep -A4 '"gap_all"' "$TMP/report.json" >"$TMP/g2"
 expect "the same final gaps" sh -c "[ -s '$TMP/g1' ] && cmp -s '$TMP/g1' '$TMP/g2'"
