@@ -4,7 +4,8 @@
 # curve per k (log scale).
 # Usage: gnuplot -e "data='DIR/gaps.tsv'; ks='1 2 4 8'; title='...'; out='fig.png';
 #                    term='png'" plots/fig-lockstep-gap.gp
-# data columns (by name): step epoch k lr loss_rec loss_trunc gap_all gap_hh grad_gap beta bound
+# data columns (by name): step epoch k lr loss_rec loss_trunc gap_all gap_hh grad_gap beta bound;
+# rows step-major with k in the order of `ks`.
 set encoding utf8
 if (!exists("term")) term = "png"
 if (!exists("title")) title = ""
@@ -25,6 +26,7 @@ set format y "10^{%T}"
 set grid xtics ytics lc rgb "#dddddd"
 set key outside right font ",11"
 nks = words(ks)
-plot for [i = 1:nks] data using (column("k") == real(word(ks, i)) ? column("step") : 1/0):\
+# the records are step-major, the ks in the order of `ks`: every nks-th row is one k's curve
+plot for [i = 1:nks] data every nks::(i - 1) using "step":\
          (column("gap_all") > 0 ? column("gap_all") : 1/0) with lines lw 2 \
          lc rgb word(colors, (i - 1) % 8 + 1) title "k = ".word(ks, i)
