@@ -158,18 +158,7 @@ int srm_lockstep_save(srm_lockstep *L, int done)
     char path[4200];
     snprintf(path, sizeof path, "%s/lockstep.json", L->dir);
     json_t *o = state_object(L, done);
-    if (!o) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    srm_atomic a;
-    int rc = srm_atomic_open(&a, path);
-    if (rc == SRM_OK) {
-        if (json_dumpf(o, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-            fputc('\n', a.f) == EOF) {
-            srm_atomic_abort(&a);
-            rc = SRM_ERROR(SRM_EIO, "%s: cannot write", path);
-        } else {
-            rc = srm_atomic_commit(&a);
-        }
-    }
+    int rc = srm_train_write_json(path, o);
     json_decref(o);
     return rc;
 }

@@ -285,19 +285,21 @@ int srm_train_write_result(const char *dir, const srm_train_config *c,
     char path[4096];
     path_in(path, sizeof path, dir, "result.json");
     json_t *o = result_object(c, s);
-    if (!o) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    srm_atomic a;
-    int rc = srm_atomic_open(&a, path);
-    if (rc == SRM_OK) {
-        if (json_dumpf(o, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', a.f) == EOF) {
-            srm_atomic_abort(&a);
-            rc = SRM_ERROR(SRM_EIO, "%s: cannot write", path);
-        } else {
-            rc = srm_atomic_commit(&a);
-        }
-    }
+    int rc = srm_train_write_json(path, o);
     json_decref(o);
     return rc;
+}
+
+int srm_train_write_json(const char *path, json_t *o)
+{
+    if (!o) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    srm_atomic a;
+    SRM_TRY(srm_atomic_open(&a, path));
+    if (json_dumpf(o, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', a.f) == EOF) {
+        srm_atomic_abort(&a);
+        return SRM_ERROR(SRM_EIO, "%s: cannot write", path);
+    }
+    return srm_atomic_commit(&a);
 }
 
 /* core/atomic.h names its temporary files DIR/<output>.tmp.<pid>; files of a live process are

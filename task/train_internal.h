@@ -41,6 +41,10 @@ void srm_train_batch_sequences(srm_train_batch *bb, const srm_task_data *d, srm_
 void srm_train_batch_window(srm_train_batch *bb, const int32_t *ids, size_t L, size_t B,
                             size_t i, size_t T);
 
+/* Writes o to path atomically (core/atomic.h), indented, keys in order, with a final newline;
+ * o == NULL is out of memory. */
+int srm_train_write_json(const char *path, json_t *o);
+
 /* The configuration as a new JSON object (result.json embeds it; NULL when out of memory). */
 json_t *srm_train_config_object(const srm_train_config *c);
 /* Whether c's JSON equals a stored configuration (srm table1's test of a finished run); with

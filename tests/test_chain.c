@@ -77,18 +77,34 @@ static double chain_loss(srm_net *net, const srm_net_chains *ch, double p, size_
     return rc == SRM_OK ? sum : NAN;
 }
 
-static void loss_check(const chain_case *c)
+/* A case's model and data from a seeded stream, and the chain buffers. */
+static srm_model *setup(const chain_case *c, unsigned long seed, data *x, srm_net_chains *ch)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 17);
+    gsl_rng_set(rng, seed);
     srm_model *m = model(c, rng);
+    fill(c, rng, x);
+    gsl_rng_free(rng);
+    srm_net_chains_alloc(ch, c->k, TMAX, BMAX, DMAX, NMAX, c->frames);
+    return m;
+}
+
+/* A chain network for the case, bound to m. */
+static srm_net *chain_net(const chain_case *c, const srm_model *m, srm_net_precision prec)
+{
+    srm_net *net = srm_net_alloc_chains(m, c->frames ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX, prec,
+                                        c->k, TMAX * BMAX);
+    if (net) srm_net_bind(net, m);
+    return net;
+}
+
+static void loss_check(const chain_case *c)
+{
     data x;
-    fill(c, rng, &x);
-    srm_net_output o = c->frames ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
     srm_net_chains ch;
-    srm_net_chains_alloc(&ch, c->k, TMAX, BMAX, DMAX, NMAX, c->frames);
-    srm_net *net = srm_net_alloc_chains(m, o, SRM_NET_FLOAT64, c->k, TMAX * BMAX);
-    srm_net_bind(net, m);
+    srm_model *m = setup(c, 17, &x, &ch);
+    srm_net_output o = c->frames ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
+    srm_net *net = chain_net(c, m, SRM_NET_FLOAT64);
     srm_net_batch w = window(c, &x, 0);
     int rc = srm_net_chains_build(&ch, &w, c->P, x.tokens, NULL);
     size_t count = 0, rcount = 0;
@@ -109,21 +125,14 @@ static void loss_check(const chain_case *c)
     srm_net_free(net);
     srm_net_chains_free(&ch);
     srm_model_free(m);
-    gsl_rng_free(rng);
 }
 
 static void gradient_check(const chain_case *c)
 {
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 23);
-    srm_model *m = model(c, rng), *g = srm_model_alloc_like(m);
     data x;
-    fill(c, rng, &x);
     srm_net_chains ch;
-    srm_net_chains_alloc(&ch, c->k, TMAX, BMAX, DMAX, NMAX, c->frames);
-    srm_net *net = srm_net_alloc_chains(m, c->frames ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX,
-                                        SRM_NET_FLOAT64, c->k, TMAX * BMAX);
-    srm_net_bind(net, m);
+    srm_model *m = setup(c, 23, &x, &ch), *g = srm_model_alloc_like(m);
+    srm_net *net = chain_net(c, m, SRM_NET_FLOAT64);
     srm_net_batch w = window(c, &x, 1);
     srm_net_chains_build(&ch, &w, c->P, x.tokens, x.keep_in);
     size_t count;
@@ -149,7 +158,6 @@ static void gradient_check(const chain_case *c)
     srm_net_free(net);
     srm_net_chains_free(&ch);
     srm_model_free(g), srm_model_free(m);
-    gsl_rng_free(rng);
 }
 
 /* Keep flags drawn ahead by srm_net_dropout_keep = the masks forward draws itself. */
@@ -182,17 +190,10 @@ static void keep_check(void)
 
 static void f32_check(const chain_case *c)
 {
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 31);
-    srm_model *m = model(c, rng);
     data x;
-    fill(c, rng, &x);
-    srm_net_output o = c->frames ? SRM_NET_SIGMOID : SRM_NET_SOFTMAX;
     srm_net_chains ch;
-    srm_net_chains_alloc(&ch, c->k, TMAX, BMAX, DMAX, NMAX, c->frames);
-    srm_net *n64 = srm_net_alloc_chains(m, o, SRM_NET_FLOAT64, c->k, TMAX * BMAX);
-    srm_net *n32 = srm_net_alloc_chains(m, o, SRM_NET_FLOAT32, c->k, TMAX * BMAX);
-    srm_net_bind(n64, m), srm_net_bind(n32, m);
+    srm_model *m = setup(c, 31, &x, &ch);
+    srm_net *n64 = chain_net(c, m, SRM_NET_FLOAT64), *n32 = chain_net(c, m, SRM_NET_FLOAT32);
     srm_net_batch w = window(c, &x, 1);
     srm_net_chains_build(&ch, &w, c->P, x.tokens, x.keep_in);
     size_t count;
@@ -203,7 +204,6 @@ static void f32_check(const chain_case *c)
     srm_net_free(n64), srm_net_free(n32);
     srm_net_chains_free(&ch);
     srm_model_free(m);
-    gsl_rng_free(rng);
 }
 
 int main(void)

@@ -25,6 +25,7 @@
 #include "task/train.h"
 #include "task/train_internal.h"
 #include "tests/harness.h"
+#include "tests/train_run.h"
 
 /* --config paper must be the paper's Table 2 exactly (Miller & Hardt, ICLR 2019;
  * proofs-notes/experiments.md section 1), typed in here independently; and a configuration
@@ -300,18 +301,6 @@ static int drive(const srm_train_config *c, const srm_task_data *d, const char *
     if (rc == SRM_OK) rc = srm_trainer_finish(tr, s);
     srm_trainer_free(tr);
     return rc;
-}
-
-static void remove_run(const char *dir)
-{
-    static const char *const files[] = {"model.safetensors", "checkpoint.safetensors", "log.tsv",
-                                        "result.json"};
-    char path[512];
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        remove(path);
-    }
-    rmdir(dir);
 }
 
 /* Rewrites the checkpoint's metadata `epoch` (an edited checkpoint, as a damaged file would be). */
