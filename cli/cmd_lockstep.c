@@ -73,6 +73,17 @@ static void on_progress(size_t done, size_t total, size_t epoch, void *ctx)
             epoch, l->lc.base.epochs, done, total, el, eta);
 }
 
+/* The smallest and largest positive finite v[i] (NaN, NaN: none). */
+static void finite_range(const double *v, size_t n, double *range)
+{
+    range[0] = range[1] = NAN;
+    for (size_t i = 0; i < n; i++) {
+        if (!(v[i] > 0) || !isfinite(v[i])) continue;
+        if (!(v[i] >= range[0])) range[0] = v[i];
+        if (!(v[i] <= range[1])) range[1] = v[i];
+    }
+}
+
 /* The three figures into DIR; *what says what was drawn or why not. */
 static int figures(const lockstep_cli *l, const srm_lockstep_summary *s, const char **what)
 {
@@ -95,9 +106,12 @@ static int figures(const lockstep_cli *l, const srm_lockstep_summary *s, const c
         snprintf(path, sizeof path, "%s/%s", l->t.out, i == 0 ? "gaps.tsv" : "summary.tsv");
         srm_cli_gp_string(vs, size, "data", path);
         srm_cli_gp_string(vs, size, "metric", srm_train_metric_name(b->task));
-        const char *names_v[] = {"rate", "c", "lambda", "rec"};
-        const double v[] = {s->rate, s->rate_c, s->lambda, s->test_metric_rec};
-        for (int q = 0; q < 4; q++) /* gnuplot's NaN for what was not measured */
+        double g[2], bd[2];
+        finite_range(s->gap_all, s->nks, g), finite_range(s->bound, s->nks, bd);
+        const char *names_v[] = {"rate", "c", "lambda", "rec", "gmin", "gmax", "bmin", "bmax"};
+        const double v[] = {s->rate, s->rate_c, s->lambda, s->test_metric_rec,
+                            g[0], g[1], bd[0], bd[1]};
+        for (int q = 0; q < 8; q++) /* gnuplot's NaN for what was not measured */
             snprintf(vs + strlen(vs), size - strlen(vs),
                      isfinite(v[q]) ? "%s=%.17g; " : "%s=NaN; ", names_v[q], v[q]);
     }

@@ -6,7 +6,6 @@
 # Each run resumes where it stopped when started again (srm lockstep). Then
 #   scripts/lockstep_collect.sh OUT results/lockstep
 # copies the tables, figures and per-run logs (not the models) into the repository.
-set -e
 OUT=${1:?usage: scripts/lockstep_all.sh OUT a|b [SRM]}
 QUEUE=${2:?usage: scripts/lockstep_all.sh OUT a|b [SRM]}
 SRM=${3:-srm}
@@ -27,6 +26,7 @@ b) tasks="jsb ptbchar" ;;
 *) echo "scripts/lockstep_all.sh: QUEUE must be a or b" >&2; exit 2 ;;
 esac
 mkdir -p "$OUT"
+failed=""
 for task in $tasks; do
     for cell in rnn lstm; do
         for variant in unstable stable; do
@@ -36,7 +36,8 @@ for task in $tasks; do
             echo "== $dir" >&2
             # shellcheck disable=SC2046
             "$SRM" lockstep --task "$task" --cell "$cell" $stable --config quick $(flags "$task") \
-                --out "$dir" --quiet >"$dir.report.txt"
+                --out "$dir" --quiet >"$dir.report.txt" || failed="$failed $dir"
         done
     done
 done
+[ -z "$failed" ] || { echo "scripts/lockstep_all.sh: failed:$failed" >&2; exit 1; }
