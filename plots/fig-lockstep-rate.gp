@@ -46,4 +46,5 @@ plot data using "k":(ok(column("gap_all"))) with linespoints pt 7 lw 2 lc rgb "#
      (rate == rate ? ok(c * rate**x) : 1/0) with lines lw 2 lc rgb "#d95f02" \
          title sprintf("fit c·rate^k, rate = %.3g", rate), \
      (lambda == lambda ? ok(c * lambda**x) : 1/0) with lines lw 2 dt 3 lc rgb "#666666" \
-         title sprintf("c·λ^k, λ = %.3g", lambda)
+         title (lambda == lambda ? sprintf("c·λ^k, λ = %.3g", lambda) \
+                                 : "λ: none certified (LSTM)")
