@@ -193,8 +193,7 @@ static int alloc_buffers(srm_trainer *tr)
     tr->m = srm_model_alloc(c->cell, n, c->embedding, d->classes, vocab);
     if (!tr->m) return srm_error_code();
     tr->best = srm_model_alloc_like(tr->m);
-    tr->grad = srm_model_alloc_like(tr->m);
-    if (!tr->best || !tr->grad) return srm_error_code();
+    if (!tr->best) return srm_error_code();
     size_t t_max = srm_task_is_lm(c->task) ? c->bptt : d->max_len, b_max = c->batch;
     if (!srm_task_is_lm(c->task) && b_max > d->limit[SRM_SPLIT_TRAIN])
         b_max = d->limit[SRM_SPLIT_TRAIN];
@@ -313,7 +312,7 @@ int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out)
 void srm_trainer_free(srm_trainer *tr)
 {
     if (!tr) return;
-    srm_model_free(tr->m), srm_model_free(tr->best), srm_model_free(tr->grad);
+    srm_model_free(tr->m), srm_model_free(tr->best);
     srm_net_free(tr->net);
     srm_train_batch_free(&tr->bb);
     if (tr->rng) gsl_rng_free(tr->rng);

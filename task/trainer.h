@@ -18,7 +18,7 @@ struct srm_trainer {
     const srm_train_config *c;
     const srm_task_data *d;
     const char *dir;
-    srm_model *m, *best, *grad;
+    srm_model *m, *best;
     srm_net *net;          /* the recurrent network, or (c->trunc) the chains' */
     srm_train_batch bb;
     gsl_rng *rng;
