@@ -88,19 +88,37 @@ static int report_lstm(srm_report *r, const srm_model *m, double input_bound)
     return srm_report_entries(r, contraction, sizeof contraction / sizeof contraction[0]);
 }
 
-static int fill(srm_model *m, srm_report *r, void *input_bound)
+typedef struct {
+    double input_bound;
+    int given; /* --input-bound appeared */
+} bound_arg;
+
+/* LSTM input bound: --input-bound, else the embedding's largest |entry| (what srm certify
+ * reads, sim/certify.h), else 1. */
+static int fill(srm_model *m, srm_report *r, void *ctx)
 {
-    return m->cell == SRM_CELL_LSTM ? report_lstm(r, m, *(const double *)input_bound)
-                                    : report_rnn(r, m);
+    const bound_arg *b = ctx;
+    if (m->cell != SRM_CELL_LSTM) return report_rnn(r, m);
+    double bound = b->input_bound;
+    const char *from = b->given ? "--input-bound" : "default 1 (no embedding in the file)";
+    if (!b->given && m->encoder_weight) {
+        bound = 0;
+        for (size_t i = 0; i < m->vocab * m->input; i++)
+            bound = fmax(bound, fabs(m->encoder_weight[i]));
+        from = "the embedding's largest |entry|";
+    }
+    SRM_TRY(srm_report_string(r, "input_bound_from", "input bound from", from));
+    return report_lstm(r, m, bound);
 }
 
 int srm_cmd_stability(int argc, char **argv)
 {
-    double input_bound = 1.0;
+    bound_arg b = {1.0, 0};
     int json = 0;
     const srm_arg args[] = {
-        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
-         "LSTM: inputs satisfy ||x||_inf <= B (enters f_max)", NULL},
+        {"input-bound", SRM_ARG_DOUBLE, &b.input_bound, "B",
+         "LSTM: inputs satisfy ||x||_inf <= B (enters f_max; default: the embedding's largest "
+         "|entry|, else 1)", &b.given},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
@@ -118,7 +136,7 @@ int srm_cmd_stability(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    if (!(input_bound >= 0))
-        return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0 (got %g)", input_bound);
-    return srm_cli_model_report(pos[0], fill, &input_bound, json);
+    if (!(b.input_bound >= 0))
+        return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0 (got %g)", b.input_bound);
+    return srm_cli_model_report(pos[0], fill, &b, json);
 }

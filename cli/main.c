@@ -62,7 +62,8 @@ int main(int argc, char **argv)
         srm_error_clear();
         int rc = commands[i].run(argc - 1, argv + 1);
         if (rc == 0) return 0;
-        if (rc < 0) return 0; /* --help was printed */
+        if (rc < 0) return 0;      /* --help was printed */
+        if (rc == SRM_NO) return 1; /* the report said why */
         const char *msg = srm_error_message();
         fprintf(stderr, "srm %s: %s\n", argv[1], msg[0] ? msg : "failed");
         return srm_error_exit_status(rc);

@@ -12,7 +12,9 @@ enum {
     SRM_EINVAL = 2,  /* bad input: usage, argument, file contents (exit status 2) */
     SRM_EIO = 3,     /* a file could not be opened, read or written */
     SRM_ENOMEM = 4,  /* allocation failed */
-    SRM_ENUMERIC = 5 /* a numerical routine failed (LAPACK info != 0, no convergence) */
+    SRM_ENUMERIC = 5, /* a numerical routine failed (LAPACK info != 0, no convergence) */
+    SRM_NO = 6        /* not an error: a verdict command answered "no" after printing its
+                         report (exit status 1, no message) */
 };
 
 /* Records the error and returns `code`. `fmt` is printf-style; for input files the message

@@ -9,6 +9,7 @@
 
 #include "core/cell.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/safetensors.h"
 
 static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "linear", "lstm"};
@@ -149,86 +150,22 @@ int srm_model_save(const char *path, const srm_model *m)
     return rc;
 }
 
-static int expect_shape(const char *path, const srm_tensor *t, size_t ndim, size_t d0, size_t d1)
-{
-    int ok = t->ndim == ndim && t->shape[0] == d0 && (ndim == 1 || t->shape[1] == d1);
-    if (ok) return SRM_OK;
-    if (ndim == 1)
-        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' has the wrong shape (expected [%zu])", path,
-                         t->name, d0);
-    return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' has the wrong shape (expected [%zu, %zu])",
-                     path, t->name, d0, d1);
-}
-
-/* The model's shapes from the header tensors of ts: presence, ranks and the cell's [G n, n]
- * recurrent matrix are checked; *out receives a zeroed model of those shapes. */
-static int model_from_header(const char *path, const srm_tensors *ts, srm_model **out)
-{
-    const char *cell_text = srm_tensors_meta(ts, "cell");
-    srm_cell cell = SRM_CELL_RNN_TANH;
-    const srm_tensor *hh = srm_tensors_find(ts, SRM_TENSOR_WEIGHT_HH);
-    const srm_tensor *ih = srm_tensors_find(ts, SRM_TENSOR_WEIGHT_IH);
-    const srm_tensor *dec = srm_tensors_find(ts, SRM_TENSOR_DECODER_WEIGHT);
-    const srm_tensor *dec_bias = srm_tensors_find(ts, SRM_TENSOR_DECODER_BIAS);
-    const srm_tensor *enc = srm_tensors_find(ts, SRM_TENSOR_ENCODER_WEIGHT);
-    static const char *const required[] = {SRM_TENSOR_WEIGHT_IH, SRM_TENSOR_WEIGHT_HH,
-                                           SRM_TENSOR_BIAS_IH, SRM_TENSOR_BIAS_HH};
-    if (!cell_text)
-        return SRM_ERROR(SRM_EINVAL, "%s: __metadata__ has no \"cell\" (rnn_tanh, rnn_relu, "
-                         "linear, lstm)", path);
-    if (srm_cell_parse(cell_text, &cell) != SRM_OK)
-        return SRM_ERROR(SRM_EINVAL, "%s: __metadata__ cell '%s' is not rnn_tanh, rnn_relu, "
-                         "linear or lstm", path, cell_text);
-    for (size_t i = 0; i < 4; i++)
-        if (!srm_tensors_find(ts, required[i]))
-            return SRM_ERROR(SRM_EINVAL, "%s: missing tensor '%s'", path, required[i]);
-    if (hh->ndim != 2 || ih->ndim != 2)
-        return SRM_ERROR(SRM_EINVAL, "%s: %s and %s must be matrices", path,
-                         SRM_TENSOR_WEIGHT_HH, SRM_TENSOR_WEIGHT_IH);
-    if (!dec != !dec_bias)
-        return SRM_ERROR(SRM_EINVAL, "%s: missing tensor '%s' (%s present)", path,
-                         dec ? SRM_TENSOR_DECODER_BIAS : SRM_TENSOR_DECODER_WEIGHT,
-                         dec ? SRM_TENSOR_DECODER_WEIGHT : SRM_TENSOR_DECODER_BIAS);
-    if ((dec && dec->ndim != 2) || (enc && enc->ndim != 2))
-        return SRM_ERROR(SRM_EINVAL, "%s: %s and %s must be matrices", path,
-                         SRM_TENSOR_DECODER_WEIGHT, SRM_TENSOR_ENCODER_WEIGHT);
-    size_t n = hh->shape[1], gates = cell == SRM_CELL_LSTM ? 4 : 1;
-    if (n == 0 || hh->shape[0] != gates * n)
-        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' has shape [%zu, %zu]; a %s cell needs "
-                         "[%zu*n, n]", path, SRM_TENSOR_WEIGHT_HH, hh->shape[0], hh->shape[1],
-                         srm_cell_name(cell), gates);
-    *out = srm_model_alloc(cell, n, ih->shape[1], dec ? dec->shape[0] : 0,
-                           enc ? enc->shape[0] : 0);
-    return *out ? SRM_OK : srm_error_code();
-}
-
 int srm_model_load(const char *path, srm_model **out)
 {
     *out = NULL;
     srm_tensors *ts;
     SRM_TRY(srm_safetensors_read(path, &ts));
-    srm_model *m = NULL;
-    int rc = model_from_header(path, ts, &m);
-    if (rc == SRM_OK) {
-        srm_model_tensor t[SRM_MODEL_TENSORS_MAX];
-        size_t nt = srm_model_tensors(m, t);
-        for (size_t i = 0; i < nt && rc == SRM_OK; i++) {
-            const srm_tensor *src = srm_tensors_find(ts, t[i].name);
-            rc = expect_shape(path, src, t[i].ndim, t[i].shape[0], t[i].shape[1]);
-            for (size_t j = 0; rc == SRM_OK && j < src->size; j++)
-                if (!isfinite(src->data[j]))
-                    rc = SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' holds a NaN or Inf at index %zu",
-                                   path, t[i].name, j);
-            if (rc == SRM_OK) memcpy(t[i].data, src->data, src->size * sizeof(double));
-        }
-    }
+    srm_layout *lay = malloc(sizeof *lay);
+    int rc = lay ? srm_layout_find(path, ts, NULL, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK && lay->units > 1)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: %zu layer%s in %zu direction%s; this command reads one "
+                       "layer in one direction (srm certify reads stacks and both directions)",
+                       path, lay->layers, lay->layers > 1 ? "s" : "", lay->directions,
+                       lay->directions > 1 ? "s" : "");
+    if (rc == SRM_OK) rc = srm_layout_unit_model(path, lay, 0, 1, out);
+    free(lay);
     srm_tensors_free(ts);
-    if (rc != SRM_OK) {
-        srm_model_free(m);
-        return rc;
-    }
-    *out = m;
-    return SRM_OK;
+    return rc;
 }
 
 size_t srm_cell_step_work_size(const srm_model *m) { return m->gates * m->hidden; }

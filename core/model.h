@@ -75,8 +75,11 @@ const char *srm_cell_name(srm_cell cell); /* "rnn_tanh", "rnn_relu", "linear", "
 /* Accepts the metadata names and the CLI aliases ("rnn" = rnn_tanh). */
 int srm_cell_parse(const char *text, srm_cell *out);
 
-/* Loads a safetensors model (F32 or F64). The cell comes from __metadata__ "cell"; shapes are
- * checked against each other; every error names the file and the tensor. */
+/* Loads a one-layer, one-direction safetensors model (F64, F32, F16 or BF16) through
+ * core/layout.h: any module prefix, the cell from the shapes (a metadata "cell" must agree, and
+ * says relu or linear), missing biases read as zero, the embedding under any of the layout's
+ * names. A stack or a bidirectional model is an error pointing to srm certify; every error
+ * names the file and the tensor. */
 int srm_model_load(const char *path, srm_model **out);
 int srm_model_save(const char *path, const srm_model *m); /* F64, atomic */
 

@@ -33,6 +33,7 @@ void srm_tensors_free(srm_tensors *ts)
     }
     free(ts->meta_keys);
     free(ts->meta_values);
+    free(ts->blob);
     free(ts);
 }
 
@@ -64,6 +65,32 @@ int srm_tensors_add_view(srm_tensors *ts, const char *name, size_t ndim, const s
     if (!t) return SRM_ERROR(SRM_ENOMEM, "cannot add tensor %s", name);
     t->data = data;
     t->owned = 0;
+    t->dtype = SRM_DTYPE_F64;
+    snprintf(t->dtype_name, sizeof t->dtype_name, "F64");
+    return SRM_OK;
+}
+
+srm_tensor *srm_tensors_find_mutable(srm_tensors *ts, const char *name)
+{
+    for (size_t i = 0; i < ts->count; i++)
+        if (strcmp(ts->tensors[i].name, name) == 0) return &ts->tensors[i];
+    return NULL;
+}
+
+void srm_tensor_changed(srm_tensor *t)
+{
+    if (t->data) t->raw = NULL; /* bytes-only tensors have nothing else to write */
+}
+
+int srm_tensors_set_dtype(srm_tensors *ts, const char *name, srm_dtype dtype)
+{
+    srm_tensor *t = srm_tensors_find_mutable(ts, name);
+    if (!t || !t->data || dtype == SRM_DTYPE_OTHER)
+        return SRM_ERROR(SRM_EINVAL, "tensor '%s': no floating data to write as %s", name,
+                         srm_dtype_name(dtype));
+    t->dtype = dtype;
+    snprintf(t->dtype_name, sizeof t->dtype_name, "%s", srm_dtype_name(dtype));
+    t->raw = NULL;
     return SRM_OK;
 }
 
@@ -96,9 +123,7 @@ int srm_tensors_set_meta(srm_tensors *ts, const char *key, const char *value)
 
 const srm_tensor *srm_tensors_find(const srm_tensors *ts, const char *name)
 {
-    for (size_t i = 0; i < ts->count; i++)
-        if (strcmp(ts->tensors[i].name, name) == 0) return &ts->tensors[i];
-    return NULL;
+    return srm_tensors_find_mutable((srm_tensors *)ts, name);
 }
 
 const char *srm_tensors_meta(const srm_tensors *ts, const char *key)
@@ -142,10 +167,21 @@ static int parse_metadata(const char *path, json_t *value, srm_tensors *ts)
     return SRM_OK;
 }
 
-/* One tensor entry's dtype (element size), shape and element count, and its byte span
+/* The dtypes srm reads: floating ones are widened to double, the others kept as bytes. */
+static const struct {
+    const char *name;
+    srm_dtype dtype;
+    size_t size;
+} dtypes[] = {{"F64", SRM_DTYPE_F64, 8},   {"F32", SRM_DTYPE_F32, 4},  {"F16", SRM_DTYPE_F16, 2},
+              {"BF16", SRM_DTYPE_BF16, 2}, {"I64", SRM_DTYPE_OTHER, 8}, {"I32", SRM_DTYPE_OTHER, 4},
+              {"I16", SRM_DTYPE_OTHER, 2}, {"I8", SRM_DTYPE_OTHER, 1},  {"U64", SRM_DTYPE_OTHER, 8},
+              {"U32", SRM_DTYPE_OTHER, 4}, {"U16", SRM_DTYPE_OTHER, 2}, {"U8", SRM_DTYPE_OTHER, 1},
+              {"BOOL", SRM_DTYPE_OTHER, 1}};
+
+/* One tensor entry's dtype (index into dtypes), shape and element count, and its byte span
  * [begin, end) inside the data of data_len bytes, all checked against each other. */
 static int parse_entry(const char *path, const char *key, json_t *value, size_t data_len,
-                       size_t *elt, size_t *ndim, size_t *shape, size_t *count, span *sp)
+                       size_t *kind, size_t *ndim, size_t *shape, size_t *count, span *sp)
 {
     json_t *dt = json_object_get(value, "dtype");
     json_t *sh = json_object_get(value, "shape");
@@ -155,13 +191,13 @@ static int parse_entry(const char *path, const char *key, json_t *value, size_t 
         return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': needs dtype, shape and data_offsets",
                          path, key);
     const char *dts = json_string_value(dt);
-    if (strcmp(dts, "F64") == 0)
-        *elt = 8;
-    else if (strcmp(dts, "F32") == 0)
-        *elt = 4;
-    else
-        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': dtype %s not supported (F32, F64)", path,
-                         key, dts);
+    size_t k = 0, ndt = sizeof dtypes / sizeof dtypes[0];
+    while (k < ndt && strcmp(dts, dtypes[k].name) != 0) k++;
+    if (k == ndt)
+        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': dtype %s not supported (F64, F32, F16, "
+                         "BF16, integers, BOOL)", path, key, dts);
+    *kind = k;
+    size_t elt = dtypes[k].size;
     *ndim = json_array_size(sh);
     if (*ndim > SRM_TENSOR_MAXDIM)
         return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu dimensions (at most %d)", path, key,
@@ -180,31 +216,28 @@ static int parse_entry(const char *path, const char *key, json_t *value, size_t 
         return SRM_ERROR(SRM_EINVAL,
                          "%s: tensor '%s': data_offsets out of range (data has %zu bytes)", path,
                          key, data_len);
-    if (sp->end - sp->begin != *count * *elt)
+    if (sp->end - sp->begin != *count * elt)
         return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s': %zu bytes for a %s tensor of %zu "
                          "elements", path, key, sp->end - sp->begin, dts, *count);
     return SRM_OK;
 }
 
-/* Adds the tensor `key` to ts with its data converted to double from the little-endian F32 or
- * F64 bytes at src (srm targets little-endian hosts, x86-64). */
+/* Adds the tensor `key` to ts: its bytes at src as read, and for a floating dtype its data
+ * widened to double (srm targets little-endian hosts, x86-64). */
 static int add_tensor(const char *path, const char *key, size_t ndim, const size_t *shape,
-                      size_t count, size_t elt, const unsigned char *src, srm_tensors *ts)
+                      size_t count, size_t kind, const unsigned char *src, srm_tensors *ts)
 {
     srm_tensor *t = tensors_push(ts, key, ndim, shape);
     if (!t) return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
+    t->dtype = dtypes[kind].dtype;
+    snprintf(t->dtype_name, sizeof t->dtype_name, "%s", dtypes[kind].name);
+    t->raw = src;
+    t->raw_bytes = count * dtypes[kind].size;
+    if (t->dtype == SRM_DTYPE_OTHER) return SRM_OK;
     t->data = malloc((count ? count : 1) * sizeof(double));
     t->owned = 1;
     if (!t->data) return SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);
-    for (size_t i = 0; i < count; i++) {
-        if (elt == 8) {
-            memcpy(&t->data[i], src + 8 * i, 8);
-        } else {
-            float v;
-            memcpy(&v, src + 4 * i, 4);
-            t->data[i] = v;
-        }
-    }
+    for (size_t i = 0; i < count; i++) t->data[i] = srm_dtype_decode(t->dtype, src, i);
     return SRM_OK;
 }
 
@@ -239,11 +272,11 @@ static int parse_header(const char *path, json_t *root, const unsigned char *dat
             if ((rc = parse_metadata(path, value, ts)) != SRM_OK) break;
             continue;
         }
-        size_t elt = 0, ndim = 0, shape[SRM_TENSOR_MAXDIM] = {0}, count = 0;
+        size_t kind = 0, ndim = 0, shape[SRM_TENSOR_MAXDIM] = {0}, count = 0;
         span *sp = &spans[nspans];
-        rc = parse_entry(path, key, value, data_len, &elt, &ndim, shape, &count, sp);
+        rc = parse_entry(path, key, value, data_len, &kind, &ndim, shape, &count, sp);
         if (rc == SRM_OK)
-            rc = add_tensor(path, key, ndim, shape, count, elt, data + sp->begin, ts);
+            rc = add_tensor(path, key, ndim, shape, count, kind, data + sp->begin, ts);
         if (rc != SRM_OK) break;
         sp->index = ts->count - 1;
         nspans++;
@@ -281,13 +314,35 @@ int srm_safetensors_read(const char *path, srm_tensors **out)
     int rc = ts ? parse_header(path, root, buf + 8 + hlen, len - 8 - (size_t)hlen, ts)
                 : SRM_ERROR(SRM_ENOMEM, "out of memory");
     json_decref(root);
-    free(buf);
+    if (ts) ts->blob = buf; /* the tensors' raw bytes point into it */
+    else free(buf);
     if (rc != SRM_OK) {
         srm_tensors_free(ts);
         return rc;
     }
     *out = ts;
     return SRM_OK;
+}
+
+/* Bytes of t as written: the bytes read, or its doubles in its dtype. */
+static size_t tensor_bytes(const srm_tensor *t)
+{
+    return t->raw ? t->raw_bytes : t->size * srm_dtype_size(t->dtype);
+}
+
+static void write_tensor(const srm_tensor *t, FILE *f)
+{
+    if (t->raw) {
+        fwrite(t->raw, 1, t->raw_bytes, f);
+    } else if (t->dtype == SRM_DTYPE_F64) {
+        fwrite(t->data, sizeof(double), t->size, f);
+    } else {
+        unsigned char b[8];
+        for (size_t i = 0; i < t->size; i++) {
+            srm_dtype_encode(t->dtype, t->data[i], b);
+            fwrite(b, 1, srm_dtype_size(t->dtype), f);
+        }
+    }
 }
 
 int srm_safetensors_write(const char *path, const srm_tensors *ts)
@@ -314,14 +369,15 @@ int srm_safetensors_write(const char *path, const srm_tensors *ts)
         const srm_tensor *t = &ts->tensors[i];
         json_t *shape = json_array();
         for (size_t d = 0; d < t->ndim; d++) json_array_append_new(shape, json_integer((json_int_t)t->shape[d]));
-        json_t *entry = json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F64", "shape", shape,
+        size_t bytes = tensor_bytes(t);
+        json_t *entry = json_pack("{s:s, s:o, s:[I,I]}", "dtype", t->dtype_name, "shape", shape,
                                   "data_offsets", (json_int_t)offset,
-                                  (json_int_t)(offset + 8 * t->size));
+                                  (json_int_t)(offset + bytes));
         if (!entry || json_object_set_new(root, t->name, entry) != 0) {
             json_decref(root);
             return SRM_ERROR(SRM_ENOMEM, "out of memory building header");
         }
-        offset += 8 * t->size;
+        offset += bytes;
     }
     char *header = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
     json_decref(root);
@@ -340,7 +396,6 @@ int srm_safetensors_write(const char *path, const srm_tensors *ts)
     fwrite(header, 1, hlen, a.f);
     for (size_t i = hlen; i < padded; i++) fputc(' ', a.f);
     free(header);
-    for (size_t i = 0; i < ts->count; i++)
-        fwrite(ts->tensors[i].data, sizeof(double), ts->tensors[i].size, a.f);
+    for (size_t i = 0; i < ts->count; i++) write_tensor(&ts->tensors[i], a.f);
     return srm_atomic_commit(&a);
 }

@@ -121,7 +121,7 @@ static void test_safetensors(void)
     write_st("json.safetensors", "{\"x\": [", 0, 0);
     CHECK(read_fails("json.safetensors", "JSON"), "broken header JSON rejected");
     write_st("dtype.safetensors",
-             "{\"x\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", 16, 0);
+             "{\"x\":{\"dtype\":\"C64\",\"shape\":[2],\"data_offsets\":[0,16]}}", 16, 0);
     CHECK(read_fails("dtype.safetensors", "not supported"), "unsupported dtype rejected");
     write_st("shape.safetensors",
              "{\"x\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[0,16]}}", 16, 0);

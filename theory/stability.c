@@ -109,5 +109,13 @@ int srm_stability_lstm(const srm_model *m, double input_bound, srm_lstm_stabilit
         if (b > bmax) bmax = b;
     }
     out->max_abs_bias_f = bmax;
-    return srm_stability_lstm_evaluate(out);
+    SRM_TRY(srm_stability_lstm_evaluate(out));
+    out->norm_inf_ui = d > 0 ? srm_norm_inf_rows(m->weight_ih, 0, n, d) : 0;
+    out->norm_inf_uz = d > 0 ? srm_norm_inf_rows(m->weight_ih, 2 * n, n, d) : 0;
+    out->norm_inf_uo = d > 0 ? srm_norm_inf_rows(m->weight_ih, 3 * n, n, d) : 0;
+    double a = out->a;
+    out->lipschitz_x = a > 0 ? out->norm_inf_ui / 4 + out->norm_inf_uz +
+                                   out->norm_inf_uf / (4 * a) + out->norm_inf_uo / 4
+                             : INFINITY;
+    return SRM_OK;
 }

@@ -55,6 +55,12 @@ typedef struct {
     double lambda_inf;      /* A + ||W_o||/4 + (1 - a); +inf if a underflows to 0 */
     long r;                 /* smallest r >= 1 with sqrt(2n) lambda_inf^r < 1; -1 if none */
     int stable;             /* all four conditions hold and lambda_inf < 1 */
+    /* measured by srm_stability_lstm only (0 after srm_stability_lstm_evaluate alone): the input
+     * blocks and the step's Lipschitz constant in x, in the max norm on (c, h) and on x,
+     * L_x = ||U_i||/4 + ||U_z|| + ||U_f||/(4a) + ||U_o||/4 (proofs-notes/cascade.md, Lemma 3;
+     * +inf if a underflows to 0) */
+    double norm_inf_ui, norm_inf_uz, norm_inf_uo;
+    double lipschitz_x;
 } srm_lstm_stability;
 
 /* Fills the results of `s` from its inputs (hidden, input_bound and the six norms), so the

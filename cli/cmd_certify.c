@@ -1,0 +1,190 @@
+/* cli/cmd_certify.c: `srm certify MODEL`, the stability certificate of any PyTorch recurrent
+ * module: every layer and direction, the input bound each reads, the verdict, and the k the
+ * stack's truncation bound needs for each --eps (sim/certify.h; proofs-notes/cascade.md).
+ * Exit status 0 when certified stable, 1 when not, 2 on bad input. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/args.h"
+#include "core/error.h"
+#include "sim/certify.h"
+
+#define MAX_EPS 16
+
+typedef struct {
+    double eps[MAX_EPS];
+    size_t neps;
+    long long k[MAX_EPS];
+    double bound[MAX_EPS];
+    int found[MAX_EPS];
+} truncation;
+
+static int parse_eps(const char *text, truncation *t)
+{
+    const char *p = text;
+    t->neps = 0;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !(v > 0) || !isfinite(v) || (*end && *end != ',') || t->neps == MAX_EPS)
+            return SRM_ERROR(SRM_EINVAL, "--eps: expected up to %d positive numbers separated "
+                             "by commas, got '%s'", MAX_EPS, text);
+        t->eps[t->neps++] = v;
+        p = *end ? end + 1 : end;
+        if (*end && !*p)
+            return SRM_ERROR(SRM_EINVAL, "--eps: trailing comma in '%s'", text);
+    }
+    return t->neps ? SRM_OK : SRM_ERROR(SRM_EINVAL, "--eps: empty list");
+}
+
+/* null for non-finite numbers (JSON has no inf or NaN) */
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *unit_json(const srm_certify *c, const srm_certify_unit *u)
+{
+    json_t *o = json_pack("{s:s, s:I, s:b, s:I, s:o, s:s, s:o, s:o, s:o, s:b, s:b}", "label",
+                          u->label, "layer", (json_int_t)u->layer, "reverse", u->reverse,
+                          "input", (json_int_t)u->input, "input_bound", num(u->input_bound),
+                          "input_bound_from", u->input_from, "lambda", num(u->tc.lambda),
+                          "lipschitz_x", num(u->lipschitz_x), "state_bound",
+                          num(u->tc.state_bound), "contractive", u->tc.stable, "stable",
+                          u->stable);
+    if (c->layout.cell != SRM_CELL_LSTM) {
+        json_object_set_new(o, "spectral_norm", num(u->rnn.spectral_norm));
+        return o;
+    }
+    const srm_lstm_stability *s = &u->lstm;
+    json_t *l = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:o, "
+                          "s:o, s:o, s:o, s:I}", "norm_inf_i", num(s->norm_inf_i), "norm_inf_f",
+                          num(s->norm_inf_f), "norm_inf_z", num(s->norm_inf_z), "norm_inf_o",
+                          num(s->norm_inf_o), "norm_inf_uf", num(s->norm_inf_uf),
+                          "max_abs_bias_f", num(s->max_abs_bias_f), "f_max", num(s->f_max), "a",
+                          num(s->a), "condition_i", s->holds_i, "condition_f", s->holds_f,
+                          "condition_z", s->holds_z, "condition_o", s->holds_o, "margin_i",
+                          num(s->margin_i), "margin_f", num(s->margin_f), "margin_z",
+                          num(s->margin_z), "margin_o", num(s->margin_o), "r", (json_int_t)s->r);
+    json_object_set_new(o, "lstm", l);
+    return o;
+}
+
+static int print_json(const char *path, const srm_certify *c, const truncation *t)
+{
+    const srm_layout *lay = &c->layout;
+    json_t *units = json_array(), *tr = json_array();
+    for (size_t u = 0; u < lay->units; u++) json_array_append_new(units, unit_json(c, &c->unit[u]));
+    for (size_t i = 0; i < t->neps; i++)
+        json_array_append_new(tr, json_pack("{s:o, s:o, s:o}", "eps", num(t->eps[i]), "k",
+                                            t->found[i] ? json_integer(t->k[i]) : json_null(),
+                                            "bound", t->found[i] ? num(t->bound[i]) : json_null()));
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:b, s:b, s:o, s:s, s:o, s:o}", "model",
+        path, "prefix", lay->prefix, "cell", srm_cell_name(lay->cell), "cell_from",
+        lay->cell_from, "layers", (json_int_t)lay->layers, "directions",
+        (json_int_t)lay->directions, "hidden", (json_int_t)lay->hidden, "input_bound",
+        num(c->input_bound), "input_bound_from", c->input_from, "stable", c->stable,
+        "contractive", c->contractive, "output_lipschitz", num(c->output_lipschitz), "gap_of",
+        c->has_decoder ? "decoder output" : "top layer output", "truncation", tr, "units",
+        units);
+    if (!o) return SRM_ERROR(SRM_ENOMEM, "out of memory building JSON");
+    char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    if (!text) return SRM_ERROR(SRM_ENOMEM, "out of memory building JSON");
+    printf("%s\n", text);
+    free(text);
+    return SRM_OK;
+}
+
+static void print_unit(const srm_certify *c, const srm_certify_unit *u)
+{
+    const char *norm = c->layout.cell == SRM_CELL_LSTM ? "max" : "2";
+    printf("%s: lambda %.6g, L_x %.6g, state bound %.6g (%s-norm), input bound %.6g (%s); %s\n",
+           u->label, u->tc.lambda, u->lipschitz_x, u->tc.state_bound, norm, u->input_bound,
+           u->input_from, u->stable ? "stable" : u->tc.stable ? "contractive, conditions fail"
+                                                             : "NOT stable");
+    if (c->layout.cell != SRM_CELL_LSTM) return;
+    const srm_lstm_stability *s = &u->lstm;
+    printf("  ||W_i|| %.4g < a %s, ||W_o|| %.4g < a %s, ||W_z|| %.4g <= a/4 %s, ||W_f|| %.4g < "
+           "a^2 %s; a = 1 - f_max = %.4g, r = %ld\n", s->norm_inf_i, s->holds_i ? "yes" : "NO",
+           s->norm_inf_o, s->holds_o ? "yes" : "NO", s->norm_inf_z, s->holds_z ? "yes" : "NO",
+           s->norm_inf_f, s->holds_f ? "yes" : "NO", s->a, s->r);
+}
+
+static void print_text(const char *path, const srm_certify *c, const truncation *t)
+{
+    const srm_layout *lay = &c->layout;
+    printf("model: %s\nmodule: prefix '%s', %s (from the %s), %zu layer%s, %zu direction%s, "
+           "hidden %zu\ninput bound B = %.6g: %s\n", path, lay->prefix, srm_cell_name(lay->cell),
+           lay->cell_from, lay->layers, lay->layers > 1 ? "s" : "", lay->directions,
+           lay->directions > 1 ? "s" : "", lay->hidden, c->input_bound, c->input_from);
+    for (size_t u = 0; u < lay->units; u++) print_unit(c, &c->unit[u]);
+    printf("verdict: %s\n", c->stable        ? "certified stable (every layer and direction)"
+                            : c->contractive ? "contractive, but not every LSTM condition holds"
+                                             : "not certified stable");
+    if (!c->contractive) return;
+    printf("truncation (bound on the %s gap, proofs-notes/cascade.md):\n",
+           c->has_decoder ? "decoder output" : "top layer output");
+    for (size_t i = 0; i < t->neps; i++)
+        if (t->found[i])
+            printf("  eps %g: k = %lld (bound %.3g)\n", t->eps[i], t->k[i], t->bound[i]);
+        else
+            printf("  eps %g: k beyond the search limit (theory/cascade.h)\n", t->eps[i]);
+}
+
+int srm_cmd_certify(int argc, char **argv)
+{
+    double input_bound = NAN;
+    const char *eps_text = "0.01", *prefix = NULL, *nonlin = NULL;
+    int json = 0;
+    const srm_arg args[] = {
+        {"eps", SRM_ARG_STRING, &eps_text, "LIST",
+         "tolerances on the output gap: the k each needs", NULL},
+        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
+         "inputs satisfy ||x||_inf <= B (default: the embedding's largest |entry|, else 1)",
+         NULL},
+        {"prefix", SRM_ARG_STRING, &prefix, "P",
+         "module prefix to certify when the file has several (e.g. encoder.rnn.)", NULL},
+        {"nonlinearity", SRM_ARG_STRING, &nonlin, "tanh|relu|linear",
+         "RNN cells: the nonlinearity, which the shapes do not show [tanh]", NULL},
+        SRM_ARG_JSON(&json, "print one JSON object"),
+        {NULL, 0, NULL, NULL, NULL, NULL}};
+    const srm_args_spec spec = {
+        "srm certify MODEL [--eps LIST] [--input-bound B] [--prefix P] [--nonlinearity N] "
+        "[--json]",
+        "Certifies the recurrent module of a safetensors state dict (any PyTorch nn.RNN, nn.LSTM "
+        "prefix; F64, F32, F16 or BF16): for every layer and direction its lambda (RNN: "
+        "||W_hh||_2; LSTM: lambda_inf and srm's four conditions), L_x, state bound and the input "
+        "bound it reads; the verdict; and for each eps the k for which the truncated stack's "
+        "output is within eps (proofs-notes/cascade.md). Exit status 0 when certified stable, 1 "
+        "when not, 2 on bad input.",
+        args, 1, 1};
+    const char *pos[1];
+    size_t npos = 0;
+    int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
+    if (rc != SRM_OK) return rc;
+    truncation t;
+    SRM_TRY(parse_eps(eps_text, &t));
+    srm_certify *c = malloc(sizeof *c);
+    if (!c) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    srm_certify_options opt = {prefix, nonlin, input_bound};
+    rc = srm_certify_file(pos[0], &opt, c);
+    for (size_t i = 0; rc == SRM_OK && c->contractive && i < t.neps; i++) {
+        int krc = srm_certify_k(c, t.eps[i], &t.k[i], &t.bound[i]);
+        t.found[i] = krc == SRM_OK;
+        if (krc != SRM_OK && krc != SRM_ENUMERIC) rc = krc;
+    }
+    if (rc == SRM_OK && json) rc = print_json(pos[0], c, &t);
+    else if (rc == SRM_OK) print_text(pos[0], c, &t);
+    int stable = rc == SRM_OK && c->stable;
+    free(c);
+    if (rc != SRM_OK && rc != SRM_EINVAL) { /* exit status 1 means "not stable": errors are 2 */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", srm_error_message());
+        return SRM_ERROR(SRM_EINVAL, "%s", msg);
+    }
+    if (rc != SRM_OK) return rc;
+    return stable ? SRM_OK : SRM_NO;
+}

@@ -1,0 +1,62 @@
+/* sim/stack.c: stacks of recurrent layers, both directions (stack.h). */
+#include "sim/stack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+/* One direction of one layer over in (T, din): writes its h into out's columns
+ * [off, off + n) of rows of width w; its final state into last when given. */
+static void run_unit(const srm_model *m, const double *in, size_t T, int reverse, double *out,
+                     size_t w, size_t off, double *s, double *s2, double *work, double *last)
+{
+    size_t n = m->hidden, S = srm_model_state_size(m);
+    memset(s, 0, S * sizeof *s);
+    for (size_t i = 0; i < T; i++) {
+        size_t t = reverse ? T - 1 - i : i;
+        srm_cell_step(m, s, in + t * m->input, s2, work);
+        memcpy(s, s2, S * sizeof *s);
+        memcpy(out + t * w + off, s + (S - n), n * sizeof *s); /* h is the last n entries */
+    }
+    if (last) memcpy(last, s, S * sizeof *s);
+}
+
+int srm_stack_run(srm_model *const *unit, size_t layers, size_t directions, const double *x,
+                  size_t T, double *out, double *last)
+{
+    size_t n = unit[0]->hidden, w = n * directions, S = srm_model_state_size(unit[0]);
+    for (size_t u = 1; u < layers * directions; u++)
+        if (unit[u]->hidden != n || unit[u]->cell != unit[0]->cell ||
+            (u >= directions && unit[u]->input != w))
+            return SRM_ERROR(SRM_EINVAL, "stack: unit %zu does not fit (hidden %zu, input %zu)",
+                             u, unit[u]->hidden, unit[u]->input);
+    double *buf = malloc((2 * T * w + 2 * S + srm_cell_step_work_size(unit[0])) * sizeof *buf);
+    if (!buf) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    double *a = buf, *b = buf + T * w, *s = b + T * w, *s2 = s + S, *work = s2 + S;
+    const double *in = x;
+    for (size_t l = 0; l < layers; l++) {
+        double *dst = l + 1 == layers ? out : (l % 2 ? b : a);
+        for (size_t r = 0; r < directions; r++)
+            run_unit(unit[l * directions + r], in, T, (int)r, dst, w, r * n, s, s2, work,
+                     last ? last + (l * directions + r) * S : NULL);
+        in = dst;
+    }
+    free(buf);
+    return SRM_OK;
+}
+
+int srm_stack_truncated(srm_model *const *unit, size_t layers, size_t directions,
+                        const double *x, size_t T, size_t k, size_t t, double *out)
+{
+    if (k < 1 || t >= T) return SRM_ERROR(SRM_EINVAL, "stack: need k >= 1 and t < T");
+    size_t lo = t + 1 >= k ? t + 1 - k : 0, hi = directions == 2 ? t + k - 1 : t;
+    if (hi >= T) hi = T - 1;
+    size_t len = hi - lo + 1, w = unit[0]->hidden * directions;
+    double *y = malloc(len * w * sizeof *y);
+    if (!y) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = srm_stack_run(unit, layers, directions, x + lo * unit[0]->input, len, y, NULL);
+    if (rc == SRM_OK) memcpy(out, y + (t - lo) * w, w * sizeof *y);
+    free(y);
+    return rc;
+}

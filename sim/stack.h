@@ -1,0 +1,25 @@
+/* sim/stack.h: a stack of recurrent layers in one or both directions, run in double with the
+ * reference cell step (core/model.h), as nn.RNN / nn.LSTM with num_layers and bidirectional
+ * run it: layer l > 0 reads the outputs h of layer l - 1, both directions concatenated
+ * (forward first), and every direction starts from the zero state. The k-truncated stack of
+ * proofs-notes/cascade.md is this run on the window W_t alone. */
+#ifndef SRM_STACK_H
+#define SRM_STACK_H
+
+#include <stddef.h>
+
+#include "core/model.h"
+
+/* unit[l * directions + r] is layer l in direction r (r = 1: reverse); unit 0 reads d = its
+ * input size, the others n * directions. x is (T, d) row-major; out receives the top layer's
+ * outputs (T, n * directions); last (optional) the final states, one srm_model_state_size per
+ * unit (the reverse direction's final state is the one at t = 0). */
+int srm_stack_run(srm_model *const *unit, size_t layers, size_t directions, const double *x,
+                  size_t T, double *out, double *last);
+
+/* The k-truncated stack's output at time t (0-based), into out (n * directions): the stack run
+ * on x[t-k+1 .. t] (one direction) or x[t-k+1 .. t+k-1] (two), clipped to [0, T). */
+int srm_stack_truncated(srm_model *const *unit, size_t layers, size_t directions,
+                        const double *x, size_t T, size_t k, size_t t, double *out);
+
+#endif

@@ -1,0 +1,80 @@
+# tests/cli/test_certify.sh: `srm certify` on files torch.nn wrote (tests/ref/torch/, from
+# tests/ref/make_torch_fixtures.py): every layer and direction, cells from the shapes, any
+# prefix, F16/BF16, the embedding's input bound, exit status 0 / 1 / 2, the JSON report, and
+# scripts/torch_export.py from a .pt file when torch is installed. Also the one-layer commands
+# refusing stacks instead of reading layer 0 alone.
+. "$(dirname "$0")/lib.sh"
+export SRM_DATE=2000-01-01T00:00:00Z
+F=$TOP/tests/ref/torch
+first_get() { grep -o "\"$1\": *[^,}]*" "$2" | head -n 1 | sed 's/.*: *//'; } # first occurrence
+
+ok "certify --help" "$SRM" certify --help
+expect "--help shows the default eps" grep -q '\[0.01\]' "$TMP/out"
+
+ok "1-layer tanh RNN with srm-free names is certified" "$SRM" certify "$F/rnn1.safetensors" --json
+expect "cell from the shapes" grep -q '"cell": "rnn_tanh", "cell_from": "shapes"' "$TMP/out"
+expect "stable" grep -q '"stable": true, "contractive": true' "$TMP/out"
+num_close "lambda = ||W_hh||_2 = 0.5" "$(json_get lambda "$TMP/out")" 0.5 1e-15
+# D = sqrt(4) = 2 (tanh), bound 2 * 0.5^k <= 0.01 first at k = 8
+expect "k = 8 for eps 0.01 (2 * 0.5^k)" grep -q '"eps": 0.01, "k": 8' "$TMP/out"
+
+ok "3-layer RNN under encoder.rnn. with an embedding" "$SRM" certify "$F/rnn3.safetensors" --json
+expect "3 layers, prefix found" grep -q '"prefix": "encoder.rnn.", .*"layers": 3' "$TMP/out"
+expect "input bound from the embedding" grep -q "\"input_bound_from\": \"embedding 'encoder.embedding.weight'" "$TMP/out"
+num_close "B = the embedding's largest |entry|" "$(first_get input_bound "$TMP/out")" 0.7964880239544148 1e-15
+expect "the bound is on the decoder's output" grep -q '"gap_of": "decoder output"' "$TMP/out"
+ok "--input-bound overrides the embedding" "$SRM" certify "$F/rnn3.safetensors" --input-bound 2 --json
+expect "--input-bound named as the source" grep -q '"input_bound_from": "--input-bound"' "$TMP/out"
+
+"$SRM" certify "$F/rnn2_unstable_top.safetensors" >"$TMP/out" 2>"$TMP/err"
+expect "unstable upper layer: exit 1, nothing on stderr" test $? -eq 1 -a ! -s "$TMP/err"
+expect "layer 1 reported not stable" grep -q '^layer 1: lambda 3.*NOT stable' "$TMP/out"
+expect "verdict not certified" grep -q '^verdict: not certified stable' "$TMP/out"
+status 2 "srm stability refuses a stack" "$SRM" stability "$F/rnn2_unstable_top.safetensors"
+expect "and points to srm certify" grep -q '2 layers in 1 direction.*srm certify' "$TMP/err"
+status 2 "srm project refuses a stack" "$SRM" project "$F/rnn2_unstable_top.safetensors" "$TMP/p.safetensors"
+expect "project wrote nothing" test ! -e "$TMP/p.safetensors"
+
+ok "bidirectional 2-layer LSTM" "$SRM" certify "$F/lstm2_bidir.safetensors" --json
+expect "2 layers, 2 directions" grep -q '"layers": 2, "directions": 2' "$TMP/out"
+expect "every unit reported, reverse ones too" grep -q '"label": "layer 1 reverse"' "$TMP/out"
+expect "LSTM conditions per unit" grep -q '"condition_i": true' "$TMP/out"
+ok "LSTM without any prefix" "$SRM" certify "$F/lstm3.safetensors"
+expect "prefix '' and 3 layers" grep -q "prefix '', lstm (from the shapes), 3 layers" "$TMP/out"
+ok "F16 file" "$SRM" certify "$F/rnn1_f16.safetensors" --json
+num_close "F16 lambda within F16 rounding of 0.5" "$(json_get lambda "$TMP/out")" 0.5 1e-3
+ok "BF16 file" "$SRM" certify "$F/rnn1_bf16.safetensors"
+ok "no biases" "$SRM" certify "$F/rnn1_nobias.safetensors"
+ok "srm stability reads a plain 1-layer state dict" "$SRM" stability "$F/rnn1.safetensors" --json
+num_close "and agrees on lambda" "$(json_get lambda "$TMP/out")" 0.5 1e-15
+ok "LSTM with an embedding reaching 3: srm stability" "$SRM" stability "$F/lstm1_embed.safetensors" --json
+fs=$(json_get f_max "$TMP/out")
+expect "srm stability takes B from the embedding" grep -q '"input_bound_from": "the embedding' "$TMP/out"
+"$SRM" certify "$F/lstm1_embed.safetensors" --json >"$TMP/out" 2>&1
+num_close "srm certify: the same f_max as srm stability" "$(first_get f_max "$TMP/out")" "$fs" 0
+num_close "both with B = the largest |entry| 2.9911" "$(first_get input_bound "$TMP/out")" 2.9911029598705401 1e-15
+ok "--nonlinearity relu" "$SRM" certify "$F/rnn1.safetensors" --nonlinearity relu --json
+expect "cell relu from the flag" grep -q '"cell": "rnn_relu", "cell_from": "--nonlinearity"' "$TMP/out"
+
+status 2 "GRU: exit 2, said plainly" "$SRM" certify "$F/gru1.safetensors"
+expect "names the GRU tensor" grep -q "gru.weight_hh_l0' is a GRU" "$TMP/err"
+status 2 "--nonlinearity on an LSTM" "$SRM" certify "$F/lstm1.safetensors" --nonlinearity relu
+status 2 "bad --eps" "$SRM" certify "$F/rnn1.safetensors" --eps 0.1,-1
+status 2 "negative --input-bound" "$SRM" certify "$F/rnn1.safetensors" --input-bound -1
+status 2 "missing file" "$SRM" certify "$TMP/none.safetensors"
+printf '{"fc.weight": 1}' >"$TMP/junk.safetensors"
+status 2 "not a safetensors file" "$SRM" certify "$TMP/junk.safetensors"
+
+# --- a .pt checkpoint through scripts/torch_export.py (python3-torch, when installed)
+PY=""
+for p in /usr/bin/python3 python3; do
+    if "$p" -c 'import torch' 2>/dev/null; then PY=$p; break; fi
+done
+if [ -n "$PY" ]; then
+    ok "torch_export.py turns a .pt state dict into safetensors" "$PY" "$TOP/scripts/torch_export.py" "$F/plain_rnn.pt" "$TMP/plain.safetensors"
+    ok "and srm certify reads it" "$SRM" certify "$TMP/plain.safetensors" --json
+    num_close "lambda of the exported model = 0.7" "$(json_get lambda "$TMP/out")" 0.7 1e-12
+else
+    echo "SKIP torch_export.py checks: no python3 with torch (Debian python3-torch)"
+fi
+finish
