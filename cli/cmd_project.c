@@ -1,7 +1,10 @@
 /* cli/cmd_project.c: `srm project IN OUT`, a model projected onto the stable set
  * (theory/project.h; proofs-notes/rnn-condition.md section 3, proofs-notes/lstm-conditions.md
- * section 4). OUT is written atomically, so IN may equal OUT and a failure leaves an existing
- * OUT as it was. */
+ * section 4), every layer and direction of any PyTorch state dict (core/layout.h). Nothing is
+ * lost: tensors it does not change keep their bytes, every tensor its dtype (the rounded weights
+ * are verified, sim/project_store.h), the metadata stays and gains the projection's provenance.
+ * OUT is written atomically, so IN may equal OUT and a failure leaves an existing OUT as it was.
+ * Report keys carry a suffix per unit after the first ("_l1", "_l0_reverse"). */
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,15 +14,42 @@
 #include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/report.h"
 #include "core/model.h"
+#include "core/safetensors.h"
+#include "sim/project_store.h"
 #include "theory/norm.h"
 #include "theory/project.h"
 #include "theory/project_rnn.h"
 #include "theory/stability.h"
 
+/* The report of one unit: keys get the unit's suffix ("" for the first). */
+typedef struct {
+    srm_report *r;
+    char sfx[40];
+} unit_report;
+
+static int put(unit_report *u, srm_report_kind kind, const char *key, const char *label,
+               double v)
+{
+    char k[96], l[160];
+    snprintf(k, sizeof k, "%s%s", key, u->sfx);
+    snprintf(l, sizeof l, "%s%s%s", label, u->sfx[0] ? " " : "", u->sfx);
+    const srm_report_entry e = {kind, k, l, v};
+    return srm_report_entries(u->r, &e, 1);
+}
+
+static int put_string(unit_report *u, const char *key, const char *label, const char *v)
+{
+    char k[96], l[160];
+    snprintf(k, sizeof k, "%s%s", key, u->sfx);
+    snprintf(l, sizeof l, "%s%s%s", label, u->sfx[0] ? " " : "", u->sfx);
+    return srm_report_string(u->r, k, l, v);
+}
+
 /* method: "svd", "power" or "gram" (theory/project_rnn.h). */
-static int project_rnn(srm_model *m, double radius, const char *method_text, srm_report *r)
+static int project_rnn(srm_model *m, double radius, const char *method_text, unit_report *r)
 {
     int gram = strcmp(method_text, "gram") == 0;
     srm_norm_method method = SRM_NORM_METHOD_SVD;
@@ -31,30 +61,28 @@ static int project_rnn(srm_model *m, double radius, const char *method_text, srm
     srm_project_rnn_result p;
     SRM_TRY(srm_project_rnn(m, radius, gram, method, &p));
     const srm_project_result *res = &p.res;
-    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
-    SRM_TRY(srm_report_number(r, "radius", "radius r", radius));
-    SRM_TRY(srm_report_string(r, "method", "method",
-                              p.gram        ? "gram"
-                              : p.fell_back ? "svd (gram: ||W_hh||_2 > 2r)"
-                                            : srm_norm_method_name(method)));
+    SRM_TRY(put_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "radius", "radius r", radius));
+    SRM_TRY(put_string(r, "method", "method",
+                       p.gram        ? "gram"
+                       : p.fell_back ? "svd (gram: ||W_hh||_2 > 2r)"
+                                     : srm_norm_method_name(method)));
     /* a skipped SVD left W_hh untouched, so "before" is the exact norm measured after; the
      * certificate goes under its own key */
-    SRM_TRY(srm_report_number(r, "spectral_norm_before", "||W_hh||_2 before",
-                              res->svd_skipped || (p.gram && !res->changed) ? p.after
-                                                                            : res->norm_before));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "spectral_norm_before", "||W_hh||_2 before",
+                res->svd_skipped || (p.gram && !res->changed) ? p.after : res->norm_before));
     if (res->svd_skipped)
-        SRM_TRY(srm_report_number(r, "spectral_norm_upper_bound",
-                                  "certified upper bound used to skip the SVD", res->norm_before));
-    const srm_report_entry e[] = {
-        {SRM_REPORT_NUMBER, "spectral_norm_after", "||W_hh||_2 after", p.after},
-        {SRM_REPORT_BOOL, "changed", "changed", res->changed},
-        {SRM_REPORT_INTEGER, "clipped", "singular values clipped", (double)res->clipped},
-        {SRM_REPORT_BOOL, "svd_skipped", "SVD skipped (certified inside)", res->svd_skipped},
-    };
-    return srm_report_entries(r, e, sizeof e / sizeof e[0]);
+        SRM_TRY(put(r, SRM_REPORT_NUMBER, "spectral_norm_upper_bound",
+                    "certified upper bound used to skip the SVD", res->norm_before));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "spectral_norm_after", "||W_hh||_2 after", p.after));
+    SRM_TRY(put(r, SRM_REPORT_BOOL, "changed", "changed", res->changed));
+    SRM_TRY(put(r, SRM_REPORT_INTEGER, "clipped", "singular values clipped",
+                (double)res->clipped));
+    return put(r, SRM_REPORT_BOOL, "svd_skipped", "SVD skipped (certified inside)",
+               res->svd_skipped);
 }
 
-static int report_lstm_norms(srm_report *r, const char *when, const srm_lstm_stability *s)
+static int report_lstm_norms(unit_report *r, const char *when, const srm_lstm_stability *s)
 {
     const char *names[] = {"norm_inf_i", "norm_inf_f", "norm_inf_z", "norm_inf_o",
                            "norm_inf_uf", "max_abs_bias_f", "a", "lambda_inf"};
@@ -62,43 +90,41 @@ static int report_lstm_norms(srm_report *r, const char *when, const srm_lstm_sta
                             "||U_f||_inf", "max |b_f|", "a = 1 - f_max", "lambda_inf"};
     const double values[] = {s->norm_inf_i, s->norm_inf_f, s->norm_inf_z, s->norm_inf_o,
                              s->norm_inf_uf, s->max_abs_bias_f, s->a, s->lambda_inf};
+    char key[64], label[96];
     for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
-        char key[64], label[96];
         snprintf(key, sizeof key, "%s_%s", names[j], when);
         snprintf(label, sizeof label, "%s %s", labels[j], when);
-        SRM_TRY(srm_report_number(r, key, label, values[j]));
+        SRM_TRY(put(r, SRM_REPORT_NUMBER, key, label, values[j]));
     }
-    char key[64], label[96];
     snprintf(key, sizeof key, "stable_%s", when);
     snprintf(label, sizeof label, "stable %s", when);
-    return srm_report_bool(r, key, label, s->stable);
+    return put(r, SRM_REPORT_BOOL, key, label, s->stable);
 }
 
-static int project_lstm(srm_model *m, double a, double margin, double input_bound, srm_report *r)
+static int project_lstm(srm_model *m, double a, double margin, double input_bound,
+                        unit_report *r)
 {
-    srm_lstm_stability before, after;
+    srm_lstm_stability before;
     srm_project_lstm_result res;
     SRM_TRY(srm_stability_lstm(m, input_bound, &before));
     SRM_TRY(srm_project_lstm(m, a, margin, input_bound, &res));
-    SRM_TRY(srm_stability_lstm(m, input_bound, &after));
-    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
-    SRM_TRY(srm_report_number(r, "a_target", "a target", a));
-    SRM_TRY(srm_report_number(r, "margin", "margin m", margin));
-    SRM_TRY(srm_report_number(r, "input_bound", "input bound B_x", input_bound));
-    SRM_TRY(srm_report_number(r, "target_u_f", "target ||U_f||_inf", res.targets.u_f));
-    SRM_TRY(srm_report_number(r, "target_b_f", "target max |b_f|", res.targets.b_f));
+    SRM_TRY(put_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "a_target", "a target", a));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "margin", "margin m", margin));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "input_bound", "input bound B_x", input_bound));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "target_u_f", "target ||U_f||_inf", res.targets.u_f));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "target_b_f", "target max |b_f|", res.targets.b_f));
     SRM_TRY(report_lstm_norms(r, "before", &before));
-    SRM_TRY(report_lstm_norms(r, "after", &after));
-    SRM_TRY(srm_report_integer(r, "rows_scaled", "rows scaled", (long long)res.rows_scaled));
-    return srm_report_integer(r, "biases_clipped", "forget biases clipped",
-                              (long long)res.biases_clipped);
+    SRM_TRY(put(r, SRM_REPORT_INTEGER, "rows_scaled", "rows scaled", (double)res.rows_scaled));
+    return put(r, SRM_REPORT_INTEGER, "biases_clipped", "forget biases clipped",
+               (double)res.biases_clipped);
 }
 
-/* The authors' column rescaling (theory/project.h); reports the conditions before and after,
- * which it does not aim at. */
-static int project_lstm_paper(srm_model *m, double input_bound, srm_report *r)
+/* The authors' column rescaling (theory/project.h); reports the conditions before, which it
+ * does not aim at. */
+static int project_lstm_paper(srm_model *m, double input_bound, unit_report *r)
 {
-    srm_lstm_stability before, after;
+    srm_lstm_stability before;
     size_t zero, n = m->hidden > m->input ? m->hidden : m->input;
     double *work = malloc(n * sizeof *work);
     if (!work) return SRM_ERROR(SRM_ENOMEM, "out of memory");
@@ -106,48 +132,149 @@ static int project_lstm_paper(srm_model *m, double input_bound, srm_report *r)
     if (rc == SRM_OK) rc = srm_project_lstm_paper(m, work, &zero);
     free(work);
     SRM_TRY(rc);
-    SRM_TRY(srm_stability_lstm(m, input_bound, &after));
-    SRM_TRY(srm_report_string(r, "cell", "cell", srm_cell_name(m->cell)));
-    SRM_TRY(srm_report_string(r, "projection", "projection",
-                              "paper (columns of W_i, W_f, W_g, W_o to l1 norms 0.395, 0.155, "
-                              "0.099, 0.395; of U_f to 0.25)"));
-    SRM_TRY(srm_report_number(r, "input_bound", "input bound B_x", input_bound));
+    SRM_TRY(put_string(r, "cell", "cell", srm_cell_name(m->cell)));
+    SRM_TRY(put_string(r, "projection", "projection",
+                       "paper (columns of W_i, W_f, W_g, W_o to l1 norms 0.395, 0.155, 0.099, "
+                       "0.395; of U_f to 0.25)"));
+    SRM_TRY(put(r, SRM_REPORT_NUMBER, "input_bound", "input bound B_x", input_bound));
     SRM_TRY(report_lstm_norms(r, "before", &before));
-    SRM_TRY(report_lstm_norms(r, "after", &after));
-    return srm_report_integer(r, "zero_columns", "zero columns (left alone)", (long long)zero);
+    return put(r, SRM_REPORT_INTEGER, "zero_columns", "zero columns (left alone)",
+               (double)zero);
 }
 
 /* The command line, as parsed. */
 typedef struct {
-    const char *in, *out, *method_text;
+    const char *in, *out, *method_text, *prefix, *nonlinearity;
     double radius, margin, a_target, input_bound;
     int rnn_given, lstm_given; /* an RNN-only or an LSTM-only option appeared */
+    int ib_given;              /* --input-bound appeared */
     int paper;                 /* --projection paper */
 } project_args;
 
-/* Projects the model onto its stable set, reports the norms before and after, and saves it. */
-static int project(srm_model *m, srm_report *r, void *ctx)
+/* The checks on the rounded layer: the RNN's ||W_hh||_2 <= r, the LSTM's conditions. */
+typedef struct {
+    double radius, input_bound;
+} store_ctx;
+
+static int check_rnn(const srm_model *m, void *ctx, int *ok)
 {
-    const project_args *p = ctx;
-    if (m->cell == SRM_CELL_LSTM && p->rnn_given)
+    srm_rnn_stability s;
+    SRM_TRY(srm_stability_rnn(m, &s));
+    *ok = s.spectral_norm <= ((const store_ctx *)ctx)->radius;
+    return SRM_OK;
+}
+
+static int check_lstm(const srm_model *m, void *ctx, int *ok)
+{
+    srm_lstm_stability s;
+    SRM_TRY(srm_stability_lstm(m, ((const store_ctx *)ctx)->input_bound, &s));
+    *ok = s.stable;
+    return SRM_OK;
+}
+
+/* What the stored (rounded) weights measure. */
+static int report_stored(const srm_model *m, double input_bound, const srm_store_result *st,
+                         unit_report *r)
+{
+    SRM_TRY(put(r, SRM_REPORT_INTEGER, "ulps_toward_zero",
+                "ulps toward zero the stored dtype needed", (double)st->ulps));
+    if (m->cell != SRM_CELL_LSTM) {
+        srm_rnn_stability s;
+        SRM_TRY(srm_stability_rnn(m, &s));
+        return put(r, SRM_REPORT_NUMBER, "spectral_norm_stored", "||W_hh||_2 as stored",
+                   s.spectral_norm);
+    }
+    srm_lstm_stability s;
+    SRM_TRY(srm_stability_lstm(m, input_bound, &s));
+    return report_lstm_norms(r, "after", &s);
+}
+
+/* Projects unit u of the file's layout, stores it into ts and reports it. */
+static int project_unit(srm_tensors *ts, const srm_layout *lay, size_t u, double input_bound,
+                        const project_args *p, unit_report *r)
+{
+    srm_model *orig = NULL, *m = NULL;
+    SRM_TRY(srm_layout_unit_model(p->in, lay, u, 0, &orig));
+    m = srm_model_alloc_like(orig);
+    if (!m) return srm_model_free(orig), srm_error_code();
+    srm_model_copy(m, orig);
+    int lstm = m->cell == SRM_CELL_LSTM, rc;
+    if (lstm && p->paper) rc = project_lstm_paper(m, input_bound, r);
+    else if (lstm) rc = project_lstm(m, p->a_target, p->margin, input_bound, r);
+    else rc = project_rnn(m, p->radius, p->method_text, r);
+    store_ctx ctx = {p->radius, input_bound};
+    srm_store_result st = {0, 0};
+    srm_store_check check = p->paper && lstm ? NULL : lstm ? check_lstm : check_rnn;
+    if (rc == SRM_OK)
+        rc = srm_project_store(ts, lay, u, orig, m, lstm && !p->paper, check, &ctx, &st);
+    srm_model_free(orig);
+    orig = NULL;
+    if (rc == SRM_OK) rc = srm_layout_unit_model(p->in, lay, u, 0, &orig);
+    if (rc == SRM_OK) rc = report_stored(orig, input_bound, &st, r);
+    srm_model_free(orig);
+    srm_model_free(m);
+    return rc;
+}
+
+/* The LSTM's bound on layer 0's inputs: --input-bound, else the embedding's largest |entry|
+ * (what srm certify and srm stability read), else 1. */
+static double data_bound(const srm_layout *lay, const project_args *p)
+{
+    if (p->ib_given || !lay->embedding) return p->input_bound;
+    double b = 0;
+    for (size_t i = 0; i < lay->embedding->size; i++)
+        b = fmax(b, fabs(lay->embedding->data[i]));
+    return b;
+}
+
+static int check_options(const srm_layout *lay, const project_args *p)
+{
+    int lstm = lay->cell == SRM_CELL_LSTM;
+    if (lay->gru)
+        return SRM_ERROR(SRM_EINVAL, "%s: '%s' is a GRU layer, which srm does not project yet",
+                         p->in, lay->unit[0].weight_hh->name);
+    if (lstm && p->rnn_given)
         return SRM_ERROR(SRM_EINVAL, "%s is an LSTM: --radius and --method apply to RNN-type "
                                      "models (use --margin, --a-target, --input-bound)", p->in);
-    if (m->cell != SRM_CELL_LSTM && p->lstm_given)
+    if (!lstm && p->lstm_given)
         return SRM_ERROR(SRM_EINVAL, "%s is an RNN-type model: --margin, --a-target and "
                                      "--input-bound apply to LSTMs (use --radius)", p->in);
-    if (m->cell == SRM_CELL_LSTM && p->paper)
-        SRM_TRY(project_lstm_paper(m, p->input_bound, r));
-    else if (m->cell == SRM_CELL_LSTM)
-        SRM_TRY(project_lstm(m, p->a_target, p->margin, p->input_bound, r));
-    else
-        SRM_TRY(project_rnn(m, p->radius, p->method_text, r));
-    return srm_model_save(p->out, m);
+    return SRM_OK;
+}
+
+/* Every unit projected and stored, the embedding clamped (LSTM), the provenance added. */
+static int project_file(srm_tensors *ts, const srm_layout *lay, const project_args *p,
+                        srm_report *r)
+{
+    SRM_TRY(check_options(lay, p));
+    double b0 = data_bound(lay, p);
+    for (size_t u = 0; u < lay->units; u++) {
+        unit_report ur = {r, ""};
+        if (u) snprintf(ur.sfx, sizeof ur.sfx, "_l%zu%s", lay->unit[u].layer,
+                        lay->unit[u].reverse ? "_reverse" : "");
+        SRM_TRY(project_unit(ts, lay, u, lay->unit[u].layer ? 1.0 : b0, p, &ur));
+    }
+    size_t clamped = 0;
+    if (lay->cell == SRM_CELL_LSTM) SRM_TRY(srm_project_clamp_embedding(ts, lay, b0, &clamped));
+    SRM_TRY(srm_report_integer(r, "layers", "layers", (long long)lay->layers));
+    SRM_TRY(srm_report_integer(r, "directions", "directions", (long long)lay->directions));
+    SRM_TRY(srm_report_integer(r, "embedding_clamped",
+                               "embedding entries clamped to the input bound", (long long)clamped));
+    char v[64];
+    snprintf(v, sizeof v, "%.17g", lay->cell == SRM_CELL_LSTM ? b0 : p->radius);
+    SRM_TRY(srm_tensors_set_meta(ts, "srm_project",
+                                 p->paper ? "paper" : lay->cell == SRM_CELL_LSTM
+                                                          ? "certified (LSTM row scaling)"
+                                                          : "certified (SVD clip)"));
+    SRM_TRY(srm_tensors_set_meta(ts, lay->cell == SRM_CELL_LSTM ? "srm_project_input_bound"
+                                                                : "srm_project_radius", v));
+    return srm_safetensors_write(p->out, ts);
 }
 
 int srm_cmd_project(int argc, char **argv)
 {
     double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0;
-    const char *method_text = "svd", *projection = "certified";
+    const char *method_text = "svd", *projection = "certified", *prefix = NULL, *nonlin = NULL;
     int json = 0, radius_given = 0, method_given = 0, tune_given = 0, ib_given = 0;
     const srm_arg args[] = {
         {"radius", SRM_ARG_DOUBLE, &radius, "r", "RNN: clip singular values of W_hh at r",
@@ -161,23 +288,32 @@ int srm_cmd_project(int argc, char **argv)
          &tune_given},
         {"a-target", SRM_ARG_DOUBLE, &a_target, "A", "LSTM: enforce a = 1 - f_max >= A",
          &tune_given},
-        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B", "LSTM: inputs satisfy ||x||_inf <= B",
+        {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
+         "LSTM: inputs satisfy ||x||_inf <= B (default: the embedding's largest |entry|, else "
+         "1); an embedding beyond B is clamped to it",
          &ib_given},
         {"projection", SRM_ARG_STRING, &projection, "certified|paper",
          "certified: as above; paper: the authors' (RNN: the SVD clip; LSTM: every column of "
          "W_i, W_f, W_g, W_o rescaled to l1 norm 0.395, 0.155, 0.099, 0.395 and of U_f to "
          "0.25, certifying nothing; --input-bound only sets what the report checks)",
          NULL},
+        {"prefix", SRM_ARG_STRING, &prefix, "P", "module prefix when the file has several", NULL},
+        {"nonlinearity", SRM_ARG_STRING, &nonlin, "tanh|relu|linear",
+         "RNN cells: the nonlinearity, which the shapes do not show [tanh]", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm project IN OUT [--radius r] [--margin m] [--method svd|power|gram] [--json]",
+        "Every layer and direction of IN's recurrent module (any PyTorch state dict). "
         "RNN-type models: W_hh <- U min(S, r) V^T, the Frobenius-nearest matrix with "
         "||W_hh||_2 <= r. LSTM: every row of W_i, W_f, W_z, W_o whose absolute sum exceeds "
         "its target A - m, A^2 - m, A/4 - m, A - m is scaled down to it; ||U_f|| B and "
         "max|b_f| share what logit(1 - A) leaves after ||W_f|| (both scaled by one factor when "
         "they exceed it), so f_max <= 1 - A and the model meets the LSTM conditions with "
-        "margin m. Prints the norms before and after.",
+        "margin m. Every tensor keeps its dtype (the rounded weights are verified, and moved "
+        "toward zero by whole ulps until they meet the bound), tensors it does not change keep "
+        "their bytes, and the metadata is kept. Prints the norms before and after (keys of "
+        "units after the first end in _l<layer>[_reverse]).",
         args, 2, 2};
     const char *pos[2];
     size_t npos = 0;
@@ -190,7 +326,18 @@ int srm_cmd_project(int argc, char **argv)
     if (paper && (method_given || tune_given))
         return SRM_ERROR(SRM_EINVAL, "--projection paper takes neither --method (its RNN clip "
                                      "is the SVD) nor --margin or --a-target");
-    project_args p = {pos[0], pos[1], method_text, radius, margin, a_target, input_bound,
-                      radius_given || method_given, tune_given || ib_given, paper};
-    return srm_cli_model_report(p.in, project, &p, json);
+    project_args p = {pos[0], pos[1], method_text, prefix, nonlin, radius, margin, a_target,
+                      input_bound, radius_given || method_given, tune_given || ib_given,
+                      ib_given, paper};
+    srm_tensors *ts = NULL;
+    SRM_TRY(srm_safetensors_read(p.in, &ts));
+    srm_layout *lay = malloc(sizeof *lay);
+    srm_report *r = srm_report_alloc();
+    srm_layout_options lo = {prefix, nonlin};
+    rc = lay && r ? srm_layout_find(p.in, ts, &lo, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) rc = project_file(ts, lay, &p, r);
+    rc = srm_report_finish(r, rc, stdout, json);
+    free(lay);
+    srm_tensors_free(ts);
+    return rc;
 }

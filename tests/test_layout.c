@@ -10,6 +10,9 @@
 #include "core/layout.h"
 #include "core/model.h"
 #include "core/safetensors.h"
+#include "sim/project_store.h"
+#include "theory/project.h"
+#include "theory/stability.h"
 #include "tests/harness.h"
 #include "tests/scratch.h"
 
@@ -183,11 +186,72 @@ static void test_layouts(void)
     srm_tensors_free(ts);
 }
 
+static int check_radius(const srm_model *m, void *ctx, int *ok)
+{
+    srm_rnn_stability s;
+    SRM_TRY(srm_stability_rnn(m, &s));
+    *ok = s.spectral_norm <= *(const double *)ctx;
+    return SRM_OK;
+}
+
+/* An F32 RNN with ||W_hh||_2 = 2 beside an I64 tensor: projected at 0.9 and stored, the F32
+ * matrix measures <= 0.9, the tensors it did not change keep their bytes. */
+static void test_store(void)
+{
+    static double w[64];
+    for (size_t i = 0; i < 64; i++) w[i] = sin(3.0 * (double)i + 1);
+    srm_tensors *ts = state_dict("rnn.", 1, 6, 3, 1, 0, 1, w);
+    for (size_t i = 0; i < ts->count; i++)
+        srm_tensors_set_dtype(ts, ts->tensors[i].name, SRM_DTYPE_F32);
+    srm_safetensors_write(path_in("f32.safetensors"), ts);
+    srm_tensors_free(ts);
+    srm_tensors *in = NULL, *back = NULL;
+    srm_layout lay;
+    srm_model *orig = NULL, *m = NULL;
+    srm_store_result st = {0, 0};
+    double radius = 0.9;
+    int rc = srm_safetensors_read(path_in("f32.safetensors"), &in);
+    if (rc == SRM_OK) rc = srm_layout_find("f32", in, NULL, &lay);
+    if (rc == SRM_OK) rc = srm_layout_unit_model("f32", &lay, 0, 0, &orig);
+    if (rc == SRM_OK) rc = srm_layout_unit_model("f32", &lay, 0, 0, &m);
+    srm_project_result pr;
+    srm_svd_workspace *ws = srm_svd_workspace_alloc(6, 6);
+    if (rc == SRM_OK)
+        rc = srm_project_spectral(m->weight_hh, 6, 6, radius, SRM_NORM_METHOD_SVD, ws, NULL, NULL,
+                                  &pr);
+    srm_svd_workspace_free(ws);
+    if (rc == SRM_OK) rc = srm_project_store(in, &lay, 0, orig, m, 0, check_radius, &radius, &st);
+    if (rc == SRM_OK) rc = srm_safetensors_write(path_in("f32p.safetensors"), in);
+    if (rc == SRM_OK) rc = srm_safetensors_read(path_in("f32p.safetensors"), &back);
+    const srm_tensor *hh = rc == SRM_OK ? srm_tensors_find(back, "rnn.weight_hh_l0") : NULL;
+    const srm_tensor *ih0 = rc == SRM_OK ? srm_tensors_find(in, "rnn.weight_ih_l0") : NULL;
+    const srm_tensor *ih = rc == SRM_OK ? srm_tensors_find(back, "rnn.weight_ih_l0") : NULL;
+    srm_model *stored = NULL;
+    srm_layout lb;
+    if (hh) rc = srm_layout_find("f32p", back, NULL, &lb);
+    if (hh && rc == SRM_OK) rc = srm_layout_unit_model("f32p", &lb, 0, 0, &stored);
+    srm_rnn_stability s = {0};
+    if (stored) srm_stability_rnn(stored, &s);
+    CHECK(stored && st.changed && hh->dtype == SRM_DTYPE_F32 && s.spectral_norm <= radius &&
+              s.spectral_norm > radius - 1e-6,
+          "F32 W_hh projected to 0.9 and stored in F32 measures %.9g <= 0.9 (%d ulps toward zero)",
+          s.spectral_norm, st.ulps);
+    CHECK(ih && ih0 && ih->dtype == SRM_DTYPE_F32 && ih->raw_bytes == ih0->raw_bytes &&
+              memcmp(ih->raw, ih0->raw, ih->raw_bytes) == 0,
+          "a tensor the projection did not change keeps its bytes");
+    srm_model_free(stored);
+    srm_model_free(orig);
+    srm_model_free(m);
+    srm_tensors_free(in);
+    srm_tensors_free(back);
+}
+
 int main(void)
 {
     if (!scratch_open("srm-test-layout")) return 1;
     test_dtypes();
     test_layouts();
+    test_store();
     scratch_close();
     return srm_test_finish();
 }

@@ -32,8 +32,30 @@ expect "layer 1 reported not stable" grep -q '^layer 1: lambda 3.*NOT stable' "$
 expect "verdict not certified" grep -q '^verdict: not certified stable' "$TMP/out"
 status 2 "srm stability refuses a stack" "$SRM" stability "$F/rnn2_unstable_top.safetensors"
 expect "and points to srm certify" grep -q '2 layers in 1 direction.*srm certify' "$TMP/err"
-status 2 "srm project refuses a stack" "$SRM" project "$F/rnn2_unstable_top.safetensors" "$TMP/p.safetensors"
-expect "project wrote nothing" test ! -e "$TMP/p.safetensors"
+"$SRM" certify "$F/rnn3.safetensors" --json >"$TMP/c0"
+ok "srm project projects every layer of a stack" "$SRM" project "$F/rnn2_unstable_top.safetensors" "$TMP/p.safetensors" --radius 0.9 --json
+expect "the upper layer is reported with its suffix" grep -q '"spectral_norm_before_l1": 2.99' "$TMP/out"
+ok "the projected stack is certified stable" "$SRM" certify "$TMP/p.safetensors" --json
+num_le "layer 1 stored at ||W_hh||_2 <= 0.9" "$(json_get lambda "$TMP/out")" 0.9
+num_close "layer 0 (0.5, inside the radius) is left alone" "$(first_get lambda "$TMP/out")" 0.49999999999999994 0
+expect "the metadata is kept" grep -aq '"generator":' "$TMP/p.safetensors"
+expect "and gains the projection" grep -aq '"srm_project":"certified (SVD clip)"' "$TMP/p.safetensors"
+ok "project a 3-layer RNN with embedding and decoder" "$SRM" project "$F/rnn3.safetensors" "$TMP/p3.safetensors" --radius 0.5
+"$SRM" certify "$TMP/p3.safetensors" --json >"$TMP/c1"
+expect "embedding and decoder kept: same input bound and L_f" sh -c "[ \"\$(grep -o '\"input_bound\": [^,]*' '$TMP/c0' | head -n 1)\" = \"\$(grep -o '\"input_bound\": [^,]*' '$TMP/c1' | head -n 1)\" ] && [ \"\$(grep -o '\"output_lipschitz\": [^,]*' '$TMP/c0')\" = \"\$(grep -o '\"output_lipschitz\": [^,]*' '$TMP/c1')\" ]"
+ok "project an F16 file at radius 0.3" "$SRM" project "$F/rnn1_f16.safetensors" "$TMP/p16.safetensors" --radius 0.3 --json
+expect "it stays F16" sh -c "grep -aq '\"dtype\":\"F16\"' '$TMP/p16.safetensors' && ! grep -aq '\"dtype\":\"F64\"' '$TMP/p16.safetensors'"
+ok "certify the F16 projection" "$SRM" certify "$TMP/p16.safetensors" --json
+num_le "the stored F16 matrix measures <= 0.3" "$(json_get lambda "$TMP/out")" 0.3
+ok "project the bidirectional LSTM" "$SRM" project "$F/lstm2_bidir.safetensors" "$TMP/pl.safetensors" --json
+expect "its reverse units are reported" grep -q '"stable_after_l1_reverse": true' "$TMP/out"
+ok "LSTM with an embedding up to 3, projected for inputs <= 1" "$SRM" project "$F/lstm1_embed.safetensors" "$TMP/pe.safetensors" --input-bound 1 --json
+expect "the embedding is clamped, and said so" grep -q '"embedding_clamped": [1-9]' "$TMP/out"
+ok "certify it" "$SRM" certify "$TMP/pe.safetensors" --json
+num_close "certify reads B = 1 from the clamped embedding" "$(first_get input_bound "$TMP/out")" 1 0
+expect "and finds it stable" grep -q '"stable": true' "$TMP/out"
+status 2 "project a GRU: exit 2" "$SRM" project "$F/gru1.safetensors" "$TMP/pg.safetensors"
+expect "and writes nothing" test ! -e "$TMP/pg.safetensors"
 
 ok "bidirectional 2-layer LSTM" "$SRM" certify "$F/lstm2_bidir.safetensors" --json
 expect "2 layers, 2 directions" grep -q '"layers": 2, "directions": 2' "$TMP/out"
