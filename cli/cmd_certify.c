@@ -44,6 +44,21 @@ static int parse_eps(const char *text, truncation *t)
 /* null for non-finite numbers (JSON has no inf or NaN) */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+static const char *cell_name(const srm_layout *lay)
+{
+    return lay->gru ? "gru" : srm_cell_name(lay->cell);
+}
+
+static json_t *gru_json(const srm_gru_stability *g)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "norm_inf_hr",
+                     num(g->norm_inf_hr), "norm_inf_hz", num(g->norm_inf_hz), "norm_inf_hn",
+                     num(g->norm_inf_hn), "norm_inf_ir", num(g->norm_inf_ir), "norm_inf_iz",
+                     num(g->norm_inf_iz), "norm_inf_in", num(g->norm_inf_in), "z_max",
+                     num(g->z_max), "r_max", num(g->r_max), "m_max", num(g->m_max), "x_move",
+                     num(g->x_move));
+}
+
 static json_t *unit_json(const srm_certify *c, const srm_certify_unit *u)
 {
     json_t *o = json_pack("{s:s, s:I, s:b, s:I, s:o, s:s, s:o, s:o, s:o, s:b, s:b}", "label",
@@ -53,6 +68,10 @@ static json_t *unit_json(const srm_certify *c, const srm_certify_unit *u)
                           "lipschitz_x", num(u->lipschitz_x), "state_bound",
                           num(u->tc.state_bound), "contractive", u->tc.stable, "stable",
                           u->stable);
+    if (c->layout.gru) {
+        json_object_set_new(o, "gru", gru_json(&u->gru));
+        return o;
+    }
     if (c->layout.cell != SRM_CELL_LSTM) {
         json_object_set_new(o, "spectral_norm", num(u->rnn.spectral_norm));
         return o;
@@ -82,7 +101,7 @@ static int print_json(const char *path, const srm_certify *c, const truncation *
                                             "bound", t->found[i] ? num(t->bound[i]) : json_null()));
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:b, s:b, s:o, s:s, s:o, s:o}", "model",
-        path, "prefix", lay->prefix, "cell", srm_cell_name(lay->cell), "cell_from",
+        path, "prefix", lay->prefix, "cell", cell_name(lay), "cell_from",
         lay->cell_from, "layers", (json_int_t)lay->layers, "directions",
         (json_int_t)lay->directions, "hidden", (json_int_t)lay->hidden, "input_bound",
         num(c->input_bound), "input_bound_from", c->input_from, "stable", c->stable,
@@ -100,12 +119,15 @@ static int print_json(const char *path, const srm_certify *c, const truncation *
 
 static void print_unit(const srm_certify *c, const srm_certify_unit *u)
 {
-    const char *norm = c->layout.cell == SRM_CELL_LSTM ? "max" : "2";
+    const char *norm = c->layout.cell == SRM_CELL_LSTM || c->layout.gru ? "max" : "2";
     printf("%s: lambda %.6g, L_x %.6g, state bound %.6g (%s-norm), input bound %.6g (%s); %s\n",
            u->label, u->tc.lambda, u->lipschitz_x, u->tc.state_bound, norm, u->input_bound,
            u->input_from, u->stable ? "stable" : u->tc.stable ? "contractive, conditions fail"
                                                              : "NOT stable");
-    if (c->layout.cell != SRM_CELL_LSTM) return;
+    if (c->layout.gru)
+        printf("  z_max %.4g, r_max %.4g, |W_hn h + b_hn| <= %.4g, X = %.4g (proofs-notes/"
+               "gru-condition.md)\n", u->gru.z_max, u->gru.r_max, u->gru.m_max, u->gru.x_move);
+    if (c->layout.cell != SRM_CELL_LSTM || c->layout.gru) return;
     const srm_lstm_stability *s = &u->lstm;
     printf("  ||W_i|| %.4g < a %s, ||W_o|| %.4g < a %s, ||W_z|| %.4g <= a/4 %s, ||W_f|| %.4g < "
            "a^2 %s; a = 1 - f_max = %.4g, r = %ld\n", s->norm_inf_i, s->holds_i ? "yes" : "NO",
@@ -117,7 +139,7 @@ static void print_text(const char *path, const srm_certify *c, const truncation 
 {
     const srm_layout *lay = &c->layout;
     printf("model: %s\nmodule: prefix '%s', %s (from the %s), %zu layer%s, %zu direction%s, "
-           "hidden %zu\ninput bound B = %.6g: %s\n", path, lay->prefix, srm_cell_name(lay->cell),
+           "hidden %zu\ninput bound B = %.6g: %s\n", path, lay->prefix, cell_name(lay),
            lay->cell_from, lay->layers, lay->layers > 1 ? "s" : "", lay->directions,
            lay->directions > 1 ? "s" : "", lay->hidden, c->input_bound, c->input_from);
     for (size_t u = 0; u < lay->units; u++) print_unit(c, &c->unit[u]);

@@ -40,12 +40,15 @@ static void data_bound(srm_certify *c, const srm_certify_options *opt, double *b
     *b2 = sqrt((double)d) * c->input_bound;
 }
 
+/* Gated cells (LSTM, GRU) are certified in the max norm, with |h| <= 1. */
+static int max_norm(const srm_layout *lay) { return lay->gru || lay->cell == SRM_CELL_LSTM; }
+
 /* The bound the unit at layer l > 0 reads: the outputs of layer l - 1. */
 static double upper_bound(const srm_certify *c, size_t l, const char **from)
 {
     const srm_layout *lay = &c->layout;
     size_t D = lay->directions, n = lay->hidden;
-    if (lay->cell == SRM_CELL_LSTM) {
+    if (max_norm(lay)) {
         *from = "|h| < 1 from the layer below";
         return 1;
     }
@@ -63,6 +66,21 @@ static double upper_bound(const srm_certify *c, size_t l, const char **from)
     return isnan(b) ? INFINITY : b;
 }
 
+/* A GRU unit, from the layout's tensors (srm models no GRU yet). */
+static int certify_gru(srm_certify_unit *cu, const srm_layout *lay, const srm_layout_unit *lu)
+{
+    srm_gru_weights w = {lay->hidden, lu->input, lu->weight_ih->data, lu->weight_hh->data,
+                         lu->bias_ih ? lu->bias_ih->data : NULL,
+                         lu->bias_hh ? lu->bias_hh->data : NULL};
+    SRM_TRY(srm_stability_gru(&w, cu->input_bound, &cu->gru));
+    cu->tc = (srm_truncation_constants){SRM_GAP_NORM_INF, cu->gru.lambda_inf, cu->gru.stable,
+                                        cu->input_bound, cu->gru.lipschitz_x, NAN, 1.0, 1.0,
+                                        NAN};
+    cu->lipschitz_x = cu->gru.lipschitz_x;
+    cu->stable = cu->gru.stable;
+    return SRM_OK;
+}
+
 static int certify_unit(const char *path, srm_certify *c, size_t u, double bound,
                         const char *from)
 {
@@ -71,6 +89,7 @@ static int certify_unit(const char *path, srm_certify *c, size_t u, double bound
     srm_layout_unit_label(&c->layout, u, cu->label, sizeof cu->label);
     cu->layer = lu->layer, cu->reverse = lu->reverse, cu->input = lu->input;
     cu->input_bound = bound, cu->input_from = from;
+    if (c->layout.gru) return certify_gru(cu, &c->layout, lu);
     srm_model *m = NULL;
     SRM_TRY(srm_layout_unit_model(path, &c->layout, u, 0, &m));
     int rc = srm_truncate_constants(m, isfinite(bound) ? bound : 0, &cu->tc);
@@ -94,7 +113,7 @@ static int decoder_lipschitz(srm_certify *c)
     c->output_lipschitz = 1;
     c->has_decoder = w != NULL;
     if (!w) return SRM_OK;
-    if (c->layout.cell == SRM_CELL_LSTM) {
+    if (max_norm(&c->layout)) {
         c->output_lipschitz = srm_norm_inf(w->data, w->shape[0], w->shape[1]);
         return SRM_OK;
     }
@@ -121,8 +140,7 @@ int srm_certify_file(const char *path, const srm_certify_options *opt, srm_certi
     for (size_t u = 0; rc == SRM_OK && u < lay->units; u++) {
         size_t l = lay->unit[u].layer;
         const char *from = out->input_from;
-        double b = l ? upper_bound(out, l, &from)
-                     : lay->cell == SRM_CELL_LSTM ? out->input_bound : b2;
+        double b = l ? upper_bound(out, l, &from) : max_norm(lay) ? out->input_bound : b2;
         rc = certify_unit(path, out, u, b, from);
         const srm_certify_unit *cu = &out->unit[u];
         out->stable = out->stable && cu->stable;
@@ -132,8 +150,7 @@ int srm_certify_file(const char *path, const srm_certify_options *opt, srm_certi
     }
     if (rc == SRM_OK) rc = decoder_lipschitz(out);
     out->cascade = (srm_cascade){lay->layers, lay->directions,
-                                 lay->cell == SRM_CELL_LSTM ? SRM_CASCADE_NORM_INF
-                                                            : SRM_CASCADE_NORM_2,
+                                 max_norm(lay) ? SRM_CASCADE_NORM_INF : SRM_CASCADE_NORM_2,
                                  out->cascade_unit};
     srm_tensors_free(ts);
     /* the layout points into ts: nothing of it may be used after this point but the counts */

@@ -7,7 +7,8 @@
  *     sim/truncate.h, from the input's 2-norm bound;
  *   LSTM (max norm on (c, h)): srm's four conditions and lambda_inf (theory/stability.h), f_max
  *     from the input's max-norm bound, L_x = ||U_i||/4 + ||U_z|| + ||U_f||/(4a) + ||U_o||/4, and
- *     D = 1/a.
+ *     D = 1/a;
+ *   GRU (max norm on h): lambda_inf and L_x of theory/stability.h, D = 1.
  * The input bound B (max norm): --input-bound when given, else the largest |entry| of the
  * model's embedding, else 1. Layer 0 of an RNN reads ||x||_2 <= the largest row 2-norm of the
  * embedding (sqrt(d) B without one, or with --input-bound). The layers above read the outputs of
@@ -32,6 +33,7 @@ typedef struct {
     srm_truncation_constants tc; /* lambda, state bound, ... */
     srm_rnn_stability rnn;    /* RNN-type cells */
     srm_lstm_stability lstm;  /* LSTM */
+    srm_gru_stability gru;    /* GRU */
     double lipschitz_x;       /* L_x in the unit's norm */
     int stable;               /* RNN: lambda < 1; LSTM: srm's conditions (theory/stability.h) */
 } srm_certify_unit;

@@ -70,6 +70,32 @@ int srm_stability_lstm_evaluate(srm_lstm_stability *s);
 /* Measures the norms of an LSTM model, then evaluates. SRM_EINVAL for RNN-type cells. */
 int srm_stability_lstm(const srm_model *m, double input_bound, srm_lstm_stability *out);
 
+/* GRU (nn.GRU; gate rows r, z, n of weight_ih / weight_hh, proofs-notes/gru-condition.md):
+ *   r = sigma(W_ir x + b_ir + W_hr h + b_hr), z = sigma(W_iz x + ... + W_hz h + b_hz),
+ *   n = tanh(W_in x + b_in + r (W_hn h + b_hn)),  h' = (1 - z) n + z h.
+ * On the invariant box |h| <= 1, with ||x||_inf <= B (all norms infinity norms):
+ *   t_z = ||W_hz|| + ||W_iz|| B + max|b_iz + b_hz|,  z in [sigma(-t_z), z_max = sigma(t_z)],
+ *   r_max = sigma(||W_hr|| + ||W_ir|| B + max|b_ir + b_hr|),  M = ||W_hn|| + max|b_hn| >= |W_hn h + b_hn|,
+ *   X = r_max ||W_hn|| + M ||W_hr|| / 4 (how far n moves per unit of h),
+ *   lambda = ||W_hz|| / 2 + X + z* (1 - X), z* = z_max if X <= 1 else sigma(-t_z)
+ * (the 1/2 is sigma's 1/4 times |h - n| < 2), and stable when lambda < 1; in the input,
+ *   L_x = ||W_iz|| / 2 + z_max (||W_in|| + M ||W_ir|| / 4). */
+typedef struct {
+    size_t hidden, input; /* n, d */
+    const double *weight_ih, *weight_hh; /* (3n, d), (3n, n) */
+    const double *bias_ih, *bias_hh;     /* (3n) each, NULL: zero */
+} srm_gru_weights;
+
+typedef struct {
+    double input_bound;
+    double norm_inf_hr, norm_inf_hz, norm_inf_hn, norm_inf_ir, norm_inf_iz, norm_inf_in;
+    double z_preactivation, z_max, r_max, m_max, x_move;
+    double lambda_inf, lipschitz_x;
+    int stable; /* lambda_inf < 1 */
+} srm_gru_stability;
+
+int srm_stability_gru(const srm_gru_weights *w, double input_bound, srm_gru_stability *out);
+
 /* Smallest integer r >= 1 with sqrt(2n) lambda^r < 1, or -1 when lambda >= 1 (or r would
  * exceed LONG_MAX). */
 long srm_stability_lstm_steps(size_t hidden, double lambda_inf);

@@ -78,8 +78,13 @@ num_close "both with B = the largest |entry| 2.9911" "$(first_get input_bound "$
 ok "--nonlinearity relu" "$SRM" certify "$F/rnn1.safetensors" --nonlinearity relu --json
 expect "cell relu from the flag" grep -q '"cell": "rnn_relu", "cell_from": "--nonlinearity"' "$TMP/out"
 
-status 2 "GRU: exit 2, said plainly" "$SRM" certify "$F/gru1.safetensors"
-expect "names the GRU tensor" grep -q "gru.weight_hh_l0' is a GRU" "$TMP/err"
+ok "a GRU is certified (proofs-notes/gru-condition.md)" "$SRM" certify "$F/gru1.safetensors" --json
+expect "cell gru, in the max norm, D = 1" grep -q '"cell": "gru".*"state_bound": 1' "$TMP/out"
+expect "its constants are reported" grep -q '"z_max": 0.586' "$TMP/out"
+ok "a 3-layer bidirectional GRU" "$SRM" certify "$F/gru3_bidir.safetensors" --json
+expect "6 units" sh -c "[ \$(grep -o '\"label\"' '$TMP/out' | wc -l) -eq 6 ]"
+status 2 "a one-layer command on a GRU says plainly srm does not model it" "$SRM" stability "$F/gru1.safetensors"
+expect "naming the GRU tensor" grep -q "gru.weight_hh_l0' is a GRU" "$TMP/err"
 status 2 "--nonlinearity on an LSTM" "$SRM" certify "$F/lstm1.safetensors" --nonlinearity relu
 status 2 "bad --eps" "$SRM" certify "$F/rnn1.safetensors" --eps 0.1,-1
 status 2 "negative --input-bound" "$SRM" certify "$F/rnn1.safetensors" --input-bound -1

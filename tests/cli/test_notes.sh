@@ -25,7 +25,7 @@ HAVE_DATA=no
 (cd "$TMP" && "$SRM" data stats --task atis && "$SRM" data stats --task jsb) >/dev/null 2>&1 &&
     HAVE_DATA=yes
 RESULT_NOTES="stability rnn-condition lstm-conditions inference gradient-gap smoothness
-training-theorem necessity data-dependent-stability cascade"
+training-theorem necessity data-dependent-stability cascade gru-condition"
 
 # extract FILE MODE DIR: one DIR/NNN.sh per ```sh block (MODE see: only inside "## See it"; all:
 # every block), DIR/NNN.expect with its expect patterns; prints "NNN LINE KIND" per block.
