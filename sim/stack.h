@@ -22,4 +22,11 @@ int srm_stack_run(srm_model *const *unit, size_t layers, size_t directions, cons
 int srm_stack_truncated(srm_model *const *unit, size_t layers, size_t directions,
                         const double *x, size_t T, size_t k, size_t t, double *out);
 
+/* Exact gradient of loss = sum_t <dout_t, out_t> (dout (T, n * directions), out the top layer's
+ * outputs) with respect to every unit's parameters, ACCUMULATED into grad[u] (models of unit
+ * u's shapes, from srm_model_alloc_like): backpropagation through time in each direction, the
+ * input gradients of layer l carried down to layer l - 1 (core/cell.h's backward kernel). */
+int srm_stack_grad(srm_model *const *unit, size_t layers, size_t directions, const double *x,
+                   size_t T, const double *dout, srm_model *const *grad);
+
 #endif

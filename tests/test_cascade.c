@@ -1,7 +1,7 @@
 /* tests/test_cascade.c: stacks and both directions (proofs-notes/cascade.md).
- * - srm's stack run equals torch.nn's on the fixtures of tests/ref/make_torch_fixtures.py
- *   (outputs and final states, 1e-10; F16 and BF16 files against float64 runs of the rounded
- *   weights);
+ * - srm's stack run and its BPTT equal torch.nn's on the fixtures of
+ *   tests/ref/make_torch_fixtures.py (outputs, final states and gradients, 1e-10; F16 and BF16
+ *   files against float64 runs of the rounded weights);
  * - the measured truncation gap of random stable 3-layer stacks (tanh RNN and LSTM, one and two
  *   directions) never exceeds the bound srm certify computes from the saved file;
  * - on the scalar linear stack of Exercise E1 the bound is attained to a factor (ratio > 0.5,
@@ -54,6 +54,45 @@ static double max_diff(const double *a, const double *b, size_t n)
     return m;
 }
 
+/* Gradients of sum(output * R) against torch's grad.<name> tensors (relative to the largest
+ * gradient entry of each tensor). */
+static void check_grads(const char *name, const stack *s, const srm_tensors *ref,
+                        const double *x, size_t T)
+{
+    const srm_tensor *R = srm_tensors_find(ref, "R");
+    srm_model *g[MAXU] = {0};
+    int rc = R ? SRM_OK : SRM_EINVAL;
+    for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
+        if (!(g[u] = srm_model_alloc_like(s->unit[u]))) rc = SRM_ENOMEM;
+    if (rc == SRM_OK)
+        rc = srm_stack_grad(s->unit, s->lay.layers, s->lay.directions, x, T, R->data, g);
+    double worst = 0;
+    size_t compared = 0;
+    for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++) {
+        const srm_layout_unit *lu = &s->lay.unit[u];
+        const srm_tensor *t[4] = {lu->weight_ih, lu->weight_hh, lu->bias_ih, lu->bias_hh};
+        const double *mine[4] = {g[u]->weight_ih, g[u]->weight_hh, g[u]->bias_ih, g[u]->bias_hh};
+        for (size_t i = 0; i < 4; i++) {
+            if (!t[i]) continue;
+            char key[300];
+            snprintf(key, sizeof key, "grad.%s", t[i]->name);
+            const srm_tensor *want = srm_tensors_find(ref, key);
+            if (!want || want->size != t[i]->size) {
+                rc = SRM_EINVAL;
+                break;
+            }
+            double scale = 1e-300;
+            for (size_t e = 0; e < want->size; e++) scale = fmax(scale, fabs(want->data[e]));
+            worst = fmax(worst, max_diff(mine[i], want->data, want->size) / scale);
+            compared++;
+        }
+    }
+    CHECK(rc == SRM_OK && compared > 0 && worst < 1e-10,
+          "%s: gradients of %zu tensors equal torch's (largest relative diff %.2g)", name,
+          compared, worst);
+    for (size_t u = 0; u < MAXU; u++) srm_model_free(g[u]);
+}
+
 /* Outputs and final states against torch on one fixture. */
 static void check_fixture(const char *name)
 {
@@ -87,6 +126,7 @@ static void check_fixture(const char *name)
     CHECK(rc == SRM_OK && dy < 1e-10 && dh < 1e-10 && dc < 1e-10,
           "%s: %zu layer(s), %zu direction(s): outputs %.2g, h_n %.2g, c_n %.2g from torch", name,
           s.lay.layers, s.lay.directions, dy, dh, dc);
+    check_grads(name, &s, ref, x->data, T);
     free(out);
     srm_tensors_free(ref);
     stack_free(&s);
