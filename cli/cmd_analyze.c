@@ -247,7 +247,7 @@ static int write_figures(const analyze_args *p, srm_task task, const srm_model *
 
 /* `srm analyze --help`: the usage line and the paragraph. */
 static const char ANALYZE_USAGE[] =
-    "srm analyze MODEL --task T [--out DIR] [--max-tokens N] [--json]";
+    "srm analyze MODEL [--task T] [--out DIR] [--max-tokens N] [--json]";
 static const char ANALYZE_SUMMARY[] =
     "Data-dependent stability of a model from srm train on the test split of its task\n"
     "(proofs-notes/experiments.md). Along real trajectories (atis, jsb: whole sequences from\n"
@@ -273,7 +273,8 @@ static int parse(int argc, char **argv, analyze_args *p)
     unsigned long bptt = 0, seed = 1;
     int json = 0, no_plots = 0;
     const srm_arg args[] = {
-        {"task", SRM_ARG_STRING, &task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
+        {"task", SRM_ARG_STRING, &task_text, "T",
+         "wikitext2, ptbchar, jsb or atis (default: the task in MODEL's metadata)",
          NULL},
         {"out", SRM_ARG_STRING, &out, "DIR", "output folder (created if missing)", NULL},
         {"max-tokens", SRM_ARG_ULONG, &max_tokens, "N",
@@ -376,7 +377,7 @@ int srm_cmd_analyze(int argc, char **argv)
     int rc = parse(argc, argv, &p);
     if (rc != SRM_OK) return rc;
     srm_task task;
-    SRM_TRY(srm_cli_task(p.task_text, &task));
+    SRM_TRY(srm_cli_model_task(p.task_text, p.model, &task));
     srm_analyze_options o = {.max_tokens = p.max_tokens, .window = p.window,
                              .max_lag = p.max_lag, .seed = p.seed};
     long rl[SRM_ANALYZE_MAX_R], ks[MAX_K];

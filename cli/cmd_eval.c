@@ -43,7 +43,8 @@ int srm_cmd_eval(int argc, char **argv)
              srm_train_param_preset_text(srm_train_param_find("eval-batch"), "paper", -1, -1,
                                          presets, sizeof presets));
     const srm_arg args[] = {
-        {"task", SRM_ARG_STRING, &task_text, "T", "wikitext2, ptbchar, jsb or atis (required)",
+        {"task", SRM_ARG_STRING, &task_text, "T",
+         "wikitext2, ptbchar, jsb or atis (default: the task in MODEL's metadata)",
          NULL},
         {"split", SRM_ARG_STRING, &split_text, "S", "valid or test", NULL},
         {"trunc", SRM_ARG_ULONG, &trunc, "k",
@@ -61,7 +62,7 @@ int srm_cmd_eval(int argc, char **argv)
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
-        "srm eval --task T MODEL [--split valid|test] [--trunc k] [--json]",
+        "srm eval [--task T] MODEL [--split valid|test] [--trunc k] [--json]",
         "Prints the metric of MODEL (a safetensors file from srm train) on a split: perplexity\n"
         "(wikitext2), bits per character (ptbchar), NLL per frame over 88 keys (jsb), slot F1\n"
         "in percent with conlleval semantics (atis; also precision and recall), with the mean\n"
@@ -78,7 +79,7 @@ int srm_cmd_eval(int argc, char **argv)
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
     srm_task task;
-    SRM_TRY(srm_cli_task(task_text, &task));
+    SRM_TRY(srm_cli_model_task(task_text, pos[0], &task));
     srm_net_precision precision;
     SRM_TRY(srm_train_precision_parse(precision_text, &precision));
     srm_split split;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/safetensors.h"
 #include "core/file.h"
 #include "core/meta.h"
 
@@ -28,6 +29,24 @@ int srm_cli_task(const char *text, srm_task *task)
 {
     if (!text) return SRM_ERROR(SRM_EINVAL, "--task is required");
     return srm_data_task_parse(text, task);
+}
+
+int srm_cli_model_task(const char *text, const char *model, srm_task *task)
+{
+    srm_tensors *ts = NULL;
+    SRM_TRY(srm_safetensors_read(model, &ts));
+    const char *meta = srm_tensors_meta(ts, "task");
+    srm_task from_model = SRM_TASK_ATIS;
+    int rc = meta ? srm_data_task_parse(meta, &from_model) : SRM_OK;
+    if (rc != SRM_OK)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ task '%s' is not a task", model, meta);
+    else if (!text && !meta)
+        rc = SRM_ERROR(SRM_EINVAL, "--task is required (%s has no task in its metadata)", model);
+    else if (text && (rc = srm_data_task_parse(text, task)) == SRM_OK && meta && *task != from_model)
+        rc = SRM_ERROR(SRM_EINVAL, "--task %s, but %s was trained on %s", text, model, meta);
+    if (rc == SRM_OK && !text) *task = from_model;
+    srm_tensors_free(ts);
+    return rc;
 }
 
 int srm_cli_model_report(const char *path, srm_cli_model_fn fill, void *ctx, int json)

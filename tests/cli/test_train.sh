@@ -58,6 +58,12 @@ expect "stable rnn: resumed test loss equals the uninterrupted one ($tl)" sh -c 
 la=$(json_get loss "$TMP/ea"); lr=$(json_get loss "$TMP/er")
 expect "srm eval: both best models give the same loss ($la) and F1" sh -c "[ -n '$la' ] && [ '$la' = '$lr' ] && [ '$(json_get metric "$TMP/ea")' = '$(json_get metric "$TMP/er")' ]"
 expect "srm eval reproduces result.json's test F1" [ "$(json_get metric "$TMP/ea")" = "$ftest" ]
+ok "srm eval without --task reads it from the model" "$SRM" eval --max-eval 100 "$A/model.safetensors" --json
+expect "the same metric as with --task atis" [ "$(json_get metric "$TMP/out")" = "$(json_get metric "$TMP/ea")" ]
+status 2 "srm eval --task jsb on an ATIS model" "$SRM" eval --task jsb "$A/model.safetensors"
+expect "names both tasks" grep -q -- "--task jsb, but .* was trained on atis" "$TMP/err"
+status 2 "srm eval without --task on a model without a task" "$SRM" eval "$TOP/tests/ref/torch/rnn1.safetensors"
+expect "asks for --task" grep -q -- "--task is required (.*rnn1.safetensors has no task" "$TMP/err"
 dead=$(sh -c 'echo $$')  # a process that has exited: its temporary file is stale
 touch "$R/checkpoint.safetensors.tmp.$dead"
 ok "resume of a finished run only re-evaluates" "$SRM" train --resume "$R" --quiet
