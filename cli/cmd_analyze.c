@@ -379,7 +379,7 @@ int srm_cmd_analyze(int argc, char **argv)
     srm_task task;
     SRM_TRY(srm_cli_model_task(p.task_text, p.model, &task));
     srm_analyze_options o = {.max_tokens = p.max_tokens, .window = p.window,
-                             .max_lag = p.max_lag, .seed = p.seed};
+                             .max_lag = p.max_lag, .seed = p.seed, .model_path = p.model};
     long rl[SRM_ANALYZE_MAX_R], ks[MAX_K];
     size_t nk = 0;
     SRM_TRY(srm_args_parse_long_list("r", p.r_text, rl, SRM_ANALYZE_MAX_R, &o.nr));

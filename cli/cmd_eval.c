@@ -103,6 +103,7 @@ int srm_cmd_eval(int argc, char **argv)
     srm_task_data *d = NULL;
     size_t mx[3] = {0, split == SRM_SPLIT_VALID ? max_eval : 0, split == SRM_SPLIT_TEST ? max_eval : 0};
     rc = srm_task_data_load(task, data_dir, mx[0], mx[1], mx[2], &d);
+    if (rc == SRM_OK) rc = srm_task_data_check_vocab(d, pos[0]);
     srm_eval_result e;
     if (rc == SRM_OK) rc = srm_train_evaluate(m, d, split, trunc, batch, window, precision, &e);
     srm_task_data_free(d);

@@ -70,6 +70,18 @@ int srm_tensors_add_view(srm_tensors *ts, const char *name, size_t ndim, const s
     return SRM_OK;
 }
 
+int srm_tensors_add_bytes(srm_tensors *ts, const char *name, const unsigned char *bytes,
+                          size_t nbytes)
+{
+    srm_tensor *t = tensors_push(ts, name, 1, &nbytes);
+    if (!t) return SRM_ERROR(SRM_ENOMEM, "cannot add tensor %s", name);
+    t->dtype = SRM_DTYPE_OTHER;
+    snprintf(t->dtype_name, sizeof t->dtype_name, "U8");
+    t->raw = bytes;
+    t->raw_bytes = nbytes;
+    return SRM_OK;
+}
+
 srm_tensor *srm_tensors_find_mutable(srm_tensors *ts, const char *name)
 {
     for (size_t i = 0; i < ts->count; i++)

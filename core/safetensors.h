@@ -50,6 +50,10 @@ void srm_tensors_free(srm_tensors *ts);
 /* Adds a view of `data` (not copied) under `name` with the given shape. */
 int srm_tensors_add_view(srm_tensors *ts, const char *name, size_t ndim, const size_t *shape,
                          double *data);
+/* Adds a bytes-only tensor (e.g. U8 text) of `nbytes` bytes at `bytes` (not copied: it must
+ * outlive the write), one dimension of nbytes elements of dtype U8. */
+int srm_tensors_add_bytes(srm_tensors *ts, const char *name, const unsigned char *bytes,
+                          size_t nbytes);
 /* Makes the tensor `name` (added or read) be written as `dtype` from its doubles. */
 int srm_tensors_set_dtype(srm_tensors *ts, const char *name, srm_dtype dtype);
 /* Marks t's doubles as the truth: the writer converts them instead of copying the bytes read. */

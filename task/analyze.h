@@ -95,6 +95,7 @@ typedef struct {
     size_t max_lag;       /* gradient lags 0..max_lag */
     size_t r[SRM_ANALYZE_MAX_R], nr;
     unsigned long seed;   /* order in which atis/jsb test sequences are taken */
+    const char *model_path; /* NULL, or the file m came from: its vocabularies are checked */
 } srm_analyze_options;
 
 /* Runs the analyzer over the test split of `task` (loaded by srm_task_data_load of

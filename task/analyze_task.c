@@ -119,6 +119,7 @@ int srm_analyze_task(const srm_model *m, srm_task task, const char *data_dir,
     srm_task_data *td;
     SRM_TRY(srm_task_data_load(task, data_dir, 0, 0, 0, &td));
     int rc = srm_task_data_check_model(td, m);
+    if (rc == SRM_OK && o->model_path) rc = srm_task_data_check_vocab(td, o->model_path);
     if (rc == SRM_OK)
         rc = td->corpus ? run_stream(m, td, o, out, sequences)
                         : run_sequences(m, td, o, out, sequences);

@@ -48,4 +48,17 @@ size_t srm_task_data_seq_length(const srm_task_data *d, srm_split s, size_t i);
  * vocab, and for jsb 88 inputs. */
 int srm_task_data_check_model(const srm_task_data *d, const srm_model *m);
 
+/* The vocabularies a trained model carries (task/task_vocab.c), as tensors of U8 bytes: the
+ * encoder's tokens (wikitext2, ptbchar: the words or characters; atis: the words) and the
+ * decoder's slot tags (atis), each a list of NUL-terminated strings in id order. */
+#define SRM_TENSOR_VOCAB "vocab"
+#define SRM_TENSOR_TAGS "tags"
+/* The list for tensor `which` (SRM_TENSOR_VOCAB or SRM_TENSOR_TAGS), malloc'd into *text
+ * (*len bytes); NULL and 0 when the task has no such list (jsb; tags of the LMs). */
+int srm_task_data_vocab_text(const srm_task_data *d, const char *which, char **text,
+                             size_t *len);
+/* SRM_EINVAL naming the model and the first entry that differs when the model's stored lists
+ * are not the ones d gives; models without them pass. */
+int srm_task_data_check_vocab(const srm_task_data *d, const char *model_path);
+
 #endif

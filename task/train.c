@@ -136,7 +136,7 @@ int srm_trainer_write_files(srm_trainer *tr)
     tr->files_pending = 0;
     if (!pending) return SRM_OK;
     /* best model, then log, then checkpoint: a kill between them is redone on resume */
-    if (pending == 2) SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, s));
+    if (pending == 2) SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, s, tr->d));
     SRM_TRY(srm_train_write_log(tr->dir, c, tr->log, s->epoch));
     return srm_train_save_checkpoint(tr->dir, c, tr->m, tr->best, s);
 }
@@ -300,7 +300,7 @@ int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out)
                                .seconds = tr->s.seconds};
     if (tr->s.best_epoch == 0) { /* validation never finite: keep the last model */
         srm_model_copy(tr->best, tr->m);
-        SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, &tr->s));
+        SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, &tr->s, tr->d));
     }
     SRM_TRY(srm_train_evaluate(tr->best, tr->d, SRM_SPLIT_VALID, c->trunc, c->eval_batch,
                                c->bptt, c->precision, &out->valid));

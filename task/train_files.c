@@ -67,9 +67,25 @@ static int set_meta_number(srm_tensors *ts, const char *key, const char *format,
 #define BEST_PREFIX "best."
 
 /* A model file: cell, task, config, the tensors of m (and of best as "best."), epoch. */
-static int save(const char *dir, const char *file, const srm_train_config *c, const srm_model *m,
-                const srm_model *best, size_t epoch, const srm_train_state *s)
+/* The task's vocabularies (task/task_data.h) as U8 tensors; *keep holds their bytes until the
+ * file is written. */
+static int add_vocab(srm_tensors *ts, const srm_task_data *d, char **keep)
 {
+    const char *names[] = {SRM_TENSOR_VOCAB, SRM_TENSOR_TAGS};
+    for (size_t k = 0; k < 2; k++) {
+        size_t len = 0;
+        SRM_TRY(srm_task_data_vocab_text(d, names[k], &keep[k], &len));
+        if (keep[k])
+            SRM_TRY(srm_tensors_add_bytes(ts, names[k], (const unsigned char *)keep[k], len));
+    }
+    return SRM_OK;
+}
+
+static int save(const char *dir, const char *file, const srm_train_config *c, const srm_model *m,
+                const srm_model *best, size_t epoch, const srm_train_state *s,
+                const srm_task_data *d)
+{
+    char *vocab[2] = {NULL, NULL};
     char path[4096], buf[64];
     path_in(path, sizeof path, dir, file);
     srm_tensors *ts = srm_tensors_alloc();
@@ -81,6 +97,7 @@ static int save(const char *dir, const char *file, const srm_train_config *c, co
     if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "config", cfg);
     if (rc == SRM_OK) rc = add_model_views(ts, m, "");
     if (rc == SRM_OK && best) rc = add_model_views(ts, best, BEST_PREFIX);
+    if (rc == SRM_OK && d) rc = add_vocab(ts, d, vocab);
     snprintf(buf, sizeof buf, "%zu", epoch);
     if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "epoch", buf);
     if (rc == SRM_OK && s) {
@@ -97,20 +114,21 @@ static int save(const char *dir, const char *file, const srm_train_config *c, co
     }
     if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
     free(cfg);
+    free(vocab[0]), free(vocab[1]);
     srm_tensors_free(ts);
     return rc;
 }
 
 int srm_train_save_model(const char *dir, const srm_train_config *c, const srm_model *best,
-                         const srm_train_state *s)
+                         const srm_train_state *s, const srm_task_data *d)
 {
-    return save(dir, "model.safetensors", c, best, NULL, s->best_epoch, NULL);
+    return save(dir, "model.safetensors", c, best, NULL, s->best_epoch, NULL, d);
 }
 
 int srm_train_save_checkpoint(const char *dir, const srm_train_config *c, const srm_model *m,
                               const srm_model *best, const srm_train_state *s)
 {
-    return save(dir, "checkpoint.safetensors", c, m, best, s->epoch, s);
+    return save(dir, "checkpoint.safetensors", c, m, best, s->epoch, s, NULL);
 }
 
 static int parse_meta_number(const srm_tensors *ts, const char *key, const char *path, double *v)

@@ -19,7 +19,7 @@ typedef struct {
 /* DIR/model.safetensors: the kept model `best` with metadata cell, task, config and epoch
  * (s->best_epoch). */
 int srm_train_save_model(const char *dir, const srm_train_config *c, const srm_model *best,
-                         const srm_train_state *s);
+                         const srm_train_state *s, const srm_task_data *d);
 /* DIR/checkpoint.safetensors: m and best ("best." names) with c and every scalar of s, doubles
  * in %.17g so that a resumed run continues bit for bit. */
 int srm_train_save_checkpoint(const char *dir, const srm_train_config *c, const srm_model *m,

@@ -62,6 +62,12 @@ ok "srm eval without --task reads it from the model" "$SRM" eval --max-eval 100 
 expect "the same metric as with --task atis" [ "$(json_get metric "$TMP/out")" = "$(json_get metric "$TMP/ea")" ]
 status 2 "srm eval --task jsb on an ATIS model" "$SRM" eval --task jsb "$A/model.safetensors"
 expect "names both tasks" grep -q -- "--task jsb, but .* was trained on atis" "$TMP/err"
+expect "the model carries its vocabulary and tag list (U8 tensors)" sh -c "grep -aq '\"vocab\":{\"dtype\":\"U8\"' '$A/model.safetensors' && grep -aq '\"tags\":{\"dtype\":\"U8\"' '$A/model.safetensors'"
+mkdir -p "$TMP/d2/atis"
+cp "$TOP/data/atis/"* "$TMP/d2/atis/"
+sed -i '1s/^BOS i want /BOS want i /' "$TMP/d2/atis/atis-2.train.w-intent.iob"
+status 2 "srm eval refuses data whose vocabulary is not the model's" "$SRM" eval --data-dir "$TMP/d2" --max-eval 10 "$A/model.safetensors"
+expect "naming the first entry that differs" grep -q "its 'vocab' differs from the one atis's train split gives (first at entry 1)" "$TMP/err"
 status 2 "srm eval without --task on a model without a task" "$SRM" eval "$TOP/tests/ref/torch/rnn1.safetensors"
 expect "asks for --task" grep -q -- "--task is required (.*rnn1.safetensors has no task" "$TMP/err"
 dead=$(sh -c 'echo $$')  # a process that has exited: its temporary file is stale
