@@ -2,11 +2,14 @@
  * (theory/stability.h; proofs-notes/rnn-condition.md, proofs-notes/lstm-conditions.md). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
+#include "core/layout.h"
+#include "core/safetensors.h"
 #include "core/report.h"
 #include "core/model.h"
 #include "theory/stability.h"
@@ -111,6 +114,19 @@ static int fill(srm_model *m, srm_report *r, void *ctx)
     return report_lstm(r, m, bound);
 }
 
+/* Whether the file holds more than one layer or direction, or a GRU: what srm certify reads. */
+static int needs_certify(const char *path, int *whole)
+{
+    srm_tensors *ts = NULL;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    srm_layout *lay = malloc(sizeof *lay);
+    int rc = lay ? srm_layout_find(path, ts, NULL, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    *whole = rc == SRM_OK && (lay->units > 1 || lay->gru);
+    free(lay);
+    srm_tensors_free(ts);
+    return rc;
+}
+
 int srm_cmd_stability(int argc, char **argv)
 {
     bound_arg b = {1.0, 0};
@@ -130,7 +146,8 @@ int srm_cmd_stability(int argc, char **argv)
         "a = 1 - f_max, the four conditions with their margins, lambda_inf (one-step "
         "contraction in the max norm on (c, h)) and r, the number of steps after which the "
         "iterated map contracts in the Euclidean norm at this hidden size. Infinite values are "
-        "null in JSON.",
+        "null in JSON. A stack, a bidirectional model or a GRU gets srm certify's report "
+        "(exit status 0 whatever the verdict).",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
@@ -138,5 +155,11 @@ int srm_cmd_stability(int argc, char **argv)
     if (rc != SRM_OK) return rc;
     if (!(b.input_bound >= 0))
         return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0 (got %g)", b.input_bound);
+    int whole = 0;
+    SRM_TRY(needs_certify(pos[0], &whole));
+    if (whole) { /* a stack, both directions or a GRU: srm certify's report, exit status 0 */
+        rc = srm_cmd_certify(argc, argv);
+        return rc == SRM_NO ? SRM_OK : rc;
+    }
     return srm_cli_model_report(pos[0], fill, &b, json);
 }

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 export SRM_DATE=2000-01-01T00:00:00Z
 F=$TOP/tests/ref/torch
+printf '0.1 0.2 0.3\n0.4 0.5 0.6\n' >"$TMP/x.txt"
 first_get() { grep -o "\"$1\": *[^,}]*" "$2" | head -n 1 | sed 's/.*: *//'; } # first occurrence
 
 ok "certify --help" "$SRM" certify --help
@@ -30,8 +31,10 @@ expect "--input-bound named as the source" grep -q '"input_bound_from": "--input
 expect "unstable upper layer: exit 1, nothing on stderr" test $? -eq 1 -a ! -s "$TMP/err"
 expect "layer 1 reported not stable" grep -q '^layer 1: lambda 3.*NOT stable' "$TMP/out"
 expect "verdict not certified" grep -q '^verdict: not certified stable' "$TMP/out"
-status 2 "srm stability refuses a stack" "$SRM" stability "$F/rnn2_unstable_top.safetensors"
-expect "and points to srm certify" grep -q '2 layers in 1 direction.*srm certify' "$TMP/err"
+ok "srm stability on a stack gives srm certify's report (exit 0)" "$SRM" stability "$F/rnn2_unstable_top.safetensors"
+expect "every layer, the unstable one named" grep -q '^layer 1: lambda 3.*NOT stable' "$TMP/out"
+status 2 "srm run refuses a stack, pointing to srm certify" "$SRM" run "$F/rnn2_unstable_top.safetensors" --input "$TMP/x.txt" --out "$TMP/h.txt"
+expect "and says why" grep -q '2 layers in 1 direction.*srm certify' "$TMP/err"
 "$SRM" certify "$F/rnn3.safetensors" --json >"$TMP/c0"
 ok "srm project projects every layer of a stack" "$SRM" project "$F/rnn2_unstable_top.safetensors" "$TMP/p.safetensors" --radius 0.9 --json
 expect "the upper layer is reported with its suffix" grep -q '"spectral_norm_before_l1": 2.99' "$TMP/out"
@@ -83,7 +86,9 @@ expect "cell gru, in the max norm, D = 1" grep -q '"cell": "gru".*"state_bound":
 expect "its constants are reported" grep -q '"z_max": 0.586' "$TMP/out"
 ok "a 3-layer bidirectional GRU" "$SRM" certify "$F/gru3_bidir.safetensors" --json
 expect "6 units" sh -c "[ \$(grep -o '\"label\"' '$TMP/out' | wc -l) -eq 6 ]"
-status 2 "a one-layer command on a GRU says plainly srm does not model it" "$SRM" stability "$F/gru1.safetensors"
+ok "srm stability on a GRU: srm certify's report" "$SRM" stability "$F/gru1.safetensors" --json
+expect "with the GRU's constants" grep -q '"z_max": 0.586' "$TMP/out"
+status 2 "a simulation command on a GRU says plainly srm does not model it" "$SRM" run "$F/gru1.safetensors" --input "$TMP/x.txt" --out "$TMP/h.txt"
 expect "naming the GRU tensor" grep -q "gru.weight_hh_l0' is a GRU" "$TMP/err"
 status 2 "--nonlinearity on an LSTM" "$SRM" certify "$F/lstm1.safetensors" --nonlinearity relu
 status 2 "bad --eps" "$SRM" certify "$F/rnn1.safetensors" --eps 0.1,-1
