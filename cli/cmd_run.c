@@ -2,6 +2,7 @@
  * readout) over one input sequence, optionally k-step truncated (sim/rnn.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
 #include "core/args.h"
@@ -9,6 +10,7 @@
 #include "core/matrix.h"
 #include "core/model.h"
 #include "sim/rnn.h"
+#include "task/task_data.h"
 
 /* Column names "h_1 .. h_n y_1 .. y_m" (LSTM with --full-state: "c_1 .. c_n h_1 ..."). */
 static char *column_names(const srm_model *m, int full_state)
@@ -24,21 +26,36 @@ static char *column_names(const srm_model *m, int full_state)
     return s;
 }
 
+/* --text: the tokens' ids in the model's vocabulary, as a (T, 1) matrix. */
+static int text_input(const char *model, const char *text, srm_matrix **x)
+{
+    double *ids = NULL;
+    size_t T = 0;
+    SRM_TRY(srm_task_vocab_ids(model, text, &ids, &T));
+    *x = srm_matrix_alloc(T, 1);
+    if (*x) memcpy((*x)->data, ids, T * sizeof *ids);
+    free(ids);
+    return *x ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+}
+
 int srm_cmd_run(int argc, char **argv)
 {
-    const char *input = NULL, *out = NULL;
+    const char *input = NULL, *out = NULL, *text = NULL;
     unsigned long trunc = 0;
     int full_state = 0;
     const srm_arg args[] = {
         {"input", SRM_ARG_STRING, &input, "X",
          "input text matrix, one x_t per row (T x d; token indices for encoder models)", NULL},
+        {"text", SRM_ARG_STRING, &text, "WORDS",
+         "instead of --input: whitespace-separated tokens, mapped through the model's own "
+         "vocabulary (models srm train wrote)", NULL},
         {"trunc", SRM_ARG_ULONG, &trunc, "k", "k-step truncation: row t holds h^k_t (0: none)",
          NULL},
         {"full-state", SRM_ARG_FLAG, &full_state, NULL, "LSTM: write c_t before h_t", NULL},
         {"out", SRM_ARG_STRING, &out, "H", "output text matrix ('-' for stdout)", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
-        "srm run MODEL --input X [--trunc k] [--full-state] --out H",
+        "srm run MODEL (--input X | --text WORDS) [--trunc k] [--full-state] --out H",
         "Runs the model over the sequence X from the zero state (proofs-notes/models.md) and "
         "writes H: row t holds the hidden state h_t, followed by the readout y_t = "
         "decoder.weight h_t + decoder.bias when the model has a decoder. With --trunc k, row t "
@@ -50,7 +67,9 @@ int srm_cmd_run(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    if (!input) return SRM_ERROR(SRM_EINVAL, "--input X is required (see srm run --help)");
+    if (!input == !text)
+        return SRM_ERROR(SRM_EINVAL, "one of --input X and --text WORDS is required (see srm run "
+                                     "--help)");
     if (!out) return SRM_ERROR(SRM_EINVAL, "--out H is required (see srm run --help)");
     srm_model *m = NULL;
     srm_matrix *x = NULL, *h = NULL;
@@ -59,8 +78,10 @@ int srm_cmd_run(int argc, char **argv)
     char *names = NULL;
     SRM_TRY(srm_model_load(pos[0], &m));
     if (full_state && m->cell != SRM_CELL_LSTM) full_state = 0; /* the state is h already */
-    rc = srm_matrix_read(input, &x);
-    if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input, x->lines);
+    rc = input ? srm_matrix_read(input, &x) : text_input(pos[0], text, &x);
+    if (rc == SRM_OK)
+        rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input ? input : "--text",
+                                 x->lines);
     size_t T = rc == SRM_OK ? x->rows : 0, n = m->hidden, S = srm_model_state_size(m);
     size_t k = trunc < T ? trunc : 0, first = full_state ? 0 : S - n;
     size_t width = S - first + m->output;

@@ -60,5 +60,9 @@ int srm_task_data_vocab_text(const srm_task_data *d, const char *which, char **t
 /* SRM_EINVAL naming the model and the first entry that differs when the model's stored lists
  * are not the ones d gives; models without them pass. */
 int srm_task_data_check_vocab(const srm_task_data *d, const char *model_path);
+/* The whitespace-separated tokens of text as ids of the model file's own vocabulary (T of them,
+ * malloc'd doubles, as srm run reads token indices); unknown tokens map to <unk> when the
+ * vocabulary has it, else SRM_EINVAL naming the token. */
+int srm_task_vocab_ids(const char *model_path, const char *text, double **ids, size_t *T);
 
 #endif

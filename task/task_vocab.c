@@ -1,6 +1,8 @@
 /* task/task_vocab.c: the vocabularies a trained model carries (task/task_data.h): the encoder's
  * words (or characters) and, for ATIS, the decoder's slot tags, as U8 tensors of NUL-terminated
  * strings in id order, so that a model file says which token each row means. */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,4 +67,47 @@ int srm_task_data_check_vocab(const srm_task_data *d, const char *model_path)
     }
     srm_tensors_free(ts);
     return rc;
+}
+
+/* The id of token tok (len bytes) in the NUL-separated list, or -1. */
+static long find_token(const char *list, size_t bytes, const char *tok, size_t len)
+{
+    long id = 0;
+    for (size_t at = 0; at < bytes; id++) {
+        size_t l = strnlen(list + at, bytes - at);
+        if (l == len && memcmp(list + at, tok, len) == 0) return id;
+        at += l + 1;
+    }
+    return -1;
+}
+
+int srm_task_vocab_ids(const char *model_path, const char *text, double **ids, size_t *T)
+{
+    *ids = NULL, *T = 0;
+    srm_tensors *ts = NULL;
+    SRM_TRY(srm_safetensors_read(model_path, &ts));
+    const srm_tensor *v = srm_tensors_find(ts, SRM_TENSOR_VOCAB);
+    size_t cap = strlen(text) / 2 + 1, n = 0;
+    double *out = v ? malloc(cap * sizeof *out) : NULL;
+    int rc = !v ? SRM_ERROR(SRM_EINVAL, "%s has no '%s' tensor (models srm train wrote carry "
+                            "one): --text needs it", model_path, SRM_TENSOR_VOCAB)
+             : !out ? SRM_ERROR(SRM_ENOMEM, "out of memory") : SRM_OK;
+    const char *list = v ? (const char *)v->raw : NULL, *p = text;
+    long unk = v ? find_token(list, v->raw_bytes, "<unk>", 5) : -1;
+    while (rc == SRM_OK && *p) {
+        while (isspace((unsigned char)*p)) p++;
+        const char *start = p;
+        while (*p && !isspace((unsigned char)*p)) p++;
+        if (p == start) break;
+        long id = find_token(list, v->raw_bytes, start, (size_t)(p - start));
+        if (id < 0 && unk < 0)
+            rc = SRM_ERROR(SRM_EINVAL, "--text: token '%.*s' is not in %s's vocabulary (which "
+                           "has no <unk>)", (int)(p - start), start, model_path);
+        out[n++] = (double)(id < 0 ? unk : id);
+    }
+    if (rc == SRM_OK && n == 0) rc = SRM_ERROR(SRM_EINVAL, "--text: no tokens");
+    srm_tensors_free(ts);
+    if (rc != SRM_OK) return free(out), rc;
+    *ids = out, *T = n;
+    return SRM_OK;
 }

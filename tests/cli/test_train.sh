@@ -63,6 +63,12 @@ expect "the same metric as with --task atis" [ "$(json_get metric "$TMP/out")" =
 status 2 "srm eval --task jsb on an ATIS model" "$SRM" eval --task jsb "$A/model.safetensors"
 expect "names both tasks" grep -q -- "--task jsb, but .* was trained on atis" "$TMP/err"
 expect "the model carries its vocabulary and tag list (U8 tensors)" sh -c "grep -aq '\"vocab\":{\"dtype\":\"U8\"' '$A/model.safetensors' && grep -aq '\"tags\":{\"dtype\":\"U8\"' '$A/model.safetensors'"
+ok "srm run --text maps words through the model's own vocabulary" "$SRM" run "$A/model.safetensors" --text "i want zzyzx" --out "$TMP/rt.txt"
+printf '1\n2\n0\n' >"$TMP/ids.txt" # atis-2.train starts "i want": ids 1, 2; unknown: <unk> = 0
+ok "srm run --input with those ids" "$SRM" run "$A/model.safetensors" --input "$TMP/ids.txt" --out "$TMP/ri.txt"
+grep -v '^#' "$TMP/rt.txt" >"$TMP/rt.rows"; grep -v '^#' "$TMP/ri.txt" >"$TMP/ri.rows"
+expect "the same states and outputs" cmp -s "$TMP/rt.rows" "$TMP/ri.rows"
+status 2 "srm run --text and --input together" "$SRM" run "$A/model.safetensors" --text "i" --input "$TMP/ids.txt" --out "$TMP/x.txt"
 mkdir -p "$TMP/d2/atis"
 cp "$TOP/data/atis/"* "$TMP/d2/atis/"
 sed -i '1s/^BOS i want /BOS want i /' "$TMP/d2/atis/atis-2.train.w-intent.iob"
