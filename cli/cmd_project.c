@@ -145,8 +145,9 @@ static int project_lstm_paper(srm_model *m, double input_bound, unit_report *r)
 /* The command line, as parsed. */
 typedef struct {
     const char *in, *out, *method_text, *prefix, *nonlinearity;
-    double radius, margin, a_target, input_bound;
+    double radius, margin, a_target, input_bound, z_target;
     int rnn_given, lstm_given; /* an RNN-only or an LSTM-only option appeared */
+    int a_given, z_given;      /* --a-target (LSTM only), --z-target (GRU only) */
     int ib_given;              /* --input-bound appeared */
     int paper;                 /* --projection paper */
 } project_args;
@@ -227,12 +228,45 @@ static double data_bound(const srm_layout *lay, const project_args *p)
     return b;
 }
 
+/* The GRU's projection onto its condition (proofs-notes/gru-condition.md section 4). */
+static int project_gru_unit(srm_tensors *ts, const srm_layout *lay, size_t u, double bound,
+                            const project_args *p, unit_report *r)
+{
+    srm_project_gru_result res;
+    srm_gru_stability before, after;
+    srm_store_result st;
+    SRM_TRY(srm_project_gru_unit(ts, lay, u, p->z_target, p->margin, bound, &res, &before,
+                                 &after, &st));
+    SRM_TRY(put_string(r, "cell", "cell", "gru"));
+    const srm_report_entry e[] = {
+        {SRM_REPORT_NUMBER, "z_target", "update-gate target zeta", p->z_target},
+        {SRM_REPORT_NUMBER, "margin", "margin m", p->margin},
+        {SRM_REPORT_NUMBER, "input_bound", "input bound B", bound},
+        {SRM_REPORT_NUMBER, "lambda_inf_before", "lambda_inf before", before.lambda_inf},
+        {SRM_REPORT_NUMBER, "z_max_before", "z_max before", before.z_max},
+        {SRM_REPORT_NUMBER, "lambda_inf_after", "lambda_inf after (as stored)", after.lambda_inf},
+        {SRM_REPORT_NUMBER, "z_max_after", "z_max after", after.z_max},
+        {SRM_REPORT_BOOL, "stable_after", "stable after", after.stable},
+        {SRM_REPORT_INTEGER, "rows_scaled", "rows scaled", (double)res.rows_scaled},
+        {SRM_REPORT_INTEGER, "biases_clipped", "biases scaled", (double)res.biases_clipped},
+        {SRM_REPORT_INTEGER, "ulps_toward_zero", "ulps toward zero the stored dtype needed",
+         (double)st.ulps},
+    };
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++)
+        SRM_TRY(put(r, e[i].kind, e[i].key, e[i].label, e[i].value));
+    return SRM_OK;
+}
+
 static int check_options(const srm_layout *lay, const project_args *p)
 {
-    int lstm = lay->cell == SRM_CELL_LSTM;
-    if (lay->gru)
-        return SRM_ERROR(SRM_EINVAL, "%s: '%s' is a GRU layer, which srm does not project yet",
-                         p->in, lay->unit[0].weight_hh->name);
+    int lstm = lay->cell == SRM_CELL_LSTM && !lay->gru;
+    if (lay->gru && (p->rnn_given || p->a_given || p->paper))
+        return SRM_ERROR(SRM_EINVAL, "%s is a GRU: --radius, --method, --a-target and "
+                         "--projection paper do not apply (use --z-target, --margin, "
+                         "--input-bound)", p->in);
+    if (!lay->gru && p->z_given)
+        return SRM_ERROR(SRM_EINVAL, "%s is not a GRU: --z-target applies to GRUs", p->in);
+    if (lay->gru) return SRM_OK;
     if (lstm && p->rnn_given)
         return SRM_ERROR(SRM_EINVAL, "%s is an LSTM: --radius and --method apply to RNN-type "
                                      "models (use --margin, --a-target, --input-bound)", p->in);
@@ -252,30 +286,35 @@ static int project_file(srm_tensors *ts, const srm_layout *lay, const project_ar
         unit_report ur = {r, ""};
         if (u) snprintf(ur.sfx, sizeof ur.sfx, "_l%zu%s", lay->unit[u].layer,
                         lay->unit[u].reverse ? "_reverse" : "");
-        SRM_TRY(project_unit(ts, lay, u, lay->unit[u].layer ? 1.0 : b0, p, &ur));
+        double b = lay->unit[u].layer ? 1.0 : b0;
+        SRM_TRY(lay->gru ? project_gru_unit(ts, lay, u, b, p, &ur)
+                         : project_unit(ts, lay, u, b, p, &ur));
     }
     size_t clamped = 0;
-    if (lay->cell == SRM_CELL_LSTM) SRM_TRY(srm_project_clamp_embedding(ts, lay, b0, &clamped));
+    int gated = lay->cell == SRM_CELL_LSTM || lay->gru;
+    if (gated) SRM_TRY(srm_project_clamp_embedding(ts, lay, b0, &clamped));
     SRM_TRY(srm_report_integer(r, "layers", "layers", (long long)lay->layers));
     SRM_TRY(srm_report_integer(r, "directions", "directions", (long long)lay->directions));
     SRM_TRY(srm_report_integer(r, "embedding_clamped",
                                "embedding entries clamped to the input bound", (long long)clamped));
     char v[64];
-    snprintf(v, sizeof v, "%.17g", lay->cell == SRM_CELL_LSTM ? b0 : p->radius);
+    snprintf(v, sizeof v, "%.17g", gated ? b0 : p->radius);
     SRM_TRY(srm_tensors_set_meta(ts, "srm_project",
-                                 p->paper ? "paper" : lay->cell == SRM_CELL_LSTM
-                                                          ? "certified (LSTM row scaling)"
-                                                          : "certified (SVD clip)"));
-    SRM_TRY(srm_tensors_set_meta(ts, lay->cell == SRM_CELL_LSTM ? "srm_project_input_bound"
-                                                                : "srm_project_radius", v));
+                                 p->paper  ? "paper"
+                                 : lay->gru ? "certified (GRU row scaling)"
+                                 : gated    ? "certified (LSTM row scaling)"
+                                            : "certified (SVD clip)"));
+    SRM_TRY(srm_tensors_set_meta(ts, gated ? "srm_project_input_bound" : "srm_project_radius",
+                                 v));
     return srm_safetensors_write(p->out, ts);
 }
 
 int srm_cmd_project(int argc, char **argv)
 {
-    double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0;
+    double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0, z_target = 0.7;
     const char *method_text = "svd", *projection = "certified", *prefix = NULL, *nonlin = NULL;
     int json = 0, radius_given = 0, method_given = 0, tune_given = 0, ib_given = 0;
+    int a_given = 0, z_given = 0;
     const srm_arg args[] = {
         {"radius", SRM_ARG_DOUBLE, &radius, "r", "RNN: clip singular values of W_hh at r",
          &radius_given},
@@ -284,10 +323,12 @@ int srm_cmd_project(int argc, char **argv)
          "via the eigenpairs of W^T W above r^2 to r (1 - 1e-12) (faster; the SVD is used "
          "when ||W_hh||_2 > 2r)",
          &method_given},
-        {"margin", SRM_ARG_DOUBLE, &margin, "m", "LSTM: every condition holds with margin m",
-         &tune_given},
+        {"margin", SRM_ARG_DOUBLE, &margin, "m",
+         "LSTM: every condition holds with margin m; GRU: lambda_inf <= 1 - m", &tune_given},
         {"a-target", SRM_ARG_DOUBLE, &a_target, "A", "LSTM: enforce a = 1 - f_max >= A",
-         &tune_given},
+         &a_given},
+        {"z-target", SRM_ARG_DOUBLE, &z_target, "Z", "GRU: enforce z_max <= Z (in (1/2, 1))",
+         &z_given},
         {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
          "LSTM: inputs satisfy ||x||_inf <= B (default: the embedding's largest |entry|, else "
          "1); an embedding beyond B is clamped to it",
@@ -303,17 +344,21 @@ int srm_cmd_project(int argc, char **argv)
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
-        "srm project IN OUT [--radius r] [--margin m] [--method svd|power|gram] [--json]",
+        "srm project IN OUT [--radius r] [--margin m] [--method svd|power|gram] [--z-target Z] "
+        "[--json]",
         "Every layer and direction of IN's recurrent module (any PyTorch state dict). "
         "RNN-type models: W_hh <- U min(S, r) V^T, the Frobenius-nearest matrix with "
         "||W_hh||_2 <= r. LSTM: every row of W_i, W_f, W_z, W_o whose absolute sum exceeds "
         "its target A - m, A^2 - m, A/4 - m, A - m is scaled down to it; ||U_f|| B and "
         "max|b_f| share what logit(1 - A) leaves after ||W_f|| (both scaled by one factor when "
         "they exceed it), so f_max <= 1 - A and the model meets the LSTM conditions with "
-        "margin m. Every tensor keeps its dtype (the rounded weights are verified, and moved "
-        "toward zero by whole ulps until they meet the bound), tensors it does not change keep "
-        "their bytes, and the metadata is kept. Prints the norms before and after (keys of "
-        "units after the first end in _l<layer>[_reverse]).",
+        "margin m. GRU: ||W_hn||, max|b_hn| <= 0.4, ||W_hr|| <= 0.5, ||W_hz|| <= 1 - Z - 2m, "
+        "and ||W_iz|| B + max|b_z| share logit(Z) - (1 - Z - 2m), so z_max <= Z and "
+        "lambda_inf <= 1 - m (proofs-notes/gru-condition.md). Every tensor keeps its dtype (the "
+        "rounded weights are verified, and moved toward zero by whole ulps until they meet the "
+        "bound), tensors it does not change keep their bytes, and the metadata is kept. Prints "
+        "the norms before and after (keys of units after the first end in "
+        "_l<layer>[_reverse]).",
         args, 2, 2};
     const char *pos[2];
     size_t npos = 0;
@@ -323,12 +368,13 @@ int srm_cmd_project(int argc, char **argv)
     if (!paper && strcmp(projection, "certified") != 0)
         return SRM_ERROR(SRM_EINVAL, "--projection: expected certified or paper, got '%s'",
                          projection);
+    tune_given = tune_given || a_given;
     if (paper && (method_given || tune_given))
         return SRM_ERROR(SRM_EINVAL, "--projection paper takes neither --method (its RNN clip "
                                      "is the SVD) nor --margin or --a-target");
     project_args p = {pos[0], pos[1], method_text, prefix, nonlin, radius, margin, a_target,
-                      input_bound, radius_given || method_given, tune_given || ib_given,
-                      ib_given, paper};
+                      input_bound, z_target, radius_given || method_given, tune_given || ib_given,
+                      a_given, z_given, ib_given, paper};
     srm_tensors *ts = NULL;
     SRM_TRY(srm_safetensors_read(p.in, &ts));
     srm_layout *lay = malloc(sizeof *lay);

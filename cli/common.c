@@ -42,7 +42,8 @@ int srm_cli_model_task(const char *text, const char *model, srm_task *task)
         rc = SRM_ERROR(SRM_EINVAL, "%s: __metadata__ task '%s' is not a task", model, meta);
     else if (!text && !meta)
         rc = SRM_ERROR(SRM_EINVAL, "--task is required (%s has no task in its metadata)", model);
-    else if (text && (rc = srm_data_task_parse(text, task)) == SRM_OK && meta && *task != from_model)
+    else if (text && (rc = srm_data_task_parse(text, task)) == SRM_OK && meta &&
+             *task != from_model)
         rc = SRM_ERROR(SRM_EINVAL, "--task %s, but %s was trained on %s", text, model, meta);
     if (rc == SRM_OK && !text) *task = from_model;
     srm_tensors_free(ts);

@@ -13,6 +13,8 @@
 #include "core/layout.h"
 #include "core/model.h"
 #include "core/safetensors.h"
+#include "theory/project.h"
+#include "theory/stability.h"
 
 #define SRM_STORE_MAX_ULPS 64
 
@@ -29,6 +31,22 @@ typedef struct {
 int srm_project_store(srm_tensors *ts, const srm_layout *lay, size_t u,
                       const srm_model *original, const srm_model *projected, int toward_zero,
                       srm_store_check check, void *ctx, srm_store_result *out);
+
+/* The same on explicit blocks: tensors t[0..nt) of ts, their values as read (orig), as
+ * projected (proj), and buffers rnd for the rounded values, which check(ctx, &ok) reads (for
+ * tensors srm has no model of: the GRU). */
+typedef int (*srm_store_blocks_check)(void *ctx, int *ok);
+int srm_project_store_blocks(srm_tensors *ts, const srm_tensor *const *t, size_t nt,
+                             double *const *orig, double *const *proj, double *const *rnd,
+                             int toward_zero, srm_store_blocks_check check, void *ctx,
+                             srm_store_result *out);
+
+/* GRU unit u of lay: srm_project_gru on copies of its tensors, stored as above (toward zero,
+ * verified: lambda_inf < 1 on the rounded weights); the constants before and after. */
+int srm_project_gru_unit(srm_tensors *ts, const srm_layout *lay, size_t u, double zeta,
+                         double margin, double input_bound, srm_project_gru_result *res,
+                         srm_gru_stability *before, srm_gru_stability *after,
+                         srm_store_result *st);
 
 /* Clamps every entry of the embedding tensor to [-bound, bound] (its dtype, toward zero); the
  * count of entries clamped goes to *clamped. */

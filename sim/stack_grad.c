@@ -50,7 +50,8 @@ static void tape_backward(const srm_model *m, const double *in, size_t T, int re
     memset(dc, 0, 3 * n * sizeof *dc);
     for (size_t i = T; i-- > 0;) {
         size_t t = reverse ? T - 1 - i : i;
-        const double *c_prev = i ? tp->c + (i - 1) * n : zero, *h_prev = i ? tp->h + (i - 1) * n : zero;
+        const double *c_prev = i ? tp->c + (i - 1) * n : zero;
+        const double *h_prev = i ? tp->h + (i - 1) * n : zero;
         srm_cell_backward(da, dc, dy + t * w + off, dh_rec, tp->h + i * n, c_prev,
                           tp->gates + i * gn, tp->tc + i * n, m->cell, 1, n, n);
         outer(g->weight_ih, da, in + t * d, gn, d);

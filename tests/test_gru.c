@@ -6,7 +6,9 @@
  *   starts and from corners), never find ||dh'/dh||_inf above lambda_inf, nor a step in x beyond
  *   L_x, for stable and unstable random GRUs with biases.
  * - srm certify's bound on the truncated 2-layer bidirectional GRU stack is never exceeded by
- *   the measured gap. */
+ *   the measured gap.
+ * - The projection onto the condition reaches z_max <= zeta and lambda_inf <= 1 - m, and is
+ *   idempotent. */
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include "core/layout.h"
 #include "core/safetensors.h"
 #include "sim/certify.h"
+#include "theory/project.h"
 #include "theory/stability.h"
 #include "tests/harness.h"
 #include "tests/scratch.h"
@@ -250,6 +253,36 @@ static void check_cascade(gsl_rng *rng)
           "ratio %.3g)", worst);
 }
 
+/* The projection of theory/project_gru.c: random GRUs far outside the condition end with
+ * z_max <= zeta and lambda_inf <= 1 - m, the search stays under lambda_inf, and a second
+ * projection changes nothing. */
+static void check_projection(gsl_rng *rng)
+{
+    const double zetas[] = {0.6, 0.7, 0.9}, m = 0.01, B = 2;
+    double p[3 * NMAX * (DMAX + NMAX) + 6 * NMAX], q[sizeof p / sizeof p[0]];
+    for (size_t i = 0; i < 3; i++) {
+        srm_gru_weights w;
+        srm_gru_stability st;
+        srm_project_gru_result res, again;
+        random_gru(rng, 6, 4, 1.5, 3.0, p, &w);
+        double *ih = p, *hh = ih + 3 * 6 * 4, *bi = hh + 3 * 6 * 6, *bh = bi + 18;
+        int rc = srm_project_gru(ih, hh, bi, bh, 6, 4, zetas[i], m, B, &res);
+        if (rc == SRM_OK) rc = srm_stability_gru(&w, B, &st);
+        memcpy(q, p, sizeof p);
+        if (rc == SRM_OK) rc = srm_project_gru(ih, hh, bi, bh, 6, 4, zetas[i], m, B, &again);
+        double found = rc == SRM_OK ? search(rng, &w, B, 40) : INFINITY;
+        CHECK(rc == SRM_OK && st.z_max <= zetas[i] && st.lambda_inf <= 1 - m &&
+                  res.rows_scaled > 0 && found <= st.lambda_inf && memcmp(p, q, sizeof p) == 0,
+              "GRU projected at zeta %.1f, m %.2f: z_max %.4g, lambda_inf %.6g <= %.2f (search "
+              "%.4g), idempotent", zetas[i], m, st.z_max, st.lambda_inf, 1 - m, found);
+    }
+    double dummy[3 * 4 * 4] = {0};
+    srm_project_gru_result res;
+    CHECK(srm_project_gru(dummy, dummy, NULL, NULL, 4, 0, 0.5, 0.01, 1, &res) == SRM_EINVAL &&
+              srm_project_gru(dummy, dummy, NULL, NULL, 4, 0, 0.6, 0.3, 1, &res) == SRM_EINVAL,
+          "GRU projection: zeta 1/2 and a margin leaving no W_hz are refused");
+}
+
 int main(void)
 {
     if (!scratch_open("srm-test-gru")) return 1;
@@ -260,6 +293,7 @@ int main(void)
     check_jacobian(rng);
     check_bounds(rng);
     check_cascade(rng);
+    check_projection(rng);
     gsl_rng_free(rng);
     scratch_close();
     return srm_test_finish();

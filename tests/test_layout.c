@@ -98,7 +98,8 @@ static srm_tensors *state_dict(const char *prefix, size_t G, size_t n, size_t d,
         for (int r = 0; r <= bidir; r++) {
             char name[128];
             const char *rev = r ? "_reverse" : "";
-            size_t ih[2] = {G * n, l ? n * (size_t)(1 + bidir) : d}, hh[2] = {G * n, n}, b[1] = {G * n};
+            size_t ih[2] = {G * n, l ? n * (size_t)(1 + bidir) : d}, hh[2] = {G * n, n};
+            size_t b[1] = {G * n};
             snprintf(name, sizeof name, "%sweight_ih_l%zu%s", prefix, l, rev);
             srm_tensors_add_view(ts, name, 2, ih, w);
             snprintf(name, sizeof name, "%sweight_hh_l%zu%s", prefix, l, rev);

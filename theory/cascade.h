@@ -43,8 +43,9 @@ int srm_cascade_gap(const srm_cascade *c, long long k, double *gap);
 double srm_cascade_gap_closed_form(const srm_cascade *c, long long k);
 
 /* One direction: the smallest k >= 1 with gap(k') <= eps for every k' >= k (exact, from the
- * recursion's monotone tail). Two directions: the smallest k with gap(k) <= eps. And gap(k). SRM_ENUMERIC when the search passes k_max (1e8 steps for one direction,
- * 2e4 windows for two). */
+ * recursion's monotone tail). Two directions: the smallest k with gap(k) <= eps. And gap(k).
+ * SRM_ENUMERIC when the search passes k_max (1e8 steps for one direction, 2e4 windows for
+ * two). */
 int srm_cascade_k(const srm_cascade *c, double eps, long long *k, double *gap);
 
 #endif

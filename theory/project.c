@@ -228,7 +228,7 @@ static int all_finite(const double *w, size_t count)
  * exceeds target down to target (times SRM_PROJECT_SHRINK, so that the recomputed sum, rounding
  * included, is at most the target and a second pass changes nothing); returns how many rows it
  * scaled. */
-static size_t scale_rows(double *w, size_t row0, size_t nrows, size_t cols, double target)
+size_t srm_project_scale_rows(double *w, size_t row0, size_t nrows, size_t cols, double target)
 {
     size_t scaled = 0;
     for (size_t i = row0; i < row0 + nrows; i++) {
@@ -253,21 +253,29 @@ int srm_project_lstm(srm_model *m, double a, double margin, double input_bound,
     if (!all_finite(m->weight_hh, 4 * n * n))
         return SRM_ERROR(SRM_EINVAL, "LSTM projection: weight_hh has non-finite entries");
     /* Gate order i, f, g(=z), o. */
-    out->rows_scaled += scale_rows(m->weight_hh, 0, n, n, t->w_i);
-    out->rows_scaled += scale_rows(m->weight_hh, n, n, n, t->w_f);
-    out->rows_scaled += scale_rows(m->weight_hh, 2 * n, n, n, t->w_z);
-    out->rows_scaled += scale_rows(m->weight_hh, 3 * n, n, n, t->w_o);
-    if (d > 0) out->rows_scaled += scale_rows(m->weight_ih, n, n, d, t->u_f);
-    for (size_t j = n; j < 2 * n; j++) {
-        double b = fabs(m->bias_ih[j] + m->bias_hh[j]);
-        if (b > t->b_f) {
-            double f = t->b_f * SRM_PROJECT_SHRINK / b; /* keep the ih/hh split */
-            m->bias_ih[j] *= f;
-            m->bias_hh[j] *= f;
-            out->biases_clipped++;
+    out->rows_scaled += srm_project_scale_rows(m->weight_hh, 0, n, n, t->w_i);
+    out->rows_scaled += srm_project_scale_rows(m->weight_hh, n, n, n, t->w_f);
+    out->rows_scaled += srm_project_scale_rows(m->weight_hh, 2 * n, n, n, t->w_z);
+    out->rows_scaled += srm_project_scale_rows(m->weight_hh, 3 * n, n, n, t->w_o);
+    if (d > 0) out->rows_scaled += srm_project_scale_rows(m->weight_ih, n, n, d, t->u_f);
+    out->biases_clipped = srm_project_scale_biases(m->bias_ih, m->bias_hh, n, n, t->b_f);
+    return SRM_OK;
+}
+
+size_t srm_project_scale_biases(double *b_ih, double *b_hh, size_t row0, size_t nrows,
+                                double target)
+{
+    size_t clipped = 0;
+    for (size_t j = row0; j < row0 + nrows; j++) {
+        double b = fabs((b_ih ? b_ih[j] : 0) + (b_hh ? b_hh[j] : 0));
+        if (b > target) {
+            double f = target * SRM_PROJECT_SHRINK / b; /* keep the ih/hh split */
+            if (b_ih) b_ih[j] *= f;
+            if (b_hh) b_hh[j] *= f;
+            clipped++;
         }
     }
-    return SRM_OK;
+    return clipped;
 }
 
 /* ---- the authors' projection ---- */

@@ -101,6 +101,40 @@ typedef struct {
 int srm_project_lstm(srm_model *m, double a, double margin, double input_bound,
                      srm_project_lstm_result *out);
 
+/* Every row of the block [row0, row0 + nrows) of w (.., cols) whose absolute sum exceeds
+ * target is scaled down to target (times SRM_PROJECT_SHRINK, so that the recomputed sum,
+ * rounding included, is at most the target and a second pass changes nothing). Returns how many
+ * rows it scaled. */
+size_t srm_project_scale_rows(double *w, size_t row0, size_t nrows, size_t cols, double target);
+/* Every pair b_ih[j] + b_hh[j] (j in [row0, row0 + nrows); a NULL array is zero) whose absolute
+ * value exceeds target has both terms scaled by one factor down to target (times
+ * SRM_PROJECT_SHRINK). Returns how many it scaled. */
+size_t srm_project_scale_biases(double *b_ih, double *b_hh, size_t row0, size_t nrows,
+                                double target);
+
+/* GRU row-scaling projection (proofs-notes/gru-condition.md section 4) for an update-gate
+ * target zeta in (1/2, 1) and a margin m: ||W_hn|| <= 0.4, max|b_hn| <= 0.4, ||W_hr|| <= 0.5
+ * (so the reset product X <= 1/2), ||W_hz|| <= 1 - zeta - 2m, and ||W_iz|| B + max|b_iz + b_hz|
+ * within logit(zeta) - (1 - zeta - 2m) (both scaled by one factor when they exceed it). Then
+ * z_max <= zeta and lambda_inf <= 1 - m. */
+typedef struct {
+    double zeta, margin, input_bound;
+    double w_hz, w_hr, w_hn, b_hn; /* row and bias caps */
+    double w_iz, b_z;              /* the z gate's input rows and bias pairs */
+} srm_gru_targets;
+
+typedef struct {
+    srm_gru_targets targets;
+    size_t rows_scaled, biases_clipped;
+} srm_project_gru_result;
+
+/* In place on nn.GRU's tensors (gate rows r, z, n; biases may be NULL). SRM_EINVAL unless
+ * 1/2 < zeta < 1, 0 <= m, 1 - zeta - 2m > 0, logit(zeta) >= 1 - zeta - 2m, B >= 0, and the
+ * weights are finite. */
+int srm_project_gru(double *weight_ih, double *weight_hh, double *bias_ih, double *bias_hh,
+                    size_t n, size_t d, double zeta, double margin, double input_bound,
+                    srm_project_gru_result *out);
+
 /* The authors' projection (millerjohnp/TCN, poly_music/model.py, RNNModel.stabilize, run after
  * every step; proofs-notes/lstm-conditions.md section 5): every COLUMN of each recurrent gate
  * block W_i, W_f, W_g, W_o of weight_hh is rescaled, up or down, to the l1 norm

@@ -75,7 +75,8 @@ int srm_stability_lstm(const srm_model *m, double input_bound, srm_lstm_stabilit
  *   n = tanh(W_in x + b_in + r (W_hn h + b_hn)),  h' = (1 - z) n + z h.
  * On the invariant box |h| <= 1, with ||x||_inf <= B (all norms infinity norms):
  *   t_z = ||W_hz|| + ||W_iz|| B + max|b_iz + b_hz|,  z in [sigma(-t_z), z_max = sigma(t_z)],
- *   r_max = sigma(||W_hr|| + ||W_ir|| B + max|b_ir + b_hr|),  M = ||W_hn|| + max|b_hn| >= |W_hn h + b_hn|,
+ *   r_max = sigma(||W_hr|| + ||W_ir|| B + max|b_ir + b_hr|),
+ *   M = ||W_hn|| + max|b_hn| >= |W_hn h + b_hn|,
  *   X = r_max ||W_hn|| + M ||W_hr|| / 4 (how far n moves per unit of h),
  *   lambda = ||W_hz|| / 2 + X + z* (1 - X), z* = z_max if X <= 1 else sigma(-t_z)
  * (the 1/2 is sigma's 1/4 times |h - n| < 2), and stable when lambda < 1; in the input,

@@ -57,8 +57,18 @@ expect "the embedding is clamped, and said so" grep -q '"embedding_clamped": [1-
 ok "certify it" "$SRM" certify "$TMP/pe.safetensors" --json
 num_close "certify reads B = 1 from the clamped embedding" "$(first_get input_bound "$TMP/out")" 1 0
 expect "and finds it stable" grep -q '"stable": true' "$TMP/out"
-status 2 "project a GRU: exit 2" "$SRM" project "$F/gru1.safetensors" "$TMP/pg.safetensors"
-expect "and writes nothing" test ! -e "$TMP/pg.safetensors"
+"$SRM" certify "$F/gru2_big.safetensors" >/dev/null 2>&1
+expect "a GRU with large weights is not certified (exit 1)" test $? -eq 1
+ok "srm project onto the GRU condition" "$SRM" project "$F/gru2_big.safetensors" "$TMP/pg.safetensors" --json
+expect "both layers end stable" grep -q '"stable_after": true.*"stable_after_l1": true' "$TMP/out"
+ok "srm certify certifies the projected GRU" "$SRM" certify "$TMP/pg.safetensors" --json
+num_le "z_max <= 0.7 (default --z-target)" "$(first_get z_max "$TMP/out")" 0.7
+num_le "lambda_inf <= 1 - m = 0.99" "$(json_get lambda "$TMP/out")" 0.99
+expect "the metadata names the projection" grep -aq '"srm_project":"certified (GRU row scaling)"' "$TMP/pg.safetensors"
+status 2 "--radius on a GRU" "$SRM" project "$F/gru1.safetensors" "$TMP/pg2.safetensors" --radius 2
+status 2 "--z-target on an LSTM" "$SRM" project "$F/lstm1.safetensors" "$TMP/pg2.safetensors" --z-target 0.7
+status 2 "--z-target 0.5 (z_max >= 1/2 always)" "$SRM" project "$F/gru1.safetensors" "$TMP/pg2.safetensors" --z-target 0.5
+expect "failed projections write nothing" test ! -e "$TMP/pg2.safetensors"
 
 ok "bidirectional 2-layer LSTM" "$SRM" certify "$F/lstm2_bidir.safetensors" --json
 expect "2 layers, 2 directions" grep -q '"layers": 2, "directions": 2' "$TMP/out"

@@ -14,6 +14,7 @@ Models (NAME.safetensors, the module's state_dict under a prefix):
                       the metadata) and decoder.weight [2, 5], decoder.bias [2] (nn.Linear(5, 2))
   rnn2_unstable_top   nn.RNN(3, 4, num_layers=2), rnn., ||W_hh||_2 = 0.5 then 3
   lstm1               nn.LSTM(3, 4), lstm., every weight and bias times 0.05
+  gru2_big            nn.GRU(3, 5, num_layers=2), gru., every tensor times 2 (not certified)
   lstm1_embed         nn.LSTM(3, 4) times 0.05 under rnn., with encoder.weight [6, 3] in [-3, 3]
   lstm3               nn.LSTM(2, 3, num_layers=3), no prefix, times 0.05
   lstm2_bidir         nn.LSTM(3, 4, num_layers=2, bidirectional=True), rnn., times 0.05
@@ -190,6 +191,7 @@ def main():
     simple("gru1", GRU, (3, 4), {}, "gru.", 21, factor=0.1)
     simple("gru3_bidir", GRU, (3, 4), {"num_layers": 3, "bidirectional": True}, "rnn.", 23,
            factor=0.1)
+    simple("gru2_big", GRU, (3, 5), {"num_layers": 2}, "gru.", 24, factor=2.0)
     plain = build(RNN, (3, 4), {}, 41, hh_norms=[0.7])
     torch.save(plain.state_dict(), os.path.join(OUT, "plain_rnn.pt"))
 
