@@ -222,10 +222,7 @@ static int project_unit(srm_tensors *ts, const srm_layout *lay, size_t u, double
 static double data_bound(const srm_layout *lay, const project_args *p)
 {
     if (p->ib_given || !lay->embedding) return p->input_bound;
-    double b = 0;
-    for (size_t i = 0; i < lay->embedding->size; i++)
-        b = fmax(b, fabs(lay->embedding->data[i]));
-    return b;
+    return srm_layout_embedding_bound(lay->embedding->data, lay->embedding->size);
 }
 
 /* The GRU's projection onto its condition (proofs-notes/gru-condition.md section 4). */

@@ -105,9 +105,7 @@ static int fill(srm_model *m, srm_report *r, void *ctx)
     double bound = b->input_bound;
     const char *from = b->given ? "--input-bound" : "default 1 (no embedding in the file)";
     if (!b->given && m->encoder_weight) {
-        bound = 0;
-        for (size_t i = 0; i < m->vocab * m->input; i++)
-            bound = fmax(bound, fabs(m->encoder_weight[i]));
+        bound = srm_layout_embedding_bound(m->encoder_weight, m->vocab * m->input);
         from = "the embedding's largest |entry|";
     }
     SRM_TRY(srm_report_string(r, "input_bound_from", "input bound from", from));

@@ -253,6 +253,13 @@ int srm_layout_find(const char *path, const srm_tensors *ts, const srm_layout_op
     return find_io(path, ts, out);
 }
 
+double srm_layout_embedding_bound(const double *table, size_t count)
+{
+    double b = 0;
+    for (size_t i = 0; i < count; i++) b = fmax(b, fabs(table[i]));
+    return b;
+}
+
 static int copy_finite(const char *path, const srm_tensor *t, double *dst)
 {
     for (size_t j = 0; j < t->size; j++)

@@ -50,6 +50,10 @@ typedef struct {
     const char *nonlinearity; /* NULL, "tanh", "relu" or "linear" (RNN cells only) */
 } srm_layout_options;
 
+/* The input bound an embedding table gives gated cells: its largest |entry| (the max norm of
+ * every input row). The one home of this bound: srm certify, stability and project use it. */
+double srm_layout_embedding_bound(const double *table, size_t count);
+
 /* Finds the layout of ts (read from path, which errors name). opt may be NULL. */
 int srm_layout_find(const char *path, const srm_tensors *ts, const srm_layout_options *opt,
                     srm_layout *out);

@@ -1,6 +1,7 @@
 /* sim/certify.c: the certificate of a whole recurrent module (certify.h). */
 #include "sim/certify.h"
 
+#include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +19,10 @@ static void data_bound(srm_certify *c, const srm_certify_options *opt, double *b
         c->input_bound = opt->input_bound;
         snprintf(c->input_from, sizeof c->input_from, "--input-bound");
     } else if (e) {
-        double mx = 0, row_max = 0;
-        for (size_t v = 0; v < e->shape[0]; v++) {
-            double ss = 0;
-            for (size_t j = 0; j < d; j++) {
-                double x = e->data[v * d + j];
-                mx = fmax(mx, fabs(x));
-                ss += x * x;
-            }
-            row_max = fmax(row_max, sqrt(ss));
-        }
-        c->input_bound = mx;
+        double row_max = 0;
+        for (size_t v = 0; v < e->shape[0]; v++)
+            row_max = fmax(row_max, cblas_dnrm2((int)d, e->data + v * d, 1));
+        c->input_bound = srm_layout_embedding_bound(e->data, e->size);
         *b2 = row_max;
         snprintf(c->input_from, sizeof c->input_from, "embedding '%s' (largest |entry|)",
                  e->name);
