@@ -16,6 +16,7 @@
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/meta.h"
 #include "core/report.h"
 #include "task/analyze.h"
@@ -316,9 +317,8 @@ static int report_certificate(srm_report *rep, const srm_model *m)
 {
     int stable;
     if (m->cell == SRM_CELL_LSTM) {
-        double bx = m->vocab ? 0 : 1;
-        for (size_t i = 0; i < m->vocab * m->input; i++)
-            bx = fmax(bx, fabs(m->encoder_weight[i]));
+        double bx = m->vocab ? srm_layout_embedding_bound(m->encoder_weight, m->vocab * m->input)
+                             : 1;
         srm_lstm_stability st;
         SRM_TRY(srm_stability_lstm(m, bx, &st));
         SRM_TRY(srm_report_number(rep, "certificate_input_bound", "input bound B_x used", bx));

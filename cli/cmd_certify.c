@@ -11,7 +11,10 @@
 #include "cli/commands.h"
 #include "core/args.h"
 #include "core/error.h"
+#include "cli/common.h"
 #include "sim/certify.h"
+#include "task/analyze.h"
+#include "task/analyze_summary.h"
 
 #define MAX_EPS 16
 
@@ -43,6 +46,57 @@ static int parse_eps(const char *text, truncation *t)
 
 /* null for non-finite numbers (JSON has no inf or NaN) */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* --task: the data-dependent figures of srm analyze on the task's test split (one-layer
+ * models srm runs): per window length r the rates ||J_{t+r} ... J_{t+1}||_2^(1/r) measured
+ * along the data, which certify nothing (proofs-notes/data-dependent-stability.md). */
+typedef struct {
+    int done;
+    char task[16];
+    size_t steps, nr;
+    srm_analyze_window_summary w[SRM_ANALYZE_MAX_R];
+} data_figures;
+
+static int measure_data(const char *path, const char *task_text, const char *data_dir,
+                        data_figures *df)
+{
+    srm_task task;
+    SRM_TRY(srm_cli_model_task(task_text, path, &task));
+    srm_model *m = NULL;
+    SRM_TRY(srm_model_load(path, &m));
+    srm_analyze_options o = {.window = 100, .max_lag = 1, .r = {1, 5, 20}, .nr = 3, .seed = 1,
+                             .model_path = path};
+    o.max_tokens = srm_analyze_auto_tokens(srm_model_state_size(m), o.nr);
+    srm_analyze *a = NULL;
+    size_t nseq = 0;
+    double *q = malloc(SRM_ANALYZE_NQ * o.nr * sizeof *q);
+    int rc = q ? srm_analyze_task(m, task, data_dir, &o, &a, &nseq)
+               : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) {
+        srm_analyze_summarize_windows(a, &o, df->w, q);
+        df->steps = srm_analyze_steps(a), df->nr = o.nr, df->done = 1;
+        snprintf(df->task, sizeof df->task, "%s", srm_data_task_name(task));
+    }
+    srm_analyze_free(a);
+    free(q);
+    srm_model_free(m);
+    return rc;
+}
+
+static json_t *data_json(const data_figures *df)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < df->nr; i++)
+        json_array_append_new(rows, json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "r",
+                                              (json_int_t)df->w[i].r, "windows",
+                                              (json_int_t)df->w[i].count, "rate_max",
+                                              num(df->w[i].rate.max), "rate_p99",
+                                              num(df->w[i].rate.p99), "rate_median",
+                                              num(df->w[i].rate.median), "rate_min",
+                                              num(df->w[i].rate.min)));
+    return json_pack("{s:s, s:I, s:o, s:s}", "task", df->task, "steps", (json_int_t)df->steps,
+                     "windows", rows, "note", "measured along the test split: certifies nothing");
+}
 
 static const char *cell_name(const srm_layout *lay)
 {
@@ -90,7 +144,8 @@ static json_t *unit_json(const srm_certify *c, const srm_certify_unit *u)
     return o;
 }
 
-static int print_json(const char *path, const srm_certify *c, const truncation *t)
+static int print_json(const char *path, const srm_certify *c, const truncation *t,
+                      const data_figures *df)
 {
     const srm_layout *lay = &c->layout;
     json_t *units = json_array(), *tr = json_array();
@@ -109,6 +164,7 @@ static int print_json(const char *path, const srm_certify *c, const truncation *
         c->has_decoder ? "decoder output" : "top layer output", "truncation", tr, "units",
         units);
     if (!o) return SRM_ERROR(SRM_ENOMEM, "out of memory building JSON");
+    if (df->done) json_object_set_new(o, "data", data_json(df));
     char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(o);
     if (!text) return SRM_ERROR(SRM_ENOMEM, "out of memory building JSON");
@@ -135,6 +191,17 @@ static void print_unit(const srm_certify *c, const srm_certify_unit *u)
            s->norm_inf_f, s->holds_f ? "yes" : "NO", s->a, s->r);
 }
 
+static void print_data(const data_figures *df)
+{
+    if (!df->done) return;
+    printf("data-dependent (srm analyze on %s's test split, %zu steps; measured, certifies "
+           "nothing):\n", df->task, df->steps);
+    for (size_t i = 0; i < df->nr; i++)
+        printf("  r = %zu: rate ||J_{t+r}...J_{t+1}||_2^(1/r) max %.4g, p99 %.4g, median %.4g "
+               "(%zu windows)\n", df->w[i].r, df->w[i].rate.max, df->w[i].rate.p99,
+               df->w[i].rate.median, df->w[i].count);
+}
+
 static void print_text(const char *path, const srm_certify *c, const truncation *t)
 {
     const srm_layout *lay = &c->layout;
@@ -159,7 +226,7 @@ static void print_text(const char *path, const srm_certify *c, const truncation 
 int srm_cmd_certify(int argc, char **argv)
 {
     double input_bound = NAN;
-    const char *eps_text = "0.01", *prefix = NULL, *nonlin = NULL;
+    const char *eps_text = "0.01", *prefix = NULL, *nonlin = NULL, *task = NULL, *data = NULL;
     int json = 0;
     const srm_arg args[] = {
         {"eps", SRM_ARG_STRING, &eps_text, "LIST",
@@ -171,6 +238,11 @@ int srm_cmd_certify(int argc, char **argv)
          "module prefix to certify when the file has several (e.g. encoder.rnn.)", NULL},
         {"nonlinearity", SRM_ARG_STRING, &nonlin, "tanh|relu|linear",
          "RNN cells: the nonlinearity, which the shapes do not show [tanh]", NULL},
+        {"task", SRM_ARG_STRING, &task, "T",
+         "add the data-dependent figures of srm analyze on task T's test split (one-layer "
+         "models; T may be 'model': the task in the model's metadata)", NULL},
+        {"data-dir", SRM_ARG_STRING, &data, "DIR", "data folder for --task (see srm data)",
+         NULL},
         SRM_ARG_JSON(&json, "print one JSON object"),
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
@@ -198,8 +270,11 @@ int srm_cmd_certify(int argc, char **argv)
         t.found[i] = krc == SRM_OK;
         if (krc != SRM_OK && krc != SRM_ENUMERIC) rc = krc;
     }
-    if (rc == SRM_OK && json) rc = print_json(pos[0], c, &t);
-    else if (rc == SRM_OK) print_text(pos[0], c, &t);
+    data_figures df = {0};
+    if (rc == SRM_OK && task)
+        rc = measure_data(pos[0], strcmp(task, "model") == 0 ? NULL : task, data, &df);
+    if (rc == SRM_OK && json) rc = print_json(pos[0], c, &t, &df);
+    else if (rc == SRM_OK) print_text(pos[0], c, &t), print_data(&df);
     int stable = rc == SRM_OK && c->stable;
     free(c);
     if (rc != SRM_OK && rc != SRM_EINVAL) { /* exit status 1 means "not stable": errors are 2 */

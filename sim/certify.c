@@ -26,12 +26,15 @@ static void data_bound(srm_certify *c, const srm_certify_options *opt, double *b
         *b2 = row_max;
         snprintf(c->input_from, sizeof c->input_from, "embedding '%s' (largest |entry|)",
                  e->name);
+        snprintf(c->input2_from, sizeof c->input2_from, "embedding '%s' (largest row 2-norm)",
+                 e->name);
         return;
     } else {
         c->input_bound = 1;
         snprintf(c->input_from, sizeof c->input_from, "default 1 (no embedding in the file)");
     }
     *b2 = sqrt((double)d) * c->input_bound;
+    snprintf(c->input2_from, sizeof c->input2_from, "sqrt(d) B, B: %s", c->input_from);
 }
 
 /* Gated cells (LSTM, GRU) are certified in the max norm, with |h| <= 1. */
@@ -133,7 +136,7 @@ int srm_certify_file(const char *path, const srm_certify_options *opt, srm_certi
     out->stable = out->contractive = 1;
     for (size_t u = 0; rc == SRM_OK && u < lay->units; u++) {
         size_t l = lay->unit[u].layer;
-        const char *from = out->input_from;
+        const char *from = max_norm(lay) ? out->input_from : out->input2_from;
         double b = l ? upper_bound(out, l, &from) : max_norm(lay) ? out->input_bound : b2;
         rc = certify_unit(path, out, u, b, from);
         const srm_certify_unit *cu = &out->unit[u];

@@ -42,6 +42,7 @@ typedef struct {
     srm_layout layout;
     double input_bound;     /* B, max norm, of layer 0's inputs */
     char input_from[SRM_LAYOUT_NAME_MAX + 32]; /* "embedding 'x.weight'", "--input-bound", ... */
+    char input2_from[SRM_LAYOUT_NAME_MAX + 48]; /* where layer 0's 2-norm bound (RNN) came from */
     srm_certify_unit unit[2 * SRM_LAYOUT_MAX_LAYERS];
     int stable;             /* every unit certified */
     int contractive;        /* every unit has lambda < 1: the cascade bound applies */

@@ -69,6 +69,13 @@ ok "srm run --input with those ids" "$SRM" run "$A/model.safetensors" --input "$
 grep -v '^#' "$TMP/rt.txt" >"$TMP/rt.rows"; grep -v '^#' "$TMP/ri.txt" >"$TMP/ri.rows"
 expect "the same states and outputs" cmp -s "$TMP/rt.rows" "$TMP/ri.rows"
 status 2 "srm run --text and --input together" "$SRM" run "$A/model.safetensors" --text "i" --input "$TMP/ids.txt" --out "$TMP/x.txt"
+"$SRM" certify "$A/model.safetensors" --task model --json >"$TMP/cert.json" 2>"$TMP/err"
+cs=$?
+expect "srm certify --task adds the data-dependent figures (exit $cs: the verdict)" sh -c "[ $cs -le 1 ] && grep -q '\"data\": {\"task\": \"atis\"' '$TMP/cert.json'"
+ok "srm analyze with its defaults" "$SRM" analyze "$A/model.safetensors" --out "$TMP/an" --no-plots --max-eval 20 --trunc-k 1 --json
+r1=$(awk -F'\t' '!/^#/ && $1 == 1 {print $2}' "$TMP/an/jacobian.tsv")
+c1=$(grep -o '"rate_max": [^,]*' "$TMP/cert.json" | head -n 1 | sed 's/.*: //')
+num_close "certify's r = 1 rate = analyze's ($r1)" "$c1" "$r1" 1e-15
 mkdir -p "$TMP/d2/atis"
 cp "$TOP/data/atis/"* "$TMP/d2/atis/"
 sed -i '1s/^BOS i want /BOS want i /' "$TMP/d2/atis/atis-2.train.w-intent.iob"
