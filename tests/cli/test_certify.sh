@@ -116,6 +116,17 @@ if [ -n "$PY" ]; then
     ok "torch_export.py turns a .pt state dict into safetensors" "$PY" "$TOP/scripts/torch_export.py" "$F/plain_rnn.pt" "$TMP/plain.safetensors"
     ok "and srm certify reads it" "$SRM" certify "$TMP/plain.safetensors" --json
     num_close "lambda of the exported model = 0.7" "$(json_get lambda "$TMP/out")" 0.7 1e-12
+    # the README's two commands on a 2-layer bidirectional LSTM saved by torch.save
+    "$PY" -c "
+import torch
+torch.manual_seed(5)
+m = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+with torch.no_grad():
+    for p in m.parameters(): p.mul_(0.05)
+torch.save({'epoch': 3, 'state_dict': m.state_dict()}, '$TMP/bilstm.pt')" 2>"$TMP/err"
+    ok "torch_export.py finds the state dict inside a checkpoint" "$PY" "$TOP/scripts/torch_export.py" "$TMP/bilstm.pt" "$TMP/bilstm.safetensors"
+    ok "srm certify certifies the 2-layer bidirectional LSTM" "$SRM" certify "$TMP/bilstm.safetensors" --eps 0.01,1e-4
+    expect "4 units, verdict stable, k per eps" sh -c "[ \$(grep -c '^layer' '$TMP/out') -eq 4 ] && grep -q '^verdict: certified stable' '$TMP/out' && grep -q 'eps 0.0001: k = ' '$TMP/out'"
 else
     echo "SKIP torch_export.py checks: no python3 with torch (Debian python3-torch)"
 fi
