@@ -78,6 +78,13 @@ static int find_prefix(const char *path, const srm_tensors *ts, const char *want
         while (j < nseen && strcmp(seen[j], p) != 0) j++;
         if (j == nseen && nseen < MAX_PREFIXES) snprintf(seen[nseen++], sizeof seen[0], "%s", p);
     }
+    /* srm's checkpoints hold the best model beside the current one under "best.": the
+     * current one is the module unless --prefix asks for the other */
+    for (size_t j = 0; !want && nseen > 1 && j < nseen; j++)
+        if (strncmp(seen[j], "best.", 5) == 0) {
+            memmove(seen[j], seen[nseen - 1], sizeof seen[0]);
+            nseen--, j--;
+        }
     size_t pick = 0;
     while (want && pick < nseen && strcmp(seen[pick], want) != 0) pick++;
     if (nseen == 0 || pick == nseen) return no_layers(path, ts, want);

@@ -11,7 +11,8 @@
  *   - layer 0's input size d, and n D for the layers above (D directions, outputs concatenated);
  *   - the embedding: srm's "encoder.weight", or a [V, d] tensor whose name ends in
  *     "embedding.weight", "embeddings.weight", "embed.weight" or "emb.weight";
- *   - srm's readout "decoder.weight" [m, n D] and "decoder.bias" [m].
+ *   - srm's readout "decoder.weight" [m, n D] and "decoder.bias" [m];
+ *   - in srm's checkpoints, the module under "best." is passed over unless --prefix names it.
  * Every error names the file and the tensor; when no recurrent tensor matches, it lists the
  * names found and the names expected. Proof of what the layers mean: proofs-notes/cascade.md. */
 #ifndef SRM_LAYOUT_H

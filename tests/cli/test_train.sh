@@ -76,6 +76,10 @@ ok "srm analyze with its defaults" "$SRM" analyze "$A/model.safetensors" --out "
 r1=$(awk -F'\t' '!/^#/ && $1 == 1 {print $2}' "$TMP/an/jacobian.tsv")
 c1=$(grep -o '"rate_max": [^,]*' "$TMP/cert.json" | head -n 1 | sed 's/.*: //')
 num_close "certify's r = 1 rate = analyze's ($r1)" "$c1" "$r1" 1e-15
+ok "srm stability reads a training checkpoint (the current model, not best.*)" "$SRM" stability "$A/checkpoint.safetensors" --json
+"$SRM" certify "$A/checkpoint.safetensors" --prefix best.rnn. --json >"$TMP/out" 2>"$TMP/err"
+cs=$?
+expect "srm certify --prefix best.rnn. reads the best one (exit $cs: its verdict)" sh -c "[ $cs -le 1 ] && grep -q '\"prefix\": \"best.rnn.\"' '$TMP/out'"
 mkdir -p "$TMP/d2/atis"
 cp "$TOP/data/atis/"* "$TMP/d2/atis/"
 sed -i '1s/^BOS i want /BOS want i /' "$TMP/d2/atis/atis-2.train.w-intent.iob"
