@@ -2,7 +2,7 @@
 # scripts/paperlm_collect.sh: the language-model rows of Table 1 at the paper's architecture
 # (issue 12, item 6), from `srm table1 --config paper --epochs E` runs split over several
 # output folders (one process per core). Copies every finished run's log.tsv and result.json
-# to DEST/runs/<run>/ and merges the folders' table1.tsv into DEST/table1-paper-lm.tsv and a
+# to DEST/runs/paperlm-<run>/ and merges the folders' table1.tsv into DEST/table1-paper-lm.tsv and a
 # Markdown table DEST/table1-paper-lm.md, with time per epoch and how far each run is from the
 # paper's epoch count (Wikitext-2: 40, PTB-char: 300):
 #   scripts/paperlm_collect.sh DEST E DIR...
@@ -21,8 +21,8 @@ header=
 for dir in "$@"; do
     for run in "$dir"/*/; do
         [ -f "$run/result.json" ] || continue
-        mkdir -p "$DEST/runs/$(basename "$run")"
-        cp "$run/log.tsv" "$run/result.json" "$DEST/runs/$(basename "$run")/"
+        mkdir -p "$DEST/runs/paperlm-$(basename "$run")"
+        cp "$run/log.tsv" "$run/result.json" "$DEST/runs/paperlm-$(basename "$run")/"
     done
     # table1.tsv, and copies of earlier tables in the same folder (table1-*.tsv): a second
     # srm table1 process on the folder rewrites table1.tsv with its own rows only
