@@ -9,7 +9,9 @@
 #include "core/error.h"
 #include "core/matrix.h"
 #include "core/model.h"
+#include "cli/common.h"
 #include "sim/rnn.h"
+#include "sim/stack.h"
 #include "task/task_data.h"
 
 /* Column names "h_1 .. h_n y_1 .. y_m" (LSTM with --full-state: "c_1 .. c_n h_1 ..."). */
@@ -38,6 +40,40 @@ static int text_input(const char *model, const char *text, srm_matrix **x)
     return *x ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
 }
 
+/* A stack, both directions or a GRU (sim/stack.h): the top layer's outputs h_t (both
+ * directions, forward first), or with k the k-truncated stack's. */
+static int run_module(const char *path, const char *input, unsigned long k, const char *out)
+{
+    srm_stack *s = NULL;
+    srm_matrix *x = NULL, *h = NULL;
+    char *names = NULL;
+    SRM_TRY(srm_stack_load(path, NULL, &s));
+    size_t w = s->lay.hidden * s->lay.directions, d = s->unit[0]->input;
+    int rc = srm_matrix_read(input, &x);
+    if (rc == SRM_OK && x->cols != d)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: %zu columns; the module reads inputs of size %zu", input,
+                       x->cols, d);
+    if (rc == SRM_OK && (!(h = srm_matrix_alloc(x->rows, w)) || !(names = malloc(12 * w + 1))))
+        rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK && (k == 0 || k >= x->rows))
+        rc = srm_stack_run(s->unit, s->lay.layers, s->lay.directions, x->data, x->rows, h->data,
+                           NULL);
+    for (size_t t = 0; rc == SRM_OK && k && k < x->rows && t < x->rows; t++)
+        rc = srm_stack_truncated(s->unit, s->lay.layers, s->lay.directions, x->data, x->rows, k,
+                                 t, h->data + t * w);
+    if (rc == SRM_OK) {
+        size_t len = 0;
+        for (size_t i = 0; i < w; i++)
+            len += (size_t)snprintf(names + len, 12 * w + 1 - len, "%sh_%zu", i ? " " : "", i + 1);
+        rc = srm_matrix_write(out, h, names);
+    }
+    free(names);
+    srm_matrix_free(h);
+    srm_matrix_free(x);
+    srm_stack_free(s);
+    return rc;
+}
+
 int srm_cmd_run(int argc, char **argv)
 {
     const char *input = NULL, *out = NULL, *text = NULL;
@@ -61,7 +97,10 @@ int srm_cmd_run(int argc, char **argv)
         "decoder.weight h_t + decoder.bias when the model has a decoder. With --trunc k, row t "
         "holds the k-step truncation h^k_t (and y^k_t): the same map restarted from the zero "
         "state at max(0, t-k) (proofs-notes/models.md section 3). A `#` line names the "
-        "columns.",
+        "columns. A stack, a bidirectional module or a GRU (any PyTorch state dict) writes "
+        "the top layer's outputs (both directions, forward first), and with --trunc k those of "
+        "the k-truncated stack (proofs-notes/cascade.md: the window [t-k+1, t], or "
+        "[t-k+1, t+k-1] with two directions).",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
@@ -71,6 +110,12 @@ int srm_cmd_run(int argc, char **argv)
         return SRM_ERROR(SRM_EINVAL, "one of --input X and --text WORDS is required (see srm run "
                                      "--help)");
     if (!out) return SRM_ERROR(SRM_EINVAL, "--out H is required (see srm run --help)");
+    int whole = 0;
+    SRM_TRY(srm_cli_whole_module(pos[0], &whole));
+    if (whole && (text || full_state))
+        return SRM_ERROR(SRM_EINVAL, "%s is a stack, bidirectional or a GRU: --text and "
+                         "--full-state apply to one-layer models", pos[0]);
+    if (whole) return run_module(pos[0], input, trunc, out);
     srm_model *m = NULL;
     srm_matrix *x = NULL, *h = NULL;
     srm_rnn_workspace *ws = NULL;

@@ -2,14 +2,12 @@
  * (theory/stability.h; proofs-notes/rnn-condition.md, proofs-notes/lstm-conditions.md). */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/layout.h"
-#include "core/safetensors.h"
 #include "core/report.h"
 #include "core/model.h"
 #include "theory/stability.h"
@@ -112,19 +110,6 @@ static int fill(srm_model *m, srm_report *r, void *ctx)
     return report_lstm(r, m, bound);
 }
 
-/* Whether the file holds more than one layer or direction, or a GRU: what srm certify reads. */
-static int needs_certify(const char *path, int *whole)
-{
-    srm_tensors *ts = NULL;
-    SRM_TRY(srm_safetensors_read(path, &ts));
-    srm_layout *lay = malloc(sizeof *lay);
-    int rc = lay ? srm_layout_find(path, ts, NULL, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
-    *whole = rc == SRM_OK && (lay->units > 1 || lay->gru);
-    free(lay);
-    srm_tensors_free(ts);
-    return rc;
-}
-
 int srm_cmd_stability(int argc, char **argv)
 {
     bound_arg b = {1.0, 0};
@@ -154,7 +139,7 @@ int srm_cmd_stability(int argc, char **argv)
     if (!(b.input_bound >= 0))
         return SRM_ERROR(SRM_EINVAL, "--input-bound must be >= 0 (got %g)", b.input_bound);
     int whole = 0;
-    SRM_TRY(needs_certify(pos[0], &whole));
+    SRM_TRY(srm_cli_whole_module(pos[0], &whole));
     if (whole) { /* a stack, both directions or a GRU: srm certify's report, exit status 0 */
         rc = srm_cmd_certify(argc, argv);
         return rc == SRM_NO ? SRM_OK : rc;

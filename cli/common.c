@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/safetensors.h"
 #include "core/file.h"
 #include "core/meta.h"
@@ -29,6 +30,18 @@ int srm_cli_task(const char *text, srm_task *task)
 {
     if (!text) return SRM_ERROR(SRM_EINVAL, "--task is required");
     return srm_data_task_parse(text, task);
+}
+
+int srm_cli_whole_module(const char *path, int *whole)
+{
+    srm_tensors *ts = NULL;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    srm_layout *lay = malloc(sizeof *lay);
+    int rc = lay ? srm_layout_find(path, ts, NULL, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    *whole = rc == SRM_OK && (lay->units > 1 || lay->gru);
+    free(lay);
+    srm_tensors_free(ts);
+    return rc;
 }
 
 int srm_cli_model_task(const char *text, const char *model, srm_task *task)

@@ -20,6 +20,9 @@ int srm_cli_find_home(const char *probe, char *home, size_t size);
 
 /* --task T: required, and one of the benchmark tasks. */
 int srm_cli_task(const char *text, srm_task *task);
+/* Whether the file holds more than one layer or direction, or a GRU: what the one-layer
+ * commands hand over to srm certify or sim/stack.h. */
+int srm_cli_whole_module(const char *path, int *whole);
 /* --task T of a command on a trained model: optional when the model's metadata names its task
  * (srm train writes it), and it must agree with it when both are there. */
 int srm_cli_model_task(const char *text, const char *model, srm_task *task);

@@ -76,6 +76,8 @@ KERNEL void SFX(srm_cell_forward)(REAL *h_next, REAL *c_next, REAL *gates, REAL 
             SFX(lstm_forward_row)(h, c_next + r * ld, gates ? gates + r * gn : NULL,
                                   tc ? tc + r * n : NULL, a, c_prev + r * ld, n);
             break;
+        case SRM_CELL_GRU: /* never here: srm_cell_step runs the GRU (core/model.h) */
+            break;
         }
     }
 }
@@ -119,6 +121,8 @@ KERNEL void SFX(srm_cell_backward)(REAL *da, REAL *dc, const REAL *dh, const REA
         case SRM_CELL_LSTM:
             SFX(lstm_backward_row)(d, dc + r * n, e, q, c_prev + r * ld, gates + r * gn,
                                    tc + r * n, n);
+            break;
+        case SRM_CELL_GRU: /* never here: no batched GRU kernel yet */
             break;
         }
     }

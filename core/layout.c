@@ -277,16 +277,18 @@ static int copy_finite(const char *path, const srm_tensor *t, double *dst)
     return SRM_OK;
 }
 
-int srm_layout_unit_model(const char *path, const srm_layout *lay, size_t u, int io,
+int srm_layout_unit_model(const char *path, const srm_layout *lay, size_t u, int flags,
                           srm_model **out)
 {
     *out = NULL;
     const srm_layout_unit *un = &lay->unit[u];
-    if (lay->gru)
+    int io = flags & SRM_LAYOUT_IO;
+    if (lay->gru && !(flags & SRM_LAYOUT_GRU))
         return SRM_ERROR(SRM_EINVAL, "%s: '%s' is a GRU layer (3*n gate rows), which this srm "
                          "does not model yet", path, un->weight_hh->name);
     const srm_tensor *dw = io ? lay->decoder_weight : NULL, *e = io ? lay->embedding : NULL;
-    srm_model *m = srm_model_alloc(lay->cell, lay->hidden, un->input, dw ? dw->shape[0] : 0,
+    srm_cell cell = lay->gru ? SRM_CELL_GRU : lay->cell;
+    srm_model *m = srm_model_alloc(cell, lay->hidden, un->input, dw ? dw->shape[0] : 0,
                                    e ? e->shape[0] : 0);
     if (!m) return srm_error_code();
     int rc = copy_finite(path, un->weight_ih, m->weight_ih);

@@ -59,9 +59,13 @@ double srm_layout_embedding_bound(const double *table, size_t count);
 int srm_layout_find(const char *path, const srm_tensors *ts, const srm_layout_options *opt,
                     srm_layout *out);
 
-/* Unit u as a one-layer srm_model in double; with io, the embedding (as encoder) and the
- * decoder too. Non-finite weights are an error naming the tensor. */
-int srm_layout_unit_model(const char *path, const srm_layout *lay, size_t u, int io,
+/* Unit u as a one-layer srm_model in double. flags: SRM_LAYOUT_IO adds the embedding (as
+ * encoder) and the decoder; SRM_LAYOUT_GRU lets a GRU through (SRM_CELL_GRU, which only the
+ * reference step runs; without it a GRU is an error saying so). Non-finite weights are an
+ * error naming the tensor. */
+#define SRM_LAYOUT_IO 1
+#define SRM_LAYOUT_GRU 2
+int srm_layout_unit_model(const char *path, const srm_layout *lay, size_t u, int flags,
                           srm_model **out);
 
 /* "layer 1 reverse" style label of unit u, into buf. */

@@ -12,7 +12,7 @@
 #include "core/layout.h"
 #include "core/safetensors.h"
 
-static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "linear", "lstm"};
+static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "linear", "lstm", "gru"};
 
 const char *srm_cell_name(srm_cell cell) { return cell_names[cell]; }
 
@@ -57,7 +57,7 @@ srm_model *srm_model_alloc(srm_cell cell, size_t hidden, size_t input, size_t ou
     m->input = input;
     m->output = output;
     m->vocab = vocab;
-    m->gates = cell == SRM_CELL_LSTM ? 4 : 1;
+    m->gates = cell == SRM_CELL_LSTM ? 4 : cell == SRM_CELL_GRU ? 3 : 1;
     size_t gn = m->gates * hidden;
     m->nparam = gn * input + gn * hidden + 2 * gn + output * hidden + output + vocab * input;
     m->w = calloc(m->nparam, sizeof(double));
@@ -162,17 +162,45 @@ int srm_model_load(const char *path, srm_model **out)
                        "layer in one direction (srm certify reads stacks and both directions)",
                        path, lay->layers, lay->layers > 1 ? "s" : "", lay->directions,
                        lay->directions > 1 ? "s" : "");
-    if (rc == SRM_OK) rc = srm_layout_unit_model(path, lay, 0, 1, out);
+    if (rc == SRM_OK) rc = srm_layout_unit_model(path, lay, 0, SRM_LAYOUT_IO, out);
     free(lay);
     srm_tensors_free(ts);
     return rc;
 }
 
-size_t srm_cell_step_work_size(const srm_model *m) { return m->gates * m->hidden; }
+size_t srm_cell_step_work_size(const srm_model *m)
+{
+    return (m->cell == SRM_CELL_GRU ? 4 : m->gates) * m->hidden;
+}
+
+/* nn.GRU's step (proofs-notes/gru-condition.md section 1): r, z, n rows of the weights;
+ * work holds 4n doubles. */
+static void gru_step(const srm_model *m, const double *h, const double *x, double *h_next,
+                     double *work)
+{
+    size_t n = m->hidden, d = m->input;
+    double *ax = work, *ah = work + 3 * n; /* ax: r, z sums and n's input part; ah: n's hidden */
+    for (size_t r = 0; r < 3 * n; r++) {
+        double a = m->bias_ih[r], b = m->bias_hh[r];
+        for (size_t j = 0; j < d; j++) a += m->weight_ih[r * d + j] * x[j];
+        for (size_t j = 0; j < n; j++) b += m->weight_hh[r * n + j] * h[j];
+        if (r < 2 * n) ax[r] = a + b;
+        else ax[r] = a, ah[r - 2 * n] = b; /* ah[i] = (W_hn h + b_hn)_i */
+    }
+    for (size_t i = 0; i < n; i++) {
+        double rg = srm_sigmoid(ax[i]), z = srm_sigmoid(ax[n + i]);
+        double nn = tanh(ax[2 * n + i] + rg * ah[i]);
+        h_next[i] = (1 - z) * nn + z * h[i];
+    }
+}
 
 void srm_cell_step(const srm_model *m, const double *s, const double *x, double *s_next,
                    double *work)
 {
+    if (m->cell == SRM_CELL_GRU) {
+        gru_step(m, s, x, s_next, work);
+        return;
+    }
     size_t n = m->hidden, S = srm_model_state_size(m);
     srm_cell_preactivation(work, m, s, x);
     srm_cell_forward(s_next + (S - n), s_next, NULL, NULL, work, s, m->cell, 1, n, S);

@@ -21,7 +21,10 @@ typedef enum {
     SRM_CELL_RNN_TANH = 0,
     SRM_CELL_RNN_RELU = 1,
     SRM_CELL_LINEAR = 2,
-    SRM_CELL_LSTM = 3
+    SRM_CELL_LSTM = 3,
+    SRM_CELL_GRU = 4 /* nn.GRU (gates r, z, n): stored, certified and run by the reference step
+                        srm_cell_step only (sim/stack.h); the batched kernels, sim/rnn.h and the
+                        benchmark network refuse it, and srm_model_load does not return it */
 } srm_cell;
 
 typedef struct {
@@ -30,7 +33,7 @@ typedef struct {
     size_t input;  /* d */
     size_t output; /* m; 0 = no decoder */
     size_t vocab;  /* V; 0 = no encoder */
-    size_t gates;  /* G: 1 or 4 */
+    size_t gates;  /* G: 1, 4 (LSTM) or 3 (GRU) */
     size_t nparam; /* total number of doubles in w */
     double *w;     /* every parameter, contiguous */
     double *weight_ih, *weight_hh, *bias_ih, *bias_hh;

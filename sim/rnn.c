@@ -37,6 +37,10 @@ srm_rnn_workspace *srm_rnn_workspace_alloc(const srm_model *m, size_t t_max, siz
         SRM_ERROR(SRM_EINVAL, "sequence length capacity %zu out of range (1 .. 2^32)", t_max);
         return NULL;
     }
+    if (m->cell == SRM_CELL_GRU) {
+        SRM_ERROR(SRM_EINVAL, "sim/rnn.h does not run GRUs yet (sim/stack.h does)");
+        return NULL;
+    }
     srm_rnn_workspace *ws = calloc(1, sizeof *ws);
     if (!ws) {
         SRM_ERROR(SRM_ENOMEM, "out of memory");

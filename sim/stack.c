@@ -5,6 +5,35 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/safetensors.h"
+
+void srm_stack_free(srm_stack *s)
+{
+    if (!s) return;
+    for (size_t u = 0; u < s->lay.units; u++) srm_model_free(s->unit[u]);
+    free(s);
+}
+
+int srm_stack_load(const char *path, const srm_layout_options *opt, srm_stack **out)
+{
+    *out = NULL;
+    srm_tensors *ts = NULL;
+    SRM_TRY(srm_safetensors_read(path, &ts));
+    srm_stack *s = calloc(1, sizeof *s);
+    int rc = s ? srm_layout_find(path, ts, opt, &s->lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
+        rc = srm_layout_unit_model(path, &s->lay, u, SRM_LAYOUT_GRU, &s->unit[u]);
+    srm_tensors_free(ts);
+    if (s) { /* nothing of the file may be used any more */
+        for (size_t u = 0; u < s->lay.units; u++)
+            s->lay.unit[u].weight_ih = s->lay.unit[u].weight_hh = NULL,
+            s->lay.unit[u].bias_ih = s->lay.unit[u].bias_hh = NULL;
+        s->lay.embedding = s->lay.decoder_weight = s->lay.decoder_bias = NULL;
+    }
+    if (rc != SRM_OK) return srm_stack_free(s), rc;
+    *out = s;
+    return SRM_OK;
+}
 
 /* One direction of one layer over in (T, din): writes its h into out's columns
  * [off, off + n) of rows of width w; its final state into last when given. */

@@ -8,7 +8,18 @@
 
 #include <stddef.h>
 
+#include "core/layout.h"
 #include "core/model.h"
+
+/* Every unit of a state dict's recurrent module (core/layout.h), GRUs included, as models;
+ * lay keeps the counts and names (its tensor pointers are NULL: the file is freed). */
+typedef struct {
+    srm_layout lay;
+    srm_model *unit[2 * SRM_LAYOUT_MAX_LAYERS];
+} srm_stack;
+
+int srm_stack_load(const char *path, const srm_layout_options *opt, srm_stack **out);
+void srm_stack_free(srm_stack *s);
 
 /* unit[l * directions + r] is layer l in direction r (r = 1: reverse); unit 0 reads d = its
  * input size, the others n * directions. x is (T, d) row-major; out receives the top layer's

@@ -66,6 +66,8 @@ static void tape_backward(const srm_model *m, const double *in, size_t T, int re
 int srm_stack_grad(srm_model *const *unit, size_t layers, size_t directions, const double *x,
                    size_t T, const double *dout, srm_model *const *grad)
 {
+    if (unit[0]->cell == SRM_CELL_GRU)
+        return SRM_ERROR(SRM_EINVAL, "stack gradients of GRUs are not implemented yet");
     size_t U = layers * directions, n = unit[0]->hidden, w = n * directions, tape = 0, dmax = w;
     for (size_t u = 0; u < U; u++) {
         tape += T * (2 * gates_of(unit[u]) + 3 * n);

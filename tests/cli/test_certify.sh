@@ -33,8 +33,18 @@ expect "layer 1 reported not stable" grep -q '^layer 1: lambda 3.*NOT stable' "$
 expect "verdict not certified" grep -q '^verdict: not certified stable' "$TMP/out"
 ok "srm stability on a stack gives srm certify's report (exit 0)" "$SRM" stability "$F/rnn2_unstable_top.safetensors"
 expect "every layer, the unstable one named" grep -q '^layer 1: lambda 3.*NOT stable' "$TMP/out"
-status 2 "srm run refuses a stack, pointing to srm certify" "$SRM" run "$F/rnn2_unstable_top.safetensors" --input "$TMP/x.txt" --out "$TMP/h.txt"
+ok "srm run runs a stack (sim/stack.h)" "$SRM" run "$F/rnn2_unstable_top.safetensors" --input "$TMP/x.txt" --out "$TMP/h.txt"
+expect "2 rows of the top layer's 4 outputs" sh -c "[ \$(grep -vc '^#' '$TMP/h.txt') -eq 2 ] && grep -q '^# h_1 h_2 h_3 h_4\$' '$TMP/h.txt'"
+status 2 "srm grad refuses a stack, pointing to srm certify" "$SRM" grad "$F/rnn2_unstable_top.safetensors" --input "$TMP/x.txt" --target "$TMP/x.txt" --out "$TMP/g.st"
 expect "and says why" grep -q '2 layers in 1 direction.*srm certify' "$TMP/err"
+printf '0.1 0.2 0.3\n0.4 0.5 0.6\n-0.3 0.1 0.9\n0.7 -0.2 0.0\n' >"$TMP/x4.txt"
+ok "srm run on a 3-layer bidirectional GRU" "$SRM" run "$F/gru3_bidir.safetensors" --input "$TMP/x4.txt" --out "$TMP/g_full.txt"
+ok "and its truncation at k = 4 >= T" "$SRM" run "$F/gru3_bidir.safetensors" --input "$TMP/x4.txt" --trunc 4 --out "$TMP/g_k4.txt"
+expect "k >= T is the full module" sh -c "grep -v '^#' '$TMP/g_full.txt' >'$TMP/a'; grep -v '^#' '$TMP/g_k4.txt' >'$TMP/b'; cmp -s '$TMP/a' '$TMP/b'"
+ok "srm run --trunc 1 on a 1-layer GRU" "$SRM" run "$F/gru1.safetensors" --input "$TMP/x4.txt" --trunc 1 --out "$TMP/g1.txt"
+sed -n 3p "$TMP/x4.txt" >"$TMP/x_row3.txt"
+ok "the GRU on row 3 alone" "$SRM" run "$F/gru1.safetensors" --input "$TMP/x_row3.txt" --out "$TMP/g1r.txt"
+expect "k = 1: row 3 is the step from zero on x_3 alone" sh -c "[ \"\$(grep -v '^#' '$TMP/g1.txt' | sed -n 3p)\" = \"\$(grep -v '^#' '$TMP/g1r.txt')\" ]"
 "$SRM" certify "$F/rnn3.safetensors" --json >"$TMP/c0"
 ok "srm project projects every layer of a stack" "$SRM" project "$F/rnn2_unstable_top.safetensors" "$TMP/p.safetensors" --radius 0.9 --json
 expect "the upper layer is reported with its suffix" grep -q '"spectral_norm_before_l1": 2.99' "$TMP/out"
@@ -98,7 +108,7 @@ ok "a 3-layer bidirectional GRU" "$SRM" certify "$F/gru3_bidir.safetensors" --js
 expect "6 units" sh -c "[ \$(grep -o '\"label\"' '$TMP/out' | wc -l) -eq 6 ]"
 ok "srm stability on a GRU: srm certify's report" "$SRM" stability "$F/gru1.safetensors" --json
 expect "with the GRU's constants" grep -q '"z_max": 0.586' "$TMP/out"
-status 2 "a simulation command on a GRU says plainly srm does not model it" "$SRM" run "$F/gru1.safetensors" --input "$TMP/x.txt" --out "$TMP/h.txt"
+status 2 "a simulation command on a GRU says plainly srm does not model it" "$SRM" truncate "$F/gru1.safetensors" --random-input 5 --kmax 2 --out "$TMP/h.tsv"
 expect "naming the GRU tensor" grep -q "gru.weight_hh_l0' is a GRU" "$TMP/err"
 status 2 "--nonlinearity on an LSTM" "$SRM" certify "$F/lstm1.safetensors" --nonlinearity relu
 status 2 "bad --eps" "$SRM" certify "$F/rnn1.safetensors" --eps 0.1,-1
