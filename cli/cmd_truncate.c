@@ -17,7 +17,9 @@
 #include "core/meta.h"
 #include "core/report.h"
 #include "core/model.h"
+#include "sim/certify.h"
 #include "sim/random.h"
+#include "sim/stack.h"
 #include "sim/rnn.h"
 #include "sim/truncate.h"
 
@@ -91,7 +93,10 @@ static int parse(int argc, char **argv, truncate_args *p)
         "s = (c, h), where its contraction lambda_inf is certified, B_x = max ||x_t||_inf. "
         "Random inputs: ||x_t||_2 <= B and ||x_t||_inf <= B/sqrt(d); encoder models read (or "
         "draw) token indices and B_x comes from the embedding rows used. Bounds are nan (null "
-        "in JSON) when lambda >= 1. Prints the constants.",
+        "in JSON) when lambda >= 1. Prints the constants. A stack, a bidirectional module or a "
+        "GRU (any PyTorch state dict) writes k, max_gap, mean_gap (its top layer's outputs "
+        "against the k-truncated stack's, proofs-notes/cascade.md) and bound (srm certify's "
+        "cascade bound for inputs within their measured max norm).",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
@@ -163,11 +168,80 @@ static int report(const truncate_args *p, const srm_model *m, srm_gap_norm norm,
     return srm_report_finish(r, rc, strcmp(p->out, "-") == 0 ? stderr : stdout, p->json);
 }
 
+/* GAP.tsv of a stack, both directions or a GRU: k, max_gap, mean_gap of the top layer's
+ * outputs against the k-truncated stack's (sim/stack.h), and bound, the cascade bound of
+ * srm certify for inputs within their measured max-norm bound (proofs-notes/cascade.md). */
+static int write_module_tsv(const char *path, const srm_certify *c, double binf,
+                            const double *mx, const double *mean, size_t T, size_t kmax,
+                            double *worst)
+{
+    srm_atomic a;
+    SRM_TRY(srm_cli_tsv_open(&a, path));
+    fprintf(a.f, "# module: %zu layer(s), %zu direction(s), %s; gaps of the top layer's outputs "
+            "in the %s norm over T = %zu steps; inputs ||x_t||_inf <= %.17g; bound: the cascade "
+            "bound e_L(k) (proofs-notes/cascade.md; nan when a layer is not contractive)\n",
+            c->layout.layers, c->layout.directions, c->layout.gru ? "gru"
+            : srm_cell_name(c->layout.cell), c->cascade.norm ? "max" : "2", T, binf);
+    fprintf(a.f, "k\tmax_gap\tmean_gap\tbound\n");
+    *worst = 0;
+    int rc = SRM_OK;
+    for (size_t k = 1; rc == SRM_OK && k <= kmax; k++) {
+        double b = NAN;
+        if (c->contractive) rc = srm_cascade_gap(&c->cascade, (long long)k, &b);
+        if (rc == SRM_OK && c->contractive) *worst = fmax(*worst, mx[k - 1] / b);
+        fprintf(a.f, "%zu\t%.17g\t%.17g\t%.17g\n", k, mx[k - 1], mean[k - 1], b);
+    }
+    if (rc != SRM_OK) return srm_atomic_abort(&a), rc;
+    return srm_cli_tsv_close(&a, path);
+}
+
+static int truncate_module(const truncate_args *p)
+{
+    srm_stack *s = NULL;
+    SRM_TRY(srm_stack_load(p->model, NULL, &s));
+    int gated = s->lay.gru || s->lay.cell == SRM_CELL_LSTM;
+    srm_matrix *x = NULL;
+    srm_certify *c = malloc(sizeof *c);
+    double *gaps = calloc(2 * p->kmax, sizeof *gaps), bx = 0, worst = 0;
+    int rc = c && gaps ? inputs(p, s->unit[0], gated ? SRM_GAP_NORM_INF : SRM_GAP_NORM_2, &x, &bx)
+                       : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    double binf = rc == SRM_OK ? srm_random_measure_bound(s->unit[0], SRM_GAP_NORM_INF, x, 0) : 0;
+    srm_certify_options opt = {NULL, NULL, binf};
+    if (rc == SRM_OK) rc = srm_certify_file(p->model, &opt, c);
+    if (rc == SRM_OK)
+        rc = srm_stack_truncation_gaps(s->unit, s->lay.layers, s->lay.directions, x->data,
+                                       x->rows, p->kmax, gated, gaps, gaps + p->kmax);
+    if (rc == SRM_OK)
+        rc = write_module_tsv(p->out, c, binf, gaps, gaps + p->kmax, x->rows, p->kmax, &worst);
+    srm_report *r = rc == SRM_OK ? srm_report_alloc() : NULL;
+    if (rc == SRM_OK && !r) rc = srm_error_code();
+    if (rc == SRM_OK) {
+        const srm_report_entry e[] = {
+            {SRM_REPORT_INTEGER, "layers", NULL, (double)s->lay.layers},
+            {SRM_REPORT_INTEGER, "directions", NULL, (double)s->lay.directions},
+            {SRM_REPORT_NUMBER, "input_bound_inf", "input bound ||x||_inf", binf},
+            {SRM_REPORT_BOOL, "contractive", "every layer contractive (bound applies)",
+             c->contractive},
+            {SRM_REPORT_NUMBER, "worst_ratio", "largest max_gap / bound", c->contractive ? worst
+                                                                                    : NAN},
+        };
+        rc = srm_report_entries(r, e, sizeof e / sizeof e[0]);
+    }
+    if (r) rc = srm_report_finish(r, rc, strcmp(p->out, "-") == 0 ? stderr : stdout, p->json);
+    free(gaps), free(c);
+    srm_matrix_free(x);
+    srm_stack_free(s);
+    return rc;
+}
+
 int srm_cmd_truncate(int argc, char **argv)
 {
     truncate_args p;
     int rc = parse(argc, argv, &p);
     if (rc != SRM_OK) return rc;
+    int whole = 0;
+    SRM_TRY(srm_cli_whole_module(p.model, &whole));
+    if (whole) return truncate_module(&p);
     srm_model *m = NULL;
     SRM_TRY(srm_model_load(p.model, &m));
     srm_matrix *x = NULL;

@@ -1,6 +1,7 @@
 /* sim/stack.c: stacks of recurrent layers, both directions (stack.h). */
 #include "sim/stack.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,32 @@ int srm_stack_run(srm_model *const *unit, size_t layers, size_t directions, cons
     }
     free(buf);
     return SRM_OK;
+}
+
+int srm_stack_truncation_gaps(srm_model *const *unit, size_t layers, size_t directions,
+                              const double *x, size_t T, size_t kmax, int max_norm,
+                              double *max_gap, double *mean_gap)
+{
+    size_t w = unit[0]->hidden * directions;
+    double *y = malloc((T + 1) * w * sizeof *y), *yk = y + T * w;
+    if (!y) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = srm_stack_run(unit, layers, directions, x, T, y, NULL);
+    for (size_t k = 1; rc == SRM_OK && k <= kmax; k++) {
+        double mx = 0, sum = 0;
+        for (size_t t = 0; rc == SRM_OK && t < T; t++) {
+            rc = srm_stack_truncated(unit, layers, directions, x, T, k, t, yk);
+            double g = 0;
+            for (size_t j = 0; j < w; j++) {
+                double e = fabs(yk[j] - y[t * w + j]);
+                g = max_norm ? fmax(g, e) : g + e * e;
+            }
+            g = max_norm ? g : sqrt(g);
+            mx = fmax(mx, g), sum += g;
+        }
+        max_gap[k - 1] = mx, mean_gap[k - 1] = sum / (double)T;
+    }
+    free(y);
+    return rc;
 }
 
 int srm_stack_truncated(srm_model *const *unit, size_t layers, size_t directions,

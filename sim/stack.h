@@ -33,6 +33,13 @@ int srm_stack_run(srm_model *const *unit, size_t layers, size_t directions, cons
 int srm_stack_truncated(srm_model *const *unit, size_t layers, size_t directions,
                         const double *x, size_t T, size_t k, size_t t, double *out);
 
+/* For k = 1..kmax: the largest and the mean over t of the gap between the top layer's outputs
+ * and the k-truncated stack's, in the Euclidean norm (max_norm 0) or the max norm (1), over the
+ * concatenated directions; O(T kmax (2 kmax) L) steps. max_gap, mean_gap: kmax entries. */
+int srm_stack_truncation_gaps(srm_model *const *unit, size_t layers, size_t directions,
+                              const double *x, size_t T, size_t kmax, int max_norm,
+                              double *max_gap, double *mean_gap);
+
 /* Exact gradient of loss = sum_t <dout_t, out_t> (dout (T, n * directions), out the top layer's
  * outputs) with respect to every unit's parameters, ACCUMULATED into grad[u] (models of unit
  * u's shapes, from srm_model_alloc_like): backpropagation through time in each direction, the

@@ -37,6 +37,13 @@ ok "srm run runs a stack (sim/stack.h)" "$SRM" run "$F/rnn2_unstable_top.safeten
 expect "2 rows of the top layer's 4 outputs" sh -c "[ \$(grep -vc '^#' '$TMP/h.txt') -eq 2 ] && grep -q '^# h_1 h_2 h_3 h_4\$' '$TMP/h.txt'"
 status 2 "srm grad refuses a stack, pointing to srm certify" "$SRM" grad "$F/rnn2_unstable_top.safetensors" --input "$TMP/x.txt" --target "$TMP/x.txt" --out "$TMP/g.st"
 expect "and says why" grep -q '2 layers in 1 direction.*srm certify' "$TMP/err"
+for m in rnn3 lstm2_bidir gru3_bidir; do
+    ok "srm truncate on the $m module" "$SRM" truncate "$F/$m.safetensors" --random-input 25 --kmax 8 --out "$TMP/t_$m.tsv" --json
+    # the bound of a stack rises before it falls (paths through the layers: cascade.md)
+    expect "$m: every measured gap <= the cascade bound, lower at k = 8 than at 1" awk -F'\t' '!/^#/ && $1 != "k" { n++; if (!($2 <= $4)) bad = 1; if (n == 1) first = $4; last = $4 } END { exit bad || n != 8 || !(last < first) }' "$TMP/t_$m.tsv"
+done
+"$SRM" truncate "$F/rnn2_unstable_top.safetensors" --random-input 10 --kmax 3 --out "$TMP/t_u.tsv" >/dev/null
+expect "an unstable upper layer: no bound (nan)" awk -F'\t' '!/^#/ && $1 == 3 { exit !($4 == "nan") }' "$TMP/t_u.tsv"
 printf '0.1 0.2 0.3\n0.4 0.5 0.6\n-0.3 0.1 0.9\n0.7 -0.2 0.0\n' >"$TMP/x4.txt"
 ok "srm run on a 3-layer bidirectional GRU" "$SRM" run "$F/gru3_bidir.safetensors" --input "$TMP/x4.txt" --out "$TMP/g_full.txt"
 ok "and its truncation at k = 4 >= T" "$SRM" run "$F/gru3_bidir.safetensors" --input "$TMP/x4.txt" --trunc 4 --out "$TMP/g_k4.txt"
@@ -108,7 +115,7 @@ ok "a 3-layer bidirectional GRU" "$SRM" certify "$F/gru3_bidir.safetensors" --js
 expect "6 units" sh -c "[ \$(grep -o '\"label\"' '$TMP/out' | wc -l) -eq 6 ]"
 ok "srm stability on a GRU: srm certify's report" "$SRM" stability "$F/gru1.safetensors" --json
 expect "with the GRU's constants" grep -q '"z_max": 0.586' "$TMP/out"
-status 2 "a simulation command on a GRU says plainly srm does not model it" "$SRM" truncate "$F/gru1.safetensors" --random-input 5 --kmax 2 --out "$TMP/h.tsv"
+status 2 "a simulation command on a GRU says plainly srm does not model it" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/x.txt" --out "$TMP/g.st"
 expect "naming the GRU tensor" grep -q "gru.weight_hh_l0' is a GRU" "$TMP/err"
 status 2 "--nonlinearity on an LSTM" "$SRM" certify "$F/lstm1.safetensors" --nonlinearity relu
 status 2 "bad --eps" "$SRM" certify "$F/rnn1.safetensors" --eps 0.1,-1
