@@ -44,8 +44,7 @@ int srm_cmd_eval(int argc, char **argv)
                                          presets, sizeof presets));
     const srm_arg args[] = {
         {"task", SRM_ARG_STRING, &task_text, "T",
-         "wikitext2, ptbchar, jsb or atis (default: the task in MODEL's metadata)",
-         NULL},
+         "wikitext2, ptbchar, jsb or atis (default: the task in MODEL's metadata)", NULL},
         {"split", SRM_ARG_STRING, &split_text, "S", "valid or test", NULL},
         {"trunc", SRM_ARG_ULONG, &trunc, "k",
          "k-step truncated model: every prediction sees only the last k inputs (0: full; "

@@ -82,11 +82,9 @@ int srm_cmd_run(int argc, char **argv)
     const srm_arg args[] = {
         {"input", SRM_ARG_STRING, &input, "X",
          "input text matrix, one x_t per row (T x d; token indices for encoder models)", NULL},
-        {"text", SRM_ARG_STRING, &text, "WORDS",
-         "instead of --input: whitespace-separated tokens, mapped through the model's own "
-         "vocabulary (models srm train wrote)", NULL},
-        {"trunc", SRM_ARG_ULONG, &trunc, "k", "k-step truncation: row t holds h^k_t (0: none)",
-         NULL},
+        {"text", SRM_ARG_STRING, &text, "WORDS", "instead of --input: whitespace-separated "
+         "tokens, mapped through the model's own vocabulary (models srm train wrote)", NULL},
+        {"trunc", SRM_ARG_ULONG, &trunc, "k", "k-step truncation: row t is h^k_t (0: none)", NULL},
         {"full-state", SRM_ARG_FLAG, &full_state, NULL, "LSTM: write c_t before h_t", NULL},
         {"out", SRM_ARG_STRING, &out, "H", "output text matrix ('-' for stdout)", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
