@@ -247,19 +247,20 @@ int srm_cmd_certify(int argc, char **argv)
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm certify MODEL [--eps LIST] [--input-bound B] [--prefix P] [--nonlinearity N] "
-        "[--json]",
+        "[--task T] [--json]",
         "Certifies the recurrent module of a safetensors state dict (any PyTorch nn.RNN, nn.LSTM "
-        "prefix; F64, F32, F16 or BF16): for every layer and direction its lambda (RNN: "
-        "||W_hh||_2; LSTM: lambda_inf and srm's four conditions), L_x, state bound and the input "
-        "bound it reads; the verdict; and for each eps the k for which the truncated stack's "
-        "output is within eps (proofs-notes/cascade.md). Exit status 0 when certified stable, 1 "
-        "when not, 2 on bad input.",
+        "or nn.GRU under any prefix, stacked, in one or both directions; F64, F32, F16 or BF16): "
+        "for every layer and direction its lambda (RNN: ||W_hh||_2; LSTM: lambda_inf and srm's "
+        "four conditions; GRU: lambda_inf, proofs-notes/gru-condition.md), L_x, state bound and "
+        "the input bound it reads; the verdict; and for each eps the k for which the truncated "
+        "stack's output is within eps (proofs-notes/cascade.md). Exit status 0 when certified "
+        "stable, 1 when not, 2 on bad input.",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
-    truncation t;
+    truncation t = {.neps = 0}; /* found[] zero: no k until one is computed */
     SRM_TRY(parse_eps(eps_text, &t));
     srm_certify *c = malloc(sizeof *c);
     if (!c) return SRM_ERROR(SRM_ENOMEM, "out of memory");
