@@ -306,6 +306,14 @@ int srm_layout_unit_model(const char *path, const srm_layout *lay, size_t u, int
     return SRM_OK;
 }
 
+void srm_layout_forget_tensors(srm_layout *lay)
+{
+    for (size_t u = 0; u < lay->units; u++)
+        lay->unit[u].weight_ih = lay->unit[u].weight_hh = NULL,
+        lay->unit[u].bias_ih = lay->unit[u].bias_hh = NULL;
+    lay->embedding = lay->decoder_weight = lay->decoder_bias = NULL;
+}
+
 const char *srm_layout_unit_label(const srm_layout *lay, size_t u, char *buf, size_t size)
 {
     snprintf(buf, size, "layer %zu%s", lay->unit[u].layer, lay->unit[u].reverse ? " reverse" : "");

@@ -68,6 +68,10 @@ int srm_layout_find(const char *path, const srm_tensors *ts, const srm_layout_op
 int srm_layout_unit_model(const char *path, const srm_layout *lay, size_t u, int flags,
                           srm_model **out);
 
+/* Sets every tensor pointer of lay to NULL, for a layout kept after its file is freed (its
+ * counts, shapes and names stay). */
+void srm_layout_forget_tensors(srm_layout *lay);
+
 /* "layer 1 reverse" style label of unit u, into buf. */
 const char *srm_layout_unit_label(const srm_layout *lay, size_t u, char *buf, size_t size);
 

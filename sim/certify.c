@@ -150,11 +150,7 @@ int srm_certify_file(const char *path, const srm_certify_options *opt, srm_certi
                                  max_norm(lay) ? SRM_CASCADE_NORM_INF : SRM_CASCADE_NORM_2,
                                  out->cascade_unit};
     srm_tensors_free(ts);
-    /* the layout points into ts: nothing of it may be used after this point but the counts */
-    for (size_t u = 0; u < lay->units; u++)
-        out->layout.unit[u].weight_ih = out->layout.unit[u].weight_hh = NULL,
-        out->layout.unit[u].bias_ih = out->layout.unit[u].bias_hh = NULL;
-    out->layout.embedding = out->layout.decoder_weight = out->layout.decoder_bias = NULL;
+    srm_layout_forget_tensors(&out->layout); /* it pointed into ts */
     return rc;
 }
 

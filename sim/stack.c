@@ -25,12 +25,7 @@ int srm_stack_load(const char *path, const srm_layout_options *opt, srm_stack **
     for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
         rc = srm_layout_unit_model(path, &s->lay, u, SRM_LAYOUT_GRU, &s->unit[u]);
     srm_tensors_free(ts);
-    if (s) { /* nothing of the file may be used any more */
-        for (size_t u = 0; u < s->lay.units; u++)
-            s->lay.unit[u].weight_ih = s->lay.unit[u].weight_hh = NULL,
-            s->lay.unit[u].bias_ih = s->lay.unit[u].bias_hh = NULL;
-        s->lay.embedding = s->lay.decoder_weight = s->lay.decoder_bias = NULL;
-    }
+    if (s) srm_layout_forget_tensors(&s->lay); /* it pointed into ts */
     if (rc != SRM_OK) return srm_stack_free(s), rc;
     *out = s;
     return SRM_OK;
