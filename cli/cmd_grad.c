@@ -5,7 +5,10 @@
 #include <math.h>
 #include <stdio.h>
 
+#include <stdlib.h>
+
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/matrix.h"
@@ -13,6 +16,7 @@
 #include "core/safetensors.h"
 #include "core/model.h"
 #include "sim/rnn.h"
+#include "sim/stack.h"
 
 /* Views of the gradient block under the model's tensor names (core/model.h), in block order. */
 static int gradient_tensors(const srm_model *g, srm_tensors *ts)
@@ -39,6 +43,107 @@ static int write_gradient(const char *path, const srm_model *g, const char *loss
     if (rc == SRM_OK) rc = gradient_tensors(g, ts);
     if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
     srm_tensors_free(ts);
+    return rc;
+}
+
+/* SRM_ENUMERIC when the loss or the gradient overflows double precision. */
+static int check_finite(double value, const srm_model *g)
+{
+    if (!isfinite(value))
+        return SRM_ERROR(SRM_ENUMERIC, "the loss overflows double precision (%g); no gradient "
+                         "written", value);
+    for (size_t i = 0; i < g->nparam; i++)
+        if (!isfinite(g->w[i]))
+            return SRM_ERROR(SRM_ENUMERIC, "the gradient overflows double precision; not "
+                             "written");
+    return SRM_OK;
+}
+
+/* A stack, both directions (sim/stack_grad.c): mse at every step or the last, no truncation;
+ * the gradient of every unit under its PyTorch name. */
+typedef struct {
+    const char *path, *input, *target, *out, *loss_text, *at_text;
+    srm_loss_kind loss;
+    srm_loss_at at;
+    unsigned long trunc;
+    int json;
+} module_grad;
+
+static int module_loss(const srm_stack *s, const srm_matrix *x, const srm_matrix *z,
+                       srm_loss_at at, double *dout, double *value)
+{
+    size_t w = s->lay.hidden * s->lay.directions, T = x->rows;
+    SRM_TRY(srm_stack_run(s->unit, s->lay.layers, s->lay.directions, x->data, T, dout, NULL));
+    *value = 0;
+    for (size_t t = 0; t < T; t++)
+        for (size_t j = 0; j < w; j++) {
+            int off = at == SRM_LOSS_AT_LAST && t + 1 < T; /* not a loss position */
+            double e = off ? 0 : dout[t * w + j] - z->data[t * w + j];
+            dout[t * w + j] = e, *value += 0.5 * e * e;
+        }
+    return SRM_OK;
+}
+
+static int write_module_gradient(const module_grad *p, const srm_stack *s, srm_model **g)
+{
+    srm_tensors *ts = srm_tensors_alloc();
+    if (!ts) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = srm_tensors_set_meta(ts, "content", "gradient");
+    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "loss", p->loss_text);
+    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "loss_at", p->at_text);
+    static const char *const kind[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+    for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++) {
+        srm_model_tensor t[SRM_MODEL_TENSORS_MAX];
+        srm_model_tensors(g[u], t); /* the four recurrent blocks come first */
+        for (size_t i = 0; rc == SRM_OK && i < 4; i++) {
+            char name[SRM_LAYOUT_NAME_MAX + 40];
+            snprintf(name, sizeof name, "%s%s_l%zu%s", s->lay.prefix, kind[i],
+                     s->lay.unit[u].layer, s->lay.unit[u].reverse ? "_reverse" : "");
+            rc = srm_tensors_add_view(ts, name, t[i].ndim, t[i].shape, t[i].data);
+        }
+    }
+    if (rc == SRM_OK) rc = srm_safetensors_write(p->out, ts);
+    srm_tensors_free(ts);
+    return rc;
+}
+
+static int grad_module(const module_grad *p)
+{
+    srm_stack *s = NULL;
+    srm_matrix *x = NULL, *z = NULL;
+    srm_model *g[2 * SRM_LAYOUT_MAX_LAYERS] = {0};
+    if (p->loss != SRM_LOSS_MSE || p->trunc)
+        return SRM_ERROR(SRM_EINVAL, "%s is a stack or bidirectional: --loss mse and --trunc 0 "
+                         "only", p->path);
+    SRM_TRY(srm_stack_load(p->path, NULL, &s));
+    size_t w = s->lay.hidden * s->lay.directions;
+    int rc = srm_matrix_read(p->input, &x);
+    if (rc == SRM_OK) rc = srm_matrix_read(p->target, &z);
+    if (rc == SRM_OK && (x->cols != s->unit[0]->input || z->cols != w || z->rows != x->rows))
+        rc = SRM_ERROR(SRM_EINVAL, "%s, %s: need T x %zu inputs and T x %zu targets (the top "
+                       "layer's outputs, both directions)", p->input, p->target,
+                       s->unit[0]->input, w);
+    double *dout = rc == SRM_OK ? malloc(x->rows * w * sizeof *dout) : NULL, value = 0, ss = 0;
+    if (rc == SRM_OK && !dout) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
+        if (!(g[u] = srm_model_alloc_like(s->unit[u]))) rc = srm_error_code();
+    if (rc == SRM_OK) rc = module_loss(s, x, z, p->at, dout, &value);
+    if (rc == SRM_OK)
+        rc = srm_stack_grad(s->unit, s->lay.layers, s->lay.directions, x->data, x->rows, dout, g);
+    if (rc == SRM_OK) rc = write_module_gradient(p, s, g);
+    for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
+        ss += cblas_ddot((int)g[u]->nparam, g[u]->w, 1, g[u]->w, 1);
+    srm_report *r = rc == SRM_OK ? srm_report_alloc() : NULL;
+    if (rc == SRM_OK && !r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) rc = srm_report_number(r, "loss", "loss", value);
+    if (rc == SRM_OK) rc = srm_report_number(r, "grad_norm", "||gradient||_2", sqrt(ss));
+    if (rc == SRM_OK) rc = srm_report_print(r, stdout, p->json);
+    srm_report_free(r);
+    for (size_t u = 0; u < s->lay.units; u++) srm_model_free(g[u]);
+    free(dout);
+    srm_matrix_free(x);
+    srm_matrix_free(z);
+    srm_stack_free(s);
     return rc;
 }
 
@@ -81,6 +186,10 @@ int srm_cmd_grad(int argc, char **argv)
     if (!input || !target || !out)
         return SRM_ERROR(SRM_EINVAL, "--input X, --target Y and --out G are required (see srm "
                          "grad --help)");
+    int whole = 0;
+    SRM_TRY(srm_cli_whole_module(pos[0], &whole));
+    module_grad mg = {pos[0], input, target, out, loss_text, at_text, loss, at, trunc, json};
+    if (whole) return grad_module(&mg);
     srm_model *m = NULL, *g = NULL;
     srm_matrix *x = NULL, *z = NULL;
     srm_rnn_workspace *ws = NULL;
@@ -100,12 +209,7 @@ int srm_cmd_grad(int argc, char **argv)
     if (rc == SRM_OK)
         rc = srm_rnn_loss_grad(m, x->data, z->data, z->cols, x->rows, trunc, loss, at, &value, g,
                                ws);
-    if (rc == SRM_OK && !isfinite(value))
-        rc = SRM_ERROR(SRM_ENUMERIC, "the loss overflows double precision (%g); no gradient "
-                       "written", value);
-    for (size_t i = 0; rc == SRM_OK && i < g->nparam; i++)
-        if (!isfinite(g->w[i]))
-            rc = SRM_ERROR(SRM_ENUMERIC, "the gradient overflows double precision; not written");
+    if (rc == SRM_OK) rc = check_finite(value, g);
     if (rc == SRM_OK) rc = write_gradient(out, g, loss_text, at_text, trunc);
     if (rc == SRM_OK && !(r = srm_report_alloc())) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (rc == SRM_OK) rc = srm_report_number(r, "loss", "loss", value);
