@@ -94,8 +94,10 @@ static int certify_unit(const char *path, srm_certify *c, size_t u, double bound
         rc = srm_stability_lstm(m, bound, &cu->lstm);
         cu->lipschitz_x = cu->lstm.lipschitz_x;
         cu->stable = cu->lstm.stable;
-    } else if (rc == SRM_OK) {
-        rc = srm_stability_rnn(m, &cu->rnn);
+    } else if (rc == SRM_OK) { /* the constants measured the RNN verdict already: no new SVDs */
+        double rho = srm_stability_lipschitz_rho(m->cell);
+        cu->rnn = (srm_rnn_stability){m->cell, cu->tc.lambda / rho, rho, cu->tc.lambda,
+                                      cu->tc.input_lipschitz, cu->tc.stable};
         cu->lipschitz_x = cu->rnn.lipschitz_x;
         cu->stable = cu->rnn.stable;
         if (!isfinite(bound)) cu->tc.state_bound = NAN, cu->tc.input_bound = bound;
