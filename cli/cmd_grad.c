@@ -28,18 +28,25 @@ static int gradient_tensors(const srm_model *g, srm_tensors *ts)
     return SRM_OK;
 }
 
-static int write_gradient(const char *path, const srm_model *g, const char *loss,
-                          const char *at, unsigned long trunc)
+/* The metadata of every gradient file. */
+static int gradient_meta(srm_tensors *ts, srm_cell cell, const char *loss, const char *at,
+                         unsigned long trunc)
 {
     char ktext[32];
     snprintf(ktext, sizeof ktext, "%lu", trunc);
+    SRM_TRY(srm_tensors_set_meta(ts, "cell", srm_cell_name(cell)));
+    SRM_TRY(srm_tensors_set_meta(ts, "content", "gradient"));
+    SRM_TRY(srm_tensors_set_meta(ts, "loss", loss));
+    SRM_TRY(srm_tensors_set_meta(ts, "loss_at", at));
+    return srm_tensors_set_meta(ts, "trunc", ktext);
+}
+
+static int write_gradient(const char *path, const srm_model *g, const char *loss,
+                          const char *at, unsigned long trunc)
+{
     srm_tensors *ts = srm_tensors_alloc();
     if (!ts) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    int rc = srm_tensors_set_meta(ts, "cell", srm_cell_name(g->cell));
-    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "content", "gradient");
-    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "loss", loss);
-    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "loss_at", at);
-    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "trunc", ktext);
+    int rc = gradient_meta(ts, g->cell, loss, at, trunc);
     if (rc == SRM_OK) rc = gradient_tensors(g, ts);
     if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
     srm_tensors_free(ts);
@@ -59,8 +66,8 @@ static int check_finite(double value, const srm_model *g)
     return SRM_OK;
 }
 
-/* A stack, both directions (sim/stack_grad.c): mse at every step or the last, no truncation;
- * the gradient of every unit under its PyTorch name. */
+/* A stack, both directions or a GRU (sim/stack_grad.c): mse at every step or the last, of the
+ * full or the k-truncated stack; the gradient of every unit under its PyTorch name. */
 typedef struct {
     const char *path, *input, *target, *out, *loss_text, *at_text;
     srm_loss_kind loss;
@@ -70,10 +77,13 @@ typedef struct {
 } module_grad;
 
 static int module_loss(const srm_stack *s, const srm_matrix *x, const srm_matrix *z,
-                       srm_loss_at at, double *dout, double *value)
+                       srm_loss_at at, size_t k, double *dout, double *value)
 {
-    size_t w = s->lay.hidden * s->lay.directions, T = x->rows;
-    SRM_TRY(srm_stack_run(s->unit, s->lay.layers, s->lay.directions, x->data, T, dout, NULL));
+    size_t w = s->lay.hidden * s->lay.directions, T = x->rows, L = s->lay.layers;
+    size_t D = s->lay.directions;
+    if (!k) SRM_TRY(srm_stack_run(s->unit, L, D, x->data, T, dout, NULL));
+    for (size_t t = 0; k && t < T; t++)
+        SRM_TRY(srm_stack_truncated(s->unit, L, D, x->data, T, k, t, dout + t * w));
     *value = 0;
     for (size_t t = 0; t < T; t++)
         for (size_t j = 0; j < w; j++) {
@@ -88,9 +98,7 @@ static int write_module_gradient(const module_grad *p, const srm_stack *s, srm_m
 {
     srm_tensors *ts = srm_tensors_alloc();
     if (!ts) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    int rc = srm_tensors_set_meta(ts, "content", "gradient");
-    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "loss", p->loss_text);
-    if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "loss_at", p->at_text);
+    int rc = gradient_meta(ts, s->unit[0]->cell, p->loss_text, p->at_text, p->trunc);
     static const char *const kind[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
     for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++) {
         srm_model_tensor t[SRM_MODEL_TENSORS_MAX];
@@ -112,9 +120,9 @@ static int grad_module(const module_grad *p)
     srm_stack *s = NULL;
     srm_matrix *x = NULL, *z = NULL;
     srm_model *g[2 * SRM_LAYOUT_MAX_LAYERS] = {0};
-    if (p->loss != SRM_LOSS_MSE || p->trunc)
-        return SRM_ERROR(SRM_EINVAL, "%s is a stack or bidirectional: --loss mse and --trunc 0 "
-                         "only", p->path);
+    if (p->loss != SRM_LOSS_MSE)
+        return SRM_ERROR(SRM_EINVAL, "%s is a stack, bidirectional or a GRU: --loss mse only "
+                         "(its outputs are the top layer's h_t)", p->path);
     SRM_TRY(srm_stack_load(p->path, NULL, &s));
     size_t w = s->lay.hidden * s->lay.directions;
     int rc = srm_matrix_read(p->input, &x);
@@ -127,9 +135,13 @@ static int grad_module(const module_grad *p)
     if (rc == SRM_OK && !dout) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
         if (!(g[u] = srm_model_alloc_like(s->unit[u]))) rc = srm_error_code();
-    if (rc == SRM_OK) rc = module_loss(s, x, z, p->at, dout, &value);
-    if (rc == SRM_OK)
+    if (rc == SRM_OK) rc = module_loss(s, x, z, p->at, p->trunc, dout, &value);
+    if (rc == SRM_OK && p->trunc)
+        rc = srm_stack_truncated_grad(s->unit, s->lay.layers, s->lay.directions, x->data,
+                                      x->rows, p->trunc, dout, g);
+    else if (rc == SRM_OK)
         rc = srm_stack_grad(s->unit, s->lay.layers, s->lay.directions, x->data, x->rows, dout, g);
+    for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++) rc = check_finite(value, g[u]);
     if (rc == SRM_OK) rc = write_module_gradient(p, s, g);
     for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
         ss += cblas_ddot((int)g[u]->nparam, g[u]->w, 1, g[u]->w, 1);
@@ -173,7 +185,10 @@ int srm_cmd_grad(int argc, char **argv)
         "for probability targets); bce sum_j softplus(y_j) - z_j y_j (sigmoid cross-entropy). "
         "The loss is their sum over the loss positions. With --trunc k the loss at t uses "
         "y^k_t, from the zero state at max(0, t-k), and its gradient flows through that "
-        "window only (proofs-notes/models.md sections 3 and 4).",
+        "window only (proofs-notes/models.md sections 3 and 4). A stack, a bidirectional module or "
+        "a GRU (any PyTorch state dict) takes --loss mse on its top layer's outputs h_t (T x "
+        "n*directions targets), full or with --trunc k on proofs-notes/cascade.md's windows, and "
+        "writes the gradient of every layer and direction under its PyTorch name.",
         args, 1, 1};
     const char *pos[1];
     size_t npos = 0;

@@ -9,6 +9,7 @@
 
 #include "core/cell.h"
 #include "core/error.h"
+#include "core/gru.h"
 #include "core/layout.h"
 #include "core/safetensors.h"
 
@@ -173,32 +174,11 @@ size_t srm_cell_step_work_size(const srm_model *m)
     return (m->cell == SRM_CELL_GRU ? 4 : m->gates) * m->hidden;
 }
 
-/* nn.GRU's step (proofs-notes/gru-condition.md section 1): r, z, n rows of the weights;
- * work holds 4n doubles. */
-static void gru_step(const srm_model *m, const double *h, const double *x, double *h_next,
-                     double *work)
-{
-    size_t n = m->hidden, d = m->input;
-    double *ax = work, *ah = work + 3 * n; /* ax: r, z sums and n's input part; ah: n's hidden */
-    for (size_t r = 0; r < 3 * n; r++) {
-        double a = m->bias_ih[r], b = m->bias_hh[r];
-        for (size_t j = 0; j < d; j++) a += m->weight_ih[r * d + j] * x[j];
-        for (size_t j = 0; j < n; j++) b += m->weight_hh[r * n + j] * h[j];
-        if (r < 2 * n) ax[r] = a + b;
-        else ax[r] = a, ah[r - 2 * n] = b; /* ah[i] = (W_hn h + b_hn)_i */
-    }
-    for (size_t i = 0; i < n; i++) {
-        double rg = srm_sigmoid(ax[i]), z = srm_sigmoid(ax[n + i]);
-        double nn = tanh(ax[2 * n + i] + rg * ah[i]);
-        h_next[i] = (1 - z) * nn + z * h[i];
-    }
-}
-
 void srm_cell_step(const srm_model *m, const double *s, const double *x, double *s_next,
                    double *work)
 {
     if (m->cell == SRM_CELL_GRU) {
-        gru_step(m, s, x, s_next, work);
+        srm_gru_forward(m, s, x, s_next, work, work + 3 * m->hidden);
         return;
     }
     size_t n = m->hidden, S = srm_model_state_size(m);

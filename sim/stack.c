@@ -97,13 +97,40 @@ int srm_stack_truncation_gaps(srm_model *const *unit, size_t layers, size_t dire
     return rc;
 }
 
+/* The window of t: [t-k+1, t] (one direction) or [t-k+1, t+k-1] (two), clipped to [0, T). */
+static size_t window_of(size_t directions, size_t T, size_t k, size_t t, size_t *lo)
+{
+    size_t hi = directions == 2 ? t + k - 1 : t;
+    *lo = t + 1 >= k ? t + 1 - k : 0;
+    return (hi >= T ? T - 1 : hi) - *lo + 1;
+}
+
+int srm_stack_truncated_grad(srm_model *const *unit, size_t layers, size_t directions,
+                             const double *x, size_t T, size_t k, const double *dout,
+                             srm_model *const *grad)
+{
+    if (k < 1) return SRM_ERROR(SRM_EINVAL, "stack: need k >= 1");
+    size_t w = unit[0]->hidden * directions, d = unit[0]->input;
+    double *dwin = calloc((2 * k > T ? T : 2 * k) * w, sizeof *dwin);
+    if (!dwin) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = SRM_OK;
+    for (size_t t = 0; rc == SRM_OK && t < T; t++) {
+        size_t j = 0, lo, len = window_of(directions, T, k, t, &lo);
+        while (j < w && dout[t * w + j] == 0) j++;
+        if (j == w) continue; /* not a loss position */
+        memcpy(dwin + (t - lo) * w, dout + t * w, w * sizeof *dwin);
+        rc = srm_stack_grad(unit, layers, directions, x + lo * d, len, dwin, grad);
+        memset(dwin + (t - lo) * w, 0, w * sizeof *dwin);
+    }
+    free(dwin);
+    return rc;
+}
+
 int srm_stack_truncated(srm_model *const *unit, size_t layers, size_t directions,
                         const double *x, size_t T, size_t k, size_t t, double *out)
 {
     if (k < 1 || t >= T) return SRM_ERROR(SRM_EINVAL, "stack: need k >= 1 and t < T");
-    size_t lo = t + 1 >= k ? t + 1 - k : 0, hi = directions == 2 ? t + k - 1 : t;
-    if (hi >= T) hi = T - 1;
-    size_t len = hi - lo + 1, w = unit[0]->hidden * directions;
+    size_t lo, len = window_of(directions, T, k, t, &lo), w = unit[0]->hidden * directions;
     double *y = malloc(len * w * sizeof *y);
     if (!y) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     int rc = srm_stack_run(unit, layers, directions, x + lo * unit[0]->input, len, y, NULL);

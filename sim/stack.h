@@ -47,4 +47,11 @@ int srm_stack_truncation_gaps(srm_model *const *unit, size_t layers, size_t dire
 int srm_stack_grad(srm_model *const *unit, size_t layers, size_t directions, const double *x,
                    size_t T, const double *dout, srm_model *const *grad);
 
+/* The same for the k-truncated stack, loss = sum_t <dout_t, out^k_t> with out^k_t from
+ * srm_stack_truncated: each t's term is backpropagated through its own window only (rows of
+ * dout that are zero are skipped). O(T k) steps per layer and direction. */
+int srm_stack_truncated_grad(srm_model *const *unit, size_t layers, size_t directions,
+                             const double *x, size_t T, size_t k, const double *dout,
+                             srm_model *const *grad);
+
 #endif

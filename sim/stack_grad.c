@@ -4,9 +4,11 @@
 
 #include "core/cell.h"
 #include "core/error.h"
+#include "core/gru.h"
 #include "sim/stack.h"
 
-/* What one unit's forward keeps for backward, per processing step i (t = i, or T-1-i). */
+/* What one unit's forward keeps for backward, per processing step i (t = i, or T-1-i).
+ * A GRU keeps r, z, n in gates and W_hn h + b_hn in tc (core/gru.h); pre and c are unused. */
 typedef struct {
     double *pre, *gates, *tc, *c, *h; /* (T, G n), (T, G n), (T, n), (T, n), (T, n) */
 } unit_tape;
@@ -21,6 +23,12 @@ static void tape_forward(const srm_model *m, const double *in, size_t T, int rev
     for (size_t i = 0; i < T; i++) {
         size_t t = reverse ? T - 1 - i : i;
         memset(s, 0, S * sizeof *s); /* s = (c, h) of the previous step, packed */
+        if (m->cell == SRM_CELL_GRU) {
+            srm_gru_forward(m, i ? tp->h + (i - 1) * n : s, in + t * m->input, tp->h + i * n,
+                            tp->gates + i * gn, tp->tc + i * n);
+            memcpy(out + t * w + off, tp->h + i * n, n * sizeof *s);
+            continue;
+        }
         if (i) {
             if (m->cell == SRM_CELL_LSTM) memcpy(s, tp->c + (i - 1) * n, n * sizeof *s);
             memcpy(s + (S - n), tp->h + (i - 1) * n, n * sizeof *s);
@@ -37,6 +45,22 @@ static void outer(double *a, const double *u, const double *v, size_t rows, size
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++) a[i * cols + j] += u[i] * v[j];
+}
+
+/* tape_backward for a GRU (core/gru.h). work: 9n doubles. */
+static void gru_backward(const srm_model *m, const double *in, size_t T, int reverse,
+                         const unit_tape *tp, const double *dy, size_t w, size_t off,
+                         srm_model *g, double *dx, double *work)
+{
+    size_t n = m->hidden, d = m->input;
+    double *dh = work, *dh_rec = dh + n, *zero = dh + 2 * n, *gwork = dh + 3 * n;
+    memset(dh, 0, 3 * n * sizeof *dh);
+    for (size_t i = T; i-- > 0;) {
+        size_t t = reverse ? T - 1 - i : i;
+        for (size_t j = 0; j < n; j++) dh[j] = dy[t * w + off + j] + dh_rec[j];
+        srm_gru_backward(m, i ? tp->h + (i - 1) * n : zero, in + t * d, tp->gates + i * 3 * n,
+                         tp->tc + i * n, dh, g, dx + t * d, dh_rec, gwork);
+    }
 }
 
 /* Backward of one unit: upstream dy columns [off, off + n) of rows of width w; parameter
@@ -66,8 +90,6 @@ static void tape_backward(const srm_model *m, const double *in, size_t T, int re
 int srm_stack_grad(srm_model *const *unit, size_t layers, size_t directions, const double *x,
                    size_t T, const double *dout, srm_model *const *grad)
 {
-    if (unit[0]->cell == SRM_CELL_GRU)
-        return SRM_ERROR(SRM_EINVAL, "stack gradients of GRUs are not implemented yet");
     size_t U = layers * directions, n = unit[0]->hidden, w = n * directions, tape = 0, dmax = w;
     for (size_t u = 0; u < U; u++) {
         tape += T * (2 * gates_of(unit[u]) + 3 * n);
@@ -96,8 +118,11 @@ int srm_stack_grad(srm_model *const *unit, size_t layers, size_t directions, con
         memset(dxl, 0, T * dmax * sizeof *dxl);
         for (size_t r = 0; r < directions; r++) {
             size_t u = l * directions + r;
-            tape_backward(unit[u], l ? outs + (l - 1) * T * w : x, T, (int)r, &tp[u], dy, w,
-                          r * n, grad[u], dxl, work);
+            const double *in = l ? outs + (l - 1) * T * w : x;
+            if (unit[u]->cell == SRM_CELL_GRU)
+                gru_backward(unit[u], in, T, (int)r, &tp[u], dy, w, r * n, grad[u], dxl, work);
+            else
+                tape_backward(unit[u], in, T, (int)r, &tp[u], dy, w, r * n, grad[u], dxl, work);
         }
         dy = dxl; /* (T, w): the layer below's upstream */
     }

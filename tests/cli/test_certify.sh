@@ -123,8 +123,19 @@ expect "6 units" sh -c "[ \$(grep -o '\"label\"' '$TMP/out' | wc -l) -eq 6 ]"
 ok "srm stability on a GRU: srm certify's report" "$SRM" stability "$F/gru1.safetensors" --json
 expect "with the GRU's constants" grep -q '"z_max": 0.586' "$TMP/out"
 printf '0 0 0 0\n0 0 0 0\n' >"$TMP/z4.txt"
-status 2 "a simulation command on a GRU says plainly srm does not model it" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/z4.txt" --out "$TMP/g.st"
-expect "saying GRU gradients are not there yet" grep -q 'gradients of GRUs are not implemented yet' "$TMP/err"
+ok "srm grad on a GRU (core/gru.h)" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/z4.txt" --out "$TMP/g.st" --json
+gl=$(json_get loss "$TMP/out")
+ok "srm run on the GRU" "$SRM" run "$F/gru1.safetensors" --input "$TMP/x.txt" --out "$TMP/hg.txt"
+num_close "the loss against zero targets is 1/2 sum h_t^2 of srm run's states" "$gl" "$(awk '!/^#/ { for (i = 1; i <= NF; i++) s += $i * $i } END { printf "%.17g", s / 2 }' "$TMP/hg.txt")" 1e-14
+expect "the gradient file names the GRU's tensors" grep -q 'gru.weight_hh_l0' "$TMP/g.st"
+ok "srm grad --trunc 1 on the GRU" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/z4.txt" --trunc 1 --out "$TMP/g1.st" --json
+gl1=$(json_get loss "$TMP/out")
+ok "srm run --trunc 1 on the GRU" "$SRM" run "$F/gru1.safetensors" --input "$TMP/x.txt" --trunc 1 --out "$TMP/hg1.txt"
+num_close "the truncated loss is 1/2 sum (h^1_t)^2" "$gl1" "$(awk '!/^#/ { for (i = 1; i <= NF; i++) s += $i * $i } END { printf "%.17g", s / 2 }' "$TMP/hg1.txt")" 1e-14
+expect "and differs from the full loss (row 2 sees one input)" sh -c "[ '$gl' != '$gl1' ]"
+status 2 "a stack takes --loss mse only" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/z4.txt" --loss bce --out "$TMP/g2.st"
+expect "saying why" grep -q 'mse only' "$TMP/err"
+expect "and writes nothing" test ! -e "$TMP/g2.st"
 status 2 "--nonlinearity on an LSTM" "$SRM" certify "$F/lstm1.safetensors" --nonlinearity relu
 status 2 "bad --eps" "$SRM" certify "$F/rnn1.safetensors" --eps 0.1,-1
 status 2 "negative --input-bound" "$SRM" certify "$F/rnn1.safetensors" --input-bound -1
