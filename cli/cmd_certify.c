@@ -12,7 +12,9 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "cli/common.h"
+#include "core/matrix.h"
 #include "sim/certify.h"
+#include "sim/rnn.h"
 #include "task/analyze.h"
 #include "task/analyze_summary.h"
 
@@ -47,35 +49,66 @@ static int parse_eps(const char *text, truncation *t)
 /* null for non-finite numbers (JSON has no inf or NaN) */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-/* --task: the data-dependent figures of srm analyze on the task's test split (one-layer
- * models srm runs): per window length r the rates ||J_{t+r} ... J_{t+1}||_2^(1/r) measured
- * along the data, which certify nothing (proofs-notes/data-dependent-stability.md). */
+/* --task or --data: the data-dependent figures of srm analyze on the task's test split or on
+ * one input sequence from a file (one-layer models srm runs): per window length r the rates
+ * ||J_{t+r} ... J_{t+1}||_2^(1/r) measured along the data, which certify nothing
+ * (proofs-notes/data-dependent-stability.md). */
 typedef struct {
-    int done;
-    char task[16];
+    int done, from_file;
+    char source[256]; /* the task's name, or the file */
     size_t steps, nr;
+    double max_abs_input; /* --data: the largest |x_t,j| of the file */
     srm_analyze_window_summary w[SRM_ANALYZE_MAX_R];
 } data_figures;
 
-static int measure_data(const char *path, const char *task_text, const char *data_dir,
+static const srm_analyze_options data_options = {.window = 100, .max_lag = 1, .r = {1, 5, 20},
+                                                 .nr = 3, .seed = 1};
+
+/* One trajectory from the zero state over the rows of the text matrix `file`. */
+static int analyze_file(const srm_model *m, const char *file, srm_analyze **a, size_t *steps,
+                        double *max_abs)
+{
+    srm_matrix *x = NULL;
+    SRM_TRY(srm_matrix_read(file, &x));
+    int rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, file, x->lines);
+    *max_abs = 0;
+    for (size_t i = 0; rc == SRM_OK && i < x->rows * x->cols; i++)
+        *max_abs = fmax(*max_abs, fabs(x->data[i]));
+    if (rc == SRM_OK &&
+        !(*a = srm_analyze_alloc(m, SRM_NET_SOFTMAX, x->rows, data_options.r, data_options.nr,
+                                 0, x->rows)))
+        rc = srm_error_code();
+    if (rc == SRM_OK) rc = srm_analyze_add(*a, m, x->data, x->rows, 0, 0, NULL);
+    *steps = x->rows;
+    srm_matrix_free(x);
+    return rc;
+}
+
+static int measure_data(const char *path, const srm_layout *lay, const srm_layout_options *lo,
+                        const char *task_text, const char *file, const char *data_dir,
                         data_figures *df)
 {
-    srm_task task;
-    SRM_TRY(srm_cli_model_task(task_text, path, &task));
+    if (lay->units > 1 || lay->gru)
+        return SRM_ERROR(SRM_EINVAL, "%s: --task and --data measure srm analyze's Jacobian rates "
+                         "of one-layer, one-direction RNNs and LSTMs; this is a %s", path,
+                         lay->gru ? "GRU" : lay->layers > 1 ? "stack" : "bidirectional module");
+    srm_task task = 0;
+    if (!file) SRM_TRY(srm_cli_model_task(task_text, path, &task));
     srm_model *m = NULL;
-    SRM_TRY(srm_model_load(path, &m));
-    srm_analyze_options o = {.window = 100, .max_lag = 1, .r = {1, 5, 20}, .nr = 3, .seed = 1,
-                             .model_path = path};
+    SRM_TRY(srm_model_load_with(path, lo, &m));
+    srm_analyze_options o = data_options;
+    o.model_path = path;
     o.max_tokens = srm_analyze_auto_tokens(srm_model_state_size(m), o.nr);
     srm_analyze *a = NULL;
     size_t nseq = 0;
     double *q = malloc(SRM_ANALYZE_NQ * o.nr * sizeof *q);
-    int rc = q ? srm_analyze_task(m, task, data_dir, &o, &a, &nseq)
-               : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = !q     ? SRM_ERROR(SRM_ENOMEM, "out of memory")
+             : file ? analyze_file(m, file, &a, &nseq, &df->max_abs_input)
+                    : srm_analyze_task(m, task, data_dir, &o, &a, &nseq);
     if (rc == SRM_OK) {
         srm_analyze_summarize_windows(a, &o, df->w, q);
-        df->steps = srm_analyze_steps(a), df->nr = o.nr, df->done = 1;
-        snprintf(df->task, sizeof df->task, "%s", srm_data_task_name(task));
+        df->steps = srm_analyze_steps(a), df->nr = o.nr, df->done = 1, df->from_file = !!file;
+        snprintf(df->source, sizeof df->source, "%s", file ? file : srm_data_task_name(task));
     }
     srm_analyze_free(a);
     free(q);
@@ -94,8 +127,12 @@ static json_t *data_json(const data_figures *df)
                                               num(df->w[i].rate.p99), "rate_median",
                                               num(df->w[i].rate.median), "rate_min",
                                               num(df->w[i].rate.min)));
-    return json_pack("{s:s, s:I, s:o, s:s}", "task", df->task, "steps", (json_int_t)df->steps,
-                     "windows", rows, "note", "measured along the test split: certifies nothing");
+    json_t *o = json_pack("{s:s, s:I, s:o, s:s}", df->from_file ? "file" : "task", df->source,
+                          "steps", (json_int_t)df->steps, "windows", rows, "note",
+                          df->from_file ? "measured along the file's inputs: certifies nothing"
+                                        : "measured along the test split: certifies nothing");
+    if (o && df->from_file) json_object_set_new(o, "max_abs_input", num(df->max_abs_input));
+    return o;
 }
 
 static const char *cell_name(const srm_layout *lay)
@@ -194,8 +231,12 @@ static void print_unit(const srm_certify *c, const srm_certify_unit *u)
 static void print_data(const data_figures *df)
 {
     if (!df->done) return;
-    printf("data-dependent (srm analyze on %s's test split, %zu steps; measured, certifies "
-           "nothing):\n", df->task, df->steps);
+    if (df->from_file)
+        printf("data-dependent (srm analyze on %s from the zero state, %zu steps, max |x| %.4g; "
+               "measured, certifies nothing):\n", df->source, df->steps, df->max_abs_input);
+    else
+        printf("data-dependent (srm analyze on %s's test split, %zu steps; measured, certifies "
+               "nothing):\n", df->source, df->steps);
     for (size_t i = 0; i < df->nr; i++)
         printf("  r = %zu: rate ||J_{t+r}...J_{t+1}||_2^(1/r) max %.4g, p99 %.4g, median %.4g "
                "(%zu windows)\n", df->w[i].r, df->w[i].rate.max, df->w[i].rate.p99,
@@ -227,6 +268,7 @@ int srm_cmd_certify(int argc, char **argv)
 {
     double input_bound = NAN;
     const char *eps_text = "0.01", *prefix = NULL, *nonlin = NULL, *task = NULL, *data = NULL;
+    const char *file = NULL;
     int json = 0;
     const srm_arg args[] = {
         {"eps", SRM_ARG_STRING, &eps_text, "LIST",
@@ -243,11 +285,14 @@ int srm_cmd_certify(int argc, char **argv)
          "models; T may be 'model': the task in the model's metadata)", NULL},
         {"data-dir", SRM_ARG_STRING, &data, "DIR", "data folder for --task (see srm data)",
          NULL},
+        {"data", SRM_ARG_STRING, &file, "FILE",
+         "add the same figures along one input sequence: a text matrix, one x_t per row, run "
+         "from the zero state (one-layer models)", NULL},
         SRM_ARG_JSON(&json, "print one JSON object"),
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
         "srm certify MODEL [--eps LIST] [--input-bound B] [--prefix P] [--nonlinearity N] "
-        "[--task T] [--json]",
+        "[--task T | --data FILE] [--json]",
         "Certifies the recurrent module of a safetensors state dict (any PyTorch nn.RNN, nn.LSTM "
         "or nn.GRU under any prefix, stacked, in one or both directions; F64, F32, F16 or BF16): "
         "for every layer and direction its lambda (RNN: ||W_hh||_2; LSTM: lambda_inf and srm's "
@@ -260,6 +305,8 @@ int srm_cmd_certify(int argc, char **argv)
     size_t npos = 0;
     int rc = srm_args_parse(&spec, argc, argv, pos, &npos);
     if (rc != SRM_OK) return rc;
+    if (task && file)
+        return SRM_ERROR(SRM_EINVAL, "--task and --data: give one source of data, not both");
     truncation t = {.neps = 0}; /* found[] zero: no k until one is computed */
     SRM_TRY(parse_eps(eps_text, &t));
     srm_certify *c = malloc(sizeof *c);
@@ -272,8 +319,9 @@ int srm_cmd_certify(int argc, char **argv)
         if (krc != SRM_OK && krc != SRM_ENUMERIC) rc = krc;
     }
     data_figures df = {0};
-    if (rc == SRM_OK && task)
-        rc = measure_data(pos[0], strcmp(task, "model") == 0 ? NULL : task, data, &df);
+    if (rc == SRM_OK && (task || file))
+        rc = measure_data(pos[0], &c->layout, &(srm_layout_options){prefix, nonlin},
+                          task && strcmp(task, "model") == 0 ? NULL : task, file, data, &df);
     if (rc == SRM_OK && json) rc = print_json(pos[0], c, &t, &df);
     else if (rc == SRM_OK) print_text(pos[0], c, &t), print_data(&df);
     int stable = rc == SRM_OK && c->stable;

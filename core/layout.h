@@ -51,6 +51,10 @@ typedef struct {
     const char *nonlinearity; /* NULL, "tanh", "relu" or "linear" (RNN cells only) */
 } srm_layout_options;
 
+/* srm_model_load (core/model.h) with the layout's options (--prefix, --nonlinearity); opt NULL:
+ * none. */
+int srm_model_load_with(const char *path, const srm_layout_options *opt, srm_model **out);
+
 /* The input bound an embedding table gives gated cells: its largest |entry| (the max norm of
  * every input row). The one home of this bound: srm certify, stability and project use it. */
 double srm_layout_embedding_bound(const double *table, size_t count);

@@ -151,13 +151,15 @@ int srm_model_save(const char *path, const srm_model *m)
     return rc;
 }
 
-int srm_model_load(const char *path, srm_model **out)
+int srm_model_load(const char *path, srm_model **out) { return srm_model_load_with(path, NULL, out); }
+
+int srm_model_load_with(const char *path, const srm_layout_options *opt, srm_model **out)
 {
     *out = NULL;
     srm_tensors *ts;
     SRM_TRY(srm_safetensors_read(path, &ts));
     srm_layout *lay = malloc(sizeof *lay);
-    int rc = lay ? srm_layout_find(path, ts, NULL, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = lay ? srm_layout_find(path, ts, opt, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (rc == SRM_OK && lay->units > 1)
         rc = SRM_ERROR(SRM_EINVAL, "%s: %zu layer%s in %zu direction%s; this command reads one "
                        "layer in one direction (srm certify reads stacks and both directions)",

@@ -84,6 +84,7 @@ int srm_cell_parse(const char *text, srm_cell *out);
  * names. A stack or a bidirectional model is an error pointing to srm certify; every error
  * names the file and the tensor. */
 int srm_model_load(const char *path, srm_model **out);
+/* srm_model_load_with (core/layout.h) takes the layout's options too. */
 int srm_model_save(const char *path, const srm_model *m); /* F64, atomic */
 
 /* One step of the cell map (proofs-notes/models.md section 2): s_next = phi_w(s, x).

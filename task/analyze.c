@@ -161,9 +161,9 @@ void srm_analyze_free(srm_analyze *a)
 srm_analyze *srm_analyze_alloc(const srm_model *m, srm_net_output output, size_t t_max,
                                const size_t *r, size_t nr, size_t max_lag, size_t max_windows)
 {
-    if (!m->output || nr == 0 || nr > SRM_ANALYZE_MAX_R || t_max == 0) {
-        SRM_ERROR(SRM_EINVAL, "analysis needs a model with a decoder, 1..%d window lengths and "
-                  "sequences of >= 1 step", SRM_ANALYZE_MAX_R);
+    if (nr == 0 || nr > SRM_ANALYZE_MAX_R || t_max == 0) {
+        SRM_ERROR(SRM_EINVAL, "analysis needs 1..%d window lengths and sequences of >= 1 step",
+                  SRM_ANALYZE_MAX_R);
         return NULL;
     }
     for (size_t i = 0; i < nr; i++)
@@ -273,7 +273,7 @@ int srm_analyze_add(srm_analyze *a, const srm_model *m, const double *x, size_t 
     size_t S = a->S, n = a->n, d = a->d, out = a->out;
     if (T == 0 || T > a->t_max)
         return SRM_ERROR(SRM_EINVAL, "sequence of %zu steps (workspace: 1..%zu)", T, a->t_max);
-    if (a->output == SRM_NET_SOFTMAX && (target < 0 || (size_t)target >= out))
+    if (out && a->output == SRM_NET_SOFTMAX && (target < 0 || (size_t)target >= out))
         return SRM_ERROR(SRM_EINVAL, "target class %d is not in 0..%zu", target, out - 1);
     if (carry && a->last_T) memmove(a->states, a->states + a->last_T * S, S * sizeof(double));
     else memset(a->states, 0, S * sizeof(double));
@@ -287,6 +287,7 @@ int srm_analyze_add(srm_analyze *a, const srm_model *m, const double *x, size_t 
     }
     a->last_T = T;
     a->steps += T;
+    if (!out) return SRM_OK; /* no decoder: no loss, no gradient profile */
 
     /* d loss_T / d s_T through the decoder: W_dec^T (p - target) on the h part */
     const double *hT = a->states + T * S + (S - n);

@@ -61,7 +61,8 @@ typedef struct srm_analyze srm_analyze;
 
 /* Workspace for sequences of up to t_max steps, window lengths r[0..nr) (each >= 1, nr <=
  * SRM_ANALYZE_MAX_R), gradient lags 0..max_lag, and up to max_windows windows per r (the
- * number of steps to be analysed bounds it). The model needs a decoder (the loss). */
+ * number of steps to be analysed bounds it). The gradient profile needs a decoder (the loss);
+ * a model without one gets the window norms only (target and target_frame are ignored). */
 srm_analyze *srm_analyze_alloc(const srm_model *m, srm_net_output output, size_t t_max,
                                const size_t *r, size_t nr, size_t max_lag, size_t max_windows);
 void srm_analyze_free(srm_analyze *a);

@@ -136,6 +136,27 @@ expect "and differs from the full loss (row 2 sees one input)" sh -c "[ '$gl' !=
 status 2 "a stack takes --loss mse only" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/z4.txt" --loss bce --out "$TMP/g2.st"
 expect "saying why" grep -q 'mse only' "$TMP/err"
 expect "and writes nothing" test ! -e "$TMP/g2.st"
+# --- --data FILE: srm analyze's Jacobian rates along one input sequence
+printf '0.1 0.2 0.3\n0.4 0.5 0.6\n-0.3 0.9 0.1\n0.2 0.2 0.2\n0.5 -0.5 0.5\n0.1 0.0 -0.9\n' >"$TMP/x6.txt"
+ok "--data on a linear RNN" "$SRM" certify "$F/rnn1.safetensors" --nonlinearity linear --data "$TMP/x6.txt" --json
+sed 's/.*"data": //' "$TMP/out" >"$TMP/data.json"
+expect "the file and its 6 steps are named" grep -q '"file": "'"$TMP"'/x6.txt", "steps": 6' "$TMP/data.json"
+num_close "a linear cell's one-step rate is ||W_hh||_2 = 0.5 at every step (max)" "$(first_get rate_max "$TMP/data.json")" 0.5 1e-14
+num_close "and its min" "$(first_get rate_min "$TMP/data.json")" 0.5 1e-14
+expect "r = 5: T - 4 = 2 windows" grep -q '"r": 5, "windows": 2' "$TMP/data.json"
+num_close "the largest |x| of the file" "$(first_get max_abs_input "$TMP/data.json")" 0.9 1e-15
+ok "--data on the tanh RNN" "$SRM" certify "$F/rnn1.safetensors" --data "$TMP/x6.txt" --json
+sed 's/.*"data": //' "$TMP/out" >"$TMP/data.json"
+expect "tanh rates are below ||W_hh||_2 (diag(1 - h^2) shrinks)" awk -v r="$(first_get rate_max "$TMP/data.json")" 'BEGIN { exit !(r > 0.3 && r < 0.5) }'
+ok "--data with human output" "$SRM" certify "$F/lstm1.safetensors" --data "$TMP/x6.txt"
+expect "says the figures certify nothing" grep -q 'x6.txt from the zero state, 6 steps, max |x| 0.9; measured, certifies nothing' "$TMP/out"
+status 2 "--data on a GRU" "$SRM" certify "$F/gru1.safetensors" --data "$TMP/x6.txt"
+expect "says they are for one-layer RNNs and LSTMs" grep -q 'one-layer, one-direction RNNs and LSTMs; this is a GRU' "$TMP/err"
+status 2 "--data on a stack" "$SRM" certify "$F/rnn3.safetensors" --data "$TMP/x6.txt"
+status 2 "--data with the wrong width" "$SRM" certify "$F/rnn1.safetensors" --data "$TMP/z4.txt"
+expect "naming the file" grep -q 'z4.txt' "$TMP/err"
+status 2 "--data missing" "$SRM" certify "$F/rnn1.safetensors" --data "$TMP/none.txt"
+status 2 "--data and --task together" "$SRM" certify "$F/rnn1.safetensors" --data "$TMP/x6.txt" --task atis
 status 2 "--nonlinearity on an LSTM" "$SRM" certify "$F/lstm1.safetensors" --nonlinearity relu
 status 2 "bad --eps" "$SRM" certify "$F/rnn1.safetensors" --eps 0.1,-1
 status 2 "negative --input-bound" "$SRM" certify "$F/rnn1.safetensors" --input-bound -1
