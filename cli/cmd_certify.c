@@ -274,7 +274,7 @@ int srm_cmd_certify(int argc, char **argv)
         {"eps", SRM_ARG_STRING, &eps_text, "LIST",
          "tolerances on the output gap: the k each needs", NULL},
         {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
-         "inputs satisfy ||x||_inf <= B (default: the embedding's largest |entry|, else 1)",
+         "inputs satisfy ||x||_inf <= B [the embedding's largest |entry|, else 1]",
          NULL},
         {"prefix", SRM_ARG_STRING, &prefix, "P",
          "module prefix to certify when the file has several (e.g. encoder.rnn.)", NULL},

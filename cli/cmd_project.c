@@ -306,10 +306,24 @@ static int project_file(srm_tensors *ts, const srm_layout *lay, const project_ar
     return srm_safetensors_write(p->out, ts);
 }
 
+/* --cell: the file must hold that cell (what the shapes and metadata say). */
+static int check_cell(const char *path, const srm_layout *lay, const char *want)
+{
+    const char *has = lay->gru ? "gru" : lay->cell == SRM_CELL_LSTM ? "lstm" : "rnn";
+    if (strcmp(want, "rnn") && strcmp(want, "lstm") && strcmp(want, "gru"))
+        return SRM_ERROR(SRM_EINVAL, "--cell: expected rnn, lstm or gru, got '%s'", want);
+    if (strcmp(want, has))
+        return SRM_ERROR(SRM_EINVAL, "%s: --cell %s, but the file's cell is %s (from the %s); "
+                         "nothing written", path, want, lay->gru ? "gru" : srm_cell_name(lay->cell),
+                         lay->cell_from);
+    return SRM_OK;
+}
+
 int srm_cmd_project(int argc, char **argv)
 {
     double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0, z_target = 0.7;
     const char *method_text = "svd", *projection = "certified", *prefix = NULL, *nonlin = NULL;
+    const char *cell = NULL;
     int json = 0, radius_given = 0, method_given = 0, tune_given = 0, ib_given = 0;
     int a_given = 0, z_given = 0;
     const srm_arg args[] = {
@@ -327,8 +341,8 @@ int srm_cmd_project(int argc, char **argv)
         {"z-target", SRM_ARG_DOUBLE, &z_target, "Z", "GRU: enforce z_max <= Z (in (1/2, 1))",
          &z_given},
         {"input-bound", SRM_ARG_DOUBLE, &input_bound, "B",
-         "LSTM: inputs satisfy ||x||_inf <= B (default: the embedding's largest |entry|, else "
-         "1); an embedding beyond B is clamped to it",
+         "LSTM and GRU: inputs satisfy ||x||_inf <= B; an embedding beyond B is clamped to it "
+         "[the embedding's largest |entry|, else 1]",
          &ib_given},
         {"projection", SRM_ARG_STRING, &projection, "certified|paper",
          "certified: as above; paper: the authors' (RNN: the SVD clip; LSTM: every column of "
@@ -338,11 +352,13 @@ int srm_cmd_project(int argc, char **argv)
         {"prefix", SRM_ARG_STRING, &prefix, "P", "module prefix when the file has several", NULL},
         {"nonlinearity", SRM_ARG_STRING, &nonlin, "tanh|relu|linear",
          "RNN cells: the nonlinearity, which the shapes do not show [tanh]", NULL},
+        {"cell", SRM_ARG_STRING, &cell, "rnn|lstm|gru",
+         "the cell IN must hold (rnn: any RNN-type cell); another is refused [any]", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
-        "srm project IN OUT [--radius r] [--margin m] [--method svd|power|gram] [--z-target Z] "
-        "[--json]",
+        "srm project IN OUT [--cell rnn|lstm|gru] [--radius r] [--margin m] "
+        "[--method svd|power|gram] [--z-target Z] [--json]",
         "Every layer and direction of IN's recurrent module (any PyTorch state dict). "
         "RNN-type models: W_hh <- U min(S, r) V^T, the Frobenius-nearest matrix with "
         "||W_hh||_2 <= r. LSTM: every row of W_i, W_f, W_z, W_o whose absolute sum exceeds "
@@ -378,6 +394,7 @@ int srm_cmd_project(int argc, char **argv)
     srm_report *r = srm_report_alloc();
     srm_layout_options lo = {prefix, nonlin};
     rc = lay && r ? srm_layout_find(p.in, ts, &lo, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK && cell) rc = check_cell(p.in, lay, cell);
     if (rc == SRM_OK) rc = project_file(ts, lay, &p, r);
     rc = srm_report_finish(r, rc, stdout, json);
     free(lay);

@@ -116,8 +116,8 @@ int srm_cmd_stability(int argc, char **argv)
     int json = 0;
     const srm_arg args[] = {
         {"input-bound", SRM_ARG_DOUBLE, &b.input_bound, "B",
-         "LSTM: inputs satisfy ||x||_inf <= B (enters f_max; default: the embedding's largest "
-         "|entry|, else 1)", &b.given},
+         "LSTM: inputs satisfy ||x||_inf <= B (enters f_max) [the embedding's largest |entry|, "
+         "else 1]", &b.given},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {

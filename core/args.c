@@ -125,9 +125,11 @@ void srm_args_print_help(const srm_args_spec *spec, FILE *f)
         else
             snprintf(left, sizeof left, "--%s %s", a->name, a->meta ? a->meta : "V");
         fprintf(f, "  %-22s %s", left, a->help);
-        /* Required options and flags-with-no-default say so in their help text instead. */
+        /* Required options, flags-with-no-default and options whose default is not a value of
+         * their own (help ending in "[...]") say so in their help text instead. */
         size_t hl = strlen(a->help);
-        if (hl >= 10 && strcmp(a->help + hl - 10, "(required)") == 0) {
+        if ((hl >= 10 && strcmp(a->help + hl - 10, "(required)") == 0) ||
+            (hl && a->help[hl - 1] == ']')) {
             fputc('\n', f);
             continue;
         }

@@ -89,6 +89,11 @@ ok "srm certify certifies the projected GRU" "$SRM" certify "$TMP/pg.safetensors
 num_le "z_max <= 0.7 (default --z-target)" "$(first_get z_max "$TMP/out")" 0.7
 num_le "lambda_inf <= 1 - m = 0.99" "$(json_get lambda "$TMP/out")" 0.99
 expect "the metadata names the projection" grep -aq '"srm_project":"certified (GRU row scaling)"' "$TMP/pg.safetensors"
+ok "project --cell gru on a GRU" "$SRM" project "$F/gru1.safetensors" "$TMP/pc.safetensors" --cell gru
+status 2 "project --cell gru on an LSTM" "$SRM" project "$F/lstm1.safetensors" "$TMP/pc2.safetensors" --cell gru
+expect "names the file's cell" grep -q "cell is lstm (from the shapes)" "$TMP/err"
+expect "and writes nothing" test ! -e "$TMP/pc2.safetensors"
+status 2 "project --cell bogus" "$SRM" project "$F/gru1.safetensors" "$TMP/pc2.safetensors" --cell bogus
 status 2 "--radius on a GRU" "$SRM" project "$F/gru1.safetensors" "$TMP/pg2.safetensors" --radius 2
 status 2 "--z-target on an LSTM" "$SRM" project "$F/lstm1.safetensors" "$TMP/pg2.safetensors" --z-target 0.7
 status 2 "--z-target 0.5 (z_max >= 1/2 always)" "$SRM" project "$F/gru1.safetensors" "$TMP/pg2.safetensors" --z-target 0.5
