@@ -178,17 +178,34 @@ if [ -n "$PY" ]; then
     ok "torch_export.py turns a .pt state dict into safetensors" "$PY" "$TOP/scripts/torch_export.py" "$F/plain_rnn.pt" "$TMP/plain.safetensors"
     ok "and srm certify reads it" "$SRM" certify "$TMP/plain.safetensors" --json
     num_close "lambda of the exported model = 0.7" "$(json_get lambda "$TMP/out")" 0.7 1e-12
-    # the README's two commands on a 2-layer bidirectional LSTM saved by torch.save
+    # the README's two commands on a 2-layer bidirectional LSTM trained by torch (40 SGD steps
+    # on a random regression) and saved by torch.save; x and torch's outputs for srm run
     "$PY" -c "
 import torch
 torch.manual_seed(5)
 m = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
 with torch.no_grad():
     for p in m.parameters(): p.mul_(0.05)
-torch.save({'epoch': 3, 'state_dict': m.state_dict()}, '$TMP/bilstm.pt')" 2>"$TMP/err"
+w0 = m.weight_hh_l1_reverse.detach().clone()
+x, y = torch.rand(12, 1, 3) * 2 - 1, torch.rand(12, 1, 8) * 0.2 - 0.1
+opt = torch.optim.SGD(m.parameters(), lr=0.5)
+for step in range(40):
+    opt.zero_grad()
+    loss = ((m(x)[0] - y) ** 2).mean()
+    loss.backward()
+    opt.step()
+assert (m.weight_hh_l1_reverse - w0).abs().max() > 1e-4, 'training moved nothing'
+torch.save({'epoch': 3, 'state_dict': m.state_dict()}, '$TMP/bilstm.pt')
+with torch.no_grad():
+    out = m(x)[0].squeeze(1)
+for name, t in (('bx', x.squeeze(1)), ('by', out)):
+    with open('$TMP/' + name + '.txt', 'w') as f:
+        f.write(''.join(' '.join(repr(v) for v in row) + chr(10) for row in t.tolist()))" 2>"$TMP/err"
     ok "torch_export.py finds the state dict inside a checkpoint" "$PY" "$TOP/scripts/torch_export.py" "$TMP/bilstm.pt" "$TMP/bilstm.safetensors"
     ok "srm certify certifies the 2-layer bidirectional LSTM" "$SRM" certify "$TMP/bilstm.safetensors" --eps 0.01,1e-4
     expect "4 units, verdict stable, k per eps" sh -c "[ \$(grep -c '^layer' '$TMP/out') -eq 4 ] && grep -q '^verdict: certified stable' '$TMP/out' && grep -q 'eps 0.0001: k = ' '$TMP/out'"
+    ok "srm run on the exported model" "$SRM" run "$TMP/bilstm.safetensors" --input "$TMP/bx.txt" --out "$TMP/bh.txt"
+    expect "its outputs are torch's (float32 weights, 1e-6)" sh -c "grep -v '^#' '$TMP/bh.txt' | paste -d ' ' - '$TMP/by.txt' | awk '{ for (i = 1; i <= 8; i++) { d = \$i - \$(i + 8); if (d < 0) d = -d; if (d > m) m = d } n++ } END { exit !(n == 12 && m < 1e-6) }'"
 else
     echo "SKIP torch_export.py checks: no python3 with torch (Debian python3-torch)"
 fi
