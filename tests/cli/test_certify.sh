@@ -117,6 +117,10 @@ expect "srm stability takes B from the embedding" grep -q '"input_bound_from": "
 "$SRM" certify "$F/lstm1_embed.safetensors" --json >"$TMP/out" 2>&1
 num_close "srm certify: the same f_max as srm stability" "$(first_get f_max "$TMP/out")" "$fs" 0
 num_close "both with B = the largest |entry| 2.9911" "$(first_get input_bound "$TMP/out")" 2.9911029598705401 1e-15
+lc=$(first_get lambda "$TMP/out")
+ok "srm truncate on the same LSTM" "$SRM" truncate "$F/lstm1_embed.safetensors" --random-input 20 --kmax 4 --out "$TMP/te.tsv" --json
+num_close "srm truncate reads the same input bound" "$(json_get input_bound "$TMP/out")" 2.9911029598705401 1e-15
+num_close "and the same lambda as srm certify" "$(json_get lambda "$TMP/out")" "$lc" 0
 ok "--nonlinearity relu" "$SRM" certify "$F/rnn1.safetensors" --nonlinearity relu --json
 expect "cell relu from the flag" grep -q '"cell": "rnn_relu", "cell_from": "--nonlinearity"' "$TMP/out"
 
