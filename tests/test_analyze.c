@@ -328,7 +328,13 @@ static void check_stats_and_errors(void)
     srm_analyze_free(a);
     srm_model *nodec = srm_model_alloc(SRM_CELL_RNN_TANH, 3, 2, 0, 0);
     a = srm_analyze_alloc(nodec, SRM_NET_SOFTMAX, 5, r1, 1, 2, 10);
-    CHECK(!a && srm_error_code() == SRM_EINVAL, "a model without a decoder is refused");
+    rc = a ? srm_analyze_add(a, nodec, x, 3, 0, 0, NULL) : SRM_EINVAL;
+    size_t count = 0;
+    srm_analyze_lag lag = {0};
+    if (a) srm_analyze_window_norms(a, 0, &count), srm_analyze_gradient(a, 0, &lag);
+    CHECK(rc == SRM_OK && count == 3 && lag.count == 0,
+          "a model without a decoder gets its window norms (%zu) and no gradient profile", count);
+    srm_analyze_free(a);
     srm_model_free(nodec);
     srm_model_free(m);
 }
