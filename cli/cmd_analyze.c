@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -16,6 +15,7 @@
 #include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/run_dir.h"
 #include "core/layout.h"
 #include "core/meta.h"
 #include "core/report.h"
@@ -351,9 +351,8 @@ static int run(const analyze_args *p, srm_task task, srm_analyze_options *o, con
                size_t nk, size_t batch, size_t bptt, srm_model *m, srm_report *rep)
 {
     if (!o->max_tokens) o->max_tokens = srm_analyze_auto_tokens(srm_model_state_size(m), o->nr);
-    if (mkdir(p->out, 0777) != 0 && errno != EEXIST)
-        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", p->out,
-                         strerror(errno));
+    srm_run_dir dir;
+    SRM_TRY(srm_run_dir_open(&dir, p->out));
     srm_analyze *a = NULL;
     size_t nseq = 0;
     analyze_figures fig = {"", NAN, NAN, NAN};
@@ -368,6 +367,7 @@ static int run(const analyze_args *p, srm_task task, srm_analyze_options *o, con
     if (rc == SRM_OK) rc = srm_report_string(rep, "figures", NULL, figures);
     if (rc == SRM_OK) rc = srm_report_string(rep, "out", NULL, p->out);
     srm_analyze_free(a);
+    srm_run_dir_close(&dir, rc);
     return rc;
 }
 

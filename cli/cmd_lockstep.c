@@ -151,6 +151,35 @@ static int report(const lockstep_cli *l, const srm_lockstep_summary *s, const ch
     return srm_report_finish(r, rc, stdout, l->t.json);
 }
 
+/* Everything after the configuration, in the opened folder. */
+static int run(lockstep_cli *l, srm_train_config *c)
+{
+    if (!l->t.resume) {
+        if (!l->ks) return SRM_ERROR(SRM_EINVAL, "--trunc K,K,.. is required");
+        SRM_TRY(srm_lockstep_parse_ks(l->ks, &l->lc));
+        l->lc.every = l->every;
+    }
+    /* float32 rounding alone separates two runs of one model (measured, ATIS rnn: a gap of
+     * 3.5 after 70 steps, 2.9e-7 in float64), so the gaps are measured in float64 */
+    if (!l->t.resume && !srm_train_options_given(&l->t.o, "precision"))
+        c->precision = SRM_NET_FLOAT64;
+    l->lc.base = *c;
+    SRM_TRY(srm_train_config_check(c));
+    srm_meta_set_seed(c->seed);
+    srm_task_data *d;
+    SRM_TRY(srm_task_data_load(c->task, l->t.data_dir, c->max_train, c->max_valid, c->max_test,
+                               &d));
+    srm_lockstep_summary s;
+    l->t0 = srm_progress_now();
+    int rc = srm_lockstep_run(&l->lc, d, l->t.out, on_progress, l, &s);
+    srm_progress_free(l->line);
+    srm_task_data_free(d);
+    const char *figs = "none";
+    if (rc == SRM_OK) rc = figures(l, &s, &figs);
+    if (rc != SRM_OK) return rc;
+    return report(l, &s, figs);
+}
+
 int srm_cmd_lockstep(int argc, char **argv)
 {
     static lockstep_cli l; /* large (the options' help texts); one command per process */
@@ -168,26 +197,7 @@ int srm_cmd_lockstep(int argc, char **argv)
     if (l.t.resume && (l.ks || l.every))
         return SRM_ERROR(SRM_EINVAL, "--resume takes the stored --trunc and --every");
     SRM_TRY(srm_cli_train_configure(&l.t, &c, stored_config, &l));
-    if (!l.t.resume) {
-        if (!l.ks) return SRM_ERROR(SRM_EINVAL, "--trunc K,K,.. is required");
-        SRM_TRY(srm_lockstep_parse_ks(l.ks, &l.lc));
-        l.lc.every = l.every;
-    }
-    /* float32 rounding alone separates two runs of one model (measured, ATIS rnn: a gap of
-     * 3.5 after 70 steps, 2.9e-7 in float64), so the gaps are measured in float64 */
-    if (!l.t.resume && !srm_train_options_given(&l.t.o, "precision")) c.precision = SRM_NET_FLOAT64;
-    l.lc.base = c;
-    SRM_TRY(srm_train_config_check(&c));
-    srm_meta_set_seed(c.seed);
-    srm_task_data *d;
-    SRM_TRY(srm_task_data_load(c.task, l.t.data_dir, c.max_train, c.max_valid, c.max_test, &d));
-    srm_lockstep_summary s;
-    l.t0 = srm_progress_now();
-    int rc = srm_lockstep_run(&l.lc, d, l.t.out, on_progress, &l, &s);
-    srm_progress_free(l.line);
-    srm_task_data_free(d);
-    const char *figs = "none";
-    if (rc == SRM_OK) rc = figures(&l, &s, &figs);
-    if (rc != SRM_OK) return rc;
-    return report(&l, &s, figs);
+    int rc = run(&l, &c);
+    srm_run_dir_close(&l.t.dir, rc);
+    return rc;
 }

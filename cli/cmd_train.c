@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "core/args.h"
@@ -97,6 +98,35 @@ static void on_progress(size_t done, size_t total, void *ctx)
     srm_progress_update(*p, done);
 }
 
+/* srm train's own options beside the table's (cli/train_cli.h). */
+static int force, allow_divergence;
+
+/* A new run in a folder that holds one: the same configuration starts over, another needs
+ * --force; either way the old run's files go first, result.json first, so that the folder
+ * never holds two runs. */
+static int claim_folder(const srm_train_config *c, const char *dir)
+{
+    int state;
+    double metric, seconds;
+    int rc = srm_train_dir_state(dir, c, &state, &metric, &seconds);
+    if (rc != SRM_OK && !force) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", srm_error_message());
+        return SRM_ERROR(SRM_EINVAL, "%s (or --force to start over)", msg);
+    }
+    if (rc != SRM_OK) srm_error_clear();
+    static const char *const files[] = {"result.json", "checkpoint.safetensors", "log.tsv",
+                                        "model.safetensors"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (unlink(path) != 0 && errno != ENOENT)
+            return SRM_ERROR(SRM_EINVAL, "%s: cannot remove the old run's file (%s)", path,
+                             strerror(errno));
+    }
+    return SRM_OK;
+}
+
 /* Trains the epochs left, one line each on stderr, then evaluates and writes result.json. */
 static int train_epochs(const srm_train_config *c, const srm_cli_train *t, srm_train_summary *s)
 {
@@ -107,6 +137,7 @@ static int train_epochs(const srm_train_config *c, const srm_cli_train *t, srm_t
     int rc = srm_trainer_alloc(c, d, t->out, t->resume != NULL, &tr);
     srm_progress *progress = NULL;
     if (rc == SRM_OK) {
+        if (allow_divergence) srm_trainer_allow_divergence(tr);
         srm_trainer_set_progress(tr, on_progress, &progress);
         int done = srm_trainer_done(tr);
         srm_train_epoch e;
@@ -152,16 +183,28 @@ int srm_cmd_train(int argc, char **argv)
     static srm_cli_train t; /* large (the options' help texts); one command per process */
     srm_train_config c = {0};
     memset(&t, 0, sizeof t);
-    srm_cli_train_args(&t, argc, argv, &c, SRM_TRAIN_SCOPE_NONE, NULL);
+    force = allow_divergence = 0;
+    const srm_arg extra[] = {
+        {"force", SRM_ARG_FLAG, &force, NULL,
+         "start over in a folder that holds a run of another configuration", NULL},
+        {"allow-divergence", SRM_ARG_FLAG, &allow_divergence, NULL,
+         "keep training when the loss passes " SRM_TRAIN_DIVERGENCE_TEXT " times the initial "
+         "loss (result.json then says diverged); non-finite values still stop (exit 3)", NULL},
+        {NULL, 0, NULL, NULL, NULL, NULL}};
+    srm_cli_train_args(&t, argc, argv, &c, SRM_TRAIN_SCOPE_NONE, extra);
     const srm_args_spec spec = {
         "srm train --task T --cell rnn|lstm [--stable] [--config quick|paper] [--epochs E ...] "
         "[--seed S] --out DIR\n       srm train --resume DIR [--epochs E]",
         train_summary, t.args, 0, 0};
     SRM_TRY(srm_args_parse_flags(&spec, argc, argv));
+    if (t.resume && force) return SRM_ERROR(SRM_EINVAL, "--force starts over; not with --resume");
     SRM_TRY(srm_cli_train_configure(&t, &c, NULL, NULL));
-    SRM_TRY(srm_train_config_check(&c));
+    int rc = srm_train_config_check(&c);
+    if (rc == SRM_OK && !t.resume) rc = claim_folder(&c, t.out);
     srm_meta_set_seed(c.seed);
     srm_train_summary s;
-    SRM_TRY(train_epochs(&c, &t, &s));
-    return train_report(&c, &s, t.out, t.json);
+    if (rc == SRM_OK) rc = train_epochs(&c, &t, &s);
+    if (rc == SRM_OK) rc = train_report(&c, &s, t.out, t.json);
+    srm_run_dir_close(&t.dir, rc);
+    return rc;
 }

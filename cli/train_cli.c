@@ -1,9 +1,7 @@
 /* cli/train_cli.c: the command line of a training run (see train_cli.h). */
 #include "cli/train_cli.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/error.h"
 
@@ -59,7 +57,8 @@ int srm_cli_train_configure(srm_cli_train *t, srm_train_config *c, srm_cli_store
             return SRM_ERROR(SRM_EINVAL, "--out and --resume name different folders");
         t->out = t->resume;
         SRM_TRY(stored ? stored(t->resume, c, ctx) : srm_train_checkpoint_config(t->resume, c));
-        return srm_train_options_apply(&t->o, c, 1); /* --epochs */
+        SRM_TRY(srm_train_options_apply(&t->o, c, 1)); /* --epochs */
+        return srm_run_dir_open(&t->dir, t->out);
     }
     if (!tv.text || !cv.text)
         return SRM_ERROR(SRM_EINVAL, "--task and --cell are required (or --resume DIR)");
@@ -69,8 +68,5 @@ int srm_cli_train_configure(srm_cli_train *t, srm_train_config *c, srm_cli_store
     SRM_TRY(srm_train_param_set(&sel, cell, &cv));
     SRM_TRY(srm_train_config_preset(c, sel.task, sel.cell, pv.text));
     SRM_TRY(srm_train_options_apply(&t->o, c, 1)); /* flags override the preset */
-    if (mkdir(t->out, 0777) != 0 && errno != EEXIST)
-        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", t->out,
-                         strerror(errno));
-    return SRM_OK;
+    return srm_run_dir_open(&t->dir, t->out);
 }

@@ -6,6 +6,7 @@
 #define SRM_CLI_TRAIN_CLI_H
 
 #include "core/args.h"
+#include "core/run_dir.h"
 #include "task/train.h"
 
 #define SRM_CLI_TRAIN_EXTRA 4 /* extra options a command may add */
@@ -16,6 +17,7 @@ typedef struct {
     srm_arg args[SRM_TRAIN_PARAM_MAX + 6 + SRM_CLI_TRAIN_EXTRA];
     const char *out, *resume, *data_dir;
     int quiet, json;
+    srm_run_dir dir; /* --out (or --resume), opened and locked by srm_cli_train_configure */
 } srm_cli_train;
 
 /* Fills t->args: the table's rows without the `exclude` scope bits (defaults: the preset that
@@ -29,7 +31,8 @@ typedef int (*srm_cli_stored_config)(const char *dir, srm_train_config *c, void 
 
 /* The run's configuration: with --resume DIR the stored one (stored(DIR); NULL: the
  * checkpoint's, as srm train) where only --epochs may change; otherwise the preset with the
- * flags applied, --out created. */
+ * flags applied. The folder is opened (created, checked writable, locked: core/run_dir.h)
+ * into t->dir; the caller ends with srm_run_dir_close(&t->dir, rc). */
 int srm_cli_train_configure(srm_cli_train *t, srm_train_config *c, srm_cli_stored_config stored,
                             void *ctx);
 

@@ -5,6 +5,7 @@
 #include "core/atomic.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,25 @@ int srm_atomic_open(srm_atomic *a, const char *path)
     return SRM_OK;
 }
 
+/* fsync of the folder holding path, so that the rename itself survives a power loss. */
+static int sync_parent(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return SRM_ERROR(SRM_EIO, "%s: cannot open its folder to sync (%s)", path,
+                                 strerror(errno));
+    int bad = fsync(fd) != 0 && errno != EINVAL; /* EINVAL: a file system without dir sync */
+    int err = errno;
+    close(fd);
+    return bad ? SRM_ERROR(SRM_EIO, "%s: syncing its folder failed (%s)", path, strerror(err))
+               : SRM_OK;
+}
+
 int srm_atomic_commit(srm_atomic *a)
 {
     if (a->is_stdout) {
@@ -67,7 +87,7 @@ int srm_atomic_commit(srm_atomic *a)
         remove(a->tmp);
         return SRM_ERROR(SRM_EIO, "%s: write failed (%s)", a->path, strerror(err));
     }
-    return SRM_OK;
+    return sync_parent(a->path);
 }
 
 void srm_atomic_abort(srm_atomic *a)

@@ -30,4 +30,7 @@ void srm_error_clear(void)
     error_code = SRM_OK;
 }
 
-int srm_error_exit_status(int code) { return code == SRM_EINVAL ? 2 : 1; }
+int srm_error_exit_status(int code)
+{
+    return code == SRM_EINVAL ? 2 : code == SRM_EDIVERGED ? 3 : 1;
+}

@@ -13,8 +13,10 @@ enum {
     SRM_EIO = 3,     /* a file could not be opened, read or written */
     SRM_ENOMEM = 4,  /* allocation failed */
     SRM_ENUMERIC = 5, /* a numerical routine failed (LAPACK info != 0, no convergence) */
-    SRM_NO = 6        /* not an error: a verdict command answered "no" after printing its
+    SRM_NO = 6,       /* not an error: a verdict command answered "no" after printing its
                          report (exit status 1, no message) */
+    SRM_EDIVERGED = 7 /* training diverged: non-finite values, or the loss grew past the
+                         divergence factor (exit status 3) */
 };
 
 /* Records the error and returns `code`. `fmt` is printf-style; for input files the message
@@ -28,7 +30,7 @@ const char *srm_error_source(void);  /* "file.c:123" of the last SRM_ERROR */
 int srm_error_code(void);
 void srm_error_clear(void);
 
-/* Exit status for an error code: 2 for SRM_EINVAL, 1 otherwise. */
+/* Exit status for an error code: 2 for SRM_EINVAL, 3 for SRM_EDIVERGED, 1 otherwise. */
 int srm_error_exit_status(int code);
 
 #define SRM_TRY(expr)                                                                       \

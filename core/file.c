@@ -10,12 +10,23 @@
 
 #include "core/error.h"
 
+int srm_file_open(const char *path, const char *mode, FILE **out)
+{
+    struct stat st;
+    *out = NULL;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return SRM_ERROR(SRM_EINVAL, "%s: is a directory, not a file", path);
+    *out = fopen(path, mode);
+    if (!*out) return SRM_ERROR(SRM_EINVAL, "%s: cannot open (%s)", path, strerror(errno));
+    return SRM_OK;
+}
+
 int srm_file_read(const char *path, char **data, size_t *len)
 {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return SRM_ERROR(SRM_EIO, "%s: cannot open (%s)", path, strerror(errno));
+    FILE *f;
+    SRM_TRY(srm_file_open(path, "rb", &f));
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     int rc = buf ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "%s: out of memory", path);

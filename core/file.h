@@ -3,6 +3,11 @@
 #define SRM_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+/* fopen(path, mode) for reading an input: a folder, a missing or unreadable file is bad input
+ * (SRM_EINVAL, exit status 2) named in the message. */
+int srm_file_open(const char *path, const char *mode, FILE **out);
 
 /* *data (free() it) holds the *len bytes of the file plus a terminating NUL. Errors name the file. */
 int srm_file_read(const char *path, char **data, size_t *len);

@@ -154,6 +154,9 @@ static int find_unit(const char *path, const srm_tensors *ts, srm_layout *lay, s
                          "outputs of layer %zu", path, ih->name, ih->shape[1], layer,
                          n * lay->directions, layer - 1);
     SRM_TRY(expect(path, ih, 2, gn, ih->shape[1]));
+    if (ih->shape[1] == 0)
+        return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' has shape [%zu, 0]: no inputs", path,
+                         ih->name, ih->shape[0]);
     u->input = ih->shape[1];
     if (!u->bias_ih != !u->bias_hh) {
         snprintf(name, sizeof name, "%s%s_l%zu%s", lay->prefix, u->bias_ih ? "bias_hh" : "bias_ih",

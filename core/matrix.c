@@ -9,6 +9,7 @@
 
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/meta.h"
 
 srm_matrix *srm_matrix_alloc(size_t rows, size_t cols)
@@ -99,8 +100,8 @@ int srm_matrix_read(const char *path, srm_matrix **out)
     *out = NULL;
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
-    if (!f) return SRM_ERROR(SRM_EIO, "%s: cannot open (%s)", path, strerror(errno));
+    FILE *f = stdin;
+    if (!is_stdin) SRM_TRY(srm_file_open(path, "r", &f));
     char *line = NULL;
     size_t line_cap = 0;
     double *buf = NULL;

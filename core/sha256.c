@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/file.h"
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
@@ -94,8 +95,8 @@ void srm_sha256_hex(const unsigned char digest[SRM_SHA256_BYTES], char hex[65])
 
 int srm_sha256_file(const char *path, char hex[65], uint64_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return SRM_ERROR(SRM_EIO, "%s: cannot open (%s)", path, strerror(errno));
+    FILE *f;
+    SRM_TRY(srm_file_open(path, "rb", &f));
     srm_sha256 s;
     srm_sha256_init(&s);
     unsigned char buf[65536];

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/file.h"
 
 void srm_tsv_free(srm_tsv *t)
 {
@@ -42,8 +43,8 @@ static int push_ptr(char ***arr, size_t *n, char *s)
 int srm_tsv_read(const char *path, srm_tsv **out)
 {
     *out = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f) return SRM_ERROR(SRM_EIO, "%s: cannot open (%s)", path, strerror(errno));
+    FILE *f;
+    SRM_TRY(srm_file_open(path, "r", &f));
     srm_tsv *t = calloc(1, sizeof *t);
     char *line = NULL;
     size_t cap = 0, dcap = 0;

@@ -85,7 +85,7 @@ int srm_data_locate_among(srm_task task, const char *const *candidates,
         return SRM_ERROR(SRM_EIO, "no data folder: no %s and none of wikitext-2/, ptb-char/, "
                          "jsb-chorales/, atis/ in any of: %s", SRM_DATA_MANIFEST,
                          n ? looked : "(no candidates)");
-    return SRM_ERROR(SRM_EIO, "no %s dataset: no folder %s/ in any of: %s", task_names[task],
+    return SRM_ERROR(SRM_EINVAL, "no %s dataset: no folder %s/ in any of: %s", task_names[task],
                      task_folders[task], n ? looked : "(no candidates)");
 }
 

@@ -278,6 +278,12 @@ double srm_net_sgd_step(srm_net *net, double lr, double grad_scale, double weigh
                             : srm_net_sgd_step_f64(net, lr, grad_scale, weight_decay);
 }
 
+int srm_net_weights_finite(const srm_net *net)
+{
+    if (!net->trainable) return 1;
+    return SRM_NET_F32(net) ? srm_net_weights_finite_f32(net) : srm_net_weights_finite_f64(net);
+}
+
 void srm_net_clamp_touched_rows(srm_net *net, double bound)
 {
     if (!net->trainable) return;

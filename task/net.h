@@ -132,6 +132,8 @@ void srm_net_grad_get(const srm_net *net, srm_model *g);
  * touched rows move. Returns ||W_hh after - W_hh before||_F of the stored values (a Weyl bound's
  * increment; NAN when the weights are not bound trainable). */
 double srm_net_sgd_step(srm_net *net, double lr, double grad_scale, double weight_decay);
+/* 1 when every trainable weight is finite (0 after an overflowing step). */
+int srm_net_weights_finite(const srm_net *net);
 
 /* Clamps the encoder rows the last backward touched to [-bound, bound] (the only rows an SGD
  * step can move outward: the others at most shrink under weight decay). With --stable the LSTM

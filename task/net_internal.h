@@ -94,7 +94,8 @@ void srm_net_argmax_rows(const double *y, size_t rows, size_t out, int32_t *dst)
     double srm_net_grad_norm_##sfx(const srm_net *net);                                          \
     double srm_net_sgd_step_##sfx(const srm_net *net, double lr, double grad_scale,              \
                                   double weight_decay);                                          \
-    void srm_net_clamp_touched_rows_##sfx(const srm_net *net, double bound);
+    void srm_net_clamp_touched_rows_##sfx(const srm_net *net, double bound);                    \
+    int srm_net_weights_finite_##sfx(const srm_net *net);
 SRM_NET_OPS_DECLARE(f64)
 SRM_NET_OPS_DECLARE(f32)
 #undef SRM_NET_OPS_DECLARE

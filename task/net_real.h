@@ -435,6 +435,14 @@ double IMPL(srm_net_sgd_step)(const srm_net *net, double lr, double grad_scale,
     return sqrt(hh);
 }
 
+int IMPL(srm_net_weights_finite)(const srm_net *net)
+{
+    const MODEL *m = NET_W(net);
+    double acc = 0; /* w * 0 is NaN exactly for an infinite or NaN w */
+    for (size_t i = 0; i < m->nparam; i++) acc += (double)m->w[i] * 0.0;
+    return acc == 0;
+}
+
 void IMPL(srm_net_clamp_touched_rows)(const srm_net *net, double bound)
 {
     MODEL *m = NET_W(net);

@@ -128,6 +128,8 @@ void srm_trainer_follow(srm_trainer *tr, const srm_trainer *leader) { tr->leader
 
 void srm_trainer_defer_files(srm_trainer *tr) { tr->defer_files = 1; }
 
+void srm_trainer_allow_divergence(srm_trainer *tr) { tr->allow_divergence = 1; }
+
 int srm_trainer_write_files(srm_trainer *tr)
 {
     const srm_train_config *c = tr->c;
@@ -175,6 +177,7 @@ int srm_trainer_epoch_end(srm_trainer *tr, srm_train_epoch *out, int *done)
     /* the mean epoch time over every session, as the log records them */
     e.eta_seconds = s->seconds / (double)s->epoch * (double)(c->epochs - s->epoch);
     tr->log[s->epoch - 1] = e;
+    if (s->epoch == 1 && e.train_loss > 0) tr->ref_loss = e.train_loss; /* check_growth's */
     tr->files_pending = 1 + e.improved;
     if (!tr->defer_files) SRM_TRY(srm_trainer_write_files(tr));
     if (out) *out = e;
@@ -263,7 +266,9 @@ static int resume(srm_trainer *tr)
     srm_train_remove_stale_temporaries(tr->dir);
     SRM_TRY(srm_train_read_checkpoint(tr->dir, tr->c, tr->m, tr->best, &tr->s));
     SRM_TRY(srm_net_bind_trainable(tr->net, tr->m)); /* float32: exact (saved from floats) */
-    return srm_train_read_log(tr->dir, tr->c, tr->s.epoch, tr->log);
+    SRM_TRY(srm_train_read_log(tr->dir, tr->c, tr->s.epoch, tr->log));
+    if (tr->s.epoch && tr->log[0].train_loss > 0) tr->ref_loss = tr->log[0].train_loss;
+    return SRM_OK;
 }
 
 int srm_trainer_alloc(const srm_train_config *c, const srm_task_data *d, const char *dir,
@@ -297,8 +302,12 @@ int srm_trainer_finish(srm_trainer *tr, srm_train_summary *out)
 {
     const srm_train_config *c = tr->c;
     *out = (srm_train_summary){.best_epoch = tr->s.best_epoch, .epochs_done = tr->s.epoch,
-                               .seconds = tr->s.seconds};
-    if (tr->s.best_epoch == 0) { /* validation never finite: keep the last model */
+                               .seconds = tr->s.seconds, .diverged_epoch = tr->s.diverged_epoch};
+    if (tr->s.best_epoch == 0) { /* validation never finite: keep the last model, if finite */
+        for (size_t i = 0; i < tr->m->nparam; i++)
+            if (!isfinite(tr->m->w[i]))
+                return SRM_ERROR(SRM_EDIVERGED, "no epoch produced a finite model; no model "
+                                 "written to %s", tr->dir);
         srm_model_copy(tr->best, tr->m);
         SRM_TRY(srm_train_save_model(tr->dir, c, tr->best, &tr->s, tr->d));
     }

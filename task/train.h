@@ -69,7 +69,15 @@ typedef struct {
     srm_eval_result test, valid; /* best model */
     size_t best_epoch, epochs_done;
     double seconds;              /* training time over all sessions */
+    size_t diverged_epoch;       /* --allow-divergence: the first epoch past the factor (0: none) */
 } srm_train_summary;
+
+/* Every step checks the batch loss, the gradient and the updated weights: a non-finite value
+ * stops training with SRM_EDIVERGED (exit status 3), and so does a batch's mean loss above
+ * SRM_TRAIN_DIVERGENCE_FACTOR times the initial loss (epoch 1's first batch, then epoch 1's
+ * mean), unless srm_trainer_allow_divergence was called, which records the epoch instead. */
+#define SRM_TRAIN_DIVERGENCE_FACTOR 1e2
+#define SRM_TRAIN_DIVERGENCE_TEXT "100"
 
 /* The trainer, driven by the caller (GSL style):
  *
@@ -118,6 +126,8 @@ void srm_trainer_follow(srm_trainer *tr, const srm_trainer *leader);
  * so that a caller driving several trainers writes them all together, after its own slow
  * work, keeping the window in which their checkpoints disagree short. */
 void srm_trainer_defer_files(srm_trainer *tr);
+/* Loss growth past SRM_TRAIN_DIVERGENCE_FACTOR no longer stops training (non-finite values do). */
+void srm_trainer_allow_divergence(srm_trainer *tr);
 int srm_trainer_write_files(srm_trainer *tr);
 /* The mean training loss of the last step, the current learning rate, and the weights (in
  * double: float32 widened, exact; valid until the next step). */

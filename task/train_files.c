@@ -111,6 +111,8 @@ static int save(const char *dir, const char *file, const srm_train_config *c, co
         /* the projection's certificate for this W_hh (RNN --stable), so that a resumed run
          * skips and routes its projections as the uninterrupted one does ("inf": none) */
         if (rc == SRM_OK) rc = set_meta_number(ts, "hh_bound", "%.17g", s->hh_bound);
+        snprintf(buf, sizeof buf, "%zu", s->diverged_epoch);
+        if (rc == SRM_OK) rc = srm_tensors_set_meta(ts, "diverged_epoch", buf);
     }
     if (rc == SRM_OK) rc = srm_safetensors_write(path, ts);
     free(cfg);
@@ -159,6 +161,25 @@ static int parse_meta_epoch(const srm_tensors *ts, const char *key, const char *
     return SRM_OK;
 }
 
+/* The ranges of the loop's scalars and finite weights: a damaged checkpoint is refused
+ * naming the key before anything uses it. */
+static int check_state(const char *path, const srm_train_state *s, const srm_model *m,
+                       const srm_model *best)
+{
+    const char *bad = !(isfinite(s->lr) && s->lr > 0)              ? "lr"
+                      : !(isfinite(s->seconds) && s->seconds >= 0) ? "seconds"
+                      : !(s->hh_bound >= 0)                        ? "hh_bound"
+                      : !isfinite(s->best_score)                     ? "best_score"
+                      : !isfinite(s->best_loss)                      ? "best_loss"
+                                                                     : NULL;
+    if (bad)
+        return SRM_ERROR(SRM_EINVAL, "%s: checkpoint metadata '%s' is out of range", path, bad);
+    for (size_t i = 0; i < m->nparam; i++)
+        if (!isfinite(m->w[i]) || !isfinite(best->w[i]))
+            return SRM_ERROR(SRM_EINVAL, "%s: non-finite weights in the checkpoint", path);
+    return SRM_OK;
+}
+
 int srm_train_read_checkpoint(const char *dir, const srm_train_config *c, srm_model *m,
                               srm_model *best, srm_train_state *s)
 {
@@ -178,9 +199,12 @@ int srm_train_read_checkpoint(const char *dir, const srm_train_config *c, srm_mo
     if (rc == SRM_OK) rc = parse_meta_number(ts, "best_loss", path, &s->best_loss);
     if (rc == SRM_OK) rc = parse_meta_number(ts, "seconds", path, &s->seconds);
     /* Checkpoints written before the key existed get none: the next projection is the SVD. */
-    s->hh_bound = INFINITY;
+    s->hh_bound = INFINITY, s->diverged_epoch = 0;
     if (rc == SRM_OK && srm_tensors_meta(ts, "hh_bound"))
         rc = parse_meta_number(ts, "hh_bound", path, &s->hh_bound);
+    if (rc == SRM_OK && srm_tensors_meta(ts, "diverged_epoch"))
+        rc = parse_meta_epoch(ts, "diverged_epoch", path, s->epoch, &s->diverged_epoch);
+    if (rc == SRM_OK) rc = check_state(path, s, m, best);
     srm_tensors_free(ts);
     return rc;
 }
@@ -284,6 +308,9 @@ static json_t *result_object(const srm_train_config *c, const srm_train_summary 
     json_object_set_new(o, "valid_loss", json_number_or_null(s->valid.loss));
     json_object_set_new(o, "best_epoch", json_integer((json_int_t)s->best_epoch));
     json_object_set_new(o, "epochs_done", json_integer((json_int_t)s->epochs_done));
+    json_object_set_new(o, "diverged", json_boolean(s->diverged_epoch != 0));
+    if (s->diverged_epoch)
+        json_object_set_new(o, "diverged_epoch", json_integer((json_int_t)s->diverged_epoch));
     json_object_set_new(o, "seconds", json_number_or_null(s->seconds));
     json_object_set_new(o, "precision", json_string(srm_train_precision_name(c->precision)));
     json_object_set_new(o, "precision_detail",

@@ -14,6 +14,8 @@ typedef struct {
     size_t epoch, best_epoch;  /* finished epochs; epoch of the kept model (0: none yet) */
     double lr, best_score, best_loss, seconds;
     double hh_bound; /* RNN --stable: the projection's certificate for W_hh (inf: none) */
+    size_t diverged_epoch; /* --allow-divergence: the first epoch whose loss grew past
+                              SRM_TRAIN_DIVERGENCE_FACTOR times the initial loss (0: none) */
 } srm_train_state;
 
 /* DIR/model.safetensors: the kept model `best` with metadata cell, task, config and epoch

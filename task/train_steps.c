@@ -76,6 +76,29 @@ static void shift_context(srm_trainer *tr, const srm_net_batch *w)
     tr->ctx_P = P2, tr->ctx_cur = nxt;
 }
 
+/* The checks of every step (srm_trainer_allow_divergence): SRM_EDIVERGED on a non-finite
+ * value, or when the batch's mean loss passes SRM_TRAIN_DIVERGENCE_FACTOR times the initial
+ * loss (allowed: recorded as the run's diverged_epoch). */
+static int diverged(const srm_trainer *tr, const char *what, double value)
+{
+    return SRM_ERROR(SRM_EDIVERGED, "training diverged in epoch %zu: %s (%g); %s%s%s. Try a "
+                     "smaller --lr or --clip%s", tr->s.epoch + 1, what, value,
+                     tr->s.epoch ? "the files in " : "no epoch finished, nothing written to ",
+                     tr->dir, tr->s.epoch ? " are those of the last finished epoch" : "",
+                     tr->allow_divergence ? "" : ", or --allow-divergence to keep going");
+}
+
+static int check_growth(srm_trainer *tr, double mean)
+{
+    if (tr->ref_loss <= 0) tr->ref_loss = mean; /* the run's first batch */
+    if (!(mean > SRM_TRAIN_DIVERGENCE_FACTOR * tr->ref_loss)) return SRM_OK;
+    if (!tr->allow_divergence)
+        return diverged(tr, "the batch loss passed " SRM_TRAIN_DIVERGENCE_TEXT
+                        " times the initial loss", mean);
+    if (!tr->s.diverged_epoch) tr->s.diverged_epoch = tr->s.epoch + 1;
+    return SRM_OK;
+}
+
 /* One SGD step on a batch: mean loss, gradient, clipping, weight decay, projection. */
 static int sgd_batch(srm_trainer *tr, srm_net_batch *b, const double *state0, double *loss,
                      size_t *count)
@@ -90,13 +113,15 @@ static int sgd_batch(srm_trainer *tr, srm_net_batch *b, const double *state0, do
     SRM_TRY(srm_net_forward(tr->net, fb, state0, input_dropout(c), c->dropout, tr->rng, loss,
                             count));
     if (*count == 0) return SRM_OK;
-    if (!isfinite(*loss))
-        return SRM_ERROR(SRM_ENUMERIC, "training diverged (non-finite loss) in epoch %zu; try a "
-                         "smaller --lr or --clip", tr->s.epoch + 1);
+    if (!isfinite(*loss)) return diverged(tr, "the batch loss is not finite", *loss);
+    SRM_TRY(check_growth(tr, *loss / (double)*count));
     srm_net_backward(tr->net, fb, 1.0 / (double)*count);
     double norm = srm_net_grad_norm(tr->net), scale = 1.0;
+    if (!isfinite(norm)) return diverged(tr, "the gradient is not finite", norm);
     if (c->clip > 0 && c->clip / (norm + 1e-6) < 1.0) scale = c->clip / (norm + 1e-6);
     double dhh = srm_net_sgd_step(tr->net, tr->s.lr, scale, c->weight_decay);
+    if (!srm_net_weights_finite(tr->net))
+        return diverged(tr, "the step made the weights non-finite, at lr", tr->s.lr);
     /* the Frobenius norm is summed in double: 1e-9 covers its rounding */
     if (c->stable && c->cell != SRM_CELL_LSTM) tr->s.hh_bound += dhh * (1 + 1e-9);
     if (c->stable && c->cell == SRM_CELL_LSTM && tr->m->vocab)

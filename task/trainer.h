@@ -48,6 +48,9 @@ struct srm_trainer {
     double ep_loss, ep_seconds, last_loss; /* ep_seconds: in srm_trainer_step, this epoch */
     size_t ep_count;
     const srm_trainer *leader;   /* srm_trainer_follow: whose learning rate to take */
+    int allow_divergence;        /* srm_trainer_allow_divergence */
+    double ref_loss;             /* the initial loss: epoch 1's first batch, or its mean
+                                  * (log row 1) once epoch 1 is done; 0: not known yet */
     int defer_files;             /* srm_trainer_defer_files */
     int files_pending;           /* the last epoch's files: 0 written, 1 log and checkpoint,
                                   * 2 also the improved model */

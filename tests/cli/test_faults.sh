@@ -1,0 +1,118 @@
+# tests/cli/test_faults.sh: faults inside long runs (issue 14): damaged checkpoints (the two
+# heap-overflow reproducers of tests/repro/), divergence caught at the step it happens (exit 3,
+# no non-finite model written), run folders (another configuration refused without --force, a
+# lock against a second process, no empty folder after a failure, writability before training),
+# SIGKILL at random moments then --resume equals an uninterrupted run, a full disk, and bad
+# input paths (folders, missing files) exiting 2.
+. "$(dirname "$0")/lib.sh"
+export SRM_DATE=2000-01-01T00:00:00Z
+export SRM_DATA="$TOP/data"
+
+# --- the reproducers: checkpoint bytes, FF FE, log.tsv bytes (the last FF FE: the log is text)
+sep=$(printf '\377\376')
+for r in negative nan; do
+    f="$TOP/tests/repro/checkpoint-$r-epoch-heap-overflow"
+    off=$(LC_ALL=C grep -obUa "$sep" "$f" | tail -n 1 | cut -d: -f1)
+    mkdir -p "$TMP/r$r"
+    head -c "$off" "$f" >"$TMP/r$r/checkpoint.safetensors"
+    tail -c +$((off + 3)) "$f" >"$TMP/r$r/log.tsv"
+    status 2 "reproducer $r epoch: resume refuses the checkpoint" "$SRM" train --resume "$TMP/r$r" --quiet
+    expect "naming the file and the key 'epoch'" grep -q "r$r/checkpoint.safetensors: checkpoint metadata 'epoch'" "$TMP/err"
+done
+
+# --- damaged scalars of a real checkpoint (same length, so the header stays valid)
+K="--task jsb --cell rnn --max-train 4 --max-valid 2 --max-test 2 --hidden 8 --quiet"
+ok "a 3-epoch tiny run" "$SRM" train $K --epochs 3 --out "$TMP/k"
+lr=$(LC_ALL=C sed -n 's/.*,"lr":"\([^"]*\)".*/\1/p' "$TMP/k/checkpoint.safetensors" | head -n 1)
+rm -rf "$TMP/kb" && cp -r "$TMP/k" "$TMP/kb" && rm "$TMP/kb/result.json"
+LC_ALL=C sed "s/,\"lr\":\"$lr\",/,\"lr\":\"-$(printf '%s' "$lr" | cut -c2-)\",/" "$TMP/k/checkpoint.safetensors" >"$TMP/kb/checkpoint.safetensors"
+expect "checkpoint edited to a negative lr (same length)" sh -c "[ \$(wc -c <'$TMP/kb/checkpoint.safetensors') -eq \$(wc -c <'$TMP/k/checkpoint.safetensors') ] && ! cmp -s '$TMP/kb/checkpoint.safetensors' '$TMP/k/checkpoint.safetensors'"
+status 2 "a checkpoint with a negative lr" "$SRM" train --resume "$TMP/kb" --epochs 4 --quiet
+expect "names the key" grep -q "checkpoint metadata 'lr' is out of range" "$TMP/err"
+
+# --- divergence: caught at the step, exit 3, nothing non-finite written, no empty folder
+status 3 "lr 1e300: the weights overflow" "$SRM" train $K --epochs 3 --lr 1e300 --out "$TMP/d1"
+expect "says the step made the weights non-finite" grep -q "the step made the weights non-finite" "$TMP/err"
+expect "and leaves no folder behind" test ! -e "$TMP/d1"
+status 3 "lr 1.7e308 (Inf on a step)" "$SRM" train $K --epochs 3 --lr 1.7e308 --out "$TMP/d2"
+expect "no model of Inf written" test ! -e "$TMP/d2/model.safetensors"
+A="--task atis --max-train 200 --max-valid 50 --max-test 50 --hidden 16 --embedding 8 --quiet"
+status 3 "atis rnn lr 1e3: the loss passes 100 times the initial loss" "$SRM" train $A --cell rnn --lr 1e3 --epochs 3 --out "$TMP/d3"
+expect "says so" grep -q "the batch loss passed 100 times the initial loss" "$TMP/err"
+ok "with --allow-divergence it keeps going" "$SRM" train $A --cell rnn --lr 1e3 --epochs 3 --allow-divergence --out "$TMP/d3" --json
+expect "result.json: diverged, from epoch 1" sh -c "grep -q '\"diverged\": true' '$TMP/d3/result.json' && grep -q '\"diverged_epoch\": 1' '$TMP/d3/result.json'"
+ok "a normal run" "$SRM" train $A --cell rnn --epochs 2 --out "$TMP/n1"
+expect "is not marked diverged" grep -q '"diverged": false' "$TMP/n1/result.json"
+mkdir -p "$TMP/d4" && echo keep >"$TMP/d4/notes.txt"
+status 3 "a diverging run in a folder that held other files" "$SRM" train $K --epochs 3 --lr 1e300 --out "$TMP/d4"
+expect "keeps the folder and its files, and no lock file" sh -c "[ -f '$TMP/d4/notes.txt' ] && [ ! -e '$TMP/d4/.srm.lock' ]"
+
+# --- run folders
+cp "$TMP/n1/result.json" "$TMP/n1.result"
+status 2 "--out onto a finished run of another configuration" "$SRM" train $A --cell rnn --epochs 2 --lr 0.5 --out "$TMP/n1"
+expect "says --force starts over" grep -q "another configuration.*--force to start over" "$TMP/err"
+expect "and leaves the finished run intact" cmp -s "$TMP/n1/result.json" "$TMP/n1.result"
+ok "--force starts over" "$SRM" train $A --cell rnn --epochs 2 --lr 0.5 --force --out "$TMP/n1"
+expect "the new run's result replaces the old" sh -c "grep -q '\"lr\": 0.5' '$TMP/n1/result.json'"
+status 2 "--force with --resume" "$SRM" train --resume "$TMP/n1" --force
+: >"$TMP/plain"
+status 2 "--out naming a file" "$SRM" train $A --cell rnn --epochs 2 --out "$TMP/plain"
+expect "says it is not a folder" grep -q "plain: not a folder" "$TMP/err"
+status 2 "--out under a file (cannot be created)" "$SRM" train $A --cell rnn --epochs 2 --out "$TMP/plain/x"
+# a second process on the folder of a running one
+"$SRM" train --task jsb --cell lstm --max-train 0 --max-valid 10 --max-test 10 --hidden 128 --epochs 40 --quiet --out "$TMP/busy" >/dev/null 2>&1 &
+busy=$!
+i=0; while [ ! -s "$TMP/busy/.srm.lock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+status 2 "a second srm train on a running run's folder" "$SRM" train --task jsb --cell lstm --max-train 0 --max-valid 10 --max-test 10 --hidden 128 --epochs 40 --quiet --out "$TMP/busy"
+expect "names the holder's pid" grep -q "is in use: pid $busy: " "$TMP/err"
+status 2 "and so does --resume" "$SRM" train --resume "$TMP/busy"
+kill -9 $busy 2>/dev/null; wait $busy 2>/dev/null
+# analyze: a failure inside leaves no empty folder
+status 2 "srm analyze with a missing data folder" "$SRM" analyze "$TMP/n1/model.safetensors" --data-dir "$TMP/nodata" --out "$TMP/an"
+expect "leaves no empty folder" test ! -e "$TMP/an"
+
+# --- SIGKILL at random moments, then --resume: identical to an uninterrupted run
+J="--task jsb --cell lstm --max-train 0 --max-valid 10 --max-test 10 --hidden 96 --epochs 5 --precision float64 --quiet"
+ok "the uninterrupted run" "$SRM" train $J --out "$TMP/u"
+# tensors: the data section after the header (metadata holds the command and times)
+data_sum() { n=$(od -An -tu8 -N8 "$1" | tr -d ' '); tail -c +$((9 + n)) "$1" | cksum; }
+moments=$(awk -v s="$$" 'BEGIN { srand(s); for (i = 0; i < 4; i++) printf "%.2f ", 0.05 + 2.5 * rand() }')
+for t in $moments; do
+    if [ -f "$TMP/kill/checkpoint.safetensors" ]; then "$SRM" train --resume "$TMP/kill" >/dev/null 2>&1 &
+    else "$SRM" train $J --out "$TMP/kill" >/dev/null 2>&1 &
+    fi
+    pid=$!; sleep "$t"; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+done
+if [ -f "$TMP/kill/checkpoint.safetensors" ]; then ok "resume after SIGKILL at $moments s" "$SRM" train --resume "$TMP/kill"
+else ok "start over after SIGKILL at $moments s (no checkpoint yet)" "$SRM" train $J --out "$TMP/kill"; fi
+expect "the final model's tensors are the uninterrupted run's" [ "$(data_sum "$TMP/kill/model.safetensors")" = "$(data_sum "$TMP/u/model.safetensors")" ]
+expect "and the checkpoint's" [ "$(data_sum "$TMP/kill/checkpoint.safetensors")" = "$(data_sum "$TMP/u/checkpoint.safetensors")" ]
+expect "log.tsv the same but for the timing columns" sh -c "cut -f1-5,8-13 '$TMP/kill/log.tsv' | grep -v '^#' >'$TMP/k.log' && cut -f1-5,8-13 '$TMP/u/log.tsv' | grep -v '^#' >'$TMP/u.log' && cmp -s '$TMP/k.log' '$TMP/u.log'"
+for key in test_metric test_loss valid_metric best_epoch epochs_done; do
+    expect "result.json $key the same" [ "$(json_get $key "$TMP/kill/result.json")" = "$(json_get $key "$TMP/u/result.json")" ]
+done
+expect "no temporary or lock files left" sh -c "! ls -a '$TMP/kill' | grep -q 'tmp\\|lock\\|probe'"
+
+# --- a full disk: a small tmpfs (root only)
+mkdir -p "$TMP/small"
+if mount -t tmpfs -o size=520k tmpfs "$TMP/small" 2>/dev/null; then
+    S="--task jsb --cell lstm --max-train 4 --max-valid 2 --max-test 2 --hidden 32 --epochs 4 --quiet"
+    "$SRM" train $S --out "$TMP/small/run" >"$TMP/out" 2>"$TMP/err"; got=$?
+    expect "ENOSPC: srm train fails (exit $got) with a clear error" sh -c "[ $got -ne 0 ] && grep -q 'No space left on device' '$TMP/err'"
+    expect "the last good checkpoint is intact and no temporary file is left" sh -c "[ -s '$TMP/small/run/checkpoint.safetensors' ] && ! ls '$TMP/small/run' | grep -q tmp"
+    mount -o remount,size=4m "$TMP/small"
+    ok "after making room, --resume finishes the run" "$SRM" train --resume "$TMP/small/run"
+    ok "the same run on a roomy disk" "$SRM" train $S --out "$TMP/roomy"
+    expect "equals it" [ "$(data_sum "$TMP/small/run/model.safetensors")" = "$(data_sum "$TMP/roomy/model.safetensors")" ]
+    umount "$TMP/small"
+else
+    fail "ENOSPC checks need a small tmpfs (mount -t tmpfs): not permitted here"
+fi
+
+# --- input paths: folders and missing files are bad input (exit 2), named
+status 2 "a folder as a matrix" "$SRM" norm "$TMP"
+expect "says it is a directory" grep -q "is a directory" "$TMP/err"
+status 2 "a folder as a model" "$SRM" certify "$TMP"
+status 2 "a missing matrix" "$SRM" norm "$TMP/none.txt"
+status 2 "a missing model" "$SRM" stability "$TMP/none.safetensors"
+finish

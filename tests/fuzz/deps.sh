@@ -1,0 +1,30 @@
+#!/bin/sh
+# tests/fuzz/deps.sh CLANG: checks that CLANG builds a libFuzzer program with ASan, UBSan and
+# OpenMP (what tests/fuzz/fuzz.mk needs), and installs what is missing as scripts/deps.sh does
+# (Debian 12 packages, apt-get; through sudo when not root). Says what it does in one line.
+set -e
+clang=${1:-clang}
+works() {
+    command -v "$clang" >/dev/null 2>&1 || return 1
+    t=$(mktemp -d) || return 1
+    printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$t/f.c"
+    "$clang" -fsanitize=fuzzer,address,undefined -fopenmp "$t/f.c" -o "$t/f" >/dev/null 2>&1 \
+        && "$t/f" -runs=1 >/dev/null 2>&1
+    r=$?
+    rm -rf "$t"
+    return $r
+}
+works && exit 0
+if [ "$clang" != clang ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "fuzz: $clang cannot build libFuzzer programs (-fsanitize=fuzzer,address,undefined -fopenmp); install clang, libFuzzer and libomp, or pass CLANG=..." >&2
+    exit 1
+fi
+need="clang libclang-rt-dev libomp-dev"
+echo "fuzz: installing: $need"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq $need
+works || { echo "fuzz: $clang still cannot build libFuzzer programs after installing $need" >&2; exit 1; }
+echo "fuzz: done"
