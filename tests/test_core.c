@@ -72,7 +72,7 @@ static void test_matrix(void)
               srm_error_message());
     }
     rc = srm_matrix_read(path_in("missing.txt"), &m);
-    CHECK(rc == SRM_EIO && strstr(srm_error_message(), "missing.txt"), "missing file named: %s",
+    CHECK(rc == SRM_EINVAL && strstr(srm_error_message(), "missing.txt"), "missing file named: %s",
           srm_error_message());
 }
 

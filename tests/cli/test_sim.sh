@@ -43,7 +43,7 @@ printf '1 2\n3 4\n' >"$TMP/bad_x.txt"
 status 2 "run: input of the wrong width names the file" "$SRM" run "$REF/rnn_tanh.safetensors" --input "$TMP/bad_x.txt" --out "$TMP/h.txt"
 expect "  ... and the message says so" grep -q "bad_x.txt: input has 2 columns; the model's input size is 3" "$TMP/err"
 status 2 "run: --out is required" "$SRM" run "$REF/rnn_tanh.safetensors" --input "$REF/input.txt"
-status 1 "run: a missing model file" "$SRM" run "$TMP/nope.safetensors" --input "$REF/input.txt" --out "$TMP/h.txt"
+status 2 "run: a missing model file" "$SRM" run "$TMP/nope.safetensors" --input "$REF/input.txt" --out "$TMP/h.txt"
 
 # ---- srm grad
 ok "grad --help" "$SRM" grad --help

@@ -38,7 +38,7 @@ printf '1 nan\n' >"$TMP/nan2.txt"
 status 2 "norm: NaN entry" "$SRM" norm "$TMP/nan2.txt"
 printf '# nothing\n' >"$TMP/empty.txt"
 status 2 "norm: empty matrix" "$SRM" norm "$TMP/empty.txt"
-status 1 "norm: missing file" "$SRM" norm "$TMP/no-such-file.txt"
+status 2 "norm: missing file" "$SRM" norm "$TMP/no-such-file.txt"
 status 2 "norm: --ord 3" "$SRM" norm --ord 3 "$TMP/d.txt"
 status 2 "norm: --method qr" "$SRM" norm --method qr "$TMP/d.txt"
 status 2 "norm: --method power with --ord 1" "$SRM" norm --method power --ord 1 "$TMP/d.txt"
@@ -129,7 +129,7 @@ status 2 "project: --radius on an LSTM" "$SRM" project "$L" "$TMP/up.st" --radiu
 status 2 "project: margin too large for a" "$SRM" project "$L" "$TMP/up.st" --margin 0.5
 status 2 "project: a target 0.6" "$SRM" project "$L" "$TMP/up.st" --a-target 0.6
 expect "failed projects left the output intact" cmp -s "$TMP/up.st" "$TMP/keep.st"
-status 1 "project: missing input" "$SRM" project "$TMP/none.st" "$TMP/up.st"
+status 2 "project: missing input" "$SRM" project "$TMP/none.st" "$TMP/up.st"
 status 2 "project: missing OUT" "$SRM" project "$U"
 status 1 "project: unwritable output" "$SRM" project "$U" "$TMP/no/such/dir/x.st"
 
@@ -149,7 +149,7 @@ status 2 "init: lstm --stable margin 0.5" "$SRM" init --cell lstm --hidden 6 --i
 expect "failed init leaves the existing output intact" cmp -s "$TMP/s1.st" "$TMP/keep2.st"
 status 1 "init: unwritable output" "$SRM" init --cell rnn --hidden 4 --input 2 --out "$TMP/no/such/dir/x.st"
 status 2 "stability: missing MODEL" "$SRM" stability
-status 1 "stability: no such file" "$SRM" stability "$TMP/none.st"
+status 2 "stability: no such file" "$SRM" stability "$TMP/none.st"
 printf 'not a model' >"$TMP/garbage.st"
 status 2 "stability: not a safetensors file" "$SRM" stability "$TMP/garbage.st"
 status 2 "stability: --input-bound -1" "$SRM" stability "$L" --input-bound -1
