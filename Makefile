@@ -4,9 +4,11 @@
 # BUILD is the object folder and SRM_BIN the binary: `make strict` and `make sanitize` use their
 # own (build-strict/, build-sanitize/), so their objects never mix with the normal build.
 CC      ?= gcc
-CFLAGS  ?= -O2 -g
-# Always on, also when CFLAGS is given on the command line (which replaces the line above).
-SRM_CFLAGS := -std=gnu11 -Wall -Wextra -I. -MMD -MP
+# srm's own flags are always on; a user's CFLAGS and LDFLAGS (make CFLAGS=..., or from the
+# environment) come after them, so they add to these and may override -O2, never remove -I.
+SRM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -I. -MMD -MP
+# make strict and make sanitize set their own flags here (so that CFLAGS stays the user's).
+MODE_CFLAGS ?=
 # OpenBLAS provides CBLAS (through <gsl/gsl_cblas.h> prototypes) and LAPACKE provides LAPACK.
 # Never link gslcblas: it would silently replace OpenBLAS.
 LDLIBS  = -lgsl -llapacke -lopenblas -ljansson -lm -fopenmp
@@ -32,7 +34,7 @@ SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all check demo clean deps bench notes table1 strict sanitize
+.PHONY: all check demo clean deps bench notes table1 strict sanitize install
 all: $(SRM_BIN) $(TEST_BIN)
 
 # The float32 kernels vectorise their gate and softmax functions (core/cell.h): the dynamic cost
@@ -45,22 +47,22 @@ $(BUILD)/task/net_ops.o: SRM_CFLAGS += -fopenmp
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SRM_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(SRM_CFLAGS) $(MODE_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libsrm.a: $(LIB_OBJ)
 	@mkdir -p $(BUILD)
 	rm -f $@ && ar rcs $@ $^
 
 $(SRM_BIN): $(CLI_OBJ) $(BUILD)/libsrm.a
-	$(CC) $(SRM_CFLAGS) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsrm.a $(LDLIBS)
+	$(CC) $(SRM_CFLAGS) $(MODE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsrm.a $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsrm.a
-	$(CC) $(SRM_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libsrm.a $(LDLIBS)
+	$(CC) $(SRM_CFLAGS) $(MODE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsrm.a $(LDLIBS)
 
 # make bench's training-speed probe (not part of all: make check times nothing).
 $(BUILD)/bench/train_bench: bench/train_bench.c $(BUILD)/libsrm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SRM_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libsrm.a $(LDLIBS)
+	$(CC) $(SRM_CFLAGS) $(MODE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsrm.a $(LDLIBS)
 
 # Keep the test objects (make would delete them as intermediates and rebuild them every time).
 .SECONDARY: $(TEST_BIN:=.o)
@@ -74,12 +76,12 @@ check: deps
 
 strict: deps
 	@$(MAKE) --no-print-directory BUILD=build-strict SRM_BIN=build-strict/srm \
-	    CFLAGS='$(STRICT_CFLAGS)' all
+	    MODE_CFLAGS='$(STRICT_CFLAGS)' all
 
 # The whole suite (C tests and CLI tests) against the sanitized programs.
 sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-sanitize SRM_BIN=build-sanitize/srm \
-	    CFLAGS='$(SAN_CFLAGS)' all
+	    MODE_CFLAGS='$(SAN_CFLAGS)' all
 	@$(SAN_ENV) SRM_JOBS=$${SRM_JOBS:-2} SRM_BUILD=build-sanitize SRM=$(CURDIR)/build-sanitize/srm sh tests/run.sh
 
 # Targets that need only ./srm: build it, then run the command (one recipe for all four).
@@ -94,7 +96,14 @@ demo bench table1 notes: deps
 	@$(MAKE) --no-print-directory srm
 	@$($@_CMD)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the library with its headers under
+# include/srm/ (#include "core/model.h" with -I$(PREFIX)/include/srm), srm.pc for pkg-config, and
+# the gnuplot scripts the commands read ($(PREFIX)/share/srm: set SRM_HOME to it).
+PREFIX ?= /usr/local
+install: $(SRM_BIN) $(BUILD)/libsrm.a
+	@sh scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(SRM_BIN)" "$(BUILD)/libsrm.a" "$(LDLIBS)"
+
 clean:
-	rm -rf build build-strict build-sanitize srm
+	rm -rf build build-strict build-sanitize build-fuzz srm
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
