@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/matrix.h"
 #include "core/model.h"
+#include "core/report.h"
 #include "cli/common.h"
 #include "sim/rnn.h"
 #include "sim/stack.h"
@@ -42,7 +43,8 @@ static int text_input(const char *model, const char *text, srm_matrix **x)
 
 /* A stack, both directions or a GRU (sim/stack.h): the top layer's outputs h_t (both
  * directions, forward first), or with k the k-truncated stack's. */
-static int run_module(const char *path, const char *input, unsigned long k, const char *out)
+static int run_module(const char *path, const char *input, unsigned long k, const char *out,
+                      size_t *rows, size_t *cols)
 {
     srm_stack *s = NULL;
     srm_matrix *x = NULL, *h = NULL;
@@ -66,6 +68,7 @@ static int run_module(const char *path, const char *input, unsigned long k, cons
         for (size_t i = 0; i < w; i++)
             len += (size_t)snprintf(names + len, 12 * w + 1 - len, "%sh_%zu", i ? " " : "", i + 1);
         rc = srm_matrix_write(out, h, names);
+        *rows = h->rows, *cols = h->cols;
     }
     free(names);
     srm_matrix_free(h);
@@ -74,11 +77,26 @@ static int run_module(const char *path, const char *input, unsigned long k, cons
     return rc;
 }
 
+/* --json: what was written. */
+static int report_written(const char *model, size_t rows, size_t cols, unsigned long k,
+                          const char *out)
+{
+    srm_report *r = srm_report_alloc();
+    int rc = r ? srm_report_string(r, "model", NULL, model)
+               : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) rc = srm_report_integer(r, "rows", "rows (steps)", (long long)rows);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "cols", "columns", (long long)cols);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "trunc", "trunc k (0: none)", (long long)k);
+    if (rc == SRM_OK) rc = srm_report_string(r, "out", NULL, out);
+    return srm_report_finish(r, rc, stdout, 1);
+}
+
 int srm_cmd_run(int argc, char **argv)
 {
     const char *input = NULL, *out = NULL, *text = NULL;
     unsigned long trunc = 0;
-    int full_state = 0;
+    int full_state = 0, json = 0;
+    size_t rows = 0, cols = 0;
     const srm_arg args[] = {
         {"input", SRM_ARG_STRING, &input, "X",
          "input text matrix, one x_t per row (T x d; token indices for encoder models)", NULL},
@@ -87,9 +105,10 @@ int srm_cmd_run(int argc, char **argv)
         {"trunc", SRM_ARG_ULONG, &trunc, "k", "k-step truncation: row t is h^k_t (0: none)", NULL},
         {"full-state", SRM_ARG_FLAG, &full_state, NULL, "LSTM: write c_t before h_t", NULL},
         {"out", SRM_ARG_STRING, &out, "H", "output text matrix ('-' for stdout)", NULL},
+        SRM_ARG_JSON(&json, "print what was written (rows, columns, trunc, out) as JSON"),
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {
-        "srm run MODEL (--input X | --text WORDS) [--trunc k] [--full-state] --out H",
+        "srm run MODEL (--input X | --text WORDS) [--trunc k] [--full-state] --out H [--json]",
         "Runs the model over the sequence X from the zero state (proofs-notes/models.md) and "
         "writes H: row t holds the hidden state h_t, followed by the readout y_t = "
         "decoder.weight h_t + decoder.bias when the model has a decoder. With --trunc k, row t "
@@ -108,12 +127,17 @@ int srm_cmd_run(int argc, char **argv)
         return SRM_ERROR(SRM_EINVAL, "one of --input X and --text WORDS is required (see srm run "
                                      "--help)");
     if (!out) return SRM_ERROR(SRM_EINVAL, "--out H is required (see srm run --help)");
+    if (json && strcmp(out, "-") == 0)
+        return SRM_ERROR(SRM_EINVAL, "--json and --out -: both would go to standard output");
     int whole = 0;
     SRM_TRY(srm_cli_whole_module(pos[0], &whole));
     if (whole && (text || full_state))
         return SRM_ERROR(SRM_EINVAL, "%s is a stack, bidirectional or a GRU: --text and "
                          "--full-state apply to one-layer models", pos[0]);
-    if (whole) return run_module(pos[0], input, trunc, out);
+    if (whole) {
+        SRM_TRY(run_module(pos[0], input, trunc, out, &rows, &cols));
+        return json ? report_written(pos[0], rows, cols, trunc, out) : SRM_OK;
+    }
     srm_model *m = NULL;
     srm_matrix *x = NULL, *h = NULL;
     srm_rnn_workspace *ws = NULL;
@@ -144,6 +168,7 @@ int srm_cmd_run(int argc, char **argv)
             for (size_t j = 0; j < m->output; j++) row[S - first + j] = ys[t * m->output + j];
         }
         rc = srm_matrix_write(out, h, names);
+        rows = h->rows, cols = h->cols;
     }
     free(names);
     free(states);
@@ -152,5 +177,6 @@ int srm_cmd_run(int argc, char **argv)
     srm_matrix_free(x);
     srm_rnn_workspace_free(ws);
     srm_model_free(m);
+    if (rc == SRM_OK && json) rc = report_written(pos[0], rows, cols, trunc, out);
     return rc;
 }

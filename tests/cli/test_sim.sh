@@ -39,6 +39,10 @@ for model in rnn_tanh lstm; do
 done
 ok "lstm: run --full-state" "$SRM" run "$REF/lstm.safetensors" --input "$REF/input.txt" --full-state --out "$TMP/hf.txt"
 expect "lstm --full-state writes c_t, h_t, y_t (12 columns)" sh -c "grep -q '^# c_1 .* c_5 h_1 .* y_2\$' '$TMP/hf.txt' && [ \$(grep -v '^#' '$TMP/hf.txt' | head -n 1 | wc -w) -eq 12 ]"
+ok "lstm: run --json" "$SRM" run "$REF/lstm.safetensors" --input "$REF/input.txt" --full-state --out "$TMP/hj.txt" --json
+expect "reports the rows and the 12 columns written" sh -c "grep -q '\"cols\": 12' '$TMP/out' && [ \"\$(grep -o '\"rows\": [0-9]*' '$TMP/out' | cut -d' ' -f2)\" -eq \$(grep -vc '^#' '$TMP/hj.txt') ]"
+expect "and writes the same numbers as without it" sh -c "grep -v '^# srm\|^# command\|^# date\|^# seed' '$TMP/hj.txt' >'$TMP/a' && grep -v '^# srm\|^# command\|^# date\|^# seed' '$TMP/hf.txt' >'$TMP/b' && cmp -s '$TMP/a' '$TMP/b'"
+status 2 "run: --json with --out - is refused" "$SRM" run "$REF/lstm.safetensors" --input "$REF/input.txt" --out - --json
 printf '1 2\n3 4\n' >"$TMP/bad_x.txt"
 status 2 "run: input of the wrong width names the file" "$SRM" run "$REF/rnn_tanh.safetensors" --input "$TMP/bad_x.txt" --out "$TMP/h.txt"
 expect "  ... and the message says so" grep -q "bad_x.txt: input has 2 columns; the model's input size is 3" "$TMP/err"
