@@ -4,8 +4,10 @@
  * metric and the stable-minus-unstable gap in DIR/table1.tsv and DIR/table1.md (rewritten after
  * every run, so an interrupted table is still readable). proofs-notes/experiments.md. */
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -272,16 +274,36 @@ static int train_all(const table1_cli *t, run *runs, size_t nruns, size_t nselec
     return rc;
 }
 
-static void print_dry_run(const run *runs, size_t nruns)
+/* --dry-run: one line per selected run (a TSV), or with --json one object with their list. */
+static int print_dry_run(const run *runs, size_t nruns, int json)
 {
-    printf("run\tdo\thidden\tepochs\tdir\n");
+    json_t *list = json ? json_array() : NULL;
+    if (json && !list) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (!json) printf("run\tdo\thidden\tepochs\tdir\n");
     for (size_t i = 0; i < nruns; i++) {
         char label[128];
         if (!runs[i].selected) continue;
         srm_table1_label(&runs[i], label, sizeof label);
-        printf("%s\t%s\t%zu\t%zu\t%s\n", label, state_names[runs[i].state], runs[i].c.hidden,
-               runs[i].c.epochs, runs[i].dir);
+        if (!json)
+            printf("%s\t%s\t%zu\t%zu\t%s\n", label, state_names[runs[i].state],
+                   runs[i].c.hidden, runs[i].c.epochs, runs[i].dir);
+        else if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, s:s}", "run", label,
+                                                       "do", state_names[runs[i].state], "hidden",
+                                                       (json_int_t)runs[i].c.hidden, "epochs",
+                                                       (json_int_t)runs[i].c.epochs, "dir",
+                                                       runs[i].dir)) != 0) {
+            json_decref(list);
+            return SRM_ERROR(SRM_ENOMEM, "out of memory");
+        }
     }
+    if (!json) return SRM_OK;
+    json_t *o = json_pack("{s:o}", "runs", list);
+    char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    printf("%s\n", text);
+    free(text);
+    return SRM_OK;
 }
 
 static int table1_report(const table1_cli *t, size_t nselected, size_t ntrain, double seconds)
@@ -343,10 +365,7 @@ int srm_cmd_table1(int argc, char **argv)
             ntrain++;
         }
     }
-    if (t.dry) {
-        print_dry_run(runs, nruns);
-        return SRM_OK;
-    }
+    if (t.dry) return print_dry_run(runs, nruns, t.json);
     SRM_TRY(srm_table1_write(runs, nruns, t.out, t.preset));
     double t0 = srm_progress_now();
     SRM_TRY(train_all(&t, runs, nruns, nselected, work_left));

@@ -13,6 +13,8 @@ D="$TMP/t1"
 ok "dry run of the full quick table" "$SRM" table1 --config quick --out "$D" --dry-run
 expect "dry run: 16 runs, all to train, in DIR/<task>-<cell>-<stable|unstable>" sh -c "[ \$(grep -c '	train	' '$TMP/out') -eq 16 ] && grep -q '^wikitext2-lstm-stable	train	128	1	$D/wikitext2-lstm-stable$' '$TMP/out' && grep -q '^atis-rnn-unstable	train	128	40	' '$TMP/out'"
 expect "dry run creates nothing" [ ! -e "$D" ]
+ok "dry run --json" "$SRM" table1 --config quick --out "$D" --dry-run --json
+expect "is one JSON object with the 16 runs" sh -c "[ \$(wc -l <'$TMP/out') -eq 1 ] && grep -q '^{\"runs\": \[' '$TMP/out' && [ \$(grep -o '\"do\": \"train\"' '$TMP/out' | wc -l) -eq 16 ] && grep -q '\"run\": \"wikitext2-lstm-stable\", \"do\": \"train\", \"hidden\": 128, \"epochs\": 1' '$TMP/out'"
 
 # big enough that ATIS finds slots (F1 ~57), so no comparison below is 0 = 0; under 1 s in all
 TINY="--max-train 1000 --max-valid 40 --max-test 60 --hidden 24 --embedding 16 --batch 16 --epochs 3 --quiet"
