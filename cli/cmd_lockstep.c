@@ -68,6 +68,7 @@ static void on_progress(size_t done, size_t total, size_t epoch, void *ctx)
         return;
     }
     if (l->t.quiet) return;
+    srm_progress_break(l->line);
     double el = srm_progress_now() - l->t0, eta = done ? el / (double)done * (double)(total - done) : NAN;
     fprintf(stderr, "lockstep epoch %zu/%zu: step %zu of %zu this session, %.0f s, ETA %.0f s\n",
             epoch, l->lc.base.epochs, done, total, el, eta);

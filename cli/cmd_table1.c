@@ -76,6 +76,7 @@ static void on_epoch(const srm_train_epoch *e, const srm_train_config *c, table_
     char run_eta[32], all_eta[32];
     srm_table1_duration(run_eta, sizeof run_eta, e->eta_seconds);
     srm_table1_duration(all_eta, sizeof all_eta, left * p->seconds_done / p->work_done);
+    srm_progress_break(p->line);
     fprintf(stderr, "table1 [%zu/%zu %s] epoch %zu/%zu: valid %s %.4f%s, %.1f s; run ETA %s, "
             "table ETA ~%s\n", p->index, p->total, p->label, e->epoch, c->epochs,
             srm_train_metric_name(c->task), e->valid_metric, e->improved ? " (best)" : "",

@@ -80,9 +80,10 @@ static void format_eta(char *buf, size_t size, double s)
     else snprintf(buf, size, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
 }
 
-static void print_epoch(const srm_train_epoch *e, const srm_train_config *c)
+static void print_epoch(const srm_train_epoch *e, const srm_train_config *c, srm_progress *p)
 {
     char eb[32];
+    srm_progress_break(p); /* the live line must not glue to this one */
     format_eta(eb, sizeof eb, e->eta_seconds);
     fprintf(stderr, "epoch %zu/%zu: train loss %.4f, valid %s %.4f%s, lr %.4g, %.1f s, "
             "%.0f tok/s, ETA %s\n", e->epoch, c->epochs, e->train_loss,
@@ -90,16 +91,36 @@ static void print_epoch(const srm_train_epoch *e, const srm_train_config *c)
             e->seconds, e->tokens_per_second, eb);
 }
 
-/* The live line (core/progress.h), made at the first batch, when the total is known. */
-static void on_progress(size_t done, size_t total, void *ctx)
-{
-    srm_progress **p = ctx;
-    if (!*p) *p = srm_progress_alloc(total, "train", "tok");
-    srm_progress_update(*p, done);
-}
-
 /* srm train's own options beside the table's (cli/train_cli.h). */
 static int force, allow_divergence;
+static unsigned long log_interval;
+
+/* What the batch callback keeps: the live line and --log-interval's sums. */
+typedef struct {
+    srm_progress *line;
+    const srm_trainer *tr;
+    size_t batches, done0;
+    double loss_sum, t0;
+} batch_log;
+
+/* The live line (core/progress.h), made at the first batch, when the total is known; with
+ * --log-interval N a line every N batches: the mean batch loss and the speed since the last. */
+static void on_progress(size_t done, size_t total, void *ctx)
+{
+    batch_log *b = ctx;
+    if (!b->line) b->line = srm_progress_alloc(total, "train", "tok");
+    b->loss_sum += srm_trainer_last_loss(b->tr);
+    if (log_interval && ++b->batches % log_interval == 0) {
+        double now = srm_progress_now();
+        srm_progress_break(b->line);
+        fprintf(stderr, "batch %zu: mean loss %.4f over %lu batches, lr %.4g, %.0f tok/s\n",
+                b->batches, b->loss_sum / (double)log_interval, log_interval,
+                srm_trainer_lr(b->tr), (double)(done - b->done0) / (now - b->t0));
+        b->loss_sum = 0, b->t0 = now, b->done0 = done;
+    }
+    if (!log_interval) b->loss_sum = 0;
+    srm_progress_update(b->line, done);
+}
 
 /* A new run in a folder that holds one: the same configuration starts over, another needs
  * --force; either way the old run's files go first, result.json first, so that the folder
@@ -135,17 +156,17 @@ static int train_epochs(const srm_train_config *c, const srm_cli_train *t, srm_t
                                 &d));
     srm_trainer *tr;
     int rc = srm_trainer_alloc(c, d, t->out, t->resume != NULL, &tr);
-    srm_progress *progress = NULL;
+    batch_log blog = {.tr = tr, .t0 = srm_progress_now()};
     if (rc == SRM_OK) {
         if (allow_divergence) srm_trainer_allow_divergence(tr);
-        srm_trainer_set_progress(tr, on_progress, &progress);
+        srm_trainer_set_progress(tr, on_progress, &blog);
         int done = srm_trainer_done(tr);
         srm_train_epoch e;
         while (rc == SRM_OK && !done) {
             rc = srm_trainer_epoch(tr, &e, &done);
-            if (rc == SRM_OK && !t->quiet) print_epoch(&e, c);
+            if (rc == SRM_OK && !t->quiet) print_epoch(&e, c, blog.line);
         }
-        srm_progress_free(progress);
+        srm_progress_free(blog.line);
         if (rc == SRM_OK) rc = srm_trainer_finish(tr, s);
     }
     srm_trainer_free(tr);
@@ -183,13 +204,16 @@ int srm_cmd_train(int argc, char **argv)
     static srm_cli_train t; /* large (the options' help texts); one command per process */
     srm_train_config c = {0};
     memset(&t, 0, sizeof t);
-    force = allow_divergence = 0;
+    force = allow_divergence = 0, log_interval = 0;
     const srm_arg extra[] = {
         {"force", SRM_ARG_FLAG, &force, NULL,
          "start over in a folder that holds a run of another configuration", NULL},
         {"allow-divergence", SRM_ARG_FLAG, &allow_divergence, NULL,
          "keep training when the loss passes " SRM_TRAIN_DIVERGENCE_TEXT " times the initial "
          "loss (result.json then says diverged); non-finite values still stop (exit 3)", NULL},
+        {"log-interval", SRM_ARG_ULONG, &log_interval, "N",
+         "a line on stderr every N batches: mean batch loss, lr, speed (0: epoch lines only)",
+         NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     srm_cli_train_args(&t, argc, argv, &c, SRM_TRAIN_SCOPE_NONE, extra);
     const srm_args_spec spec = {

@@ -11,7 +11,8 @@ struct srm_progress {
     size_t total;
     char label[64], unit[16];
     double start, last;
-    int enabled, shown;
+    int enabled, shown, tty; /* tty: redrawn in place; otherwise one line per update */
+    int open;                /* a tty line is on screen, not yet ended */
 };
 
 double srm_progress_now(void)
@@ -30,7 +31,8 @@ srm_progress *srm_progress_alloc(size_t total, const char *label, const char *un
     snprintf(p->unit, sizeof p->unit, "%s", unit ? unit : "steps");
     p->start = p->last = srm_progress_now();
     const char *env = getenv("SRM_PROGRESS");
-    p->enabled = env ? strcmp(env, "0") != 0 : isatty(STDERR_FILENO);
+    p->tty = isatty(STDERR_FILENO);
+    p->enabled = env ? strcmp(env, "0") != 0 : p->tty;
     return p;
 }
 
@@ -50,22 +52,32 @@ void srm_progress_update(srm_progress *p, size_t done)
 {
     if (!p || !p->enabled) return;
     double t = srm_progress_now();
-    if (t - p->start < 2.0 || (t - p->last < 0.25 && done < p->total)) return;
+    double every = p->tty ? 0.25 : 5.0; /* a log file gets a line every 5 s */
+    if (t - p->start < 2.0 || (t - p->last < every && done < p->total)) return;
     p->last = t;
     double elapsed = t - p->start, rate = done ? (double)done / elapsed : 0.0;
     char eta[32], el[32];
     format_duration(eta, sizeof eta, rate > 0 ? (double)(p->total - done) / rate : -1);
     format_duration(el, sizeof el, elapsed);
-    fprintf(stderr, "\r%s: %zu/%zu %s (%.1f%%), %.3g %s/s, elapsed %s, ETA %s   ", p->label,
-            done, p->total, p->unit, p->total ? 100.0 * (double)done / (double)p->total : 100.0,
-            rate, p->unit, el, eta);
+    fprintf(stderr, "%s%s: %zu/%zu %s (%.1f%%), %.3g %s/s, elapsed %s, ETA %s%s",
+            p->tty ? "\r\033[K" : "", p->label, done, p->total, p->unit,
+            p->total ? 100.0 * (double)done / (double)p->total : 100.0, rate, p->unit, el, eta,
+            p->tty ? "" : "\n");
     fflush(stderr);
-    p->shown = 1;
+    p->shown = 1, p->open = p->tty;
+}
+
+void srm_progress_break(srm_progress *p)
+{
+    if (!p || !p->open) return;
+    fputs("\r\033[K", stderr); /* the next line of other output starts at column 0 */
+    fflush(stderr);
+    p->open = 0;
 }
 
 void srm_progress_free(srm_progress *p)
 {
     if (!p) return;
-    if (p->shown) fputc('\n', stderr);
+    if (p->open) fputc('\n', stderr);
     free(p);
 }
