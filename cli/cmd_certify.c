@@ -222,10 +222,12 @@ static void print_unit(const srm_certify *c, const srm_certify_unit *u)
                "gru-condition.md)\n", u->gru.z_max, u->gru.r_max, u->gru.m_max, u->gru.x_move);
     if (c->layout.cell != SRM_CELL_LSTM || c->layout.gru) return;
     const srm_lstm_stability *s = &u->lstm;
+    char r[24] = "n/a"; /* no r: lambda_inf >= 1 */
+    if (s->r >= 0) snprintf(r, sizeof r, "%ld", (long)s->r);
     printf("  ||W_i|| %.4g < a %s, ||W_o|| %.4g < a %s, ||W_z|| %.4g <= a/4 %s, ||W_f|| %.4g < "
-           "a^2 %s; a = 1 - f_max = %.4g, r = %ld\n", s->norm_inf_i, s->holds_i ? "yes" : "NO",
+           "a^2 %s; a = 1 - f_max = %.4g, r = %s\n", s->norm_inf_i, s->holds_i ? "yes" : "NO",
            s->norm_inf_o, s->holds_o ? "yes" : "NO", s->norm_inf_z, s->holds_z ? "yes" : "NO",
-           s->norm_inf_f, s->holds_f ? "yes" : "NO", s->a, s->r);
+           s->norm_inf_f, s->holds_f ? "yes" : "NO", s->a, r);
 }
 
 static void print_data(const data_figures *df)

@@ -74,7 +74,7 @@ static int report_lstm(srm_report *r, const srm_model *m, double input_bound)
     }, contraction[] = {
         {NUMBER, "lambda_inf", "lambda_inf = A + ||W_o||/4 + 1 - a (max norm on (c, h))",
          s.lambda_inf},
-        {SRM_REPORT_INTEGER, "r", "r: sqrt(2n) lambda_inf^r < 1 (-1: none)", (double)s.r},
+        {SRM_REPORT_INTEGER_NA, "r", "r: sqrt(2n) lambda_inf^r < 1 (JSON -1: none)", (double)s.r},
         {BOOL, "stable", "stable (all four conditions)", s.stable},
     };
     SRM_TRY(srm_report_number(r, "input_bound", "input bound B_x", s.input_bound));

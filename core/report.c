@@ -19,6 +19,7 @@ typedef struct {
     char *string;
     double *array;
     size_t n;
+    int na_negative; /* srm_report_integer_na */
 } item;
 
 struct srm_report {
@@ -83,6 +84,13 @@ int srm_report_integer(srm_report *r, const char *key, const char *label, long l
     return SRM_OK;
 }
 
+int srm_report_integer_na(srm_report *r, const char *key, const char *label, long long v)
+{
+    PUSH_OR_FAIL(it, r, ITEM_INTEGER, key, label);
+    it->integer = v, it->na_negative = 1;
+    return SRM_OK;
+}
+
 int srm_report_bool(srm_report *r, const char *key, const char *label, int v)
 {
     PUSH_OR_FAIL(it, r, ITEM_BOOL, key, label);
@@ -114,6 +122,8 @@ int srm_report_entries(srm_report *r, const srm_report_entry *e, size_t n)
     for (size_t i = 0; i < n; i++) {
         const srm_report_entry *x = &e[i];
         if (x->kind == SRM_REPORT_NUMBER) SRM_TRY(srm_report_number(r, x->key, x->label, x->value));
+        else if (x->kind == SRM_REPORT_INTEGER_NA)
+            SRM_TRY(srm_report_integer_na(r, x->key, x->label, (long long)x->value));
         else if (x->kind == SRM_REPORT_INTEGER)
             SRM_TRY(srm_report_integer(r, x->key, x->label, (long long)x->value));
         else SRM_TRY(srm_report_bool(r, x->key, x->label, x->value != 0));
@@ -132,6 +142,15 @@ const char *srm_report_format(char *buf, size_t size, double v)
     return buf;
 }
 
+/* The text form of a number: 10 significant digits, n/a for NaN. */
+static const char *human(char *buf, size_t size, double v)
+{
+    if (isnan(v)) snprintf(buf, size, "n/a");
+    else if (isinf(v)) snprintf(buf, size, v > 0 ? "inf" : "-inf");
+    else snprintf(buf, size, "%.10g", v);
+    return buf;
+}
+
 /* JSON has no NaN/Inf: they become null (documented in --help of commands that can emit them). */
 static json_t *json_number(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -146,14 +165,17 @@ int srm_report_print(const srm_report *r, FILE *f, int json)
             const item *it = &r->items[i];
             fprintf(f, "%s:%*s ", it->label, (int)(width - strlen(it->label)), "");
             switch (it->kind) {
-            case ITEM_NUMBER: fputs(srm_report_format(buf, sizeof buf, it->number), f); break;
-            case ITEM_INTEGER: fprintf(f, "%lld", it->integer); break;
+            case ITEM_NUMBER: fputs(human(buf, sizeof buf, it->number), f); break;
+            case ITEM_INTEGER:
+                if (it->na_negative && it->integer < 0) fputs("n/a", f);
+                else fprintf(f, "%lld", it->integer);
+                break;
             case ITEM_BOOL: fputs(it->integer ? "yes" : "no", f); break;
             case ITEM_STRING: fputs(it->string, f); break;
             case ITEM_ARRAY:
                 for (size_t j = 0; j < it->n; j++) {
                     if (j) fputc(' ', f);
-                    fputs(srm_report_format(buf, sizeof buf, it->array[j]), f);
+                    fputs(human(buf, sizeof buf, it->array[j]), f);
                 }
                 break;
             }

@@ -15,9 +15,12 @@ typedef struct srm_report srm_report;
 srm_report *srm_report_alloc(void);
 void srm_report_free(srm_report *r);
 
-/* `key` is the JSON key; `label` is the text-mode label (NULL: use the key). */
+/* `key` is the JSON key; `label` is the text-mode label (NULL: use the key). The text shows
+ * numbers to 10 significant digits and NaN as n/a; JSON keeps every digit (NaN, Inf: null). */
 int srm_report_number(srm_report *r, const char *key, const char *label, double v);
 int srm_report_integer(srm_report *r, const char *key, const char *label, long long v);
+/* An integer whose negative values mean "none": JSON keeps v, the text shows n/a. */
+int srm_report_integer_na(srm_report *r, const char *key, const char *label, long long v);
 int srm_report_bool(srm_report *r, const char *key, const char *label, int v);
 int srm_report_string(srm_report *r, const char *key, const char *label, const char *v);
 int srm_report_array(srm_report *r, const char *key, const char *label, const double *v,
@@ -25,7 +28,12 @@ int srm_report_array(srm_report *r, const char *key, const char *label, const do
 
 /* Many results at once, in order: a command's table of (kind, key, label, value) rows instead
  * of one call per result. Integers and booleans travel as doubles (exact below 2^53). */
-typedef enum { SRM_REPORT_NUMBER, SRM_REPORT_INTEGER, SRM_REPORT_BOOL } srm_report_kind;
+typedef enum {
+    SRM_REPORT_NUMBER,
+    SRM_REPORT_INTEGER,
+    SRM_REPORT_BOOL,
+    SRM_REPORT_INTEGER_NA /* srm_report_integer_na */
+} srm_report_kind;
 typedef struct {
     srm_report_kind kind;
     const char *key, *label;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/safetensors.h"
 
 void srm_stack_free(srm_stack *s)
@@ -79,9 +80,11 @@ int srm_stack_truncation_gaps(srm_model *const *unit, size_t layers, size_t dire
     double *y = malloc((T + 1) * w * sizeof *y), *yk = y + T * w;
     if (!y) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     int rc = srm_stack_run(unit, layers, directions, x, T, y, NULL);
+    srm_progress *line = srm_progress_alloc(kmax * T, "truncate", "windows"); /* NULL: none */
     for (size_t k = 1; rc == SRM_OK && k <= kmax; k++) {
         double mx = 0, sum = 0;
         for (size_t t = 0; rc == SRM_OK && t < T; t++) {
+            srm_progress_update(line, (k - 1) * T + t);
             rc = srm_stack_truncated(unit, layers, directions, x, T, k, t, yk);
             double g = 0;
             for (size_t j = 0; j < w; j++) {
@@ -93,6 +96,7 @@ int srm_stack_truncation_gaps(srm_model *const *unit, size_t layers, size_t dire
         }
         max_gap[k - 1] = mx, mean_gap[k - 1] = sum / (double)T;
     }
+    srm_progress_free(line);
     free(y);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "sim/rnn_internal.h"
 #include "sim/window.h"
 #include "theory/bound.h"
@@ -50,7 +51,9 @@ int srm_truncate_gaps(const srm_model *m, const double *x, size_t T, size_t kmax
     memset(gaps, 0, kmax * sizeof *gaps);
     memset(ws->bstate, 0, (C + 1) * S * sizeof(double));
     double prefix_max = 0.0; /* max_{u <= t} ||s_u|| */
+    srm_progress *line = srm_progress_alloc(T, "truncate", "steps"); /* NULL: no line */
     for (size_t t = 1; t <= T; t++) {
+        srm_progress_update(line, t - 1);
         memset(ws->bstate + ((t - 1) % C) * S, 0, S * sizeof(double));
         srm_window_advance(ws->bstate, S, ws->pre, ws->xproj + (t - 1) * ws->gn, 1, C + 1, m);
         srm_rnn_outputs(m, ws, ws->bstate, C + 1, ws->bout);
@@ -68,6 +71,7 @@ int srm_truncate_gaps(const srm_model *m, const double *x, size_t T, size_t kmax
         prefix_max = sn > prefix_max ? sn : prefix_max;
         if (T - t >= 1 && T - t <= kmax) gaps[T - t - 1].max_prior_norm = prefix_max;
     }
+    srm_progress_free(line);
     for (size_t k = 1; k <= kmax; k++) gaps[k - 1].mean_state_gap /= (double)T;
     return SRM_OK;
 }
