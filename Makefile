@@ -91,7 +91,8 @@ demo_CMD   = sh scripts/demo.sh $(DEMO_DIR)
 bench_CMD  = $(MAKE) --no-print-directory $(BUILD)/bench/train_bench && \
              SRM_BENCH_BIN=$(BUILD)/bench/train_bench sh bench/run.sh
 table1_CMD = ./srm table1 --config quick --out $(TABLE1_DIR)
-notes_CMD  = sh scripts/notes.sh
+STUDENT ?= 0
+notes_CMD  = STUDENT=$(STUDENT) sh scripts/notes.sh
 demo bench table1 notes: deps
 	@$(MAKE) --no-print-directory srm
 	@$($@_CMD)

@@ -165,14 +165,16 @@ int srm_cmd_grad(int argc, char **argv)
     unsigned long trunc = 0;
     int json = 0;
     const srm_arg args[] = {
-        {"input", SRM_ARG_STRING, &input, "X", "input text matrix, one x_t per row (T x d)", NULL},
+        {"input", SRM_ARG_STRING, &input, "X",
+         "input text matrix, one x_t per row, T x d (required)", NULL},
         {"target", SRM_ARG_STRING, &target, "Y",
-         "targets, one row per step (T x m; xent: T x 1 class indices or T x m probabilities)",
+         "targets, one row per step: T x m; xent: T x 1 class indices or T x m probabilities "
+         "(required)",
          NULL},
         {"trunc", SRM_ARG_ULONG, &trunc, "k", "k-step truncated model (0: none)", NULL},
         {"loss", SRM_ARG_STRING, &loss_text, "L", "mse, xent or bce", NULL},
         {"loss-at", SRM_ARG_STRING, &at_text, "P", "all (every step) or last (t = T only)", NULL},
-        {"out", SRM_ARG_STRING, &out, "G", "gradient safetensors file", NULL},
+        {"out", SRM_ARG_STRING, &out, "G", "gradient safetensors file (required)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {

@@ -104,7 +104,7 @@ int srm_cmd_run(int argc, char **argv)
          "tokens, mapped through the model's own vocabulary (models srm train wrote)", NULL},
         {"trunc", SRM_ARG_ULONG, &trunc, "k", "k-step truncation: row t is h^k_t (0: none)", NULL},
         {"full-state", SRM_ARG_FLAG, &full_state, NULL, "LSTM: write c_t before h_t", NULL},
-        {"out", SRM_ARG_STRING, &out, "H", "output text matrix ('-' for stdout)", NULL},
+        {"out", SRM_ARG_STRING, &out, "H", "output text matrix, '-' for stdout (required)", NULL},
         SRM_ARG_JSON(&json, "print what was written (rows, columns, trunc, out) as JSON"),
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {

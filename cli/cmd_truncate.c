@@ -78,7 +78,7 @@ static int parse(int argc, char **argv, truncate_args *p)
          "--random-input: ||x_t||_2 <= B", &bound_given},
         {"seed", SRM_ARG_SEED, &seed, "s", "--random-input: GSL mt19937 seed", &seed_given},
         {"kmax", SRM_ARG_ULONG, &kmax, "K", "truncations k = 1..K (required)", NULL},
-        {"out", SRM_ARG_STRING, &out, "GAP", "output TSV ('-' for stdout)", NULL},
+        {"out", SRM_ARG_STRING, &out, "GAP", "output TSV, '-' for stdout (required)", NULL},
         {"json", SRM_ARG_FLAG, &json, NULL, "print one JSON object", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL}};
     const srm_args_spec spec = {

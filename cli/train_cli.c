@@ -25,7 +25,7 @@ void srm_cli_train_args(srm_cli_train *t, int argc, char **argv, srm_train_confi
                                       t->args);
     const srm_arg own[] = {
         {"data-dir", SRM_ARG_STRING, &t->data_dir, "DIR", "data folder (see srm data --help)", NULL},
-        {"out", SRM_ARG_STRING, &t->out, "DIR", "output folder (created if missing)", NULL},
+        {"out", SRM_ARG_STRING, &t->out, "DIR", "output folder, created if missing (required unless --resume)", NULL},
         {"resume", SRM_ARG_STRING, &t->resume, "DIR", "continue the run in DIR from its checkpoint",
          NULL},
         {"quiet", SRM_ARG_FLAG, &t->quiet, NULL, "no per-epoch lines on stderr", NULL},

@@ -125,11 +125,10 @@ void srm_args_print_help(const srm_args_spec *spec, FILE *f)
         else
             snprintf(left, sizeof left, "--%s %s", a->name, a->meta ? a->meta : "V");
         fprintf(f, "  %-22s %s", left, a->help);
-        /* Required options, flags-with-no-default and options whose default is not a value of
-         * their own (help ending in "[...]") say so in their help text instead. */
+        /* One convention: a required option says "(required" in its help, which then shows
+         * no default; options whose default is not a value of their own end in "[...]". */
         size_t hl = strlen(a->help);
-        if ((hl >= 10 && strcmp(a->help + hl - 10, "(required)") == 0) ||
-            (hl && a->help[hl - 1] == ']')) {
+        if (strstr(a->help, "(required") || (hl && a->help[hl - 1] == ']')) {
             fputc('\n', f);
             continue;
         }

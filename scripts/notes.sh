@@ -8,7 +8,8 @@
 # get no figures: students draw their own.
 #   usage: sh scripts/notes.sh [SITE_DIR]          (default notes-site, gitignored)
 #   env:   DEMO_DIR (figures, default demo-out; made with scripts/demo.sh when missing),
-#          SRM (binary for that demo, default ./srm)
+#          SRM (binary for that demo, default ./srm), STUDENT=1 (the student edition: no
+#          answer keys, no solutions; scripts/notes_student.awk)
 # Installs pandoc (apt-get, through sudo when not root) if it is missing, as scripts/deps.sh does.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,7 +98,9 @@ render() {
         # the root page is proofs-notes/README.md moved up one folder
         index) sed -e 's#](\([A-Za-z0-9_-]*\.md\)#](proofs-notes/\1#g' -e 's#](\.\./#](#g' "$src" ;;
         *) cat "$src" ;;
-    esac >"$TMPD/page.md"
+    esac >"$TMPD/page.raw.md"
+    if [ "${STUDENT:-0}" = 1 ]; then awk -f "$TOP/scripts/notes_student.awk" "$TMPD/page.raw.md"
+    else cat "$TMPD/page.raw.md"; fi >"$TMPD/page.md"
     printf '<nav class="srm"><a href="%s">srm course notes: index</a><a href="%s#labs">labs</a></nav>\n' \
         "$up" "$up" >"$TMPD/nav.html"
     mkdir -p "$(dirname "$dest")"
@@ -124,6 +127,7 @@ for f in "$TOP"/labs/*.md; do
     render "$f" "$SITE.tmp/labs/$(basename "$f" .md).html" ../index.html plain
 done
 for f in "$TOP"/labs/answers/*.md; do
+    [ "${STUDENT:-0}" = 1 ] && continue # the student edition has no answer keys
     render "$f" "$SITE.tmp/labs/answers/$(basename "$f" .md).html" ../../index.html figures
 done
 # Replace the old site only once the new one is complete.

@@ -33,9 +33,9 @@ static const char *const schedules[] = {"plateau", "tcn", "constant", NULL};
  * {wikitext2, ptbchar, jsb, atis} x {rnn, lstm}. The quick preset is the paper's recipe,
  * smaller, each run a few minutes on 2 cores (timings in cli/cmd_train.c's help). */
 static const srm_train_param params[] = {
-    {"task", "task", "T", SRM_TRAIN_PARAM_TASK, OFF(task), "wikitext2, ptbchar, jsb or atis",
+    {"task", "task", "T", SRM_TRAIN_PARAM_TASK, OFF(task), "wikitext2, ptbchar, jsb or atis (required unless --resume)",
      SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0), NULL},
-    {"cell", "cell", "C", SRM_TRAIN_PARAM_CELL, OFF(cell), "rnn (tanh) or lstm",
+    {"cell", "cell", "C", SRM_TRAIN_PARAM_CELL, OFF(cell), "rnn (tanh) or lstm (required unless --resume)",
      SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0), NULL},
     {"preset", "config", "P", SRM_TRAIN_PARAM_PRESET, OFF(preset),
      "preset: paper (Table 2) or quick", SRM_TRAIN_SCOPE_RUN, 0, 0, SAME(0), SAME(0), NULL},

@@ -200,4 +200,18 @@ done
 num_le "labs: three lab sheets" 3 "$nlabs"
 # A floor on what ran, so that a broken extractor cannot pass by finding nothing.
 num_le "blocks run" 20 "$nrun"
+# make notes STUDENT=1: scripts/notes_student.awk leaves out every solution and answer-key link
+# and keeps every exercise and everything else
+bad=""
+for f in "$TOP"/proofs-notes/*.md "$TOP"/labs/*.md; do
+    awk -f "$TOP/scripts/notes_student.awk" "$f" >"$TMP/student.md"
+    e1=$(grep -c '^\*\*E[0-9]' "$f"); e2=$(grep -c '^\*\*E[0-9]' "$TMP/student.md")
+    if grep -q '^\*Solution\.\*\|answers/' "$TMP/student.md" || [ "$e1" -ne "$e2" ] ||
+        [ "$(grep -c '^#' "$f")" -ne "$(grep -c '^#' "$TMP/student.md")" ]; then
+        bad="$bad $(basename "$f")"
+    fi
+done
+expect "student edition: no solutions or answer links, every exercise and heading kept${bad:+ (not:$bad)}" [ -z "$bad" ]
+expect "and it does leave solutions out (stability.md)" sh -c "[ \$(awk -f '$TOP/scripts/notes_student.awk' '$TOP/proofs-notes/stability.md' | wc -l) -lt \$(wc -l <'$TOP/proofs-notes/stability.md') ]"
+
 finish
