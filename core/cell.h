@@ -48,7 +48,7 @@ static inline float srm_expf(float x)
     x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
     float t = x * 1.44269504088896341f;
     float kf = __builtin_floorf(t + 0.5f);
-    int k = (int)kf;
+    int k = kf == kf ? (int)kf : 0; /* NaN x: no undefined conversion; p below is NaN */
     float r = (x - kf * 0.693145751953125f) - kf * 1.42860682030941723e-6f; /* ln2, split */
     float p = 1.0f / 5040;
     p = p * r + 1.0f / 720;

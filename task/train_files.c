@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -51,6 +52,9 @@ static int take_model(const srm_tensors *ts, srm_model *m, const char *prefix, c
         if (!got || got->size != size)
             return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' is missing or has the wrong size",
                              path, name);
+        if (!got->data)
+            return SRM_ERROR(SRM_EINVAL, "%s: tensor '%s' has dtype %s, not a floating type",
+                             path, name, got->dtype_name);
         memcpy(t[i].data, got->data, size * sizeof(double));
     }
     return SRM_OK;
@@ -164,7 +168,7 @@ static int parse_meta_epoch(const srm_tensors *ts, const char *key, const char *
 /* The ranges of the loop's scalars and finite weights: a damaged checkpoint is refused
  * naming the key before anything uses it. */
 static int check_state(const char *path, const srm_train_state *s, const srm_model *m,
-                       const srm_model *best)
+                       const srm_model *best, srm_net_precision precision)
 {
     const char *bad = !(isfinite(s->lr) && s->lr > 0)              ? "lr"
                       : !(isfinite(s->seconds) && s->seconds >= 0) ? "seconds"
@@ -174,9 +178,12 @@ static int check_state(const char *path, const srm_train_state *s, const srm_mod
                                                                      : NULL;
     if (bad)
         return SRM_ERROR(SRM_EINVAL, "%s: checkpoint metadata '%s' is out of range", path, bad);
+    /* float32 training rounds the weights to float: they must fit one */
+    double wmax = precision == SRM_NET_FLOAT32 ? FLT_MAX : DBL_MAX;
     for (size_t i = 0; i < m->nparam; i++)
-        if (!isfinite(m->w[i]) || !isfinite(best->w[i]))
-            return SRM_ERROR(SRM_EINVAL, "%s: non-finite weights in the checkpoint", path);
+        if (!(fabs(m->w[i]) <= wmax) || !(fabs(best->w[i]) <= wmax))
+            return SRM_ERROR(SRM_EINVAL, "%s: non-finite weights in the checkpoint%s", path,
+                             wmax == FLT_MAX ? " (or beyond float32's range)" : "");
     return SRM_OK;
 }
 
@@ -204,7 +211,7 @@ int srm_train_read_checkpoint(const char *dir, const srm_train_config *c, srm_mo
         rc = parse_meta_number(ts, "hh_bound", path, &s->hh_bound);
     if (rc == SRM_OK && srm_tensors_meta(ts, "diverged_epoch"))
         rc = parse_meta_epoch(ts, "diverged_epoch", path, s->epoch, &s->diverged_epoch);
-    if (rc == SRM_OK) rc = check_state(path, s, m, best);
+    if (rc == SRM_OK) rc = check_state(path, s, m, best, c->precision);
     srm_tensors_free(ts);
     return rc;
 }

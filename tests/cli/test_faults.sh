@@ -19,6 +19,16 @@ for r in negative nan; do
     status 2 "reproducer $r epoch: resume refuses the checkpoint" "$SRM" train --resume "$TMP/r$r" --quiet
     expect "naming the file and the key 'epoch'" grep -q "r$r/checkpoint.safetensors: checkpoint metadata 'epoch'" "$TMP/err"
 done
+# the resume fuzzer's finds (tests/fuzz/crashes/resume-*, same format): refused, not crashed
+for f in "$TOP"/tests/fuzz/crashes/resume-*; do
+    [ -f "$f" ] || continue
+    n=$(basename "$f")
+    off=$(LC_ALL=C grep -obUa "$sep" "$f" | tail -n 1 | cut -d: -f1)
+    mkdir -p "$TMP/$n"
+    head -c "$off" "$f" >"$TMP/$n/checkpoint.safetensors"
+    tail -c +$((off + 3)) "$f" >"$TMP/$n/log.tsv"
+    status 2 "fuzzer find $n: resume refuses the checkpoint, naming it" "$SRM" train --resume "$TMP/$n" --quiet
+done
 
 # --- damaged scalars of a real checkpoint (same length, so the header stays valid)
 K="--task jsb --cell rnn --max-train 4 --max-valid 2 --max-test 2 --hidden 8 --quiet"
