@@ -164,7 +164,10 @@ static int parse_file(srm_atis *a, srm_atis_split *s, scratch *sc, int train, co
         const char *nl = memchr(p, '\n', (size_t)(end - p)), *stop = nl ? nl : end;
         if (memchr(p, '\0', (size_t)(stop - p)))
             return SRM_ERROR(SRM_EINVAL, "%s:%zu: NUL byte in a text file", path, line);
-        SRM_TRY(parse_line(a, s, sc, train, path, line, p, stop));
+        const char *q = p;
+        while (q < stop && srm_data_is_space((unsigned char)*q)) q++;
+        if (q < stop) /* blank lines are skipped, as in every line-based loader */
+            SRM_TRY(parse_line(a, s, sc, train, path, line, p, stop));
         p = nl ? nl + 1 : end;
     }
     s->distinct_words = srm_vocab_size(sc->words);

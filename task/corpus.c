@@ -112,6 +112,8 @@ int srm_corpus_load(srm_task task, const char *data_dir, srm_corpus **out)
         int rc = srm_data_path(path, sizeof path, data_dir, srm_data_task_folder(task),
                                srm_corpus_file(task, (srm_split)s));
         if (rc == SRM_OK) rc = load_split(c, (srm_split)s, path);
+        if (rc == SRM_OK && c->split[s].ntokens == 0) /* before valid blames its tokens on it */
+            rc = SRM_ERROR(SRM_EINVAL, "%s: empty: no tokens", path);
         if (rc != SRM_OK) {
             srm_corpus_free(c);
             return rc;

@@ -13,6 +13,8 @@
 static const char *const files[SRM_SPLIT_COUNT] = {"jsb_train.txt", "jsb_valid.txt",
                                                    "jsb_test.txt"};
 
+const char *srm_music_file(srm_split split) { return files[split]; }
+
 typedef struct {
     const char *path;
     char *p, *end; /* unread part of the buffer */

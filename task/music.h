@@ -31,6 +31,8 @@ typedef struct {
 } srm_music;
 
 /* Loads jsb-chorales/jsb_{train,valid,test}.txt from the data folder `data_dir`. */
+/* The file name of a split in the data folder's jsb-chorales/ ("jsb_train.txt", ...). */
+const char *srm_music_file(srm_split split);
 int srm_music_load(const char *data_dir, srm_music **out);
 void srm_music_free(srm_music *m);
 

@@ -63,6 +63,27 @@ static int load_files(srm_task_data *d, const char *dir, size_t have[SRM_SPLIT_C
     return SRM_OK;
 }
 
+/* A sequence split whose slice has no position to predict (JSB chorales of one frame, empty
+ * ATIS utterances) would train or score nothing, with a NaN loss: bad input, naming the file. */
+static int check_positions(const srm_task_data *d, const char *dir)
+{
+    static const char *const split_name[SRM_SPLIT_COUNT] = {"training", "validation", "test"};
+    for (int s = 0; !srm_task_is_lm(d->task) && s < SRM_SPLIT_COUNT; s++) {
+        size_t positions = 0;
+        for (size_t i = 0; i < d->limit[s]; i++)
+            positions += srm_task_data_seq_length(d, (srm_split)s, i);
+        if (positions) continue;
+        int jsb = d->task == SRM_TASK_JSB;
+        return SRM_ERROR(SRM_EINVAL, "%s/%s/%s: the %s split (%zu %s in use) has nothing to "
+                         "predict: %s", dir, jsb ? "jsb-chorales" : "atis",
+                         jsb ? srm_music_file((srm_split)s) : srm_atis_file(SRM_ATIS_DEV, s),
+                         split_name[s], d->limit[s], jsb ? "chorales" : "utterances",
+                         jsb ? "every chorale has fewer than two frames" : "every utterance is "
+                         "empty");
+    }
+    return SRM_OK;
+}
+
 int srm_task_data_load(srm_task task, const char *data_dir, size_t max_train, size_t max_valid,
                        size_t max_test, srm_task_data **out)
 {
@@ -81,6 +102,7 @@ int srm_task_data_load(srm_task task, const char *data_dir, size_t max_train, si
             d->max_len = L > d->max_len ? L : d->max_len;
         }
     }
+    if (rc == SRM_OK) rc = check_positions(d, dir);
     if (rc != SRM_OK) {
         srm_task_data_free(d);
         return rc;

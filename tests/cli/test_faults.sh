@@ -119,6 +119,23 @@ else
     fail "ENOSPC checks need a small tmpfs (mount -t tmpfs): not permitted here"
 fi
 
+# --- degenerate data: named, not trained on with a NaN loss
+mkdir -p "$TMP/dj/jsb-chorales" "$TMP/da/atis" "$TMP/dw/wikitext-2"
+printf '1\n1\n4 60 72 79 88\n' >"$TMP/dj/jsb-chorales/jsb_train.txt"
+cp "$SRM_DATA/jsb-chorales/jsb_valid.txt" "$SRM_DATA/jsb-chorales/jsb_test.txt" "$TMP/dj/jsb-chorales/"
+status 2 "a JSB training split whose only chorale has one frame" "$SRM" train --task jsb --cell rnn --hidden 8 --epochs 1 --max-valid 2 --max-test 2 --data-dir "$TMP/dj" --out "$TMP/o"
+expect "names the file and says why" grep -q "jsb_train.txt: the training split (1 chorales in use) has nothing to predict" "$TMP/err"
+cp "$SRM_DATA"/atis/* "$TMP/da/atis/"
+printf 'BOS EOS\tO atis_flight\n' >"$TMP/da/atis/atis-2.train.w-intent.iob"
+status 2 "an ATIS training split of one empty utterance" "$SRM" train --task atis --cell rnn --hidden 8 --epochs 1 --max-valid 5 --max-test 5 --data-dir "$TMP/da" --out "$TMP/o"
+expect "names the file" grep -q "atis-2.train.w-intent.iob: the training split (1 utterances in use) has nothing to predict" "$TMP/err"
+cp "$SRM_DATA/atis/atis-2.train.w-intent.iob" "$TMP/da/atis/" && printf '\n  \n' >>"$TMP/da/atis/atis-2.train.w-intent.iob"
+ok "ATIS: trailing blank lines are skipped, as in JSB" "$SRM" data stats --task atis --data-dir "$TMP/da" --json
+expect "and the 4478 utterances are counted as before" grep -q '"atis2_train_utterances": 4478,' "$TMP/out"
+: >"$TMP/dw/wikitext-2/train.txt"; printf 'a b\n' >"$TMP/dw/wikitext-2/valid.txt"; printf 'a\n' >"$TMP/dw/wikitext-2/test.txt"
+status 2 "an empty train.txt" "$SRM" data stats --task wikitext2 --data-dir "$TMP/dw"
+expect "is named itself, not valid.txt" grep -q "wikitext-2/train.txt: empty" "$TMP/err"
+
 # --- the lines a run prints: --log-interval, and the live line never glued to the others
 ok "--log-interval 4 on 10 batches per epoch, 2 epochs" "$SRM" train --task jsb --cell rnn --max-train 20 --max-valid 2 --max-test 2 --hidden 8 --epochs 2 --batch 2 --log-interval 4 --out "$TMP/li"
 expect "5 batch lines, then each epoch line" sh -c "[ \$(grep -c '^batch [0-9]*: mean loss .* over 4 batches, lr 0.05, ' '$TMP/err') -eq 5 ] && [ \$(grep -c '^epoch [12]/2: ' '$TMP/err') -eq 2 ]"
