@@ -3,6 +3,7 @@
 #include "core/meta.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,6 +51,18 @@ void srm_meta_init(int argc, char **argv)
     }
 }
 
+static char meta_run[64];
+
+void srm_meta_set_run(const char *id) { snprintf(meta_run, sizeof meta_run, "%s", id ? id : ""); }
+const char *srm_meta_run(void) { return meta_run; }
+
+void srm_meta_new_run(char *out, size_t size)
+{
+    const char *fixed = getenv("SRM_RUN_ID");
+    if (fixed && *fixed) snprintf(out, size, "%s", fixed);
+    else snprintf(out, size, "%s-%ld", srm_meta_date(), (long)getpid());
+}
+
 void srm_meta_set_seed(unsigned long seed)
 {
     meta_seed = seed;
@@ -66,4 +79,5 @@ void srm_meta_write(FILE *f)
     fprintf(f, "# srm %s\n# command: %s\n", SRM_VERSION, srm_meta_command());
     if (meta_seed_set) fprintf(f, "# seed: %lu\n", meta_seed);
     fprintf(f, "# date: %s\n", srm_meta_date());
+    if (meta_run[0]) fprintf(f, "# run: %s\n", meta_run);
 }

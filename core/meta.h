@@ -17,7 +17,15 @@ unsigned long srm_meta_seed(void);
 const char *srm_meta_command(void); /* the full command line, shell-quoted where needed */
 const char *srm_meta_date(void);    /* ISO 8601 UTC time of srm_meta_init */
 
-/* Writes "# srm VERSION", "# command: ...", "# seed: ..." (when set), "# date: ...". */
+/* The run an output belongs to (srm train, lockstep): set once per run and kept across
+ * --resume, so that every file of a run folder names the same run. NULL/"": none. */
+void srm_meta_set_run(const char *id);
+const char *srm_meta_run(void); /* "" when none */
+/* A new run id: the start time and the process ("2026-12-07T20:01:49Z-1234"), or $SRM_RUN_ID. */
+void srm_meta_new_run(char *out, size_t size);
+
+/* Writes "# srm VERSION", "# command: ...", "# seed: ..." (when set), "# date: ...", and
+ * "# run: ..." when a run is set. */
 void srm_meta_write(FILE *f);
 
 #endif

@@ -370,6 +370,7 @@ int srm_safetensors_write(const char *path, const srm_tensors *ts)
     json_object_set_new(meta, "srm_version", json_string(SRM_VERSION));
     json_object_set_new(meta, "srm_command", json_string(srm_meta_command()));
     json_object_set_new(meta, "srm_date", json_string(srm_meta_date()));
+    if (srm_meta_run()[0]) json_object_set_new(meta, "srm_run", json_string(srm_meta_run()));
     if (srm_meta_has_seed()) {
         char s[32];
         snprintf(s, sizeof s, "%lu", srm_meta_seed());

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/meta.h"
 #include "core/progress.h"
 #include "task/net.h"
 #include "task/trainer.h"
@@ -284,6 +285,8 @@ int srm_trainer_alloc(const srm_train_config *c, const srm_task_data *d, const c
     int rc = alloc_buffers(tr);
     if (rc == SRM_OK) rc = init_model(tr);
     if (rc == SRM_OK && resume_run) rc = resume(tr);
+    if (rc == SRM_OK && !tr->s.run[0]) srm_meta_new_run(tr->s.run, sizeof tr->s.run);
+    if (rc == SRM_OK) srm_meta_set_run(tr->s.run); /* every file of the run names it */
     if (rc != SRM_OK) {
         srm_trainer_free(tr);
         return rc;

@@ -212,6 +212,8 @@ int srm_train_read_checkpoint(const char *dir, const srm_train_config *c, srm_mo
     if (rc == SRM_OK && srm_tensors_meta(ts, "diverged_epoch"))
         rc = parse_meta_epoch(ts, "diverged_epoch", path, s->epoch, &s->diverged_epoch);
     if (rc == SRM_OK) rc = check_state(path, s, m, best, c->precision);
+    const char *run = srm_tensors_meta(ts, "srm_run"); /* absent before run ids: a new one */
+    snprintf(s->run, sizeof s->run, "%s", run ? run : "");
     srm_tensors_free(ts);
     return rc;
 }
@@ -300,6 +302,7 @@ static json_t *result_object(const srm_train_config *c, const srm_train_summary 
     json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
     json_object_set_new(o, "version", json_string(SRM_VERSION));
     json_object_set_new(o, "date", json_string(srm_meta_date()));
+    json_object_set_new(o, "run", json_string(srm_meta_run()));
     json_object_set_new(o, "task", json_string(srm_data_task_name(task)));
     json_object_set_new(o, "cell", json_string(c->cell == SRM_CELL_LSTM ? "lstm" : "rnn"));
     json_object_set_new(o, "stable", json_boolean(c->stable));

@@ -16,6 +16,7 @@ typedef struct {
     double hh_bound; /* RNN --stable: the projection's certificate for W_hh (inf: none) */
     size_t diverged_epoch; /* --allow-divergence: the first epoch whose loss grew past
                               SRM_TRAIN_DIVERGENCE_FACTOR times the initial loss (0: none) */
+    char run[64];          /* the run's id (core/meta.h), kept across --resume */
 } srm_train_state;
 
 /* DIR/model.safetensors: the kept model `best` with metadata cell, task, config and epoch

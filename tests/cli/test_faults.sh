@@ -64,6 +64,7 @@ expect "says --force starts over" grep -q "another configuration.*--force to sta
 expect "and leaves the finished run intact" cmp -s "$TMP/n1/result.json" "$TMP/n1.result"
 ok "--force starts over" "$SRM" train $A --cell rnn --epochs 2 --lr 0.5 --force --out "$TMP/n1"
 expect "the new run's result replaces the old" sh -c "grep -q '\"lr\": 0.5' '$TMP/n1/result.json'"
+expect "with a new run id" [ "$(json_get run "$TMP/n1.result")" != "$(json_get run "$TMP/n1/result.json")" ]
 status 2 "--force with --resume" "$SRM" train --resume "$TMP/n1" --force
 : >"$TMP/plain"
 status 2 "--out naming a file" "$SRM" train $A --cell rnn --epochs 2 --out "$TMP/plain"
@@ -102,6 +103,11 @@ for key in test_metric test_loss valid_metric best_epoch epochs_done; do
     expect "result.json $key the same" [ "$(json_get $key "$TMP/kill/result.json")" = "$(json_get $key "$TMP/u/result.json")" ]
 done
 expect "no temporary or lock files left" sh -c "! ls -a '$TMP/kill' | grep -q 'tmp\\|lock\\|probe'"
+# every file names the run it belongs to: one id across the kills and resumes
+run_of() { LC_ALL=C grep -ao '"srm_run":"[^"]*"' "$1" | head -n 1 | cut -d'"' -f4; }
+rid=$(json_get run "$TMP/kill/result.json")
+expect "one run id ($rid) in result.json, log.tsv, model and checkpoint" sh -c "[ -n '$rid' ] && grep -qx '# run: $rid' '$TMP/kill/log.tsv' && [ '$(run_of "$TMP/kill/model.safetensors")' = '$rid' ] && [ '$(run_of "$TMP/kill/checkpoint.safetensors")' = '$rid' ]"
+expect "and another for the uninterrupted run" sh -c "[ '$(json_get run "$TMP/u/result.json")' != '$rid' ]"
 
 # --- a full disk: a small tmpfs (root only)
 mkdir -p "$TMP/small"

@@ -45,16 +45,17 @@ expect "srm eval says trunc 2" grep -q '"trunc": 2' "$TMP/out"
 # resume: 1 epoch, then the same flags with 2 epochs = the 2-epoch run
 ok "1 epoch" "$SRM" lockstep $small --epochs 1 --trunc 1,2,64 --every 2 --out "$TMP/r"
 ok "continued to 2 epochs" "$SRM" lockstep $small --epochs 2 --trunc 1,2,64 --every 2 --out "$TMP/r"
-grep -v '^# \(command\|date\)' "$D/gaps.tsv" >"$TMP/a.body"
-grep -v '^# \(command\|date\)' "$TMP/r/gaps.tsv" >"$TMP/b.body"
-expect "resumed gaps.tsv = uninterrupted, byte for byte (but the command line)" cmp -s "$TMP/a.body" "$TMP/b.body"
+grep -v '^# \(command\|date\|run\)' "$D/gaps.tsv" >"$TMP/a.body"
+grep -v '^# \(command\|date\|run\)' "$TMP/r/gaps.tsv" >"$TMP/b.body"
+expect "resumed gaps.tsv = uninterrupted, byte for byte (but the command line and run id)" cmp -s "$TMP/a.body" "$TMP/b.body"
+expect "and the resumed run keeps its run id" sh -c "grep '^# run: ' '$TMP/r/gaps.tsv' | sort -u | wc -l | grep -qx 1"
 # killed inside the first epoch: lockstep.json at epoch 0 and no checkpoints yet (made from a
 # finished copy: the state rewound, the run folders emptied); a restart runs from the start
 cp -r "$D" "$TMP/k0"
 sed -i 's/"epoch": [0-9]*/"epoch": 0/; s/"step": [0-9]*/"step": 0/; s/"done": true/"done": false/' "$TMP/k0/lockstep.json"
 rm -f "$TMP"/k0/rec/* "$TMP"/k0/k*/*
 ok "restarted after a kill in the first epoch" "$SRM" lockstep $small --epochs 2 --trunc 1,2,64 --every 2 --out "$TMP/k0"
-grep -v '^# \(command\|date\)' "$TMP/k0/gaps.tsv" >"$TMP/c.body"
+grep -v '^# \(command\|date\|run\)' "$TMP/k0/gaps.tsv" >"$TMP/c.body"
 expect "... and ends as the uninterrupted run" cmp -s "$TMP/a.body" "$TMP/c.body"
 ok "--resume of a finished run reports it again" "$SRM" lockstep --resume "$D" --json
 grep -A4 '"gap_all"' "$TMP/out" >"$TMP/g1"; grep -A4 '"gap_all"' "$TMP/report.json" >"$TMP/g2"
