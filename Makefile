@@ -108,3 +108,6 @@ clean:
 	rm -rf build build-strict build-sanitize build-fuzz srm
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+
+# make fuzz, make fuzz-build: in-tree libFuzzer harnesses (tests/fuzz/README.md)
+include tests/fuzz/fuzz.mk

@@ -7,7 +7,9 @@ clang=${1:-clang}
 works() {
     command -v "$clang" >/dev/null 2>&1 || return 1
     t=$(mktemp -d) || return 1
-    printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$t/f.c"
+    printf '#include <stddef.h>\n#include <stdint.h>\n%s\n' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        >"$t/f.c"
     "$clang" -fsanitize=fuzzer,address,undefined -fopenmp "$t/f.c" -o "$t/f" >/dev/null 2>&1 \
         && "$t/f" -runs=1 >/dev/null 2>&1
     r=$?
@@ -16,7 +18,8 @@ works() {
 }
 works && exit 0
 if [ "$clang" != clang ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "fuzz: $clang cannot build libFuzzer programs (-fsanitize=fuzzer,address,undefined -fopenmp); install clang, libFuzzer and libomp, or pass CLANG=..." >&2
+    echo "fuzz: $clang cannot build libFuzzer programs (-fsanitize=fuzzer,address,undefined" \
+        "-fopenmp); install clang, libclang-rt-dev and libomp-dev, or pass CLANG=..." >&2
     exit 1
 fi
 need="clang libclang-rt-dev libomp-dev"
@@ -26,5 +29,8 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq $need
-works || { echo "fuzz: $clang still cannot build libFuzzer programs after installing $need" >&2; exit 1; }
+if ! works; then
+    echo "fuzz: $clang still cannot build libFuzzer programs after installing $need" >&2
+    exit 1
+fi
 echo "fuzz: done"

@@ -1,7 +1,7 @@
 # tests/fuzz/fuzz.mk: in-tree fuzzing with libFuzzer (issue 14; tests/fuzz/README.md). Included
 # by the top-level Makefile (`include tests/fuzz/fuzz.mk`), or used alongside it:
 #     make -f Makefile -f tests/fuzz/fuzz.mk fuzz FUZZ_SECONDS=5
-#   fuzz-build  builds every harness tests/fuzz/fuzz_NAME.c into build-fuzz/fuzz/NAME;
+#   fuzz-build  builds every harness (the fuzz_*.c files here) into build-fuzz/fuzz/;
 #   fuzz        builds, then runs each harness FUZZ_SECONDS seconds on a copy of its corpus
 #               tests/fuzz/corpus/NAME, one line per harness, non-zero exit on any crash.
 # FUZZ_SKIP=resume (names separated by spaces) leaves harnesses out of `fuzz`; FUZZ_FLAGS adds

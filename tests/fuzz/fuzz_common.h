@@ -29,7 +29,8 @@
 
 static char fuzz_scratch_dir[256];
 
-static inline int fuzz_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static inline int fuzz_remove_entry(const char *path, const struct stat *st, int flag,
+                                    struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
     return remove(path);
@@ -40,12 +41,15 @@ static inline void fuzz_remove_scratch(void)
     if (fuzz_scratch_dir[0]) nftw(fuzz_scratch_dir, fuzz_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The scratch folder, made on the first call. */
+/* The scratch folder, made on the first call inside $FUZZ_SCRATCH_BASE (tests/fuzz/run.sh sets
+ * it to a folder it removes afterwards: a crash skips atexit), else /dev/shm or /tmp. */
 static inline const char *fuzz_scratch(void)
 {
     if (fuzz_scratch_dir[0]) return fuzz_scratch_dir;
     struct stat st;
-    const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
+    const char *base = getenv("FUZZ_SCRATCH_BASE");
+    if (!base || !*base)
+        base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
     snprintf(fuzz_scratch_dir, sizeof fuzz_scratch_dir, "%s/srm-fuzz-XXXXXX", base);
     if (!mkdtemp(fuzz_scratch_dir)) {
         perror("fuzz: mkdtemp");
@@ -68,7 +72,8 @@ static inline void fuzz_path(char *path, size_t size, const char *rel)
 }
 
 /* Writes bytes to scratch/rel and puts its path into `path`. */
-static inline void fuzz_write(char *path, size_t size, const char *rel, const uint8_t *data, size_t n)
+static inline void fuzz_write(char *path, size_t size, const char *rel, const uint8_t *data,
+                              size_t n)
 {
     fuzz_path(path, size, rel);
     FILE *f = fopen(path, "wb");
@@ -80,8 +85,8 @@ static inline void fuzz_write(char *path, size_t size, const char *rel, const ui
 
 /* Cuts data at FUZZ_SEPARATOR into at most `max` pieces (the last takes the rest); returns the
  * count. Missing pieces are empty. */
-static inline size_t fuzz_split(const uint8_t *data, size_t size, const uint8_t **piece, size_t *len,
-                         size_t max)
+static inline size_t fuzz_split(const uint8_t *data, size_t size, const uint8_t **piece,
+                                size_t *len, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < max; i++) piece[i] = data, len[i] = 0;
@@ -101,7 +106,8 @@ static inline void fuzz_done(int rc)
 {
     const char *msg = srm_error_message();
     if (getenv("FUZZ_VERBOSE"))
-        fprintf(stderr, "fuzz: %s\n", rc == SRM_OK ? "accepted" : *msg ? msg : "refused (no message)");
+        fprintf(stderr, "fuzz: %s\n",
+                rc == SRM_OK ? "accepted" : *msg ? msg : "refused (no message)");
     srm_error_clear();
 }
 

@@ -8,16 +8,23 @@
 seconds=$1
 shift
 build=${FUZZ_BUILD:-build-fuzz}
+# UBSan reports with their stack, as ASan does
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 failed=""
 for name in "$@"; do
     work="$build/corpus-work/$name" art="$build/artifacts/$name/" log="$build/logs/$name.log"
     rm -rf "$work" && mkdir -p "$work" "$art" "$build/logs"
     [ -d "tests/fuzz/corpus/$name" ] && cp "tests/fuzz/corpus/$name"/* "$work"/ 2>/dev/null
+    shm=/dev/shm
+    [ -d "$shm" ] || shm=${TMPDIR:-/tmp}
+    FUZZ_SCRATCH_BASE=$(mktemp -d "$shm/srm-fuzz-$name.XXXXXX") || exit 1
+    export FUZZ_SCRATCH_BASE
     start=$(date +%s)
     # shellcheck disable=SC2086
     "$build/fuzz/$name" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$art" $FUZZ_FLAGS "$work" >"$log" 2>&1
     rc=$?
+    rm -rf "$FUZZ_SCRATCH_BASE"
     secs=$(($(date +%s) - start))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -n 1)
