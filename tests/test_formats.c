@@ -266,11 +266,11 @@ static void test_atis_small(void)
         write_text("atis/atis.train.w-intent.iob",
                    "BOS a EOS\tO O atis_flight\n\n  \nBOS a EOS\tO O atis_flight\n\n");
         write_text("atis/atis.test.w-intent.iob", "BOS fare EOS\tO O atis_airfare\n");
-        srm_atis *a = NULL;
-        int rc = srm_atis_load(scratch_dir, SRM_ATIS_STANDARD, &a);
-        CHECK(rc == SRM_OK && a && a->split[SRM_SPLIT_TRAIN].n == 2,
+        srm_atis *b = NULL;
+        int brc = srm_atis_load(scratch_dir, SRM_ATIS_STANDARD, &b);
+        CHECK(brc == SRM_OK && b && b->split[SRM_SPLIT_TRAIN].n == 2,
               "blank lines are skipped, as the JSB loader skips them (2 utterances)");
-        srm_atis_free(a);
+        srm_atis_free(b);
     }
 }
 
