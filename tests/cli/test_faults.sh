@@ -154,4 +154,15 @@ expect "says it is a directory" grep -q "is a directory" "$TMP/err"
 status 2 "a folder as a model" "$SRM" certify "$TMP"
 status 2 "a missing matrix" "$SRM" norm "$TMP/none.txt"
 status 2 "a missing model" "$SRM" stability "$TMP/none.safetensors"
+
+# --- tests/fuzz/run.sh (make fuzz, CI's last part) counts a crashing harness as a failure
+mkdir -p "$TMP/fz/fuzz"
+printf '#!/bin/sh\necho "stat::number_of_executed_units: 7"\n' >"$TMP/fz/fuzz/good"
+printf '#!/bin/sh\necho "SUMMARY: AddressSanitizer: heap-buffer-overflow"\nexit 1\n' >"$TMP/fz/fuzz/bad"
+chmod +x "$TMP/fz/fuzz/good" "$TMP/fz/fuzz/bad"
+(cd "$TOP" && FUZZ_BUILD="$TMP/fz" sh tests/fuzz/run.sh 1 good bad) >"$TMP/out" 2>"$TMP/err"
+expect "fuzz run.sh: a crashing harness exits 1" [ $? -eq 1 ]
+expect "its summary line counts it: 1 passed, 1 failed" sh -c "tail -n 1 '$TMP/out' | grep -qx '1 passed, 1 failed' && grep -q 'good  *7 executions, 0 crashes' '$TMP/out' && grep -q 'heap-buffer-overflow' '$TMP/out'"
+(cd "$TOP" && FUZZ_BUILD="$TMP/fz" sh tests/fuzz/run.sh 1 good) >"$TMP/out" 2>&1
+expect "fuzz run.sh: no crash, exit 0, 1 passed, 0 failed" sh -c "[ $? -eq 0 ] && tail -n 1 '$TMP/out' | grep -qx '1 passed, 0 failed'"
 finish
