@@ -34,7 +34,7 @@ SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all check demo clean deps bench notes table1 strict sanitize install
+.PHONY: all check demo clean deps bench notes table1 strict sanitize install browser
 all: $(SRM_BIN) $(TEST_BIN)
 
 # The float32 kernels vectorise their gate and softmax functions (core/cell.h): the dynamic cost
@@ -84,7 +84,7 @@ sanitize: deps
 	    MODE_CFLAGS='$(SAN_CFLAGS)' all
 	@$(SAN_ENV) SRM_JOBS=$${SRM_JOBS:-2} SRM_BUILD=build-sanitize SRM=$(CURDIR)/build-sanitize/srm sh tests/run.sh
 
-# Targets that need only ./srm: build it, then run the command (one recipe for all four).
+# Targets that need only ./srm: build it, then run the command (one recipe for all five).
 DEMO_DIR ?= demo-out
 TABLE1_DIR ?= table1-out
 demo_CMD   = sh scripts/demo.sh $(DEMO_DIR)
@@ -93,7 +93,9 @@ bench_CMD  = $(MAKE) --no-print-directory $(BUILD)/bench/train_bench && \
 table1_CMD = ./srm table1 --config quick --out $(TABLE1_DIR)
 STUDENT ?= 0
 notes_CMD  = STUDENT=$(STUDENT) sh scripts/notes.sh
-demo bench table1 notes: deps
+# make browser: the notes site and report.html checked in headless Chromium (tests/browser/).
+browser_CMD = sh tests/browser/run.sh
+demo bench table1 notes browser: deps
 	@$(MAKE) --no-print-directory srm
 	@$($@_CMD)
 

@@ -72,10 +72,12 @@ static void on_epoch(const srm_train_epoch *e, const srm_train_config *c, table_
 {
     p->work_done += p->work_epoch, p->seconds_done += e->seconds;
     if (p->quiet) return;
-    double left = (double)(c->epochs - e->epoch) * p->work_epoch + p->work_left;
+    /* The current run at its own pace (a projected run can be far slower per unit of work
+     * than the others: the JSB RNN's full SVD every step), the runs after it at this session's. */
     char run_eta[32], all_eta[32];
     srm_table1_duration(run_eta, sizeof run_eta, e->eta_seconds);
-    srm_table1_duration(all_eta, sizeof all_eta, left * p->seconds_done / p->work_done);
+    srm_table1_duration(all_eta, sizeof all_eta,
+                        e->eta_seconds + p->work_left * p->seconds_done / p->work_done);
     srm_progress_break(p->line);
     fprintf(stderr, "table1 [%zu/%zu %s] epoch %zu/%zu: valid %s %.4f%s, %.1f s; run ETA %s, "
             "table ETA ~%s\n", p->index, p->total, p->label, e->epoch, c->epochs,

@@ -144,7 +144,7 @@ static const char CSS[] =
     "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;max-width:900px;margin:2em auto;"
     "padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{font-size:1.25em;"
     "border-top:1px solid #ccc;padding-top:1em;margin-top:2em}table{border-collapse:collapse;"
-    "margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.92em}"
+    "margin:1em 0;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.92em}"
     "th{background:#f3f3f3}.pass{color:#0a7a2f;font-weight:bold}.fail{color:#b00020;"
     "font-weight:bold}.nm{color:#8a6d00;font-weight:bold}.meta{color:#555;font-size:.9em}"
     "dt{font-weight:bold;margin-top:.6em}dd{margin-left:1.5em}figure{margin:1em 0}"

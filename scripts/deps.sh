@@ -31,10 +31,6 @@ if [ -z "$need" ]; then
     echo "deps: all present (LAPACKE, OpenBLAS, GSL, jansson, gnuplot, ASan/UBSan runtimes)"
     exit 0
 fi
-echo "deps: installing:$need"
-if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq $need
+sh "$(dirname "$0")/apt_install.sh" deps $need
 echo "deps: done"

@@ -10,6 +10,7 @@
 #   env:   DEMO_DIR (figures, default demo-out; made with scripts/demo.sh when missing),
 #          SRM (binary for that demo, default ./srm), STUDENT=1 (the student edition: no
 #          answer keys, no solutions; scripts/notes_student.awk)
+# A pandoc warning (TeX math it cannot convert, which it would show as raw TeX) fails the build.
 # Installs pandoc (apt-get, through sudo when not root) if it is missing, as scripts/deps.sh does.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,13 +19,7 @@ DEMO=${DEMO_DIR:-$TOP/demo-out}
 case "$DEMO" in /*) ;; *) DEMO=$(pwd)/$DEMO ;; esac
 die() { echo "notes: $*" >&2; exit 1; }
 
-if ! command -v pandoc >/dev/null 2>&1; then
-    echo "notes: installing pandoc"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq pandoc
-fi
+command -v pandoc >/dev/null 2>&1 || sh "$TOP/scripts/apt_install.sh" notes pandoc
 
 # The figures the pages mention; run the demo once if any is missing.
 figs=$(cat "$TOP"/proofs-notes/*.md "$TOP"/labs/answers/*.md 2>/dev/null |
@@ -52,12 +47,17 @@ cat >"$TMPD/style.html" <<'EOF'
   h1 { font-size: 1.7em; }
   code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.88em; }
   pre { background: #f6f6f4; border: 1px solid #e2e2dc; padding: 0.7em 1em; overflow-x: auto; }
-  table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
+  table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; display: block;
+          max-width: 100%; overflow-x: auto; }
   th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; vertical-align: top; }
   th { background: #f0f0ec; }
   /* An OpenType MATH font: without one Chromium draws the math-italic n of \sqrt n like a pi. */
   math { font-family: "DejaVu Math TeX Gyre", "Latin Modern Math", "STIX Two Math", math; }
   math[display="block"] { overflow-x: auto; overflow-y: hidden; padding: 0.3em 0; }
+  /* MathML does not break lines: a long inline formula scrolls inside its own box, as a wide
+     table does (above), instead of widening the page (tests/browser/check.sh, at 480 px). */
+  math:not([display="block"]) { display: inline-block; max-width: 100%; overflow-x: auto;
+                                overflow-y: hidden; vertical-align: middle; }
   figure { margin: 1.5em 0; text-align: center; }
   figure img { max-width: 100%; border: 1px solid #ddd; }
   figcaption { font-size: 0.88em; color: #555; }
@@ -105,7 +105,7 @@ render() {
         "$up" "$up" >"$TMPD/nav.html"
     mkdir -p "$(dirname "$dest")"
     (cd "$(dirname "$src")" && pandoc -f markdown -t html5 -s --mathml --self-contained \
-        --metadata pagetitle="$title" -H "$TMPD/style.html" -B "$TMPD/nav.html" \
+        --fail-if-warnings --metadata pagetitle="$title" -H "$TMPD/style.html" -B "$TMPD/nav.html" \
         "$TMPD/page.md" -o "$TMPD/page.html") || die "pandoc failed on $src"
     # Links between pages: NAME.md -> NAME.html; the proofs-notes index is the site's root.
     sed -e 's#href="\([^":]*\)\.md\(\#[^"]*\)\{0,1\}"#href="\1.html\2"#g' \

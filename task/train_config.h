@@ -173,7 +173,8 @@ char *srm_train_config_json(const srm_train_config *c);
 int srm_train_config_from_json(const char *text, srm_train_config *c);
 
 /* Multiply-adds of one training epoch of c (training positions per epoch times the cost per
- * position), for ETAs only: a table's runs are compared before their data is loaded. */
+ * position, plus the per-step SVD of the authors' RNN projection), for ETAs only: a table's
+ * runs are compared before their data is loaded. */
 double srm_train_config_epoch_work(const srm_train_config *c);
 
 #endif

@@ -464,6 +464,26 @@ static void paper_projection_check(void)
     srm_task_data_free(d);
 }
 
+/* The ETA's cost model counts the authors' per-step SVD of the RNN (3 n^3 per step) and nothing
+ * for srm's certified projection, whose SVDs are skipped on most steps. */
+static void epoch_work_check(void)
+{
+    srm_train_config u, cert, paper, lstm;
+    srm_train_config_preset(&u, SRM_TASK_JSB, SRM_CELL_RNN_TANH, "paper");
+    cert = paper = u;
+    cert.stable = paper.stable = 1;
+    paper.projection = SRM_TRAIN_PROJECTION_PAPER;
+    double n = (double)u.hidden, steps = 229; /* JSB: 229 training sequences at batch 1 */
+    CHECK(srm_train_config_epoch_work(&cert) == srm_train_config_epoch_work(&u),
+          "epoch work: the certified RNN costs what the unconstrained one does");
+    CHECK_CLOSE(srm_train_config_epoch_work(&paper) - srm_train_config_epoch_work(&u),
+                steps * 3 * n * n * n, 1e-12, "epoch work: the paper RNN adds 3 n^3 per step");
+    srm_train_config_preset(&lstm, SRM_TASK_JSB, SRM_CELL_LSTM, "paper");
+    double base = srm_train_config_epoch_work(&lstm);
+    lstm.stable = 1, lstm.projection = SRM_TRAIN_PROJECTION_PAPER;
+    CHECK(srm_train_config_epoch_work(&lstm) == base, "epoch work: no SVD term for the LSTM");
+}
+
 int main(void)
 {
     preset_check();
@@ -473,5 +493,6 @@ int main(void)
     trainer_check();
     paper_projection_check();
     committed_results_check();
+    epoch_work_check();
     return srm_test_finish();
 }

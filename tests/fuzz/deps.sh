@@ -23,12 +23,8 @@ if [ "$clang" != clang ] || ! command -v apt-get >/dev/null 2>&1; then
     exit 1
 fi
 need="clang libclang-rt-dev libomp-dev"
-echo "fuzz: installing: $need"
-if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq $need
+sh "$(dirname "$0")/../../scripts/apt_install.sh" fuzz $need
 if ! works; then
     echo "fuzz: $clang still cannot build libFuzzer programs after installing $need" >&2
     exit 1
