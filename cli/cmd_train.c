@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "cli/commands.h"
 #include "core/args.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/meta.h"
 #include "core/progress.h"
 #include "core/report.h"
@@ -92,7 +94,7 @@ static void print_epoch(const srm_train_epoch *e, const srm_train_config *c, srm
 }
 
 /* srm train's own options beside the table's (cli/train_cli.h). */
-static int force, allow_divergence;
+static int force, allow_divergence, reuse;
 static unsigned long log_interval;
 
 /* What the batch callback keeps: the live line and --log-interval's sums. */
@@ -145,6 +147,34 @@ static int claim_folder(const srm_train_config *c, const char *dir)
             return SRM_ERROR(SRM_EINVAL, "%s: cannot remove the old run's file (%s)", path,
                              strerror(errno));
     }
+    return SRM_OK;
+}
+
+/* --reuse: a finished run of exactly this configuration is kept (exit 0; *done = 1, its
+ * result.json printed again with --json), a checkpoint of it resumed (t->resume set); a new
+ * folder starts. Another configuration is refused as without --reuse (--force starts over). */
+static int reuse_folder(const srm_train_config *c, srm_cli_train *t, int *done)
+{
+    int state;
+    double metric = NAN, seconds = NAN;
+    *done = 0;
+    if (force) return claim_folder(c, t->out);
+    SRM_TRY(srm_train_dir_state(t->out, c, &state, &metric, &seconds));
+    if (state == SRM_TRAIN_DIR_RESUME) t->resume = t->out;
+    if (state != SRM_TRAIN_DIR_DONE) return SRM_OK;
+    *done = 1;
+    if (t->json) {
+        char path[4200];
+        char *text;
+        size_t len;
+        snprintf(path, sizeof path, "%s/result.json", t->out);
+        SRM_TRY(srm_file_read(path, &text, &len));
+        fwrite(text, 1, len, stdout);
+        free(text);
+        return SRM_OK;
+    }
+    printf("%s: finished run of this configuration kept (--reuse): test %s %.10g, %.0f s\n",
+           t->out, srm_train_metric_name(c->task), metric, seconds);
     return SRM_OK;
 }
 
@@ -204,13 +234,16 @@ int srm_cmd_train(int argc, char **argv)
     static srm_cli_train t; /* large (the options' help texts); one command per process */
     srm_train_config c = {0};
     memset(&t, 0, sizeof t);
-    force = allow_divergence = 0, log_interval = 0;
+    force = allow_divergence = reuse = 0, log_interval = 0;
     const srm_arg extra[] = {
         {"force", SRM_ARG_FLAG, &force, NULL,
          "start over in a folder that holds a run of another configuration", NULL},
         {"allow-divergence", SRM_ARG_FLAG, &allow_divergence, NULL,
          "keep training when the loss passes " SRM_TRAIN_DIVERGENCE_TEXT " times the initial "
          "loss (result.json then says diverged); non-finite values still stop (exit 3)", NULL},
+        {"reuse", SRM_ARG_FLAG, &reuse, NULL,
+         "when --out holds this configuration: keep a finished run (exit 0), resume its "
+         "checkpoint; so a command can simply be run again (srm sweep's jobs)", NULL},
         {"log-interval", SRM_ARG_ULONG, &log_interval, "N",
          "a line on stderr every N batches: mean batch loss, lr, speed (0: epoch lines only)",
          NULL},
@@ -221,12 +254,19 @@ int srm_cmd_train(int argc, char **argv)
         "[--seed S] --out DIR\n       srm train --resume DIR [--epochs E]",
         train_summary, t.args, 0, 0};
     SRM_TRY(srm_args_parse_flags(&spec, argc, argv));
-    if (t.resume && force) return SRM_ERROR(SRM_EINVAL, "--force starts over; not with --resume");
+    if (t.resume && (force || reuse))
+        return SRM_ERROR(SRM_EINVAL, "--%s is for --out; not with --resume",
+                         force ? "force" : "reuse");
     SRM_TRY(srm_cli_train_configure(&t, &c, NULL, NULL));
-    int rc = srm_train_config_check(&c);
-    if (rc == SRM_OK && !t.resume) rc = claim_folder(&c, t.out);
+    int rc = srm_train_config_check(&c), done = 0;
+    if (rc == SRM_OK && reuse) rc = reuse_folder(&c, &t, &done);
+    else if (rc == SRM_OK && !t.resume) rc = claim_folder(&c, t.out);
     srm_meta_set_seed(c.seed);
     srm_train_summary s;
+    if (rc == SRM_OK && done) {
+        srm_run_dir_close(&t.dir, rc);
+        return rc;
+    }
     if (rc == SRM_OK) rc = train_epochs(&c, &t, &s);
     if (rc == SRM_OK) rc = train_report(&c, &s, t.out, t.json);
     srm_run_dir_close(&t.dir, rc);

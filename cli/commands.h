@@ -22,7 +22,8 @@
     X(table1, "train and tabulate the paper's Table 1")                                     \
     X(analyze, "data-dependent stability of a trained model")                               \
     X(lockstep, "train a model and its truncated counterparts in lockstep on a task")     \
-    X(certify, "certify any PyTorch recurrent module: every layer and direction, k per eps")
+    X(certify, "certify any PyTorch recurrent module: every layer and direction, k per eps") \
+    X(sweep, "grids of runs across seeds: plan, run (GNU parallel), slurm (job array), collect")
 
 #define SRM_DECLARE_COMMAND(name, help) int srm_cmd_##name(int argc, char **argv);
 SRM_COMMAND_LIST(SRM_DECLARE_COMMAND)

@@ -1,0 +1,549 @@
+/* cli/sweep_collect.c: `srm sweep collect` (cli/sweep.h). Reads every job's result (srm train:
+ * result.json's test metric; lockstep, truncate, trajectory: the gap per k of its TSV;
+ * certify: a number of its JSON report), lists the jobs without one, and aggregates across
+ * seeds: one row per grid point without --seed (and per k), with n, mean, sample sd, min and
+ * max, and, when the grid has --stable, the difference stable - unstable of the means with its
+ * standard error sqrt(sd_s^2 / n_s + sd_u^2 / n_u) (Welch's; n/a below two seeds a side). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/plot.h"
+#include "cli/sweep.h"
+#include "core/args.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/meta.h"
+#include "core/report.h"
+#include "core/tsv.h"
+
+typedef struct {
+    json_t *params; /* [[name, value]...] without seed (borrowed from the manifest) */
+    double k;       /* NAN for one number per run */
+    size_t n, cap;
+    double *v;
+    double mean, sd, min, max, diff, se;
+    long partner; /* a stable point's unstable partner, -1: none */
+    int used;     /* an unstable point that is some stable point's partner */
+} group;
+
+typedef struct {
+    group *g;
+    size_t n, cap;
+    const char *names[64]; /* the parameters that vary, in order of first appearance */
+    size_t nnames;
+    int has_stable;
+    char metric[128]; /* what the values are */
+} table;
+
+static const char *param(json_t *params, const char *name)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(params, i, p)
+        if (strcmp(json_string_value(json_array_get(p, 0)), name) == 0)
+            return json_string_value(json_array_get(p, 1));
+    return NULL;
+}
+
+/* Two parameter lists equal on every name both hold, ignoring `skip` (NULL: none). */
+static int same_point(json_t *a, json_t *b, const char *skip, int both_needed)
+{
+    size_t i;
+    json_t *p;
+    if (both_needed && json_array_size(a) != json_array_size(b)) return 0;
+    json_array_foreach(a, i, p) {
+        const char *n = json_string_value(json_array_get(p, 0)), *w = param(b, n);
+        if (skip && strcmp(n, skip) == 0) continue;
+        if (!w) {
+            if (both_needed) return 0;
+            continue;
+        }
+        if (strcmp(w, json_string_value(json_array_get(p, 1))) != 0) return 0;
+    }
+    return 1;
+}
+
+static int add_value(table *t, json_t *params, double k, double v)
+{
+    group *g = NULL;
+    for (size_t i = 0; i < t->n && !g; i++)
+        if ((isnan(k) ? isnan(t->g[i].k) : t->g[i].k == k) &&
+            same_point(t->g[i].params, params, NULL, 1))
+            g = &t->g[i];
+    if (!g) {
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? 2 * t->cap : 64;
+            group *ng = realloc(t->g, cap * sizeof *ng);
+            if (!ng) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+            t->g = ng, t->cap = cap;
+        }
+        g = &t->g[t->n++];
+        memset(g, 0, sizeof *g);
+        g->params = params, g->k = k;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 8;
+        double *nv = realloc(g->v, cap * sizeof *nv);
+        if (!nv) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+        g->v = nv, g->cap = cap;
+    }
+    g->v[g->n++] = v;
+    return SRM_OK;
+}
+
+/* ---- reading one job's result ---- */
+
+static int read_json_number(const char *path, const char *key, double *v, int *found)
+{
+    json_error_t err;
+    *found = 0;
+    if (access(path, F_OK) != 0) return SRM_OK;
+    json_t *j = json_load_file(path, 0, &err);
+    if (!j) return SRM_ERROR(SRM_EINVAL, "%s:%d: %s", path, err.line, err.text);
+    json_t *x = json_object_get(j, key);
+    int rc = SRM_OK;
+    if (json_is_number(x)) *v = json_number_value(x), *found = 1;
+    else if (json_is_null(x)) *v = NAN, *found = 1;
+    else rc = SRM_ERROR(SRM_EINVAL, "%s: no number '%s'", path, key);
+    json_decref(j);
+    return rc;
+}
+
+/* The gap per k of a TSV (trajectory: the rows of its last step). */
+static int read_k_values(table *t, json_t *params, const char *path, const char *col,
+                         int *found)
+{
+    *found = 0;
+    if (access(path, F_OK) != 0) return SRM_OK;
+    srm_tsv *tsv;
+    SRM_TRY(srm_tsv_read(path, &tsv));
+    long ck = srm_tsv_column(tsv, "k"), cv = srm_tsv_column(tsv, col);
+    long cs = srm_tsv_column(tsv, "step");
+    int rc = SRM_OK;
+    if (ck < 0 || cv < 0) rc = SRM_ERROR(SRM_EINVAL, "%s: no columns k and %s", path, col);
+    double last = -INFINITY;
+    for (size_t r = 0; rc == SRM_OK && cs >= 0 && r < tsv->rows; r++)
+        if (srm_tsv_get(tsv, r, (size_t)cs) > last) last = srm_tsv_get(tsv, r, (size_t)cs);
+    for (size_t r = 0; rc == SRM_OK && r < tsv->rows; r++)
+        if (cs < 0 || srm_tsv_get(tsv, r, (size_t)cs) == last)
+            rc = add_value(t, params, srm_tsv_get(tsv, r, (size_t)ck),
+                           srm_tsv_get(tsv, r, (size_t)cv));
+    srm_tsv_free(tsv);
+    *found = rc == SRM_OK;
+    return rc;
+}
+
+static int read_job(table *t, const srm_sweep_command *cmd, const char *dir, json_t *job,
+                    json_t *params, const char *value, int *found)
+{
+    const char *id = json_string_value(json_object_get(job, "id"));
+    char path[4400];
+    double v = NAN;
+    switch (cmd->out) {
+    case SRM_SWEEP_OUT_DIR:
+        if (cmd->k_value) {
+            snprintf(path, sizeof path, "%s/runs/%s/summary.tsv", dir, id);
+            return read_k_values(t, params, path, cmd->k_value, found);
+        }
+        snprintf(path, sizeof path, "%s/runs/%s/result.json", dir, id);
+        break;
+    case SRM_SWEEP_OUT_TSV:
+        snprintf(path, sizeof path, "%s/runs/%s.tsv", dir, id);
+        return read_k_values(t, params, path, cmd->k_value, found);
+    case SRM_SWEEP_OUT_STDOUT:
+        snprintf(path, sizeof path, "%s/runs/%s.json", dir, id);
+        break;
+    }
+    SRM_TRY(read_json_number(path, value, &v, found));
+    if (*found && cmd->out == SRM_SWEEP_OUT_DIR) { /* train: its metric, as a parameter */
+        json_t *j = json_load_file(path, 0, NULL);
+        const char *mn = json_string_value(json_object_get(j, "metric_name"));
+        if (mn) json_array_append_new(params, json_pack("[ss]", "metric", mn));
+        json_decref(j);
+    }
+    return *found ? add_value(t, params, NAN, v) : SRM_OK;
+}
+
+/* ---- statistics ---- */
+
+static void stats(group *g)
+{
+    double s = 0, ss = 0;
+    g->min = INFINITY, g->max = -INFINITY;
+    for (size_t i = 0; i < g->n; i++) {
+        s += g->v[i];
+        g->min = fmin(g->min, g->v[i]), g->max = fmax(g->max, g->v[i]);
+    }
+    g->mean = s / (double)g->n;
+    for (size_t i = 0; i < g->n; i++) ss += (g->v[i] - g->mean) * (g->v[i] - g->mean);
+    g->sd = g->n > 1 ? sqrt(ss / (double)(g->n - 1)) : NAN;
+    g->diff = g->se = NAN;
+    g->partner = -1, g->used = 0;
+}
+
+/* For each stable group, the unstable group of the same point (and k). */
+static void differences(table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const char *s = param(t->g[i].params, "stable");
+        if (!s || strcmp(s, "on") != 0) continue;
+        for (size_t j = 0; j < t->n; j++) {
+            const char *u = param(t->g[j].params, "stable");
+            int same_k = isnan(t->g[i].k) ? isnan(t->g[j].k) : t->g[i].k == t->g[j].k;
+            if (!u || strcmp(u, "off") != 0 || !same_k ||
+                !same_point(t->g[i].params, t->g[j].params, "stable", 0))
+                continue;
+            group *a = &t->g[i], *b = &t->g[j];
+            a->diff = a->mean - b->mean;
+            a->se = sqrt(a->sd * a->sd / (double)a->n + b->sd * b->sd / (double)b->n);
+            a->partner = (long)j, b->used = 1;
+            break;
+        }
+    }
+}
+
+/* The parameters (but seed) whose value differs between the points, or that some lack; the
+ * value's name (a train sweep's metric, when all points share it). */
+static void varying(table *t, json_t *points, const char *value)
+{
+    size_t i, q;
+    json_t *pts, *p;
+    json_array_foreach(points, i, pts) json_array_foreach(pts, q, p) {
+        const char *n = json_string_value(json_array_get(p, 0));
+        int known = strcmp(n, "seed") == 0;
+        for (size_t k = 0; k < t->nnames && !known; k++) known = strcmp(t->names[k], n) == 0;
+        if (known || t->nnames == 64) continue;
+        const char *v0 = NULL;
+        int varies = 0;
+        size_t a;
+        json_t *other;
+        json_array_foreach(points, a, other) {
+            const char *v = param(other, n);
+            if (!v || (v0 && strcmp(v, v0) != 0)) varies = 1;
+            if (!v0 && v) v0 = v;
+        }
+        if (varies) t->names[t->nnames++] = n;
+        else if (strcmp(n, "metric") == 0) snprintf(t->metric, sizeof t->metric, "%s (%s)", value, v0);
+    }
+    for (size_t k = 0; k < t->nnames; k++) t->has_stable |= strcmp(t->names[k], "stable") == 0;
+}
+
+/* ---- outputs ---- */
+
+/* A parameter's column: its flag name, arg1, arg2... for the positional arguments (@1, @2). */
+static const char *column_name(const char *name)
+{
+    static char buf[16];
+    if (name[0] != '@') return name;
+    snprintf(buf, sizeof buf, "arg%s", name + 1);
+    return buf;
+}
+
+/* A point's label: its values of the varying parameters but seed (and stable, unless
+ * with_stable: then stable or unstable), joined by '-', one word. */
+static const char *label_of(const table *t, const group *g, char *buf, size_t size,
+                            int with_stable)
+{
+    buf[0] = '\0';
+    for (size_t k = 0; k < t->nnames; k++) {
+        const char *v = param(g->params, t->names[k]);
+        int is_stable = strcmp(t->names[k], "stable") == 0;
+        if ((is_stable && !with_stable) || !v || strcmp(t->names[k], "metric") == 0) continue;
+        if (t->names[k][0] == '@' && strrchr(v, '/')) v = strrchr(v, '/') + 1; /* a file */
+        int on = strcmp(v, "on") == 0, flag = on || strcmp(v, "off") == 0;
+        if (is_stable) v = on ? "stable" : "unstable";
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s%s", used ? "-" : "", flag && !is_stable && !on
+                 ? "no" : "", flag && !is_stable ? t->names[k] : v);
+    }
+    for (char *c = buf; *c; c++)
+        if (*c == ' ' || *c == '\t' || *c == '\'' || *c == '"') *c = '_';
+    if (!buf[0]) snprintf(buf, size, "all");
+    return buf;
+}
+
+static void number(FILE *f, double v)
+{
+    if (isnan(v)) fputs("nan", f);
+    else fprintf(f, "%.17g", v);
+}
+
+static int write_tsv(const table *t, const char *path, int with_k)
+{
+    srm_atomic a;
+    SRM_TRY(srm_atomic_open(&a, path));
+    srm_meta_write(a.f);
+    fprintf(a.f, "# srm sweep collect: one row per grid point without --seed%s; sd is the "
+            "sample sd (n - 1)%s\n# value: %s\n", with_k ? " and per k" : "",
+            t->has_stable ? "; diff = mean(stable) - mean(unstable), se its standard error "
+                            "(Welch)" : "", t->metric);
+    for (size_t k = 0; k < t->nnames; k++) fprintf(a.f, "%s\t", column_name(t->names[k]));
+    fprintf(a.f, "%sn\tmean\tsd\tmin\tmax%s\n", with_k ? "k\t" : "",
+            t->has_stable ? "\tdiff\tse" : "");
+    for (size_t i = 0; i < t->n; i++) {
+        const group *g = &t->g[i];
+        for (size_t k = 0; k < t->nnames; k++) {
+            const char *v = param(g->params, t->names[k]);
+            fprintf(a.f, "%s\t", v ? v : "none");
+        }
+        if (with_k) fprintf(a.f, "%.17g\t", g->k);
+        fprintf(a.f, "%zu", g->n);
+        const double x[] = {g->mean, g->sd, g->min, g->max, g->diff, g->se};
+        for (int q = 0; q < (t->has_stable ? 6 : 4); q++) fputc('\t', a.f), number(a.f, x[q]);
+        fputc('\n', a.f);
+    }
+    return srm_atomic_commit(&a);
+}
+
+static void md_number(FILE *f, double v)
+{
+    if (isnan(v)) fputs("n/a", f);
+    else fprintf(f, "%.4g", v);
+}
+
+static int write_md(const table *t, const char *path, int with_k)
+{
+    srm_atomic a;
+    SRM_TRY(srm_atomic_open(&a, path));
+    fprintf(a.f, "<!-- srm %s; command: %s; date: %s -->\n\n%s across seeds (srm sweep collect;"
+            " mean ± sample sd, n runs).\n\n|", SRM_VERSION, srm_meta_command(), srm_meta_date(),
+            t->metric);
+    for (size_t k = 0; k < t->nnames; k++) fprintf(a.f, " %s |", column_name(t->names[k]));
+    fprintf(a.f, "%s mean ± sd | min | max | n |%s\n|", with_k ? " k |" : "",
+            t->has_stable ? " stable - unstable ± se |" : "");
+    size_t cols = t->nnames + (with_k ? 1 : 0) + 4 + (t->has_stable ? 1 : 0);
+    for (size_t c = 0; c < cols; c++) fputs("---|", a.f);
+    fputc('\n', a.f);
+    for (size_t i = 0; i < t->n; i++) {
+        const group *g = &t->g[i];
+        fputc('|', a.f);
+        for (size_t k = 0; k < t->nnames; k++) {
+            const char *v = param(g->params, t->names[k]);
+            fprintf(a.f, " %s |", v ? v : "-");
+        }
+        if (with_k) fprintf(a.f, " %g |", g->k);
+        fputc(' ', a.f), md_number(a.f, g->mean), fputs(" ± ", a.f), md_number(a.f, g->sd);
+        fputs(" | ", a.f), md_number(a.f, g->min), fputs(" | ", a.f), md_number(a.f, g->max);
+        fprintf(a.f, " | %zu |", g->n);
+        if (t->has_stable) {
+            fputc(' ', a.f);
+            if (!isnan(g->diff)) md_number(a.f, g->diff), fputs(" ± ", a.f), md_number(a.f, g->se);
+            fputs(" |", a.f);
+        }
+        fputc('\n', a.f);
+    }
+    return srm_atomic_commit(&a);
+}
+
+static void add_word(char *words, size_t size, const char *w)
+{
+    size_t used = strlen(words);
+    snprintf(words + used, size - used, "%s%s", used ? " " : "", w);
+}
+
+/* A k sweep's figure data: one block per point (gnuplot index), rows k mean min max; the
+ * points' labels in `words`. */
+static void figure_k(const table *t, FILE *f, char *words, size_t size, size_t *nwords)
+{
+    char lab[512];
+    for (size_t i = 0; i < t->n; i++) {
+        const group *g = &t->g[i];
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++)
+            first = !same_point(t->g[j].params, g->params, NULL, 1);
+        if (!first) continue;
+        add_word(words, size, label_of(t, g, lab, sizeof lab, 1));
+        fprintf(f, "%s# %s: k mean min max\n", (*nwords)++ ? "\n\n" : "", lab);
+        for (size_t j = i; j < t->n; j++) {
+            const group *h = &t->g[j];
+            if (!same_point(h->params, g->params, NULL, 1)) continue;
+            fprintf(f, "%.17g\t", h->k), number(f, h->mean);
+            fputc('\t', f), number(f, h->min), fputc('\t', f), number(f, h->max);
+            fputc('\n', f);
+        }
+    }
+}
+
+/* A metric sweep's figure data: one block per metric (a panel each; train sweeps over tasks
+ * have several), one row per point: label mean sd, or with --stable label, the unstable
+ * partner's mean and sd, the stable mean and sd. The panels' metrics in `words`. */
+static void figure_metric(const table *t, FILE *f, char *words, size_t size, size_t *nwords)
+{
+    char lab[512];
+    for (size_t i = 0; i < t->n; i++) {
+        const char *mi = param(t->g[i].params, "metric");
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++) {
+            const char *mj = param(t->g[j].params, "metric");
+            first = !(mi ? mj && strcmp(mi, mj) == 0 : !mj);
+        }
+        if (!first) continue;
+        add_word(words, size, mi ? mi : t->metric);
+        fprintf(f, "%s# %s: label %s\n", (*nwords)++ ? "\n\n" : "", mi ? mi : t->metric,
+                t->has_stable ? "unstable sd_unstable stable sd_stable" : "mean sd");
+        for (size_t j = i; j < t->n; j++) {
+            const group *g = &t->g[j];
+            const char *mj = param(g->params, "metric"), *st = param(g->params, "stable");
+            if (mi ? !mj || strcmp(mi, mj) != 0 : mj != NULL) continue;
+            if (t->has_stable && st && strcmp(st, "off") == 0 && g->used) continue;
+            const group *pair[2] = {g, NULL};
+            if (t->has_stable && st && strcmp(st, "on") == 0)
+                pair[0] = g->partner >= 0 ? &t->g[g->partner] : NULL, pair[1] = g;
+            fputs(label_of(t, g, lab, sizeof lab, 0), f);
+            for (int q = 0; q < (t->has_stable ? 2 : 1); q++) {
+                fputc('\t', f), number(f, pair[q] ? pair[q]->mean : NAN);
+                fputc('\t', f), number(f, pair[q] && !isnan(pair[q]->sd) ? pair[q]->sd : 0);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
+static int write_figure_data(const table *t, const char *path, int with_k, char *words,
+                             size_t size, size_t *nwords)
+{
+    srm_atomic a;
+    SRM_TRY(srm_atomic_open(&a, path));
+    srm_meta_write(a.f);
+    *nwords = 0, words[0] = '\0';
+    if (with_k) figure_k(t, a.f, words, size, nwords);
+    else figure_metric(t, a.f, words, size, nwords);
+    return srm_atomic_commit(&a);
+}
+
+/* The figure: plots/fig-sweep-metric.gp (bars with sd error bars) or fig-sweep-gap.gp (the
+ * mean gap against k with the min..max band across seeds). */
+static int draw(const table *t, const char *dir, int with_k, const char **what)
+{
+    char data[4200], labels[8192], vars[16384];
+    size_t nlabels;
+    snprintf(data, sizeof data, "%s/fig-sweep.tsv", dir);
+    SRM_TRY(write_figure_data(t, data, with_k, labels, sizeof labels, &nlabels));
+    vars[0] = '\0';
+    srm_cli_gp_string(vars, sizeof vars, "data", data);
+    srm_cli_gp_string(vars, sizeof vars, "labels", labels);
+    srm_cli_gp_string(vars, sizeof vars, "ylabel", t->metric);
+    srm_cli_gp_string(vars, sizeof vars, "title", dir);
+    snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "stable=%d; ", t->has_stable);
+    const char *names[] = {with_k ? "fig-sweep-gap" : "fig-sweep-metric"};
+    char *v[] = {vars};
+    return srm_cli_figures(dir, names, v, 1, what);
+}
+
+static int collect_report(const char *dir, size_t njobs, size_t finished, const char *unfinished,
+                          size_t rows, const char *what, int json)
+{
+    srm_report *r = srm_report_alloc();
+    if (!r) return srm_error_code();
+    char path[4200];
+    int rc = srm_report_string(r, "sweep", NULL, dir);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "jobs", NULL, (long long)njobs);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "finished", NULL, (long long)finished);
+    if (rc == SRM_OK) rc = srm_report_string(r, "unfinished", NULL, unfinished);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "rows", NULL, (long long)rows);
+    snprintf(path, sizeof path, "%s/summary.tsv", dir);
+    if (rc == SRM_OK) rc = srm_report_string(r, "summary", NULL, path);
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    if (rc == SRM_OK) rc = srm_report_string(r, "table", NULL, path);
+    if (rc == SRM_OK) rc = srm_report_string(r, "figure", NULL, what);
+    return srm_report_finish(r, rc, stdout, json);
+}
+
+/* Every job's result into t; the ids of those without one in *unfinished (malloc'd). */
+static int read_all(table *t, const srm_sweep_command *cmd, const char *dir, json_t *jobs,
+                    json_t *owned, const char *value, size_t *finished, char **unfinished)
+{
+    size_t i, q, len = 0;
+    json_t *job, *p;
+    FILE *f = open_memstream(unfinished, &len);
+    if (!f) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = SRM_OK;
+    *finished = 0;
+    json_array_foreach(jobs, i, job) {
+        json_t *params = json_array();
+        json_array_foreach(json_object_get(job, "params"), q, p)
+            if (strcmp(json_string_value(json_array_get(p, 0)), "seed") != 0)
+                json_array_append(params, p);
+        int found = 0;
+        rc = read_job(t, cmd, dir, job, params, value, &found);
+        if (found) json_array_append_new(owned, params); /* the groups point into it */
+        else json_decref(params);
+        if (rc != SRM_OK) break;
+        if (found) (*finished)++;
+        else fprintf(f, "%s%s", ftell(f) ? " " : "", json_string_value(json_object_get(job, "id")));
+    }
+    fclose(f);
+    return rc;
+}
+
+int srm_sweep_collect(int argc, char **argv)
+{
+    const char *value = NULL;
+    int json = 0;
+    const srm_arg args[] = {
+        {"value", SRM_ARG_STRING, &value, "KEY",
+         "the number of each JSON result to aggregate; k sweeps read their TSV [train: "
+         "test_metric, certify: output_lipschitz]", NULL},
+        SRM_ARG_JSON(&json, "print the report as one JSON object"),
+        SRM_ARGS_END};
+    const srm_args_spec spec = {
+        "srm sweep collect SWEEP [--value KEY] [--json]",
+        "Reads the result of every job of SWEEP (srm sweep plan), lists the jobs without one\n"
+        "(not run, running or failed), and writes, one row per grid point without --seed (k\n"
+        "sweeps: per point and k): SWEEP/summary.tsv (the varying parameters, [k], n, mean, sd\n"
+        "(sample, n - 1), min, max, and with --stable in the grid diff = mean(stable) -\n"
+        "mean(unstable) of the same point with its standard error se = sqrt(sd_s^2/n_s +\n"
+        "sd_u^2/n_u)), SWEEP/summary.md (mean ± sd), and a figure (.png, .svg; its data in\n"
+        "SWEEP/fig-sweep.tsv): fig-sweep-metric, the metric per point with sd error bars, stable\n"
+        "beside unstable, a panel per metric (srm train, certify), or fig-sweep-gap, the\n"
+        "mean gap against k on a log scale with the band min..max across seeds (lockstep:\n"
+        "gap_all of summary.tsv; truncate: max_output_gap; trajectory: dist at the last step).\n"
+        "It can run at any time: a sweep still running gives the summary of what finished.",
+        args, 1, 1};
+    const char *pos[1];
+    size_t npos;
+    SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
+    json_t *m;
+    SRM_TRY(srm_sweep_manifest_read(pos[0], &m));
+    if (!m) return SRM_ERROR(SRM_EINVAL, "%s: no sweep.json (srm sweep plan first)", pos[0]);
+    const srm_sweep_command *cmd = srm_sweep_command_find(
+        json_string_value(json_object_get(m, "command")));
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", json_string_value(json_object_get(m, "sweep")));
+    if (!value) value = cmd && cmd->out == SRM_SWEEP_OUT_STDOUT ? "output_lipschitz" : "test_metric";
+    table t = {0};
+    json_t *owned = json_array(), *jobs = json_object_get(m, "jobs");
+    size_t finished = 0;
+    char *unfinished = NULL;
+    const char *what = "";
+    int rc = cmd ? SRM_OK : SRM_ERROR(SRM_EINVAL, "%s/sweep.json: unknown command", dir);
+    if (rc == SRM_OK) rc = read_all(&t, cmd, dir, jobs, owned, value, &finished, &unfinished);
+    if (rc == SRM_OK && t.n == 0)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: none of its %zu jobs has a result yet", dir,
+                       json_array_size(jobs));
+    int with_k = cmd && cmd->k_value;
+    for (size_t i = 0; rc == SRM_OK && i < t.n; i++) stats(&t.g[i]);
+    if (rc == SRM_OK) varying(&t, owned, value), differences(&t);
+    if (!t.metric[0]) snprintf(t.metric, sizeof t.metric, "%s", with_k ? cmd->k_value : value);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.tsv", dir);
+    if (rc == SRM_OK) rc = write_tsv(&t, path, with_k);
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    if (rc == SRM_OK) rc = write_md(&t, path, with_k);
+    if (rc == SRM_OK) rc = draw(&t, dir, with_k, &what);
+    if (rc == SRM_OK && unfinished && unfinished[0])
+        fprintf(stderr, "srm sweep collect: %zu of %zu jobs have no result yet: %s\n",
+                json_array_size(jobs) - finished, json_array_size(jobs), unfinished);
+    if (rc == SRM_OK)
+        rc = collect_report(dir, json_array_size(jobs), finished, unfinished ? unfinished : "",
+                            t.n, what, json);
+    for (size_t i = 0; i < t.n; i++) free(t.g[i].v);
+    free(t.g);
+    free(unfinished);
+    json_decref(owned);
+    json_decref(m);
+    return rc;
+}

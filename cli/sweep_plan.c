@@ -1,0 +1,604 @@
+/* cli/sweep_plan.c: `srm sweep plan` (cli/sweep.h). A grid over the flags of one srm command,
+ * from the command line (a,b,c lists, N-M integer ranges, on/off for flags without a value)
+ * and from a grid file (NAME VALUE... per line, values whitespace-separated, so that a value
+ * may hold commas), expanded into one job per point, first axis outermost. A job's id is a
+ * readable slug of its axis values and the first 8 hex digits of the SHA-256 of the command
+ * and its parameters sorted by name: the same point always gets the same id, and planning
+ * again keeps every job already planned (matched by that hash) and adds the missing ones. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/sweep.h"
+#include "core/args.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/meta.h"
+#include "core/report.h"
+#include "core/sha256.h"
+
+#define MAX_AXES 32
+#define MAX_VALUES 256
+#define MAX_JOBS 100000
+
+typedef struct {
+    char *name;
+    char *value[MAX_VALUES];
+    size_t n;
+    int boolean; /* values on/off: the flag present or absent */
+} axis;
+
+typedef struct {
+    axis a[MAX_AXES];
+    size_t n;
+} grid;
+
+static const srm_sweep_command commands[] = {
+    {"train", SRM_SWEEP_OUT_DIR, "--reuse --quiet", NULL, NULL},
+    {"lockstep", SRM_SWEEP_OUT_DIR, "--quiet", "trunc", "gap_all"},
+    {"truncate", SRM_SWEEP_OUT_TSV, "", NULL, "max_output_gap"},
+    {"trajectory", SRM_SWEEP_OUT_TSV, "", "ks", "dist"},
+    {"certify", SRM_SWEEP_OUT_STDOUT, "--json", "eps", NULL},
+};
+
+const srm_sweep_command *srm_sweep_command_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static void grid_free(grid *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->a[i].name);
+        for (size_t j = 0; j < g->a[i].n; j++) free(g->a[i].value[j]);
+    }
+    g->n = 0;
+}
+
+static int add_value(axis *x, const char *v, size_t len, const char *where)
+{
+    if (x->n == MAX_VALUES)
+        return SRM_ERROR(SRM_EINVAL, "%s: --%s: more than %d values", where, x->name, MAX_VALUES);
+    if (len == 0) return SRM_ERROR(SRM_EINVAL, "%s: --%s: an empty value", where, x->name);
+    x->value[x->n] = strndup(v, len);
+    if (!x->value[x->n]) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    x->n++;
+    return SRM_OK;
+}
+
+/* One item: N-M (integers, N <= M, at most MAX_VALUES) expands, anything else is itself. */
+static int add_item(axis *x, const char *v, size_t len, const char *where)
+{
+    char buf[64], *end;
+    if (len < sizeof buf && len > 2 && isdigit((unsigned char)v[0])) {
+        memcpy(buf, v, len), buf[len] = '\0';
+        char *dash = strchr(buf, '-');
+        if (dash && dash > buf && isdigit((unsigned char)dash[1])) {
+            long lo = strtol(buf, &end, 10), hi;
+            if (end == dash) {
+                hi = strtol(dash + 1, &end, 10);
+                if (*end != '\0' || hi < lo || hi - lo >= MAX_VALUES)
+                    return SRM_ERROR(SRM_EINVAL, "%s: --%s: '%s' is not a range N-M with N <= "
+                                     "M (at most %d values)", where, x->name, buf, MAX_VALUES);
+                for (long i = lo; i <= hi; i++) {
+                    char num[32];
+                    int w = snprintf(num, sizeof num, "%ld", i);
+                    SRM_TRY(add_value(x, num, (size_t)w, where));
+                }
+                return SRM_OK;
+            }
+        }
+    }
+    return add_value(x, v, len, where);
+}
+
+/* Values of one flag: split at commas (not for the command's list flag) or at whitespace (the
+ * grid file, sep " \t"); on/off makes it a flag without a value. */
+static int set_axis(grid *g, const char *name, const char *text, const char *seps,
+                    const char *where)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->a[i].name, name) == 0)
+            return SRM_ERROR(SRM_EINVAL, "%s: --%s given twice", where, name);
+    if (g->n == MAX_AXES) return SRM_ERROR(SRM_EINVAL, "%s: more than %d flags", where, MAX_AXES);
+    axis *x = &g->a[g->n];
+    memset(x, 0, sizeof *x);
+    if (!(x->name = strdup(name))) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    g->n++;
+    if (!*seps) { /* the command's list flag: one value, commas and all */
+        SRM_TRY(add_value(x, text, strlen(text), where));
+    } else if (seps[0] == ',') { /* a,b,c: an empty item is an error */
+        for (const char *p = text;; p++) {
+            size_t len = strcspn(p, seps);
+            SRM_TRY(add_item(x, p, len, where));
+            if (!p[len]) break;
+            p += len;
+        }
+    } else { /* the grid file: words */
+        for (const char *p = text + strspn(text, seps); *p; p += strspn(p, seps)) {
+            size_t len = strcspn(p, seps);
+            SRM_TRY(add_item(x, p, len, where));
+            p += len;
+        }
+    }
+    if (x->n == 0) return SRM_ERROR(SRM_EINVAL, "%s: --%s: no value", where, name);
+    size_t onoff = 0;
+    for (size_t j = 0; j < x->n; j++)
+        onoff += strcmp(x->value[j], "on") == 0 || strcmp(x->value[j], "off") == 0;
+    x->boolean = onoff == x->n;
+    return SRM_OK;
+}
+
+static int check_name(const char *name, const char *where)
+{
+    static const char *const reserved[] = {"out", "resume", "json", "help", "reuse", "force"};
+    if (!*name || !isalpha((unsigned char)*name))
+        return SRM_ERROR(SRM_EINVAL, "%s: '%s' is not a flag name", where, name);
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+            return SRM_ERROR(SRM_EINVAL, "%s: '%s' is not a flag name", where, name);
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcmp(name, reserved[i]) == 0)
+            return SRM_ERROR(SRM_EINVAL, "%s: --%s is set by srm sweep itself", where, name);
+    return SRM_OK;
+}
+
+/* The grid file: NAME VALUE... per line; '#' starts a comment; errors name FILE:LINE. */
+static int read_grid_file(const char *path, grid *g)
+{
+    char *text;
+    size_t len;
+    SRM_TRY(srm_file_read(path, &text, &len));
+    int rc = SRM_OK;
+    size_t lineno = 0;
+    for (char *line = text, *next; rc == SRM_OK && line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        lineno++;
+        char *hash = strchr(line, '#'), where[4200];
+        if (hash) *hash = '\0';
+        line += strspn(line, " \t\r");
+        if (!*line) continue;
+        snprintf(where, sizeof where, "%s:%zu", path, lineno);
+        char *name = line, *vals = line + strcspn(line, " \t\r");
+        if (*vals) *vals++ = '\0';
+        vals[strcspn(vals, "\r")] = '\0';
+        if (name[0] == '-' && name[1] == '-') name += 2;
+        rc = check_name(name, where);
+        if (rc == SRM_OK) rc = set_axis(g, name, vals, " \t", where);
+    }
+    free(text);
+    return rc;
+}
+
+/* The command's positional arguments (before its first flag: axes @1, @2, ..., each value an
+ * absolute path when it names a file) and flags: --name value, --name=value, or --name alone
+ * (on). */
+static int read_grid_flags(int argc, char **argv, const srm_sweep_command *cmd, grid *g)
+{
+    int npos = 0;
+    for (; npos < argc && strncmp(argv[npos], "--", 2) != 0; npos++) {
+        char name[16];
+        snprintf(name, sizeof name, "@%d", npos + 1);
+        SRM_TRY(set_axis(g, name, argv[npos], ",", "srm sweep plan"));
+        axis *x = &g->a[g->n - 1];
+        for (size_t j = 0; j < x->n; j++) {
+            char abs[4096];
+            if (access(x->value[j], F_OK) != 0 || !realpath(x->value[j], abs)) continue;
+            char *copy = strdup(abs);
+            if (!copy) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+            free(x->value[j]), x->value[j] = copy;
+        }
+    }
+    for (int i = npos; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0)
+            return SRM_ERROR(SRM_EINVAL, "srm sweep plan: '%s' is not a --flag of srm %s "
+                             "(positional arguments come first)", a, cmd->name);
+        char name[128];
+        const char *eq = strchr(a + 2, '='), *value;
+        size_t nlen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (nlen >= sizeof name) return SRM_ERROR(SRM_EINVAL, "flag name too long: %s", a);
+        memcpy(name, a + 2, nlen), name[nlen] = '\0';
+        SRM_TRY(check_name(name, "srm sweep plan"));
+        if (eq) value = eq + 1;
+        else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) value = argv[++i];
+        else value = "on";
+        int list = cmd->list_flag && strcmp(name, cmd->list_flag) == 0;
+        SRM_TRY(set_axis(g, name, value, list ? "" : ",", "srm sweep plan"));
+    }
+    return SRM_OK;
+}
+
+/* Every flag must be one the command's --help lists. */
+static int check_flags(const char *srm, const srm_sweep_command *cmd, const grid *g)
+{
+    char line[4200], *help = NULL;
+    size_t hlen = 0;
+    snprintf(line, sizeof line, "'%s' %s --help 2>/dev/null", srm, cmd->name);
+    FILE *p = popen(line, "r");
+    if (!p) return SRM_ERROR(SRM_EIO, "cannot run %s %s --help", srm, cmd->name);
+    FILE *mem = open_memstream(&help, &hlen);
+    while (mem && fgets(line, sizeof line, p)) fputs(line, mem);
+    pclose(p);
+    if (mem) fclose(mem);
+    int rc = help ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SRM_OK && i < g->n; i++) {
+        if (g->a[i].name[0] == '@') continue; /* a positional argument */
+        char want[160];
+        snprintf(want, sizeof want, "  --%s ", g->a[i].name);
+        char *hit = strstr(help, want);
+        if (!hit) {
+            snprintf(want, sizeof want, "  --%s\n", g->a[i].name);
+            hit = strstr(help, want);
+        }
+        if (!hit)
+            rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: srm %s has no --%s (srm %s --help)",
+                           cmd->name, g->a[i].name, cmd->name);
+    }
+    free(help);
+    return rc;
+}
+
+/* ---- jobs ---- */
+
+static void shell_quote(FILE *f, const char *s)
+{
+    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._,:/=+-@")
+                  == strlen(s)) {
+        fputs(s, f);
+        return;
+    }
+    fputc('\'', f);
+    for (; *s; s++)
+        if (*s == '\'') fputs("'\\''", f);
+        else fputc(*s, f);
+    fputc('\'', f);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The hash of a point: the command, then name=value per parameter sorted by name. */
+static void point_hash(const char *cmd, const grid *g, const size_t *pick, char hex[65])
+{
+    const char *names[MAX_AXES];
+    for (size_t i = 0; i < g->n; i++) names[i] = g->a[i].name;
+    qsort(names, g->n, sizeof names[0], cmp_names);
+    srm_sha256 s;
+    srm_sha256_init(&s);
+    srm_sha256_update(&s, cmd, strlen(cmd) + 1);
+    for (size_t k = 0; k < g->n; k++)
+        for (size_t i = 0; i < g->n; i++)
+            if (g->a[i].name == names[k]) {
+                const char *v = g->a[i].value[pick[i]];
+                srm_sha256_update(&s, names[k], strlen(names[k]));
+                srm_sha256_update(&s, "=", 1);
+                srm_sha256_update(&s, v, strlen(v) + 1);
+            }
+    unsigned char d[SRM_SHA256_BYTES];
+    srm_sha256_final(&s, d);
+    srm_sha256_hex(d, hex);
+}
+
+/* The slug of the axis values (flags with one value are left out): a word as itself, a number
+ * after its flag's name (seed3), on/off as NAME / noNAME (stable / unstable); [A-Za-z0-9._]
+ * only. */
+static void point_id(const srm_sweep_command *cmd, const grid *g, const size_t *pick,
+                     const char *hex, char *id, size_t size)
+{
+    char slug[160] = "";
+    for (size_t i = 0; i < g->n; i++) {
+        const axis *x = &g->a[i];
+        if (x->n < 2) continue;
+        const char *v = x->value[pick[i]];
+        char part[96];
+        if (x->name[0] == '@' && strrchr(v, '/')) v = strrchr(v, '/') + 1; /* a file's name */
+        if (x->boolean && strcmp(x->name, "stable") == 0) /* stable / unstable */
+            snprintf(part, sizeof part, "%s%s", strcmp(v, "on") ? "un" : "", x->name);
+        else if (x->boolean) snprintf(part, sizeof part, "%s%s", strcmp(v, "on") ? "no" : "", x->name);
+        else if (x->name[0] != '@' && (isdigit((unsigned char)v[0]) || v[0] == '-' || v[0] == '.'))
+            snprintf(part, sizeof part, "%s%s", x->name, v);
+        else snprintf(part, sizeof part, "%s", v);
+        for (char *c = part; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '.') *c = '_';
+        size_t used = strlen(slug);
+        if (used + strlen(part) + 2 < sizeof slug)
+            snprintf(slug + used, sizeof slug - used, "%s%s", used ? "-" : "", part);
+    }
+    snprintf(id, size, "%s-%.8s", slug[0] ? slug : cmd->name, hex);
+}
+
+/* The job's shell line: srm, the command, its flags, --out in runs/, the command's own extra
+ * flags, stdout and stderr into logs/ID.log (certify: stdout into runs/ID.json). */
+static char *job_line(const char *srm, const char *dir, const srm_sweep_command *cmd,
+                      const grid *g, const size_t *pick, const char *id)
+{
+    char *buf = NULL, path[4400];
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    shell_quote(f, srm);
+    fprintf(f, " %s", cmd->name);
+    for (size_t i = 0; i < g->n; i++)
+        if (g->a[i].name[0] == '@') fputc(' ', f), shell_quote(f, g->a[i].value[pick[i]]);
+    for (size_t i = 0; i < g->n; i++) {
+        const char *v = g->a[i].value[pick[i]];
+        if (g->a[i].name[0] == '@') continue;
+        if (g->a[i].boolean) {
+            if (strcmp(v, "on") == 0) fprintf(f, " --%s", g->a[i].name);
+            continue;
+        }
+        fprintf(f, " --%s ", g->a[i].name);
+        shell_quote(f, v);
+    }
+    if (cmd->out != SRM_SWEEP_OUT_STDOUT) {
+        snprintf(path, sizeof path, "%s/runs/%s%s", dir, id,
+                 cmd->out == SRM_SWEEP_OUT_TSV ? ".tsv" : "");
+        fputs(" --out ", f);
+        shell_quote(f, path);
+    }
+    if (cmd->extra[0]) fprintf(f, " %s", cmd->extra);
+    if (cmd->out == SRM_SWEEP_OUT_STDOUT) {
+        snprintf(path, sizeof path, "%s/runs/%s.json", dir, id);
+        fputs(" >", f);
+        shell_quote(f, path);
+        snprintf(path, sizeof path, "%s/logs/%s.log", dir, id);
+        fputs(" 2>", f);
+        shell_quote(f, path);
+    } else {
+        snprintf(path, sizeof path, "%s/logs/%s.log", dir, id);
+        fputs(" >", f);
+        shell_quote(f, path);
+        fputs(" 2>&1", f);
+    }
+    fclose(f);
+    return buf;
+}
+
+static json_t *job_params(const grid *g, const size_t *pick)
+{
+    json_t *p = json_array();
+    for (size_t i = 0; p && i < g->n; i++) {
+        json_t *pair = json_pack("[ss]", g->a[i].name, g->a[i].value[pick[i]]);
+        if (!pair || json_array_append_new(p, pair) != 0) return json_decref(p), NULL;
+    }
+    return p;
+}
+
+/* ---- the manifest ---- */
+
+int srm_sweep_manifest_read(const char *dir, json_t **out)
+{
+    char path[4200];
+    json_error_t err;
+    *out = NULL;
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    if (access(path, F_OK) != 0) return SRM_OK;
+    json_t *m = json_load_file(path, 0, &err);
+    if (!m) return SRM_ERROR(SRM_EINVAL, "%s:%d: %s", path, err.line, err.text);
+    if (!json_is_string(json_object_get(m, "command")) ||
+        !json_is_array(json_object_get(m, "jobs"))) {
+        json_decref(m);
+        return SRM_ERROR(SRM_EINVAL, "%s: not a sweep manifest (no command or jobs)", path);
+    }
+    *out = m;
+    return SRM_OK;
+}
+
+/* sweep.json and jobs.txt (the jobs' lines in order), each atomically. */
+int srm_sweep_manifest_write(const char *dir, json_t *m)
+{
+    char path[4200];
+    srm_atomic a;
+    snprintf(path, sizeof path, "%s/jobs.txt", dir);
+    SRM_TRY(srm_atomic_open(&a, path));
+    size_t i;
+    json_t *job;
+    json_array_foreach(json_object_get(m, "jobs"), i, job)
+        fprintf(a.f, "%s\n", json_string_value(json_object_get(job, "command")));
+    SRM_TRY(srm_atomic_commit(&a));
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    SRM_TRY(srm_atomic_open(&a, path));
+    if (json_dumpf(m, a.f, JSON_INDENT(1)) != 0 || fputc('\n', a.f) == EOF) {
+        srm_atomic_abort(&a);
+        return SRM_ERROR(SRM_EIO, "%s: cannot write", path);
+    }
+    return srm_atomic_commit(&a);
+}
+
+static int make_dir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0777) == 0) return SRM_OK;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return SRM_OK;
+    return SRM_ERROR(SRM_EINVAL, "%s: cannot create the folder (%s)", path,
+                     errno == EEXIST ? "a file of that name exists" : strerror(errno));
+}
+
+/* The sweep folder (created), its runs/ and logs/, as an absolute path. */
+static int open_sweep_dir(const char *dir, char *abs, size_t size)
+{
+    char sub[4200];
+    SRM_TRY(make_dir(dir));
+    if (!realpath(dir, sub) || snprintf(abs, size, "%s", sub) >= (int)size)
+        return SRM_ERROR(SRM_EINVAL, "%s: cannot resolve the path", dir);
+    snprintf(sub, sizeof sub, "%s/runs", abs);
+    SRM_TRY(make_dir(sub));
+    snprintf(sub, sizeof sub, "%s/logs", abs);
+    return make_dir(sub);
+}
+
+static json_t *find_hash(json_t *jobs, const char *hex)
+{
+    size_t i;
+    json_t *job;
+    json_array_foreach(jobs, i, job)
+        if (strcmp(json_string_value(json_object_get(job, "hash")), hex) == 0) return job;
+    return NULL;
+}
+
+/* Adds every point of g missing from m's jobs; *added counts them. */
+static int add_jobs(json_t *m, const char *srm, const char *dir, const srm_sweep_command *cmd,
+                    const grid *g, size_t *added)
+{
+    size_t pick[MAX_AXES] = {0}, total = 1;
+    for (size_t i = 0; i < g->n; i++) total *= g->a[i].n;
+    if (total > MAX_JOBS)
+        return SRM_ERROR(SRM_EINVAL, "srm sweep plan: %zu jobs (at most %d)", total, MAX_JOBS);
+    json_t *jobs = json_object_get(m, "jobs");
+    *added = 0;
+    for (size_t done = 0; done < total; done++) {
+        char hex[65], id[200];
+        point_hash(cmd->name, g, pick, hex);
+        hex[16] = '\0';
+        if (!find_hash(jobs, hex)) {
+            point_id(cmd, g, pick, hex, id, sizeof id);
+            char *line = job_line(srm, dir, cmd, g, pick, id);
+            json_t *p = job_params(g, pick);
+            json_t *job = line && p ? json_pack("{ss ss sI so ss}", "id", id, "hash", hex, "line",
+                                                (json_int_t)json_array_size(jobs) + 1,
+                                                "params", p, "command", line)
+                                    : NULL;
+            free(line);
+            if (!job || json_array_append_new(jobs, job) != 0)
+                return SRM_ERROR(SRM_ENOMEM, "out of memory");
+            (*added)++;
+        }
+        for (size_t i = g->n; i-- > 0;) { /* the last axis fastest */
+            if (++pick[i] < g->a[i].n) break;
+            pick[i] = 0;
+        }
+    }
+    return SRM_OK;
+}
+
+/* The manifest of dir for cmd: read back (it must be cmd's), or a new one. */
+static int load_or_new(const char *dir, const srm_sweep_command *cmd, json_t **out)
+{
+    SRM_TRY(srm_sweep_manifest_read(dir, out));
+    if (!*out) {
+        *out = json_pack("{ss ss ss s[] s[]}", "srm_version", SRM_VERSION, "sweep", dir,
+                         "command", cmd->name, "plans", "jobs");
+        return *out ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    const char *had = json_string_value(json_object_get(*out, "command"));
+    if (strcmp(had, cmd->name) != 0) {
+        json_decref(*out), *out = NULL;
+        return SRM_ERROR(SRM_EINVAL, "%s/sweep.json: a sweep of srm %s, not of srm %s (choose "
+                         "another folder)", dir, had, cmd->name);
+    }
+    return SRM_OK;
+}
+
+static int plan_report(const char *dir, const char *cmd, size_t jobs, size_t added, int json)
+{
+    srm_report *r = srm_report_alloc();
+    if (!r) return srm_error_code();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/jobs.txt", dir);
+    int rc = srm_report_string(r, "sweep", NULL, dir);
+    if (rc == SRM_OK) rc = srm_report_string(r, "command", NULL, cmd);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "jobs", NULL, (long long)jobs);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "added", NULL, (long long)added);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "kept", NULL, (long long)(jobs - added));
+    if (rc == SRM_OK) rc = srm_report_string(r, "jobs_file", "jobs file", path);
+    return srm_report_finish(r, rc, stdout, json);
+}
+
+static const char *const plan_help =
+    "usage: srm sweep plan SWEEP COMMAND [ARG...] [--FLAG VALUES]... [--grid FILE] [--srm PATH]\n"
+    "                      [--json]\n"
+    "\n"
+    "Plans a grid of srm COMMAND (train, lockstep, truncate, trajectory, certify) into the\n"
+    "folder SWEEP: SWEEP/jobs.txt holds one complete shell command per line (line i is Slurm\n"
+    "array task i - 1), each with --out SWEEP/runs/ID (truncate, trajectory: runs/ID.tsv;\n"
+    "certify: its --json report into runs/ID.json) and its output in SWEEP/logs/ID.log;\n"
+    "SWEEP/sweep.json is the manifest (srm version, every plan's command line, per job its id,\n"
+    "parameters and line). Every --FLAG after COMMAND is COMMAND's own flag: VALUES a,b,c\n"
+    "is an axis of the grid, N-M an integer range (--seed 1-5), on,off a flag without a value\n"
+    "present or absent (--stable off,on); one value is fixed. lockstep --trunc, trajectory\n"
+    "--ks and certify --eps take a comma list themselves: sweep them from a grid file.\n"
+    "COMMAND's positional arguments (srm truncate MODEL) come before its flags, a,b lists of\n"
+    "them axes too; one that names a file is made absolute. Give the paths in flag values\n"
+    "absolute: the jobs may run in another folder, or on another host.\n"
+    "--grid FILE adds axes, one per line: NAME VALUE VALUE... (whitespace between values, #\n"
+    "comments; NAME with or without --). The jobs are the product of the axes, the first\n"
+    "outermost. A job's id is its axis values and the first 8 hex digits of a SHA-256 of the\n"
+    "command and its parameters: planning the same grid again plans the same ids, and a\n"
+    "plan into an existing sweep adds only the jobs it does not hold yet (jobs.txt keeps its\n"
+    "lines in order). srm train jobs get --reuse --quiet, so a job run again resumes its\n"
+    "checkpoint or keeps its finished result; srm lockstep resumes by itself. Every flag must\n"
+    "be one that srm COMMAND --help lists. Then: srm sweep run SWEEP (GNU parallel) or srm\n"
+    "sweep slurm SWEEP (sbatch), and srm sweep collect SWEEP.\n"
+    "\n"
+    "options:\n"
+    "  --grid FILE            more axes, one per line [none]\n"
+    "  --srm PATH             the srm binary the jobs run [this one]\n"
+    "  --json                 print the report as one JSON object [off]\n"
+    "  --help                 show this help and exit\n";
+
+int srm_sweep_plan(int argc, char **argv)
+{
+    const char *gridfile = NULL, *srm_path = NULL;
+    int json = 0, nrest = 0;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = SRM_OK;
+    for (int i = 1; rc == SRM_OK && i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(plan_help, stdout);
+            free(rest);
+            return -1;
+        } else if (strcmp(argv[i], "--json") == 0) json = 1;
+        else if (strcmp(argv[i], "--grid") == 0 || strcmp(argv[i], "--srm") == 0) {
+            if (i + 1 >= argc) rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: %s needs a value", argv[i]);
+            else if (argv[i][2] == 'g') gridfile = argv[++i];
+            else srm_path = argv[++i];
+        } else rest[nrest++] = argv[i];
+    }
+    if (rc == SRM_OK && nrest < 2)
+        rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: SWEEP and COMMAND are required (usage: srm "
+                       "sweep plan SWEEP COMMAND [--FLAG VALUES]...)");
+    const srm_sweep_command *cmd = rc == SRM_OK ? srm_sweep_command_find(rest[1]) : NULL;
+    if (rc == SRM_OK && !cmd)
+        rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: cannot sweep '%s' (train, lockstep, "
+                       "truncate, trajectory, certify)", rest[1]);
+    char self[4096], dir[4096];
+    ssize_t n = srm_path ? 0 : readlink("/proc/self/exe", self, sizeof self - 1);
+    if (rc == SRM_OK && !srm_path && n <= 0)
+        rc = SRM_ERROR(SRM_EIO, "cannot find this srm binary (/proc/self/exe); give --srm PATH");
+    if (rc == SRM_OK && !srm_path) self[n] = '\0';
+    else if (rc == SRM_OK && !realpath(srm_path, self))
+        rc = SRM_ERROR(SRM_EINVAL, "--srm %s: %s", srm_path, strerror(errno));
+    grid g = {0};
+    if (rc == SRM_OK && gridfile) rc = read_grid_file(gridfile, &g);
+    if (rc == SRM_OK) rc = read_grid_flags(nrest - 2, rest + 2, cmd, &g);
+    if (rc == SRM_OK) rc = check_flags(self, cmd, &g);
+    json_t *m = NULL;
+    size_t added = 0;
+    if (rc == SRM_OK) rc = open_sweep_dir(rest[0], dir, sizeof dir);
+    if (rc == SRM_OK) rc = load_or_new(dir, cmd, &m);
+    if (rc == SRM_OK) rc = add_jobs(m, self, dir, cmd, &g, &added);
+    json_t *plan = rc == SRM_OK ? json_pack("{ss ss sI}", "command", srm_meta_command(), "date",
+                                            srm_meta_date(), "added", (json_int_t)added)
+                                : NULL;
+    if (rc == SRM_OK && (!plan || json_array_append_new(json_object_get(m, "plans"), plan)))
+        rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) rc = srm_sweep_manifest_write(dir, m);
+    if (rc == SRM_OK)
+        rc = plan_report(dir, cmd->name, json_array_size(json_object_get(m, "jobs")), added, json);
+    json_decref(m);
+    grid_free(&g);
+    free(rest);
+    return rc;
+}
