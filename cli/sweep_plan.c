@@ -268,7 +268,8 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The hash of a point: the command, then name=value per parameter sorted by name. */
+/* The hash of a point: the command, then name=value per parameter sorted by name; a flag
+ * without a value that is off is left out (it is absent from the command). */
 static void point_hash(const char *cmd, const grid *g, const size_t *pick, char hex[65])
 {
     const char *names[MAX_AXES];
@@ -281,6 +282,7 @@ static void point_hash(const char *cmd, const grid *g, const size_t *pick, char 
         for (size_t i = 0; i < g->n; i++)
             if (g->a[i].name == names[k]) {
                 const char *v = g->a[i].value[pick[i]];
+                if (g->a[i].boolean && strcmp(v, "off") == 0) continue;
                 srm_sha256_update(&s, names[k], strlen(names[k]));
                 srm_sha256_update(&s, "=", 1);
                 srm_sha256_update(&s, v, strlen(v) + 1);

@@ -12,6 +12,11 @@ ls /usr/lib/*/libopenblas.so >/dev/null 2>&1 || ls /usr/lib/libopenblas.so >/dev
 command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 command -v make >/dev/null 2>&1 || need="$need make"
+# srm sweep's engines, and its tests on them: GNU parallel, and a one-node Slurm (slurmctld,
+# slurmd, sbatch) with munge for its authentication.
+command -v parallel >/dev/null 2>&1 || need="$need parallel"
+command -v slurmctld >/dev/null 2>&1 || need="$need slurm-wlm"
+command -v munged >/dev/null 2>&1 || need="$need munge"
 # make sanitize needs the AddressSanitizer and UBSan runtimes (libasan, libubsan; on Debian 12
 # they come with gcc-12 through libgcc-12-dev): try to link a program with them.
 have_sanitizers() {
@@ -28,7 +33,8 @@ if ! have_sanitizers; then
     need="$need libasan8 libubsan1 libgcc-${v:-12}-dev"
 fi
 if [ -z "$need" ]; then
-    echo "deps: all present (LAPACKE, OpenBLAS, GSL, jansson, gnuplot, ASan/UBSan runtimes)"
+    echo "deps: all present (LAPACKE, OpenBLAS, GSL, jansson, gnuplot, ASan/UBSan runtimes," \
+        "GNU parallel, Slurm, munge)"
     exit 0
 fi
 # shellcheck disable=SC2086

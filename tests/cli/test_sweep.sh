@@ -1,0 +1,126 @@
+# tests/cli/test_sweep.sh: srm sweep (issue 15) on GNU parallel. Planning (the jobs of a grid,
+# stable ids, a plan again adds only what is missing, positional arguments, grid files, bad
+# input with exit 2 and the sweep left as it was), srm train --reuse, srm sweep slurm's script,
+# collect's statistics against an independent awk computation, and a 6-job sweep killed
+# (SIGKILL to its whole process group) midway and resumed, whose summary equals that of an
+# uninterrupted sweep. The Slurm engine is tests/cli/test_slurm.sh.
+. "$(dirname "$0")/lib.sh"
+export SRM_DATE=2000-01-01T00:00:00Z SRM_DATA="$TOP/data" OPENBLAS_NUM_THREADS=1
+T="--max-train 8 --max-valid 4 --max-test 4 --hidden 8 --epochs 2"
+
+# --- plan
+ok "plan a 2 x 2 x 3 train grid" "$SRM" sweep plan "$TMP/a" train --task jsb,atis --cell rnn --stable off,on --seed 1-3 $T
+expect "12 jobs, one complete srm command per line" [ "$(wc -l <"$TMP/a/jobs.txt")" -eq 12 ]
+expect "first axis outermost, the last fastest (seed 1 2 3, then stable)" sh -c "sed -n '1p;2p;4p;7p' '$TMP/a/jobs.txt' | grep -o -- '--task [a-z]* --cell rnn\\( --stable\\)\\{0,1\\} --seed [0-9]' | tr '\\n' ';' | grep -qx -- '--task jsb --cell rnn --seed 1;--task jsb --cell rnn --seed 2;--task jsb --cell rnn --stable --seed 1;--task atis --cell rnn --seed 1;'"
+expect "each job: --out in runs/ID, --reuse --quiet, output into logs/ID.log" sh -c "head -n 1 '$TMP/a/jobs.txt' | grep -q -- \"--out $TMP/a/runs/jsb-unstable-seed1-[0-9a-f]\\{8\\} --reuse --quiet >$TMP/a/logs/jsb-unstable-seed1-[0-9a-f]\\{8\\}.log 2>&1\$\""
+expect "the manifest: version, command line, ids, parameters" sh -c "grep -q '\"srm_version\"' '$TMP/a/sweep.json' && grep -q '\"command\": \"train\"' '$TMP/a/sweep.json' && grep -q 'sweep plan' '$TMP/a/sweep.json' && [ \$(grep -c '\"hash\"' '$TMP/a/sweep.json') -eq 12 ]"
+ok "the same grid in another folder" "$SRM" sweep plan "$TMP/b" train --task jsb,atis --cell rnn --stable off,on --seed 1-3 $T
+expect "plans the same ids" sh -c "sed 's|$TMP/a|X|g' '$TMP/a/jobs.txt' >'$TMP/ja' && sed 's|$TMP/b|X|g' '$TMP/b/jobs.txt' >'$TMP/jb' && cmp -s '$TMP/ja' '$TMP/jb'"
+"$SRM" sweep plan "$TMP/a" train --seed 1-3 --stable off,on --cell rnn --task jsb,atis $T --json >"$TMP/out"
+expect "the flags in another order are the same points: nothing added" grep -q '"added": 0' "$TMP/out"
+cp "$TMP/a/jobs.txt" "$TMP/a.jobs"
+"$SRM" sweep plan "$TMP/a" train --task jsb,atis --cell rnn --stable off,on --seed 1-5 $T --json >"$TMP/out"
+expect "planning seeds 1-5 again adds only the 8 missing jobs" sh -c "grep -q '\"added\": 8' '$TMP/out' && grep -q '\"kept\": 12' '$TMP/out' && [ \$(wc -l <'$TMP/a/jobs.txt') -eq 20 ]"
+expect "and keeps the old lines first, in order" sh -c "head -n 12 '$TMP/a/jobs.txt' | cmp -s - '$TMP/a.jobs'"
+"$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --seed 1 $T --json >"$TMP/out"
+expect "a point already planned is not added again (seed 1 fixed, stable absent = off)" sh -c "grep -q '\"added\": 0' '$TMP/out'" 
+printf '# a grid file\n--task jsb\ncell rnn lstm # two cells\nseed 1-2\n' >"$TMP/grid"
+ok "a grid file" "$SRM" sweep plan "$TMP/g" train --grid "$TMP/grid" $T
+expect "its axes: 2 cells x 2 seeds" [ "$(wc -l <"$TMP/g/jobs.txt")" -eq 4 ]
+printf 'trunc 1,2 1,2,4\n' >"$TMP/gl"
+ok "lockstep: --trunc lists as values of a grid file" "$SRM" sweep plan "$TMP/l" lockstep --grid "$TMP/gl" --task atis --cell rnn
+expect "2 jobs: --trunc 1,2 and --trunc 1,2,4" sh -c "[ \$(grep -c -- '--trunc 1,2 ' '$TMP/l/jobs.txt') -eq 1 ] && [ \$(grep -c -- '--trunc 1,2,4 ' '$TMP/l/jobs.txt') -eq 1 ]"
+ok "lockstep --trunc 1,2,4 on the command line is one value" "$SRM" sweep plan "$TMP/l2" lockstep --task atis --cell rnn --trunc 1,2,4 --seed 1-2
+expect "2 jobs, each with --trunc 1,2,4" sh -c "[ \$(grep -c -- '--trunc 1,2,4 ' '$TMP/l2/jobs.txt') -eq 2 ]"
+"$SRM" init --cell rnn --hidden 4 --input 2 --lambda 0.6 --out "$TMP/m.safetensors" >/dev/null
+(cd "$TMP" && "$SRM" sweep plan p truncate m.safetensors --random-input 20 --kmax 4 --seed 1-2) >/dev/null 2>&1
+expect "truncate: the model (positional) first, made absolute; --out runs/ID.tsv" sh -c "grep -q \"truncate $TMP/m.safetensors --random-input 20 --kmax 4 --seed 1 --out $TMP/p/runs/seed1-[0-9a-f]*.tsv\" '$TMP/p/jobs.txt'"
+
+# --- bad input: exit 2, one line, the sweep left as it was
+cp "$TMP/a/jobs.txt" "$TMP/a.before"
+status 2 "a command srm sweep cannot sweep" "$SRM" sweep plan "$TMP/a" norm --seed 1
+status 2 "a flag the command does not have" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --lamda 1,2
+expect "names it" grep -q "srm train has no --lamda" "$TMP/err"
+status 2 "a range N-M with N > M" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --seed 5-1
+status 2 "an empty value in a list" "$SRM" sweep plan "$TMP/a" train --task jsb,,atis --cell rnn
+status 2 "--out is srm sweep's" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --out x
+status 2 "a sweep of another command in the same folder" "$SRM" sweep plan "$TMP/a" lockstep --task jsb --cell rnn --trunc 1
+expect "the sweep's jobs untouched by the failed plans" cmp -s "$TMP/a/jobs.txt" "$TMP/a.before"
+printf 'task jsb\ncell\n' >"$TMP/bad.grid"
+status 2 "a grid file line without values" "$SRM" sweep plan "$TMP/x" train --grid "$TMP/bad.grid"
+expect "names file and line" grep -q "bad.grid:2: --cell: no value" "$TMP/err"
+status 2 "a missing grid file" "$SRM" sweep plan "$TMP/x" train --grid "$TMP/none.grid"
+status 2 "no command" "$SRM" sweep plan "$TMP/x"
+status 2 "an unknown action" "$SRM" sweep launch "$TMP/a"
+status 2 "run without a plan" "$SRM" sweep run "$TMP/none"
+status 2 "collect without a plan" "$SRM" sweep collect "$TMP/none"
+status 2 "collect before any job finished" "$SRM" sweep collect "$TMP/b"
+status 2 "slurm: a bad --time" "$SRM" sweep slurm "$TMP/b" --time '1:00;rm'
+
+# --- srm sweep slurm: the job array script
+ok "srm sweep slurm" "$SRM" sweep slurm "$TMP/b" --time 00:10:00 --mem 512M --cpus 2 --max-running 3 --partition short
+S=$TMP/b/sweep.sbatch
+expect "an array of 12 tasks, at most 3 at once, with the requests" sh -c "grep -qx '#SBATCH --array=0-11%3' '$S' && grep -qx '#SBATCH --time=00:10:00' '$S' && grep -qx '#SBATCH --mem=512M' '$S' && grep -qx '#SBATCH --cpus-per-task=2' '$S' && grep -qx '#SBATCH --partition=short' '$S'"
+expect "task i runs line i + 1 of jobs.txt" grep -q 'sed -n "$((SLURM_ARRAY_TASK_ID + 1))p"' "$S"
+expect "the script is valid sh" sh -n "$S"
+mkdir -p "$TMP/fake"
+printf '#!/bin/sh\necho "$@" >>"%s/fake.args"\n' "$TMP" >"$TMP/fake/parallel"
+chmod +x "$TMP/fake/parallel"
+SLURM_ARRAY_TASK_ID=0 PATH="$TMP/fake:$PATH" sh -c "sed 's|^exec sh -c \"\$line\"|echo \"\$line\" >$TMP/line0|' '$S' | sh"
+expect "task 0 of the script picks jobs.txt's first line" sh -c "head -n 1 '$TMP/b/jobs.txt' | cmp -s - '$TMP/line0'"
+SLURM_ARRAY_TASK_ID=99 sh "$S" >/dev/null 2>"$TMP/err"
+expect "a task past the end: exit 2, naming the line" sh -c "[ $? -eq 2 ] && grep -q 'no line 100 in' '$TMP/err'"
+
+# --- srm train --reuse
+K="--task jsb --cell rnn --max-train 8 --max-valid 4 --max-test 4 --hidden 8 --quiet"
+ok "train --reuse into a new folder trains" "$SRM" train $K --epochs 2 --out "$TMP/r" --reuse
+cp "$TMP/r/result.json" "$TMP/r.result"
+ok "again: the finished run is kept" "$SRM" train $K --epochs 2 --out "$TMP/r" --reuse
+expect "says so, result.json untouched" sh -c "grep -q 'finished run of this configuration kept (--reuse)' '$TMP/out' && cmp -s '$TMP/r/result.json' '$TMP/r.result'"
+ok "with --epochs 3 it continues from the checkpoint" "$SRM" train $K --epochs 3 --out "$TMP/r" --reuse
+expect "3 epochs logged, one run id" sh -c "[ \$(grep -vc '^#\\|^epoch' '$TMP/r/log.tsv') -eq 3 ] && [ \$(grep -c '^# run:' '$TMP/r/log.tsv') -eq 1 ]"
+status 2 "--reuse on another configuration is refused" "$SRM" train $K --epochs 3 --lr 0.5 --out "$TMP/r" --reuse
+status 2 "--reuse with --resume" "$SRM" train --resume "$TMP/r" --reuse
+
+# --- GNU parallel: 6 jobs, uninterrupted and killed midway then resumed
+J="--task jsb --cell rnn --stable off,on --seed 1-3 --max-train 40 --max-valid 8 --max-test 8 --hidden 48 --epochs 6 --precision float64"
+"$SRM" sweep plan "$TMP/u" train $J >/dev/null && "$SRM" sweep plan "$TMP/k" train $J >/dev/null
+ok "srm sweep run: the uninterrupted sweep" "$SRM" sweep run "$TMP/u" --jobs 2
+expect "6 succeeded" grep -q '^succeeded: *6$' "$TMP/out"
+setsid "$SRM" sweep run "$TMP/k" --jobs 2 >/dev/null 2>&1 &
+pg=$!
+i=0
+while [ "$(cat "$TMP/k/joblog.tsv" 2>/dev/null | wc -l)" -lt 3 ] && [ $i -lt 300 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+sleep 0.4
+pkill -KILL -s $pg 2>/dev/null # the whole session: srm sweep, parallel and every job
+wait $pg 2>/dev/null
+done_before=$(($(grep -c . "$TMP/k/joblog.tsv") - 1))
+expect "killed midway: $done_before of 6 jobs in the joblog" [ "$done_before" -ge 1 -a "$done_before" -lt 6 ]
+ck=$(ls "$TMP"/k/runs/*/checkpoint.safetensors 2>/dev/null | wc -l)
+res=$(ls "$TMP"/k/runs/*/result.json 2>/dev/null | wc -l)
+expect "a run was cut between its checkpoints ($ck checkpoints, $res results)" [ "$ck" -gt "$res" ]
+status 0 "collect on the killed sweep: what finished, and a line naming the rest" "$SRM" sweep collect "$TMP/k"
+expect "lists them" grep -q "jobs have no result yet: " "$TMP/err"
+ok "srm sweep run again: resumes" "$SRM" sweep run "$TMP/k" --jobs 2
+expect "6 succeeded" grep -q '^succeeded: *6$' "$TMP/out"
+expect "the finished jobs were not run again" sh -c "[ \$(grep -c . '$TMP/k/joblog.tsv') -eq 7 ]"
+ok "collect the resumed sweep" "$SRM" sweep collect "$TMP/k"
+ok "collect the uninterrupted one" "$SRM" sweep collect "$TMP/u" --json
+expect "the same summary" sh -c "grep -v '^#' '$TMP/k/summary.tsv' >'$TMP/sk' && grep -v '^#' '$TMP/u/summary.tsv' >'$TMP/su' && cmp -s '$TMP/sk' '$TMP/su'"
+expect "the figure drawn" sh -c "[ -s '$TMP/u/fig-sweep-metric.png' ] && [ -s '$TMP/u/fig-sweep-metric.svg' ]"
+expect "collect --json: 6 finished, 2 rows" sh -c "grep -q '\"finished\": 6' '$TMP/out' && grep -q '\"rows\": 2' '$TMP/out'"
+
+# --- collect's numbers, computed again from the result.json files by awk
+for st in unstable stable; do
+    cat "$TMP"/u/runs/$st-seed*/result.json | sed -n 's/.*"test_metric": *\([^,]*\),.*/\1/p' >"$TMP/v.$st"
+done
+want=$(awk 'FNR == 1 { f++ } { x[f, ++n[f]] = $1; s[f] += $1 }
+  END { for (g = 1; g <= 2; g++) { m[g] = s[g] / n[g]; for (i = 1; i <= n[g]; i++) v[g] += (x[g, i] - m[g]) ^ 2; v[g] /= n[g] - 1 }
+        printf "%.10g %.10g %.10g %.10g %.10g", m[1], sqrt(v[1]), m[2], sqrt(v[2]), m[2] - m[1]; printf " %.10g", sqrt(v[1] / n[1] + v[2] / n[2]) }' "$TMP/v.unstable" "$TMP/v.stable")
+got=$(awk -F'\t' '!/^#/ && $1 == "off" { mu = $3; su = $4 } !/^#/ && $1 == "on" { ms = $3; ss = $4; d = $7; se = $8 }
+  END { printf "%.10g %.10g %.10g %.10g %.10g %.10g", mu, su, ms, ss, d, se }' "$TMP/u/summary.tsv")
+expect "mean, sd, diff and its se match an awk computation from the result.json files ($got)" [ "$got" = "$want" ]
+expect "3 seeds a side" sh -c "[ \$(awk -F'\\t' '!/^#/ && \$2 == 3' '$TMP/u/summary.tsv' | wc -l) -eq 2 ]"
+finish
