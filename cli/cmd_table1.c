@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/table1.h"
+#include "cli/table1_seeds.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -120,6 +121,8 @@ static int parse_cells(const char *text, srm_cell *cells, size_t *n)
  * as overrides of every run. */
 typedef struct {
     const char *preset, *out, *tasks_text, *cells_text, *data_dir, *projection;
+    const char *seeds, *engine, *slurm_time, *slurm_mem; /* --seeds: a sweep underneath */
+    unsigned long jobs;
     int variants; /* bits 1 << VARIANT_* of the stable runs asked for (--projection) */
     unsigned long seed;
     int dry, quiet, json;
@@ -149,13 +152,25 @@ static const char *const table1_summary =
 static void table1_args(table1_cli *t, int argc, char **argv)
 {
     *t = (table1_cli){.preset = "quick", .tasks_text = "wikitext2,ptbchar,jsb,atis",
-                      .cells_text = "rnn,lstm", .seed = 1, .projection = "certified"};
+                      .cells_text = "rnn,lstm", .seed = 1, .projection = "certified",
+                      .engine = "parallel", .jobs = 2, .slurm_time = "01:00:00",
+                      .slurm_mem = "4G"};
     const srm_arg own[] = {
         {"config", SRM_ARG_STRING, &t->preset, "P", "preset of every run: quick or paper", NULL},
         {"out", SRM_ARG_STRING, &t->out, "DIR", "output folder (required; created if missing)", NULL},
         {"tasks", SRM_ARG_STRING, &t->tasks_text, "LIST", "tasks to run", NULL},
         {"cells", SRM_ARG_STRING, &t->cells_text, "LIST", "cells to run", NULL},
         {"seed", SRM_ARG_SEED, &t->seed, "S", "random seed of every run", NULL},
+        {"seeds", SRM_ARG_STRING, &t->seeds, "LIST",
+         "instead: every run for each seed (1-5, or 1,2,3) as a sweep in DIR/sweep, the table "
+         "mean ± sd in DIR/table1-seeds.tsv and .md", NULL},
+        {"engine", SRM_ARG_STRING, &t->engine, "E",
+         "--seeds: parallel (GNU parallel, here) or slurm (a job array, sbatch --wait)", NULL},
+        {"jobs", SRM_ARG_ULONG, &t->jobs, "N", "--seeds --engine parallel: runs at a time", NULL},
+        {"slurm-time", SRM_ARG_STRING, &t->slurm_time, "T",
+         "--engine slurm: time limit of each run", NULL},
+        {"slurm-mem", SRM_ARG_STRING, &t->slurm_mem, "M", "--engine slurm: memory of each run",
+         NULL},
         {"projection", SRM_ARG_STRING, &t->projection, "P",
          "stable runs: certified (srm's, DIR/<task>-<cell>-stable), paper (the authors' "
          "projection and initialisation, DIR/<task>-<cell>-stable-paper) or both (three "
@@ -329,6 +344,26 @@ static int table1_report(const table1_cli *t, size_t nselected, size_t ntrain, d
     return rc;
 }
 
+/* --seeds: the runs as a sweep (cli/table1_seeds.c). */
+static int table1_seeds(const table1_cli *t, int argc, char **argv)
+{
+    if (t->dry)
+        return SRM_ERROR(SRM_EINVAL, "--dry-run with --seeds: srm sweep plan lists the jobs");
+    if (srm_args_prescan(argc, argv, "seed"))
+        return SRM_ERROR(SRM_EINVAL, "--seed or --seeds, not both");
+    if (t->jobs == 0) return SRM_ERROR(SRM_EINVAL, "--jobs must be > 0");
+    if (mkdir(t->out, 0777) != 0 && errno != EEXIST)
+        return SRM_ERROR(SRM_EIO, "%s: cannot create the output folder: %s", t->out,
+                         strerror(errno));
+    char data[4096];
+    if (t->data_dir && !realpath(t->data_dir, data))
+        return SRM_ERROR(SRM_EINVAL, "--data-dir %s: %s", t->data_dir, strerror(errno));
+    srm_table1_seeds_opts o = {t->out, t->preset, t->tasks_text, t->cells_text, t->seeds,
+                               t->engine, t->data_dir ? data : NULL, t->slurm_time,
+                               t->slurm_mem, t->variants, t->jobs, t->json};
+    return srm_table1_seeds(&o, argc, argv);
+}
+
 int srm_cmd_table1(int argc, char **argv)
 {
     static table1_cli t; /* large (the options' help texts); one command per process */
@@ -351,6 +386,7 @@ int srm_cmd_table1(int argc, char **argv)
     else
         return SRM_ERROR(SRM_EINVAL, "--projection: expected certified, paper or both, got '%s'",
                          t.projection);
+    if (t.seeds) return table1_seeds(&t, argc, argv);
     srm_meta_set_seed(t.seed);
     run runs[MAX_RUNS];
     SRM_TRY(build_runs(&t, tasks, ntasks, cells, ncells, runs, &nruns));

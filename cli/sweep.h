@@ -39,6 +39,48 @@ int srm_sweep_manifest_write(const char *dir, json_t *manifest);
 /* srm sweep plan: argv[0] is "plan". */
 int srm_sweep_plan(int argc, char **argv);
 
+/* Plans srm `command` over the grid of argv (COMMAND's arguments and --FLAG VALUES, as srm
+ * sweep plan takes them) and gridfile (or NULL) into the folder sweep, jobs running srm_path
+ * (NULL: this binary). The folder's absolute path into dir; *jobs all its jobs, *added the new. */
+int srm_sweep_plan_grid(const char *sweep, const char *command, const char *gridfile,
+                        const char *srm_path, int argc, char **argv, char *dir, size_t dir_size,
+                        size_t *jobs, size_t *added);
+
+/* GNU parallel (exe, NULL: "parallel") on dir's jobs.txt, `jobs` at a time: *ok of *njobs
+ * jobs succeeded (from the joblog, so counting earlier runs of the sweep too). */
+int srm_sweep_run_dir(const char *dir, const char *exe, unsigned long jobs, size_t *ok,
+                      size_t *njobs);
+
+/* The Slurm job array script of the sweep folder dir (see srm sweep slurm --help). */
+typedef struct {
+    const char *time, *mem, *partition, *account, *name;
+    unsigned long cpus, max_running;
+} srm_sweep_slurm_opts;
+#define SRM_SWEEP_SLURM_DEFAULTS {"01:00:00", "4G", NULL, NULL, "srm-sweep", 1, 0}
+int srm_sweep_sbatch_write(const char *dir, const srm_sweep_slurm_opts *o, char *path,
+                           size_t path_size, size_t *njobs);
+/* sbatch --wait PATH: SRM_OK when every task ended with exit 0. */
+int srm_sweep_sbatch_wait(const char *path);
+
+/* One row of a sweep's summary: a grid point without --seed (and a k). */
+typedef struct {
+    json_t *params; /* [[name, value]...]: the point's parameters but seed (train: + metric) */
+    double k;       /* NAN for one number per run */
+    size_t n;
+    double mean, sd, min, max; /* across its runs; sd the sample sd (NAN for n = 1) */
+    double diff, se; /* a stable point: mean - its unstable partner's mean, Welch's se; NAN */
+} srm_sweep_point;
+
+typedef struct srm_sweep_summary srm_sweep_summary;
+/* The summary of the finished jobs of the sweep folder dir (value: the JSON key of a result;
+ * NULL: the command's default); with write_files SWEEP/summary.tsv, summary.md, the figure. */
+int srm_sweep_summarize(const char *dir, const char *value, int write_files,
+                        srm_sweep_summary **out);
+size_t srm_sweep_summary_points(const srm_sweep_summary *s, const srm_sweep_point **points);
+void srm_sweep_summary_free(srm_sweep_summary *s);
+/* A parameter's value in a point's list, NULL when absent. */
+const char *srm_sweep_param(json_t *params, const char *name);
+
 /* srm sweep collect: argv[0] is "collect". */
 int srm_sweep_collect(int argc, char **argv);
 

@@ -479,6 +479,90 @@ static int read_all(table *t, const srm_sweep_command *cmd, const char *dir, jso
     return rc;
 }
 
+struct srm_sweep_summary {
+    table t;
+    json_t *manifest, *owned;
+    srm_sweep_point *points;
+    size_t finished;
+    char *unfinished;
+    char dir[4096];
+    const char *what;
+};
+
+void srm_sweep_summary_free(srm_sweep_summary *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->t.n; i++) free(s->t.g[i].v);
+    free(s->t.g);
+    free(s->points);
+    free(s->unfinished);
+    json_decref(s->owned);
+    json_decref(s->manifest);
+    free(s);
+}
+
+size_t srm_sweep_summary_points(const srm_sweep_summary *s, const srm_sweep_point **points)
+{
+    *points = s->points;
+    return s->t.n;
+}
+
+const char *srm_sweep_param(json_t *params, const char *name) { return param(params, name); }
+
+static int write_outputs(srm_sweep_summary *s, int with_k)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.tsv", s->dir);
+    SRM_TRY(write_tsv(&s->t, path, with_k));
+    snprintf(path, sizeof path, "%s/summary.md", s->dir);
+    SRM_TRY(write_md(&s->t, path, with_k));
+    return draw(&s->t, s->dir, with_k, &s->what);
+}
+
+int srm_sweep_summarize(const char *dir, const char *value, int write_files,
+                        srm_sweep_summary **out)
+{
+    srm_sweep_summary *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    s->what = "";
+    int rc = srm_sweep_manifest_read(dir, &s->manifest);
+    if (rc == SRM_OK && !s->manifest)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: no sweep.json (srm sweep plan first)", dir);
+    const srm_sweep_command *cmd = NULL;
+    if (rc == SRM_OK) {
+        cmd = srm_sweep_command_find(json_string_value(json_object_get(s->manifest, "command")));
+        snprintf(s->dir, sizeof s->dir, "%s",
+                 json_string_value(json_object_get(s->manifest, "sweep")));
+        if (!cmd) rc = SRM_ERROR(SRM_EINVAL, "%s/sweep.json: unknown command", dir);
+    }
+    if (!value) value = cmd && cmd->out == SRM_SWEEP_OUT_STDOUT ? "output_lipschitz" : "test_metric";
+    json_t *jobs = s->manifest ? json_object_get(s->manifest, "jobs") : NULL;
+    s->owned = json_array();
+    if (rc == SRM_OK && !s->owned) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK)
+        rc = read_all(&s->t, cmd, s->dir, jobs, s->owned, value, &s->finished, &s->unfinished);
+    if (rc == SRM_OK && s->t.n == 0)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: none of its %zu jobs has a result yet", s->dir,
+                       json_array_size(jobs));
+    int with_k = cmd && cmd->k_value;
+    for (size_t i = 0; rc == SRM_OK && i < s->t.n; i++) stats(&s->t.g[i]);
+    if (rc == SRM_OK) varying(&s->t, s->owned, value), differences(&s->t);
+    if (rc == SRM_OK && !s->t.metric[0])
+        snprintf(s->t.metric, sizeof s->t.metric, "%s", with_k ? cmd->k_value : value);
+    if (rc == SRM_OK && write_files) rc = write_outputs(s, with_k);
+    if (rc == SRM_OK && !(s->points = calloc(s->t.n, sizeof *s->points)))
+        rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SRM_OK && i < s->t.n; i++) {
+        const group *g = &s->t.g[i];
+        s->points[i] = (srm_sweep_point){g->params, g->k, g->n, g->mean, g->sd, g->min,
+                                         g->max, g->diff, g->se};
+    }
+    if (rc != SRM_OK) srm_sweep_summary_free(s);
+    else *out = s;
+    return rc;
+}
+
 int srm_sweep_collect(int argc, char **argv)
 {
     const char *value = NULL;
@@ -506,44 +590,13 @@ int srm_sweep_collect(int argc, char **argv)
     const char *pos[1];
     size_t npos;
     SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
-    json_t *m;
-    SRM_TRY(srm_sweep_manifest_read(pos[0], &m));
-    if (!m) return SRM_ERROR(SRM_EINVAL, "%s: no sweep.json (srm sweep plan first)", pos[0]);
-    const srm_sweep_command *cmd = srm_sweep_command_find(
-        json_string_value(json_object_get(m, "command")));
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", json_string_value(json_object_get(m, "sweep")));
-    if (!value) value = cmd && cmd->out == SRM_SWEEP_OUT_STDOUT ? "output_lipschitz" : "test_metric";
-    table t = {0};
-    json_t *owned = json_array(), *jobs = json_object_get(m, "jobs");
-    size_t finished = 0;
-    char *unfinished = NULL;
-    const char *what = "";
-    int rc = cmd ? SRM_OK : SRM_ERROR(SRM_EINVAL, "%s/sweep.json: unknown command", dir);
-    if (rc == SRM_OK) rc = read_all(&t, cmd, dir, jobs, owned, value, &finished, &unfinished);
-    if (rc == SRM_OK && t.n == 0)
-        rc = SRM_ERROR(SRM_EINVAL, "%s: none of its %zu jobs has a result yet", dir,
-                       json_array_size(jobs));
-    int with_k = cmd && cmd->k_value;
-    for (size_t i = 0; rc == SRM_OK && i < t.n; i++) stats(&t.g[i]);
-    if (rc == SRM_OK) varying(&t, owned, value), differences(&t);
-    if (!t.metric[0]) snprintf(t.metric, sizeof t.metric, "%s", with_k ? cmd->k_value : value);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.tsv", dir);
-    if (rc == SRM_OK) rc = write_tsv(&t, path, with_k);
-    snprintf(path, sizeof path, "%s/summary.md", dir);
-    if (rc == SRM_OK) rc = write_md(&t, path, with_k);
-    if (rc == SRM_OK) rc = draw(&t, dir, with_k, &what);
-    if (rc == SRM_OK && unfinished && unfinished[0])
+    srm_sweep_summary *s;
+    SRM_TRY(srm_sweep_summarize(pos[0], value, 1, &s));
+    size_t njobs = json_array_size(json_object_get(s->manifest, "jobs"));
+    if (s->unfinished[0])
         fprintf(stderr, "srm sweep collect: %zu of %zu jobs have no result yet: %s\n",
-                json_array_size(jobs) - finished, json_array_size(jobs), unfinished);
-    if (rc == SRM_OK)
-        rc = collect_report(dir, json_array_size(jobs), finished, unfinished ? unfinished : "",
-                            t.n, what, json);
-    for (size_t i = 0; i < t.n; i++) free(t.g[i].v);
-    free(t.g);
-    free(unfinished);
-    json_decref(owned);
-    json_decref(m);
+                njobs - s->finished, njobs, s->unfinished);
+    int rc = collect_report(s->dir, njobs, s->finished, s->unfinished, s->t.n, s->what, json);
+    srm_sweep_summary_free(s);
     return rc;
 }

@@ -102,6 +102,21 @@ static int spawn_parallel(const char *exe, const char *dir, unsigned long jobs, 
     return SRM_OK;
 }
 
+int srm_sweep_run_dir(const char *dir, const char *exe, unsigned long jobs, size_t *ok,
+                      size_t *njobs)
+{
+    json_t *m;
+    size_t failed;
+    int status;
+    SRM_TRY(open_plan(dir, &m, njobs));
+    json_decref(m);
+    SRM_TRY(spawn_parallel(exe ? exe : "parallel", dir, jobs, &status));
+    char log[4200];
+    snprintf(log, sizeof log, "%s/joblog.tsv", dir);
+    joblog_counts(log, *njobs, ok, &failed);
+    return SRM_OK;
+}
+
 int srm_sweep_run(int argc, char **argv)
 {
     unsigned long jobs = 2, threads = 1;
@@ -137,8 +152,7 @@ int srm_sweep_run(int argc, char **argv)
     snprintf(t, sizeof t, "%lu", threads);
     setenv("OPENBLAS_NUM_THREADS", t, 0);
     setenv("OMP_NUM_THREADS", t, 0);
-    int status;
-    SRM_TRY(spawn_parallel(exe, dir, jobs, &status));
+    SRM_TRY(srm_sweep_run_dir(dir, exe, jobs, &ok, &njobs));
     char log[4200];
     snprintf(log, sizeof log, "%s/joblog.tsv", dir);
     joblog_counts(log, njobs, &ok, &failed);
@@ -163,12 +177,7 @@ static void sh_quoted(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-typedef struct {
-    const char *time, *mem, *partition, *account, *name;
-    unsigned long cpus, max_running;
-} slurm_opts;
-
-static void write_sbatch(FILE *f, const char *dir, size_t njobs, const slurm_opts *o)
+static void write_sbatch(FILE *f, const char *dir, size_t njobs, const srm_sweep_slurm_opts *o)
 {
     fprintf(f, "#!/bin/sh\n# srm sweep slurm: the %zu jobs of %s/jobs.txt as one Slurm job "
             "array\n", njobs, dir);
@@ -204,9 +213,53 @@ static int valid_word(const char *flag, const char *v)
     return SRM_OK;
 }
 
+int srm_sweep_sbatch_write(const char *dir, const srm_sweep_slurm_opts *o, char *path,
+                           size_t path_size, size_t *njobs)
+{
+    if (o->cpus == 0) return SRM_ERROR(SRM_EINVAL, "--cpus must be > 0");
+    SRM_TRY(valid_word("time", o->time));
+    SRM_TRY(valid_word("mem", o->mem));
+    SRM_TRY(valid_word("partition", o->partition));
+    SRM_TRY(valid_word("account", o->account));
+    SRM_TRY(valid_word("name", o->name));
+    json_t *m;
+    SRM_TRY(open_plan(dir, &m, njobs));
+    char abs[4096];
+    snprintf(abs, sizeof abs, "%s", json_string_value(json_object_get(m, "sweep")));
+    json_decref(m);
+    snprintf(path, path_size, "%s/sweep.sbatch", abs);
+    srm_atomic a;
+    SRM_TRY(srm_atomic_open(&a, path));
+    write_sbatch(a.f, abs, *njobs, o);
+    SRM_TRY(srm_atomic_commit(&a));
+    chmod(path, 0755);
+    return SRM_OK;
+}
+
+int srm_sweep_sbatch_wait(const char *path)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("sbatch", "sbatch", "--wait", path, (char *)NULL);
+        fprintf(stderr, "srm: cannot run sbatch: %s\n", strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0) return SRM_ERROR(SRM_EIO, "fork: %s", strerror(errno));
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return SRM_ERROR(SRM_EIO, "waitpid: %s", strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return SRM_ERROR(SRM_EIO, "sbatch could not be run (is Slurm installed?)");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return SRM_ERROR(SRM_EIO, "sbatch --wait %s: exit status %d (a task failed: see the "
+                         "logs/ of the sweep)", path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return SRM_OK;
+}
+
 int srm_sweep_slurm(int argc, char **argv)
 {
-    slurm_opts o = {"01:00:00", "4G", NULL, NULL, "srm-sweep", 1, 0};
+    srm_sweep_slurm_opts o = SRM_SWEEP_SLURM_DEFAULTS;
     int json = 0;
     const srm_arg args[] = {
         {"time", SRM_ARG_STRING, &o.time, "T", "time limit of each task (sbatch --time)", NULL},
@@ -236,24 +289,9 @@ int srm_sweep_slurm(int argc, char **argv)
     const char *pos[1];
     size_t npos;
     SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
-    if (o.cpus == 0) return SRM_ERROR(SRM_EINVAL, "--cpus must be > 0");
-    SRM_TRY(valid_word("time", o.time));
-    SRM_TRY(valid_word("mem", o.mem));
-    SRM_TRY(valid_word("partition", o.partition));
-    SRM_TRY(valid_word("account", o.account));
-    SRM_TRY(valid_word("name", o.name));
-    json_t *m;
     size_t njobs;
-    SRM_TRY(open_plan(pos[0], &m, &njobs));
-    char dir[4096], path[4200];
-    snprintf(dir, sizeof dir, "%s", json_string_value(json_object_get(m, "sweep")));
-    json_decref(m);
-    snprintf(path, sizeof path, "%s/sweep.sbatch", dir);
-    srm_atomic a;
-    SRM_TRY(srm_atomic_open(&a, path));
-    write_sbatch(a.f, dir, njobs, &o);
-    SRM_TRY(srm_atomic_commit(&a));
-    chmod(path, 0755);
+    char path[4200];
+    SRM_TRY(srm_sweep_sbatch_write(pos[0], &o, path, sizeof path, &njobs));
     srm_report *r = srm_report_alloc();
     if (!r) return srm_error_code();
     int rc = srm_report_string(r, "sbatch", "script", path);

@@ -575,32 +575,46 @@ int srm_sweep_plan(int argc, char **argv)
     if (rc == SRM_OK && !cmd)
         rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: cannot sweep '%s' (train, lockstep, "
                        "truncate, trajectory, certify)", rest[1]);
-    char self[4096], dir[4096];
+    size_t jobs = 0, added = 0;
+    char dir[4096];
+    if (rc == SRM_OK)
+        rc = srm_sweep_plan_grid(rest[0], cmd->name, gridfile, srm_path, nrest - 2, rest + 2, dir,
+                                 sizeof dir, &jobs, &added);
+    if (rc == SRM_OK) rc = plan_report(dir, cmd->name, jobs, added, json);
+    free(rest);
+    return rc;
+}
+
+int srm_sweep_plan_grid(const char *sweep, const char *command, const char *gridfile,
+                        const char *srm_path, int argc, char **argv, char *dir, size_t dir_size,
+                        size_t *jobs, size_t *added)
+{
+    const srm_sweep_command *cmd = srm_sweep_command_find(command);
+    if (!cmd) return SRM_ERROR(SRM_EINVAL, "srm sweep: cannot sweep srm %s", command);
+    char self[4096];
+    int rc = SRM_OK;
     ssize_t n = srm_path ? 0 : readlink("/proc/self/exe", self, sizeof self - 1);
-    if (rc == SRM_OK && !srm_path && n <= 0)
+    if (!srm_path && n <= 0)
         rc = SRM_ERROR(SRM_EIO, "cannot find this srm binary (/proc/self/exe); give --srm PATH");
     if (rc == SRM_OK && !srm_path) self[n] = '\0';
     else if (rc == SRM_OK && !realpath(srm_path, self))
         rc = SRM_ERROR(SRM_EINVAL, "--srm %s: %s", srm_path, strerror(errno));
     grid g = {0};
     if (rc == SRM_OK && gridfile) rc = read_grid_file(gridfile, &g);
-    if (rc == SRM_OK) rc = read_grid_flags(nrest - 2, rest + 2, cmd, &g);
+    if (rc == SRM_OK) rc = read_grid_flags(argc, argv, cmd, &g);
     if (rc == SRM_OK) rc = check_flags(self, cmd, &g);
     json_t *m = NULL;
-    size_t added = 0;
-    if (rc == SRM_OK) rc = open_sweep_dir(rest[0], dir, sizeof dir);
+    if (rc == SRM_OK) rc = open_sweep_dir(sweep, dir, dir_size);
     if (rc == SRM_OK) rc = load_or_new(dir, cmd, &m);
-    if (rc == SRM_OK) rc = add_jobs(m, self, dir, cmd, &g, &added);
+    if (rc == SRM_OK) rc = add_jobs(m, self, dir, cmd, &g, added);
     json_t *plan = rc == SRM_OK ? json_pack("{ss ss sI}", "command", srm_meta_command(), "date",
-                                            srm_meta_date(), "added", (json_int_t)added)
+                                            srm_meta_date(), "added", (json_int_t)*added)
                                 : NULL;
     if (rc == SRM_OK && (!plan || json_array_append_new(json_object_get(m, "plans"), plan)))
         rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (rc == SRM_OK) rc = srm_sweep_manifest_write(dir, m);
-    if (rc == SRM_OK)
-        rc = plan_report(dir, cmd->name, json_array_size(json_object_get(m, "jobs")), added, json);
+    if (rc == SRM_OK) *jobs = json_array_size(json_object_get(m, "jobs"));
     json_decref(m);
     grid_free(&g);
-    free(rest);
     return rc;
 }

@@ -1,0 +1,213 @@
+/* cli/table1_seeds.c: `srm table1 --seeds LIST`, Table 1 across seeds as a sweep (cli/sweep.h):
+ * the runs planned into DIR/sweep (srm train jobs, unstable and stable, the authors' projection
+ * as a second plan), run by GNU parallel or a Slurm job array, summarised per (task, cell,
+ * variant) into DIR/table1-seeds.tsv and .md: mean ± sd across seeds and the gap stable -
+ * unstable ± its standard error. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/sweep.h"
+#include "cli/table1_seeds.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/meta.h"
+#include "core/report.h"
+#include "task/train_config.h"
+
+#define MAX_ARGS 128
+
+/* srm train's hyper-parameter flags among table1's arguments, to be passed on to every job. */
+static int forwarded(int argc, char **argv, char **out, int *n)
+{
+    static const char *const own[] = {"task", "cell", "seed", "stable", "projection", "config",
+                                      "data-dir"};
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) != 0) continue;
+        char name[128];
+        size_t len = strcspn(argv[i] + 2, "=");
+        if (len >= sizeof name) continue;
+        memcpy(name, argv[i] + 2, len), name[len] = '\0';
+        const srm_train_param *p = srm_train_param_find(name);
+        int skip = !p;
+        for (size_t k = 0; k < sizeof own / sizeof own[0] && !skip; k++)
+            skip = strcmp(name, own[k]) == 0;
+        if (skip) continue;
+        if (*n + 2 > MAX_ARGS) return SRM_ERROR(SRM_EINVAL, "srm table1: too many flags");
+        out[(*n)++] = argv[i];
+        if (!argv[i][2 + len] && p->meta && i + 1 < argc) out[(*n)++] = argv[++i];
+    }
+    return SRM_OK;
+}
+
+/* One plan of the sweep: the grid, then the forwarded flags. */
+static int plan(const srm_table1_seeds_opts *o, const char *dir, const char *stable,
+                const char *projection, char **fwd, int nfwd, char *abs, size_t size)
+{
+    char *argv[MAX_ARGS + 24];
+    int n = 0;
+    argv[n++] = "--task", argv[n++] = (char *)o->tasks;
+    argv[n++] = "--cell", argv[n++] = (char *)o->cells;
+    argv[n++] = "--config", argv[n++] = (char *)o->preset;
+    argv[n++] = "--stable", argv[n++] = (char *)stable;
+    if (projection) argv[n++] = "--projection", argv[n++] = (char *)projection;
+    argv[n++] = "--seed", argv[n++] = (char *)o->seeds;
+    if (o->data_dir) argv[n++] = "--data-dir", argv[n++] = (char *)o->data_dir;
+    for (int i = 0; i < nfwd; i++) argv[n++] = fwd[i];
+    size_t jobs, added;
+    return srm_sweep_plan_grid(dir, "train", NULL, NULL, n, argv, abs, size, &jobs, &added);
+}
+
+static const srm_sweep_point *find(const srm_sweep_point *p, size_t n, const char *task,
+                                   const char *cell, const char *stable, const char *projection)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *t = srm_sweep_param(p[i].params, "task"), *c = srm_sweep_param(p[i].params, "cell");
+        const char *s = srm_sweep_param(p[i].params, "stable");
+        const char *pr = srm_sweep_param(p[i].params, "projection");
+        if (t && c && s && strcmp(t, task) == 0 && strcmp(c, cell) == 0 &&
+            strcmp(s, stable) == 0 && (projection ? pr && strcmp(pr, projection) == 0 : !pr))
+            return &p[i];
+    }
+    return NULL;
+}
+
+static void tsv_num(FILE *f, double v)
+{
+    if (isnan(v)) fputs("\tnan", f);
+    else fprintf(f, "\t%.17g", v);
+}
+
+static void md_pm(FILE *f, double m, double e)
+{
+    if (isnan(m)) fputs(" n/a |", f);
+    else if (isnan(e)) fprintf(f, " %.4g |", m);
+    else fprintf(f, " %.4g ± %.2g |", m, e);
+}
+
+typedef struct {
+    const char *task, *cell;
+    const srm_sweep_point *v[3]; /* unstable, certified, paper */
+} row;
+
+static int write_tables(const srm_table1_seeds_opts *o, const row *rows, size_t nrows)
+{
+    char path[4200];
+    srm_atomic a;
+    int paper = o->variants & 4, cert = o->variants & 2;
+    snprintf(path, sizeof path, "%s/table1-seeds.tsv", o->out);
+    SRM_TRY(srm_atomic_open(&a, path));
+    srm_meta_write(a.f);
+    fprintf(a.f, "# srm table1 --seeds %s --config %s: the test metric across seeds (mean, sample "
+            "sd, n), gap = mean(stable) - mean(unstable) with its standard error (Welch)\n"
+            "task\tmetric\tcell\tn\tunstable\tunstable_sd%s%s\n", o->seeds, o->preset,
+            cert ? "\tstable\tstable_sd\tgap\tgap_se" : "",
+            paper ? "\tstable_paper\tstable_paper_sd\tgap_paper\tgap_paper_se" : "");
+    for (size_t i = 0; i < nrows; i++) {
+        const srm_sweep_point *const *v = rows[i].v;
+        const char *metric = v[0] ? srm_sweep_param(v[0]->params, "metric") : NULL;
+        fprintf(a.f, "%s\t%s\t%s\t%zu", rows[i].task, metric ? metric : "n/a", rows[i].cell,
+                v[0] ? v[0]->n : 0);
+        tsv_num(a.f, v[0] ? v[0]->mean : NAN), tsv_num(a.f, v[0] ? v[0]->sd : NAN);
+        for (int q = 1; q < 3; q++) {
+            if (!(o->variants & (1 << q))) continue;
+            tsv_num(a.f, v[q] ? v[q]->mean : NAN), tsv_num(a.f, v[q] ? v[q]->sd : NAN);
+            tsv_num(a.f, v[q] ? v[q]->diff : NAN), tsv_num(a.f, v[q] ? v[q]->se : NAN);
+        }
+        fputc('\n', a.f);
+    }
+    SRM_TRY(srm_atomic_commit(&a));
+    snprintf(path, sizeof path, "%s/table1-seeds.md", o->out);
+    SRM_TRY(srm_atomic_open(&a, path));
+    fprintf(a.f, "<!-- srm %s; command: %s; date: %s -->\n\nTable 1 across seeds %s (`--config "
+            "%s`): test metric, mean ± sample sd over the seeds; gap = stable - unstable ± its "
+            "standard error.\n\n| task | metric | cell | seeds | unstable |%s%s\n|---|---|---|---|"
+            "---|%s%s\n", SRM_VERSION, srm_meta_command(), srm_meta_date(), o->seeds, o->preset,
+            cert ? " stable (certified) | gap |" : "", paper ? " stable (paper) | gap |" : "",
+            cert ? "---|---|" : "", paper ? "---|---|" : "");
+    for (size_t i = 0; i < nrows; i++) {
+        const srm_sweep_point *const *v = rows[i].v;
+        const char *metric = v[0] ? srm_sweep_param(v[0]->params, "metric") : NULL;
+        fprintf(a.f, "| %s | %s | %s | %zu |", rows[i].task, metric ? metric : "n/a",
+                rows[i].cell, v[0] ? v[0]->n : 0);
+        md_pm(a.f, v[0] ? v[0]->mean : NAN, v[0] ? v[0]->sd : NAN);
+        for (int q = 1; q < 3; q++)
+            if (o->variants & (1 << q)) {
+                md_pm(a.f, v[q] ? v[q]->mean : NAN, v[q] ? v[q]->sd : NAN);
+                md_pm(a.f, v[q] ? v[q]->diff : NAN, v[q] ? v[q]->se : NAN);
+            }
+        fputc('\n', a.f);
+    }
+    return srm_atomic_commit(&a);
+}
+
+/* The rows in --tasks, --cells order (the names as given: the jobs' parameters); tbuf and
+ * cbuf hold the names the rows point into. */
+static size_t build_rows(const srm_table1_seeds_opts *o, const srm_sweep_point *p, size_t n,
+                         row *rows, char *tbuf, char *cbuf, size_t size)
+{
+    char *cells[8], *save = NULL;
+    size_t ncells = 0, nrows = 0;
+    snprintf(cbuf, size, "%s", o->cells);
+    for (char *c = strtok_r(cbuf, ",", &save); c && ncells < 8; c = strtok_r(NULL, ",", &save))
+        cells[ncells++] = c;
+    snprintf(tbuf, size, "%s", o->tasks);
+    save = NULL;
+    for (char *t = strtok_r(tbuf, ",", &save); t && nrows + ncells <= 64;
+         t = strtok_r(NULL, ",", &save))
+        for (size_t j = 0; j < ncells; j++) {
+            row *r = &rows[nrows++];
+            r->task = t, r->cell = cells[j];
+            r->v[0] = find(p, n, t, cells[j], "off", NULL);
+            r->v[1] = find(p, n, t, cells[j], "on", NULL);
+            r->v[2] = find(p, n, t, cells[j], "on", "paper");
+        }
+    return nrows;
+}
+
+int srm_table1_seeds(const srm_table1_seeds_opts *o, int argc, char **argv)
+{
+    char *fwd[MAX_ARGS], sweep[4200], dir[4096], sbatch[4200];
+    int nfwd = 0;
+    int paper = o->variants & 4, cert = o->variants & 2;
+    if (strcmp(o->engine, "parallel") != 0 && strcmp(o->engine, "slurm") != 0)
+        return SRM_ERROR(SRM_EINVAL, "--engine: parallel or slurm (got '%s')", o->engine);
+    SRM_TRY(forwarded(argc, argv, fwd, &nfwd));
+    snprintf(sweep, sizeof sweep, "%s/sweep", o->out);
+    SRM_TRY(plan(o, sweep, cert ? "off,on" : "off", NULL, fwd, nfwd, dir, sizeof dir));
+    if (paper) SRM_TRY(plan(o, sweep, "on", "paper", fwd, nfwd, dir, sizeof dir));
+    size_t ok = 0, njobs = 0;
+    if (strcmp(o->engine, "parallel") == 0) {
+        SRM_TRY(srm_sweep_run_dir(dir, NULL, o->jobs, &ok, &njobs));
+        if (ok < njobs)
+            return SRM_ERROR(SRM_EIO, "%zu of %zu runs did not succeed (%s/joblog.tsv, logs/); "
+                             "run the same command again to retry them", njobs - ok, njobs, dir);
+    } else {
+        srm_sweep_slurm_opts so = SRM_SWEEP_SLURM_DEFAULTS;
+        so.time = o->slurm_time, so.mem = o->slurm_mem, so.name = "srm-table1";
+        SRM_TRY(srm_sweep_sbatch_write(dir, &so, sbatch, sizeof sbatch, &njobs));
+        SRM_TRY(srm_sweep_sbatch_wait(sbatch));
+    }
+    srm_sweep_summary *s;
+    SRM_TRY(srm_sweep_summarize(dir, NULL, 1, &s));
+    const srm_sweep_point *p;
+    size_t n = srm_sweep_summary_points(s, &p);
+    row rows[64];
+    char tbuf[512], cbuf[512];
+    size_t nrows = build_rows(o, p, n, rows, tbuf, cbuf, sizeof tbuf);
+    int rc = write_tables(o, rows, nrows);
+    srm_report *r = rc == SRM_OK ? srm_report_alloc() : NULL;
+    if (rc == SRM_OK && !r) rc = srm_error_code();
+    char path[4200];
+    if (rc == SRM_OK) rc = srm_report_string(r, "sweep", NULL, dir);
+    if (rc == SRM_OK) rc = srm_report_integer(r, "runs", NULL, (long long)njobs);
+    if (rc == SRM_OK) rc = srm_report_string(r, "seeds", NULL, o->seeds);
+    if (rc == SRM_OK) rc = srm_report_string(r, "engine", NULL, o->engine);
+    snprintf(path, sizeof path, "%s/table1-seeds.tsv", o->out);
+    if (rc == SRM_OK) rc = srm_report_string(r, "table_tsv", "table (tsv)", path);
+    snprintf(path, sizeof path, "%s/table1-seeds.md", o->out);
+    if (rc == SRM_OK) rc = srm_report_string(r, "table_md", "table (markdown)", path);
+    srm_sweep_summary_free(s);
+    return srm_report_finish(r, rc, stdout, o->json);
+}
