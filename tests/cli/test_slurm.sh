@@ -102,6 +102,12 @@ ok "sbatch --array=0 resubmits one task" timeout 300 sbatch --wait --array=0 "$T
 a=$(json_get test_metric "$first/result.json" 2>/dev/null)
 b=$(json_get test_metric "$TMP/first.json")
 expect "its result is back, the same test metric ($a; the checkpoint resumed)" [ -n "$a" -a "$a" = "$b" ]
+S1="--config quick --tasks jsb --cells rnn --seeds 1-2 --projection both --max-train 8 --max-valid 4 --max-test 4 --hidden 8 --epochs 2 --quiet"
+ok "srm table1 --seeds --engine slurm" timeout 300 "$SRM" table1 $S1 --engine slurm --slurm-mem 200M --slurm-time 00:05:00 --out "$TMP/ts"
+ok "the same table through GNU parallel" "$SRM" table1 $S1 --out "$TMP/tp"
+grep -v '^#' "$TMP/ts/table1-seeds.tsv" >"$TMP/ts.a"
+grep -v '^#' "$TMP/tp/table1-seeds.tsv" >"$TMP/tp.a"
+expect "both engines give the same 2-seed table" sh -c "[ \$(wc -l <'$TMP/ts.a') -eq 2 ] && cmp -s '$TMP/ts.a' '$TMP/tp.a'"
 expect "three daemons were started (pids$pids)" [ "$(echo $pids | wc -w)" -eq 3 ]
 stop
 expect "and are stopped" sh -c "! { $(for p in $pids; do printf 'kill -0 %s 2>/dev/null || ' "$p"; done) false; }"

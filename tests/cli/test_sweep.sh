@@ -123,4 +123,22 @@ got=$(awk -F'\t' '!/^#/ && $1 == "off" { mu = $3; su = $4 } !/^#/ && $1 == "on" 
   END { printf "%.10g %.10g %.10g %.10g %.10g %.10g", mu, su, ms, ss, d, se }' "$TMP/u/summary.tsv")
 expect "mean, sd, diff and its se match an awk computation from the result.json files ($got)" [ "$got" = "$want" ]
 expect "3 seeds a side" sh -c "[ \$(awk -F'\\t' '!/^#/ && \$2 == 3' '$TMP/u/summary.tsv' | wc -l) -eq 2 ]"
+
+# --- srm table1 --seeds: a sweep underneath
+S1="--config quick --tasks jsb --cells rnn,lstm --seeds 1-2 --projection both $T --quiet"
+ok "srm table1 --seeds 1-2 --projection both" "$SRM" table1 $S1 --out "$TMP/t1"
+expect "12 runs in DIR/sweep (2 cells x 3 variants x 2 seeds)" [ "$(wc -l <"$TMP/t1/sweep/jobs.txt")" -eq 12 ]
+expect "every job has the table's hyper-parameters" sh -c "[ \$(grep -c -- '--config quick .*--max-train 8 --max-valid 4 --max-test 4 --hidden 8 --epochs 2 ' '$TMP/t1/sweep/jobs.txt') -eq 12 ]"
+expect "table1-seeds.md: a row per cell, mean ± sd and the gaps" sh -c "grep -q '^| jsb | nll_per_frame | rnn | 2 | [0-9.]* ± [0-9.]* |' '$TMP/t1/table1-seeds.md' && grep -q '^| jsb | nll_per_frame | lstm | 2 |' '$TMP/t1/table1-seeds.md' && grep -q 'stable (paper) | gap |' '$TMP/t1/table1-seeds.md'"
+lstm_u=$(ls -d "$TMP"/t1/sweep/runs/lstm-unstable-seed*)
+m=$(for d in $lstm_u; do json_get test_metric "$d/result.json"; done | awk '{ s += $1 } END { printf "%.10g", s / NR }')
+got=$(awk -F'\t' '!/^#/ && $3 == "lstm" { printf "%.10g", $5 }' "$TMP/t1/table1-seeds.tsv")
+expect "its unstable LSTM mean is the mean of the two runs' result.json ($m)" [ -n "$m" -a "$got" = "$m" ]
+cp "$TMP/t1/table1-seeds.tsv" "$TMP/t1.tsv"
+ok "the same command again" "$SRM" table1 $S1 --out "$TMP/t1"
+grep -v '^#' "$TMP/t1.tsv" >"$TMP/t1.a"
+grep -v '^#' "$TMP/t1/table1-seeds.tsv" >"$TMP/t1.b"
+expect "trains nothing (12 jobs in the joblog) and gives the same table" sh -c "[ \$(grep -vc '^Seq' '$TMP/t1/sweep/joblog.tsv') -eq 12 ] && cmp -s '$TMP/t1.a' '$TMP/t1.b'"
+status 2 "--seed and --seeds" "$SRM" table1 $S1 --seed 3 --out "$TMP/t1"
+status 2 "--engine other than parallel or slurm" "$SRM" table1 $S1 --engine local --out "$TMP/t1"
 finish
