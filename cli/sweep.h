@@ -33,8 +33,14 @@ const srm_sweep_command *srm_sweep_command_find(const char *name);
 /* Reads SWEEP/sweep.json; SRM_OK with *out NULL when there is none. */
 int srm_sweep_manifest_read(const char *dir, json_t **out);
 
-/* Writes SWEEP/sweep.json atomically. */
+/* Writes SWEEP/sweep.json and SWEEP/jobs.txt (the jobs' lines in order), each atomically. */
 int srm_sweep_manifest_write(const char *dir, json_t *manifest);
+
+/* The manifest of dir for cmd: read back (SRM_EINVAL when it is another command's), or new. */
+int srm_sweep_manifest_load(const char *dir, const srm_sweep_command *cmd, json_t **out);
+
+/* Creates the sweep folder dir (and its runs/ and logs/) when missing; its absolute path. */
+int srm_sweep_dir_open(const char *dir, char *abs, size_t size);
 
 /* srm sweep plan: argv[0] is "plan". */
 int srm_sweep_plan(int argc, char **argv);

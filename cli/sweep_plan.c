@@ -22,21 +22,9 @@
 #include "core/report.h"
 #include "core/sha256.h"
 
-#define MAX_AXES 32
-#define MAX_VALUES 256
+#include "cli/sweep_grid.h"
+
 #define MAX_JOBS 100000
-
-typedef struct {
-    char *name;
-    char *value[MAX_VALUES];
-    size_t n;
-    int boolean; /* values on/off: the flag present or absent */
-} axis;
-
-typedef struct {
-    axis a[MAX_AXES];
-    size_t n;
-} grid;
 
 static const srm_sweep_command commands[] = {
     {"train", SRM_SWEEP_OUT_DIR, "--reuse --quiet", NULL, NULL},
@@ -51,170 +39,6 @@ const srm_sweep_command *srm_sweep_command_find(const char *name)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(commands[i].name, name) == 0) return &commands[i];
     return NULL;
-}
-
-static void grid_free(grid *g)
-{
-    for (size_t i = 0; i < g->n; i++) {
-        free(g->a[i].name);
-        for (size_t j = 0; j < g->a[i].n; j++) free(g->a[i].value[j]);
-    }
-    g->n = 0;
-}
-
-static int add_value(axis *x, const char *v, size_t len, const char *where)
-{
-    if (x->n == MAX_VALUES)
-        return SRM_ERROR(SRM_EINVAL, "%s: --%s: more than %d values", where, x->name, MAX_VALUES);
-    if (len == 0) return SRM_ERROR(SRM_EINVAL, "%s: --%s: an empty value", where, x->name);
-    x->value[x->n] = strndup(v, len);
-    if (!x->value[x->n]) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    x->n++;
-    return SRM_OK;
-}
-
-/* One item: N-M (integers, N <= M, at most MAX_VALUES) expands, anything else is itself. */
-static int add_item(axis *x, const char *v, size_t len, const char *where)
-{
-    char buf[64], *end;
-    if (len < sizeof buf && len > 2 && isdigit((unsigned char)v[0])) {
-        memcpy(buf, v, len), buf[len] = '\0';
-        char *dash = strchr(buf, '-');
-        if (dash && dash > buf && isdigit((unsigned char)dash[1])) {
-            long lo = strtol(buf, &end, 10), hi;
-            if (end == dash) {
-                hi = strtol(dash + 1, &end, 10);
-                if (*end != '\0' || hi < lo || hi - lo >= MAX_VALUES)
-                    return SRM_ERROR(SRM_EINVAL, "%s: --%s: '%s' is not a range N-M with N <= "
-                                     "M (at most %d values)", where, x->name, buf, MAX_VALUES);
-                for (long i = lo; i <= hi; i++) {
-                    char num[32];
-                    int w = snprintf(num, sizeof num, "%ld", i);
-                    SRM_TRY(add_value(x, num, (size_t)w, where));
-                }
-                return SRM_OK;
-            }
-        }
-    }
-    return add_value(x, v, len, where);
-}
-
-/* Values of one flag: split at commas (not for the command's list flag) or at whitespace (the
- * grid file, sep " \t"); on/off makes it a flag without a value. */
-static int set_axis(grid *g, const char *name, const char *text, const char *seps,
-                    const char *where)
-{
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->a[i].name, name) == 0)
-            return SRM_ERROR(SRM_EINVAL, "%s: --%s given twice", where, name);
-    if (g->n == MAX_AXES) return SRM_ERROR(SRM_EINVAL, "%s: more than %d flags", where, MAX_AXES);
-    axis *x = &g->a[g->n];
-    memset(x, 0, sizeof *x);
-    if (!(x->name = strdup(name))) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-    g->n++;
-    if (!*seps) { /* the command's list flag: one value, commas and all */
-        SRM_TRY(add_value(x, text, strlen(text), where));
-    } else if (seps[0] == ',') { /* a,b,c: an empty item is an error */
-        for (const char *p = text;; p++) {
-            size_t len = strcspn(p, seps);
-            SRM_TRY(add_item(x, p, len, where));
-            if (!p[len]) break;
-            p += len;
-        }
-    } else { /* the grid file: words */
-        for (const char *p = text + strspn(text, seps); *p; p += strspn(p, seps)) {
-            size_t len = strcspn(p, seps);
-            SRM_TRY(add_item(x, p, len, where));
-            p += len;
-        }
-    }
-    if (x->n == 0) return SRM_ERROR(SRM_EINVAL, "%s: --%s: no value", where, name);
-    size_t onoff = 0;
-    for (size_t j = 0; j < x->n; j++)
-        onoff += strcmp(x->value[j], "on") == 0 || strcmp(x->value[j], "off") == 0;
-    x->boolean = onoff == x->n;
-    return SRM_OK;
-}
-
-static int check_name(const char *name, const char *where)
-{
-    static const char *const reserved[] = {"out", "resume", "json", "help", "reuse", "force"};
-    if (!*name || !isalpha((unsigned char)*name))
-        return SRM_ERROR(SRM_EINVAL, "%s: '%s' is not a flag name", where, name);
-    for (const char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-            return SRM_ERROR(SRM_EINVAL, "%s: '%s' is not a flag name", where, name);
-    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-        if (strcmp(name, reserved[i]) == 0)
-            return SRM_ERROR(SRM_EINVAL, "%s: --%s is set by srm sweep itself", where, name);
-    return SRM_OK;
-}
-
-/* The grid file: NAME VALUE... per line; '#' starts a comment; errors name FILE:LINE. */
-static int read_grid_file(const char *path, grid *g)
-{
-    char *text;
-    size_t len;
-    SRM_TRY(srm_file_read(path, &text, &len));
-    int rc = SRM_OK;
-    size_t lineno = 0;
-    for (char *line = text, *next; rc == SRM_OK && line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        lineno++;
-        char *hash = strchr(line, '#'), where[4200];
-        if (hash) *hash = '\0';
-        line += strspn(line, " \t\r");
-        if (!*line) continue;
-        snprintf(where, sizeof where, "%s:%zu", path, lineno);
-        char *name = line, *vals = line + strcspn(line, " \t\r");
-        if (*vals) *vals++ = '\0';
-        vals[strcspn(vals, "\r")] = '\0';
-        if (name[0] == '-' && name[1] == '-') name += 2;
-        rc = check_name(name, where);
-        if (rc == SRM_OK) rc = set_axis(g, name, vals, " \t", where);
-    }
-    free(text);
-    return rc;
-}
-
-/* The command's positional arguments (before its first flag: axes @1, @2, ..., each value an
- * absolute path when it names a file) and flags: --name value, --name=value, or --name alone
- * (on). */
-static int read_grid_flags(int argc, char **argv, const srm_sweep_command *cmd, grid *g)
-{
-    int npos = 0;
-    for (; npos < argc && strncmp(argv[npos], "--", 2) != 0; npos++) {
-        char name[16];
-        snprintf(name, sizeof name, "@%d", npos + 1);
-        SRM_TRY(set_axis(g, name, argv[npos], ",", "srm sweep plan"));
-        axis *x = &g->a[g->n - 1];
-        for (size_t j = 0; j < x->n; j++) {
-            char abs[4096];
-            if (access(x->value[j], F_OK) != 0 || !realpath(x->value[j], abs)) continue;
-            char *copy = strdup(abs);
-            if (!copy) return SRM_ERROR(SRM_ENOMEM, "out of memory");
-            free(x->value[j]), x->value[j] = copy;
-        }
-    }
-    for (int i = npos; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0)
-            return SRM_ERROR(SRM_EINVAL, "srm sweep plan: '%s' is not a --flag of srm %s "
-                             "(positional arguments come first)", a, cmd->name);
-        char name[128];
-        const char *eq = strchr(a + 2, '='), *value;
-        size_t nlen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (nlen >= sizeof name) return SRM_ERROR(SRM_EINVAL, "flag name too long: %s", a);
-        memcpy(name, a + 2, nlen), name[nlen] = '\0';
-        SRM_TRY(check_name(name, "srm sweep plan"));
-        if (eq) value = eq + 1;
-        else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) value = argv[++i];
-        else value = "on";
-        int list = cmd->list_flag && strcmp(name, cmd->list_flag) == 0;
-        SRM_TRY(set_axis(g, name, value, list ? "" : ",", "srm sweep plan"));
-    }
-    return SRM_OK;
 }
 
 /* Every flag must be one the command's --help lists. */
@@ -377,69 +201,6 @@ static json_t *job_params(const grid *g, const size_t *pick)
     return p;
 }
 
-/* ---- the manifest ---- */
-
-int srm_sweep_manifest_read(const char *dir, json_t **out)
-{
-    char path[4200];
-    json_error_t err;
-    *out = NULL;
-    snprintf(path, sizeof path, "%s/sweep.json", dir);
-    if (access(path, F_OK) != 0) return SRM_OK;
-    json_t *m = json_load_file(path, 0, &err);
-    if (!m) return SRM_ERROR(SRM_EINVAL, "%s:%d: %s", path, err.line, err.text);
-    if (!json_is_string(json_object_get(m, "command")) ||
-        !json_is_array(json_object_get(m, "jobs"))) {
-        json_decref(m);
-        return SRM_ERROR(SRM_EINVAL, "%s: not a sweep manifest (no command or jobs)", path);
-    }
-    *out = m;
-    return SRM_OK;
-}
-
-/* sweep.json and jobs.txt (the jobs' lines in order), each atomically. */
-int srm_sweep_manifest_write(const char *dir, json_t *m)
-{
-    char path[4200];
-    srm_atomic a;
-    snprintf(path, sizeof path, "%s/jobs.txt", dir);
-    SRM_TRY(srm_atomic_open(&a, path));
-    size_t i;
-    json_t *job;
-    json_array_foreach(json_object_get(m, "jobs"), i, job)
-        fprintf(a.f, "%s\n", json_string_value(json_object_get(job, "command")));
-    SRM_TRY(srm_atomic_commit(&a));
-    snprintf(path, sizeof path, "%s/sweep.json", dir);
-    SRM_TRY(srm_atomic_open(&a, path));
-    if (json_dumpf(m, a.f, JSON_INDENT(1)) != 0 || fputc('\n', a.f) == EOF) {
-        srm_atomic_abort(&a);
-        return SRM_ERROR(SRM_EIO, "%s: cannot write", path);
-    }
-    return srm_atomic_commit(&a);
-}
-
-static int make_dir(const char *path)
-{
-    struct stat st;
-    if (mkdir(path, 0777) == 0) return SRM_OK;
-    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return SRM_OK;
-    return SRM_ERROR(SRM_EINVAL, "%s: cannot create the folder (%s)", path,
-                     errno == EEXIST ? "a file of that name exists" : strerror(errno));
-}
-
-/* The sweep folder (created), its runs/ and logs/, as an absolute path. */
-static int open_sweep_dir(const char *dir, char *abs, size_t size)
-{
-    char sub[4200];
-    SRM_TRY(make_dir(dir));
-    if (!realpath(dir, sub) || snprintf(abs, size, "%s", sub) >= (int)size)
-        return SRM_ERROR(SRM_EINVAL, "%s: cannot resolve the path", dir);
-    snprintf(sub, sizeof sub, "%s/runs", abs);
-    SRM_TRY(make_dir(sub));
-    snprintf(sub, sizeof sub, "%s/logs", abs);
-    return make_dir(sub);
-}
-
 static json_t *find_hash(json_t *jobs, const char *hex)
 {
     size_t i;
@@ -480,24 +241,6 @@ static int add_jobs(json_t *m, const char *srm, const char *dir, const srm_sweep
             if (++pick[i] < g->a[i].n) break;
             pick[i] = 0;
         }
-    }
-    return SRM_OK;
-}
-
-/* The manifest of dir for cmd: read back (it must be cmd's), or a new one. */
-static int load_or_new(const char *dir, const srm_sweep_command *cmd, json_t **out)
-{
-    SRM_TRY(srm_sweep_manifest_read(dir, out));
-    if (!*out) {
-        *out = json_pack("{ss ss ss s[] s[]}", "srm_version", SRM_VERSION, "sweep", dir,
-                         "command", cmd->name, "plans", "jobs");
-        return *out ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
-    }
-    const char *had = json_string_value(json_object_get(*out, "command"));
-    if (strcmp(had, cmd->name) != 0) {
-        json_decref(*out), *out = NULL;
-        return SRM_ERROR(SRM_EINVAL, "%s/sweep.json: a sweep of srm %s, not of srm %s (choose "
-                         "another folder)", dir, had, cmd->name);
     }
     return SRM_OK;
 }
@@ -600,12 +343,12 @@ int srm_sweep_plan_grid(const char *sweep, const char *command, const char *grid
     else if (rc == SRM_OK && !realpath(srm_path, self))
         rc = SRM_ERROR(SRM_EINVAL, "--srm %s: %s", srm_path, strerror(errno));
     grid g = {0};
-    if (rc == SRM_OK && gridfile) rc = read_grid_file(gridfile, &g);
-    if (rc == SRM_OK) rc = read_grid_flags(argc, argv, cmd, &g);
+    if (rc == SRM_OK && gridfile) rc = srm_sweep_grid_file(gridfile, &g);
+    if (rc == SRM_OK) rc = srm_sweep_grid_flags(argc, argv, cmd, &g);
     if (rc == SRM_OK) rc = check_flags(self, cmd, &g);
     json_t *m = NULL;
-    if (rc == SRM_OK) rc = open_sweep_dir(sweep, dir, dir_size);
-    if (rc == SRM_OK) rc = load_or_new(dir, cmd, &m);
+    if (rc == SRM_OK) rc = srm_sweep_dir_open(sweep, dir, dir_size);
+    if (rc == SRM_OK) rc = srm_sweep_manifest_load(dir, cmd, &m);
     if (rc == SRM_OK) rc = add_jobs(m, self, dir, cmd, &g, added);
     json_t *plan = rc == SRM_OK ? json_pack("{ss ss sI}", "command", srm_meta_command(), "date",
                                             srm_meta_date(), "added", (json_int_t)*added)
@@ -615,6 +358,6 @@ int srm_sweep_plan_grid(const char *sweep, const char *command, const char *grid
     if (rc == SRM_OK) rc = srm_sweep_manifest_write(dir, m);
     if (rc == SRM_OK) *jobs = json_array_size(json_object_get(m, "jobs"));
     json_decref(m);
-    grid_free(&g);
+    srm_sweep_grid_free(&g);
     return rc;
 }

@@ -1,0 +1,93 @@
+/* cli/sweep_manifest.c: a sweep folder and its manifest (cli/sweep.h): SWEEP/ with runs/ and
+ * logs/, sweep.json read and written atomically, with jobs.txt (the jobs' lines in order). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/sweep.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/meta.h"
+
+
+int srm_sweep_manifest_read(const char *dir, json_t **out)
+{
+    char path[4200];
+    json_error_t err;
+    *out = NULL;
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    if (access(path, F_OK) != 0) return SRM_OK;
+    json_t *m = json_load_file(path, 0, &err);
+    if (!m) return SRM_ERROR(SRM_EINVAL, "%s:%d: %s", path, err.line, err.text);
+    if (!json_is_string(json_object_get(m, "command")) ||
+        !json_is_array(json_object_get(m, "jobs"))) {
+        json_decref(m);
+        return SRM_ERROR(SRM_EINVAL, "%s: not a sweep manifest (no command or jobs)", path);
+    }
+    *out = m;
+    return SRM_OK;
+}
+
+/* sweep.json and jobs.txt (the jobs' lines in order), each atomically. */
+int srm_sweep_manifest_write(const char *dir, json_t *m)
+{
+    char path[4200];
+    srm_atomic a;
+    snprintf(path, sizeof path, "%s/jobs.txt", dir);
+    SRM_TRY(srm_atomic_open(&a, path));
+    size_t i;
+    json_t *job;
+    json_array_foreach(json_object_get(m, "jobs"), i, job)
+        fprintf(a.f, "%s\n", json_string_value(json_object_get(job, "command")));
+    SRM_TRY(srm_atomic_commit(&a));
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    SRM_TRY(srm_atomic_open(&a, path));
+    if (json_dumpf(m, a.f, JSON_INDENT(1)) != 0 || fputc('\n', a.f) == EOF) {
+        srm_atomic_abort(&a);
+        return SRM_ERROR(SRM_EIO, "%s: cannot write", path);
+    }
+    return srm_atomic_commit(&a);
+}
+
+static int make_dir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0777) == 0) return SRM_OK;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return SRM_OK;
+    return SRM_ERROR(SRM_EINVAL, "%s: cannot create the folder (%s)", path,
+                     errno == EEXIST ? "a file of that name exists" : strerror(errno));
+}
+
+/* The sweep folder (created), its runs/ and logs/, as an absolute path. */
+int srm_sweep_dir_open(const char *dir, char *abs, size_t size)
+{
+    char sub[4200];
+    SRM_TRY(make_dir(dir));
+    if (!realpath(dir, sub) || snprintf(abs, size, "%s", sub) >= (int)size)
+        return SRM_ERROR(SRM_EINVAL, "%s: cannot resolve the path", dir);
+    snprintf(sub, sizeof sub, "%s/runs", abs);
+    SRM_TRY(make_dir(sub));
+    snprintf(sub, sizeof sub, "%s/logs", abs);
+    return make_dir(sub);
+}
+
+/* The manifest of dir for cmd: read back (it must be cmd's), or a new one. */
+int srm_sweep_manifest_load(const char *dir, const srm_sweep_command *cmd, json_t **out)
+{
+    SRM_TRY(srm_sweep_manifest_read(dir, out));
+    if (!*out) {
+        *out = json_pack("{ss ss ss s[] s[]}", "srm_version", SRM_VERSION, "sweep", dir,
+                         "command", cmd->name, "plans", "jobs");
+        return *out ? SRM_OK : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    const char *had = json_string_value(json_object_get(*out, "command"));
+    if (strcmp(had, cmd->name) != 0) {
+        json_decref(*out), *out = NULL;
+        return SRM_ERROR(SRM_EINVAL, "%s/sweep.json: a sweep of srm %s, not of srm %s (choose "
+                         "another folder)", dir, had, cmd->name);
+    }
+    return SRM_OK;
+}
+
