@@ -84,9 +84,10 @@ int srm_sweep_manifest_load(const char *dir, const srm_sweep_command *cmd, json_
     }
     const char *had = json_string_value(json_object_get(*out, "command"));
     if (strcmp(had, cmd->name) != 0) {
+        int rc = SRM_ERROR(SRM_EINVAL, "%s/sweep.json: a sweep of srm %s, not of srm %s (choose "
+                           "another folder)", dir, had, cmd->name);
         json_decref(*out), *out = NULL;
-        return SRM_ERROR(SRM_EINVAL, "%s/sweep.json: a sweep of srm %s, not of srm %s (choose "
-                         "another folder)", dir, had, cmd->name);
+        return rc;
     }
     return SRM_OK;
 }

@@ -83,17 +83,23 @@ status 2 "--reuse on another configuration is refused" "$SRM" train $K --epochs 
 status 2 "--reuse with --resume" "$SRM" train --resume "$TMP/r" --reuse
 
 # --- GNU parallel: 6 jobs, uninterrupted and killed midway then resumed
-J="--task jsb --cell rnn --stable off,on --seed 1-3 --max-train 40 --max-valid 8 --max-test 8 --hidden 48 --epochs 6 --precision float64"
+J="--task jsb --cell rnn --stable off,on --seed 1-3 --max-train 40 --max-valid 8 --max-test 8 --hidden 64 --epochs 30 --precision float64"
 "$SRM" sweep plan "$TMP/u" train $J >/dev/null && "$SRM" sweep plan "$TMP/k" train $J >/dev/null
 ok "srm sweep run: the uninterrupted sweep" "$SRM" sweep run "$TMP/u" --jobs 2
 expect "6 succeeded" grep -q '^succeeded: *6$' "$TMP/out"
 setsid "$SRM" sweep run "$TMP/k" --jobs 2 >/dev/null 2>&1 &
 pg=$!
+# kill once a job has finished and another has a checkpoint but no result yet
+cut_run() {
+    for d in "$TMP"/k/runs/*; do
+        [ -f "$d/checkpoint.safetensors" ] && [ ! -f "$d/result.json" ] && return 0
+    done
+    return 1
+}
 i=0
-while [ "$(cat "$TMP/k/joblog.tsv" 2>/dev/null | wc -l)" -lt 3 ] && [ $i -lt 300 ]; do
-    sleep 0.1; i=$((i + 1))
+while ! { [ "$(cat "$TMP/k/joblog.tsv" 2>/dev/null | wc -l)" -ge 2 ] && cut_run; } && [ $i -lt 600 ]; do
+    sleep 0.05; i=$((i + 1))
 done
-sleep 0.4
 pkill -KILL -s $pg 2>/dev/null # the whole session: srm sweep, parallel and every job
 wait $pg 2>/dev/null
 done_before=$(($(grep -c . "$TMP/k/joblog.tsv") - 1))
@@ -123,6 +129,18 @@ got=$(awk -F'\t' '!/^#/ && $1 == "off" { mu = $3; su = $4 } !/^#/ && $1 == "on" 
   END { printf "%.10g %.10g %.10g %.10g %.10g %.10g", mu, su, ms, ss, d, se }' "$TMP/u/summary.tsv")
 expect "mean, sd, diff and its se match an awk computation from the result.json files ($got)" [ "$got" = "$want" ]
 expect "3 seeds a side" sh -c "[ \$(awk -F'\\t' '!/^#/ && \$2 == 3' '$TMP/u/summary.tsv' | wc -l) -eq 2 ]"
+
+# --- k sweeps: lockstep (summary.tsv's gap_all) and trajectory (dist at the last step)
+"$SRM" sweep plan "$TMP/ls" lockstep --task jsb --cell rnn --trunc 1,2,4 --max-train 8 --max-valid 4 --max-test 4 --hidden 8 --epochs 1 --every 2 --seed 1-2 >/dev/null
+ok "a lockstep sweep runs" "$SRM" sweep run "$TMP/ls" --jobs 2
+ok "and collects" "$SRM" sweep collect "$TMP/ls"
+expect "one row per k (1, 2, 4), 2 seeds each, and the gap figure" sh -c "[ \"\$(awk -F'\\t' '!/^#/ && \$2 == 2' '$TMP/ls/summary.tsv' | cut -f1 | tr '\n' ' ')\" = '1 2 4 ' ] && [ -s '$TMP/ls/fig-sweep-gap.png' ]"
+"$SRM" sweep plan "$TMP/tj" trajectory --steps 30 --ks 1,2,4 --lambda 0.5,0.9 --seed 1-3 >/dev/null
+ok "a trajectory sweep over lambda and seeds" "$SRM" sweep run "$TMP/tj" --jobs 2
+ok "collects" "$SRM" sweep collect "$TMP/tj"
+want=$(cat "$TMP"/tj/runs/lambda0.9-seed*.tsv | awk -F'\t' '!/^#/ && $1 == 30 && $2 == 4 { s += $3; n++ } END { printf "%.10g", s / n }')
+got=$(awk -F'\t' '!/^#/ && $1 == 0.9 && $2 == 4 { printf "%.10g", $4 }' "$TMP/tj/summary.tsv")
+expect "lambda 0.9, k 4: the mean of the three runs' last-step dist ($want)" [ -n "$want" -a "$got" = "$want" ]
 
 # --- srm table1 --seeds: a sweep underneath
 S1="--config quick --tasks jsb --cells rnn,lstm --seeds 1-2 --projection both $T --quiet"
