@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/args.h"
+
 /* What srm sweep knows of a command it plans. */
 typedef enum {
     SRM_SWEEP_OUT_DIR,   /* --out DIR, result.json or summary.tsv inside (train, lockstep) */
@@ -29,6 +31,9 @@ typedef struct {
 
 /* The command named `name`, or NULL. */
 const srm_sweep_command *srm_sweep_command_find(const char *name);
+
+/* The options of an action on one sweep folder (its one positional argument, into *sweep). */
+int srm_sweep_args(const srm_args_spec *spec, int argc, char **argv, const char **sweep);
 
 /* Reads SWEEP/sweep.json; SRM_OK with *out NULL when there is none. */
 int srm_sweep_manifest_read(const char *dir, json_t **out);

@@ -358,8 +358,7 @@ int srm_sweep_collect(int argc, char **argv)
         "It can run at any time: a sweep still running gives the summary of what finished.",
         args, 1, 1};
     const char *pos[1];
-    size_t npos;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
+    SRM_TRY(srm_sweep_args(&spec, argc, argv, pos));
     srm_sweep_summary *s;
     SRM_TRY(srm_sweep_summarize(pos[0], value, 1, &s));
     size_t njobs = json_array_size(json_object_get(s->manifest, "jobs"));

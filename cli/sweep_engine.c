@@ -139,8 +139,7 @@ int srm_sweep_run(int argc, char **argv)
         "how many jobs succeeded, failed and did not run; the exit status is 1 when any failed.",
         args, 1, 1};
     const char *pos[1];
-    size_t npos;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
+    SRM_TRY(srm_sweep_args(&spec, argc, argv, pos));
     if (jobs == 0 || threads == 0) return SRM_ERROR(SRM_EINVAL, "--jobs and --threads must be > 0");
     json_t *m;
     size_t njobs, ok, failed;
@@ -287,8 +286,7 @@ int srm_sweep_slurm(int argc, char **argv)
         "default): set SRM_DATA or SRM_HOME before submitting if they are not the defaults.",
         args, 1, 1};
     const char *pos[1];
-    size_t npos;
-    SRM_TRY(srm_args_parse(&spec, argc, argv, pos, &npos));
+    SRM_TRY(srm_sweep_args(&spec, argc, argv, pos));
     size_t njobs;
     char path[4200];
     SRM_TRY(srm_sweep_sbatch_write(pos[0], &o, path, sizeof path, &njobs));

@@ -7,10 +7,17 @@
 #include <unistd.h>
 
 #include "cli/sweep.h"
+#include "core/args.h"
 #include "core/atomic.h"
 #include "core/error.h"
 #include "core/meta.h"
 
+
+int srm_sweep_args(const srm_args_spec *spec, int argc, char **argv, const char **sweep)
+{
+    size_t npos;
+    return srm_args_parse(spec, argc, argv, sweep, &npos);
+}
 
 int srm_sweep_manifest_read(const char *dir, json_t **out)
 {
