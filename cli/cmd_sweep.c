@@ -24,16 +24,17 @@ static const char *const sweep_help =
 
 int srm_cmd_sweep(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(sweep_help, argc < 2 ? stderr : stdout);
-        return argc < 2 ? SRM_ERROR(SRM_EINVAL, "srm sweep: an action is required (plan, run, "
-                                    "slurm, collect)")
-                        : -1;
+    if (argc < 2)
+        return SRM_ERROR(SRM_EINVAL, "an action is required: plan, run, slurm or "
+                         "collect (srm sweep --help)");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(sweep_help, stdout);
+        return -1;
     }
     const char *a = argv[1];
     if (strcmp(a, "plan") == 0) return srm_sweep_plan(argc - 1, argv + 1);
     if (strcmp(a, "run") == 0) return srm_sweep_run(argc - 1, argv + 1);
     if (strcmp(a, "slurm") == 0) return srm_sweep_slurm(argc - 1, argv + 1);
     if (strcmp(a, "collect") == 0) return srm_sweep_collect(argc - 1, argv + 1);
-    return SRM_ERROR(SRM_EINVAL, "srm sweep: unknown action '%s' (plan, run, slurm, collect)", a);
+    return SRM_ERROR(SRM_EINVAL, "unknown action '%s' (plan, run, slurm, collect)", a);
 }

@@ -159,7 +159,7 @@ int srm_sweep_grid_flags(int argc, char **argv, const srm_sweep_command *cmd, gr
     for (int i = npos; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0)
-            return SRM_ERROR(SRM_EINVAL, "srm sweep plan: '%s' is not a --flag of srm %s "
+            return SRM_ERROR(SRM_EINVAL, "plan: '%s' is not a --flag of srm %s "
                              "(positional arguments come first)", a, cmd->name);
         char name[128];
         const char *eq = strchr(a + 2, '='), *value;

@@ -64,7 +64,7 @@ static int check_flags(const char *srm, const srm_sweep_command *cmd, const grid
             hit = strstr(help, want);
         }
         if (!hit)
-            rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: srm %s has no --%s (srm %s --help)",
+            rc = SRM_ERROR(SRM_EINVAL, "plan: srm %s has no --%s (srm %s --help)",
                            cmd->name, g->a[i].name, cmd->name);
     }
     free(help);
@@ -217,7 +217,7 @@ static int add_jobs(json_t *m, const char *srm, const char *dir, const srm_sweep
     size_t pick[MAX_AXES] = {0}, total = 1;
     for (size_t i = 0; i < g->n; i++) total *= g->a[i].n;
     if (total > MAX_JOBS)
-        return SRM_ERROR(SRM_EINVAL, "srm sweep plan: %zu jobs (at most %d)", total, MAX_JOBS);
+        return SRM_ERROR(SRM_EINVAL, "plan: %zu jobs (at most %d)", total, MAX_JOBS);
     json_t *jobs = json_object_get(m, "jobs");
     *added = 0;
     for (size_t done = 0; done < total; done++) {
@@ -306,17 +306,17 @@ int srm_sweep_plan(int argc, char **argv)
             return -1;
         } else if (strcmp(argv[i], "--json") == 0) json = 1;
         else if (strcmp(argv[i], "--grid") == 0 || strcmp(argv[i], "--srm") == 0) {
-            if (i + 1 >= argc) rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: %s needs a value", argv[i]);
+            if (i + 1 >= argc) rc = SRM_ERROR(SRM_EINVAL, "plan: %s needs a value", argv[i]);
             else if (argv[i][2] == 'g') gridfile = argv[++i];
             else srm_path = argv[++i];
         } else rest[nrest++] = argv[i];
     }
     if (rc == SRM_OK && nrest < 2)
-        rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: SWEEP and COMMAND are required (usage: srm "
+        rc = SRM_ERROR(SRM_EINVAL, "plan: SWEEP and COMMAND are required (usage: srm "
                        "sweep plan SWEEP COMMAND [--FLAG VALUES]...)");
     const srm_sweep_command *cmd = rc == SRM_OK ? srm_sweep_command_find(rest[1]) : NULL;
     if (rc == SRM_OK && !cmd)
-        rc = SRM_ERROR(SRM_EINVAL, "srm sweep plan: cannot sweep '%s' (train, lockstep, "
+        rc = SRM_ERROR(SRM_EINVAL, "plan: cannot sweep '%s' (train, lockstep, "
                        "truncate, trajectory, certify)", rest[1]);
     size_t jobs = 0, added = 0;
     char dir[4096];
@@ -333,7 +333,7 @@ int srm_sweep_plan_grid(const char *sweep, const char *command, const char *grid
                         size_t *jobs, size_t *added)
 {
     const srm_sweep_command *cmd = srm_sweep_command_find(command);
-    if (!cmd) return SRM_ERROR(SRM_EINVAL, "srm sweep: cannot sweep srm %s", command);
+    if (!cmd) return SRM_ERROR(SRM_EINVAL, "cannot sweep srm %s", command);
     char self[4096];
     int rc = SRM_OK;
     ssize_t n = srm_path ? 0 : readlink("/proc/self/exe", self, sizeof self - 1);

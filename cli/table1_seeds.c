@@ -34,7 +34,7 @@ static int forwarded(int argc, char **argv, char **out, int *n)
         for (size_t k = 0; k < sizeof own / sizeof own[0] && !skip; k++)
             skip = strcmp(name, own[k]) == 0;
         if (skip) continue;
-        if (*n + 2 > MAX_ARGS) return SRM_ERROR(SRM_EINVAL, "srm table1: too many flags");
+        if (*n + 2 > MAX_ARGS) return SRM_ERROR(SRM_EINVAL, "too many flags");
         out[(*n)++] = argv[i];
         if (!argv[i][2 + len] && p->meta && i + 1 < argc) out[(*n)++] = argv[++i];
     }
