@@ -35,7 +35,12 @@ const srm_sweep_command *srm_sweep_command_find(const char *name);
 /* The options of an action on one sweep folder (its one positional argument, into *sweep). */
 int srm_sweep_args(const srm_args_spec *spec, int argc, char **argv, const char **sweep);
 
-/* Reads SWEEP/sweep.json; SRM_OK with *out NULL when there is none. */
+/* The sweep folder dir, which must hold a plan: its manifest and its absolute path (the folder
+ * as named now: a sweep copied or moved elsewhere is read where it is). */
+int srm_sweep_open(const char *dir, json_t **m, char *abs, size_t size);
+
+/* Reads SWEEP/sweep.json, checked (SRM_EINVAL naming it when damaged); SRM_OK with *out NULL
+ * when there is none. */
 int srm_sweep_manifest_read(const char *dir, json_t **out);
 
 /* Writes SWEEP/sweep.json and SWEEP/jobs.txt (the jobs' lines in order), each atomically. */
@@ -52,10 +57,11 @@ int srm_sweep_plan(int argc, char **argv);
 
 /* Plans srm `command` over the grid of argv (COMMAND's arguments and --FLAG VALUES, as srm
  * sweep plan takes them) and gridfile (or NULL) into the folder sweep, jobs running srm_path
- * (NULL: this binary). The folder's absolute path into dir; *jobs all its jobs, *added the new. */
+ * (NULL: this binary). The folder's absolute path into dir; *jobs all its jobs, *added the new;
+ * hashes (a JSON array, or NULL) gets the hash of every point of this grid. */
 int srm_sweep_plan_grid(const char *sweep, const char *command, const char *gridfile,
                         const char *srm_path, int argc, char **argv, char *dir, size_t dir_size,
-                        size_t *jobs, size_t *added);
+                        size_t *jobs, size_t *added, json_t *hashes);
 
 /* GNU parallel (exe, NULL: "parallel") on dir's jobs.txt, `jobs` at a time: *ok of *njobs
  * jobs succeeded (from the joblog, so counting earlier runs of the sweep too). */
@@ -65,9 +71,9 @@ int srm_sweep_run_dir(const char *dir, const char *exe, unsigned long jobs, size
 /* The Slurm job array script of the sweep folder dir (see srm sweep slurm --help). */
 typedef struct {
     const char *time, *mem, *partition, *account, *name;
-    unsigned long cpus, max_running;
+    unsigned long cpus, max_running, max_array;
 } srm_sweep_slurm_opts;
-#define SRM_SWEEP_SLURM_DEFAULTS {"01:00:00", "4G", NULL, NULL, "srm-sweep", 1, 0}
+#define SRM_SWEEP_SLURM_DEFAULTS {"01:00:00", "4G", NULL, NULL, "srm-sweep", 1, 0, 1001}
 int srm_sweep_sbatch_write(const char *dir, const srm_sweep_slurm_opts *o, char *path,
                            size_t path_size, size_t *njobs);
 /* sbatch --wait PATH: SRM_OK when every task ended with exit 0. */
@@ -84,8 +90,9 @@ typedef struct {
 
 typedef struct srm_sweep_summary srm_sweep_summary;
 /* The summary of the finished jobs of the sweep folder dir (value: the JSON key of a result;
- * NULL: the command's default); with write_files SWEEP/summary.tsv, summary.md, the figure. */
-int srm_sweep_summarize(const char *dir, const char *value, int write_files,
+ * NULL: the command's default); with write_files SWEEP/summary.tsv, summary.md, the figure;
+ * only (a JSON array of job hashes, or NULL for all) keeps those jobs alone. */
+int srm_sweep_summarize(const char *dir, const char *value, int write_files, json_t *only,
                         srm_sweep_summary **out);
 size_t srm_sweep_summary_points(const srm_sweep_summary *s, const srm_sweep_point **points);
 void srm_sweep_summary_free(srm_sweep_summary *s);

@@ -152,19 +152,52 @@ static int read_job(table *t, const srm_sweep_command *cmd, const char *dir, jso
 
 /* ---- statistics ---- */
 
+/* Over the finite values (a diverged run's null or inf is counted apart, in nonfinite; n is
+ * the number of finite ones). */
 static void stats(group *g)
 {
     double s = 0, ss = 0;
+    size_t n = 0;
     g->min = INFINITY, g->max = -INFINITY;
-    for (size_t i = 0; i < g->n; i++) {
+    for (size_t i = 0; i < g->n; i++)
+        if (isfinite(g->v[i])) g->v[n++] = g->v[i];
+    g->nonfinite = g->n - n, g->n = n;
+    for (size_t i = 0; i < n; i++) {
         s += g->v[i];
         g->min = fmin(g->min, g->v[i]), g->max = fmax(g->max, g->v[i]);
     }
-    g->mean = s / (double)g->n;
-    for (size_t i = 0; i < g->n; i++) ss += (g->v[i] - g->mean) * (g->v[i] - g->mean);
-    g->sd = g->n > 1 ? sqrt(ss / (double)(g->n - 1)) : NAN;
+    g->mean = n ? s / (double)n : NAN;
+    if (!n) g->min = g->max = NAN;
+    for (size_t i = 0; i < n; i++) ss += (g->v[i] - g->mean) * (g->v[i] - g->mean);
+    g->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
     g->diff = g->se = NAN;
     g->partner = -1, g->used = 0;
+}
+
+static int is_unstable(const group *g)
+{
+    const char *u = srm_sweep_param(g->params, "stable");
+    return u && strcmp(u, "off") == 0;
+}
+
+/* Whether unstable h is stable g's partner: the same k, and the same value (or absence) of
+ * every parameter but stable that some unstable point has; the stable-only ones (such as
+ * --projection, which no unstable point has) are left out. */
+static int partners(const table *t, const group *g, const group *h)
+{
+    if (isnan(g->k) ? !isnan(h->k) : g->k != h->k) return 0;
+    json_t *both[2] = {g->params, h->params}, *p;
+    size_t q;
+    for (int side = 0; side < 2; side++) json_array_foreach(both[side], q, p) {
+        const char *n = json_string_value(json_array_get(p, 0));
+        if (strcmp(n, "stable") == 0) continue;
+        int unstable_has = 0;
+        for (size_t j = 0; j < t->n && !unstable_has; j++)
+            unstable_has = is_unstable(&t->g[j]) && srm_sweep_param(t->g[j].params, n);
+        const char *a = srm_sweep_param(g->params, n), *b = srm_sweep_param(h->params, n);
+        if (unstable_has && (!a || !b ? a != b : strcmp(a, b) != 0)) return 0;
+    }
+    return 1;
 }
 
 /* For each stable group, the unstable group of the same point (and k). */
@@ -174,11 +207,7 @@ static void differences(table *t)
         const char *s = srm_sweep_param(t->g[i].params, "stable");
         if (!s || strcmp(s, "on") != 0) continue;
         for (size_t j = 0; j < t->n; j++) {
-            const char *u = srm_sweep_param(t->g[j].params, "stable");
-            int same_k = isnan(t->g[i].k) ? isnan(t->g[j].k) : t->g[i].k == t->g[j].k;
-            if (!u || strcmp(u, "off") != 0 || !same_k ||
-                !srm_sweep_same_point(t->g[i].params, t->g[j].params, "stable", 0))
-                continue;
+            if (!is_unstable(&t->g[j]) || !partners(t, &t->g[i], &t->g[j])) continue;
             group *a = &t->g[i], *b = &t->g[j];
             a->diff = a->mean - b->mean;
             a->se = sqrt(a->sd * a->sd / (double)a->n + b->sd * b->sd / (double)b->n);
@@ -234,8 +263,19 @@ static int collect_report(const char *dir, size_t njobs, size_t finished, const 
 }
 
 /* Every job's result into t; the ids of those without one in *unfinished (malloc'd). */
+static int wanted(json_t *only, json_t *job)
+{
+    size_t i;
+    json_t *h;
+    if (!only) return 1;
+    json_array_foreach(only, i, h)
+        if (json_equal(h, json_object_get(job, "hash"))) return 1;
+    return 0;
+}
+
 static int read_all(table *t, const srm_sweep_command *cmd, const char *dir, json_t *jobs,
-                    json_t *owned, const char *value, size_t *finished, char **unfinished)
+                    json_t *only, json_t *owned, const char *value, size_t *finished,
+                    char **unfinished)
 {
     size_t i, q, len = 0;
     json_t *job, *p;
@@ -244,6 +284,7 @@ static int read_all(table *t, const srm_sweep_command *cmd, const char *dir, jso
     int rc = SRM_OK;
     *finished = 0;
     json_array_foreach(jobs, i, job) {
+        if (!wanted(only, job)) continue;
         json_t *params = json_array();
         json_array_foreach(json_object_get(job, "params"), q, p)
             if (strcmp(json_string_value(json_array_get(p, 0)), "seed") != 0)
@@ -289,21 +330,17 @@ size_t srm_sweep_summary_points(const srm_sweep_summary *s, const srm_sweep_poin
 }
 
 
-int srm_sweep_summarize(const char *dir, const char *value, int write_files,
+int srm_sweep_summarize(const char *dir, const char *value, int write_files, json_t *only,
                         srm_sweep_summary **out)
 {
     srm_sweep_summary *s = calloc(1, sizeof *s);
     *out = NULL;
     if (!s) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     s->what = "";
-    int rc = srm_sweep_manifest_read(dir, &s->manifest);
-    if (rc == SRM_OK && !s->manifest)
-        rc = SRM_ERROR(SRM_EINVAL, "%s: no sweep.json (srm sweep plan first)", dir);
+    int rc = srm_sweep_open(dir, &s->manifest, s->dir, sizeof s->dir);
     const srm_sweep_command *cmd = NULL;
     if (rc == SRM_OK) {
         cmd = srm_sweep_command_find(json_string_value(json_object_get(s->manifest, "command")));
-        snprintf(s->dir, sizeof s->dir, "%s",
-                 json_string_value(json_object_get(s->manifest, "sweep")));
         if (!cmd) rc = SRM_ERROR(SRM_EINVAL, "%s/sweep.json: unknown command", dir);
     }
     if (!value) value = cmd && cmd->out == SRM_SWEEP_OUT_STDOUT ? "output_lipschitz" : "test_metric";
@@ -311,7 +348,8 @@ int srm_sweep_summarize(const char *dir, const char *value, int write_files,
     s->owned = json_array();
     if (rc == SRM_OK && !s->owned) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (rc == SRM_OK)
-        rc = read_all(&s->t, cmd, s->dir, jobs, s->owned, value, &s->finished, &s->unfinished);
+        rc = read_all(&s->t, cmd, s->dir, jobs, only, s->owned, value, &s->finished,
+                      &s->unfinished);
     if (rc == SRM_OK && s->t.n == 0)
         rc = SRM_ERROR(SRM_EINVAL, "%s: none of its %zu jobs has a result yet", s->dir,
                        json_array_size(jobs));
@@ -360,7 +398,7 @@ int srm_sweep_collect(int argc, char **argv)
     const char *pos[1];
     SRM_TRY(srm_sweep_args(&spec, argc, argv, pos));
     srm_sweep_summary *s;
-    SRM_TRY(srm_sweep_summarize(pos[0], value, 1, &s));
+    SRM_TRY(srm_sweep_summarize(pos[0], value, 1, NULL, &s));
     size_t njobs = json_array_size(json_object_get(s->manifest, "jobs"));
     if (s->unfinished[0])
         fprintf(stderr, "srm sweep collect: %zu of %zu jobs have no result yet: %s\n",

@@ -18,18 +18,14 @@
 #include "core/meta.h"
 #include "core/report.h"
 
-/* The manifest and the number of jobs of the sweep folder dir, which must hold a plan. */
-static int open_plan(const char *dir, json_t **m, size_t *njobs)
+/* The number of jobs of the sweep folder dir, which must hold a plan, and its absolute path. */
+static int open_plan(const char *dir, size_t *njobs, char *abs, size_t size)
 {
-    SRM_TRY(srm_sweep_manifest_read(dir, m));
-    if (!*m)
-        return SRM_ERROR(SRM_EINVAL, "%s: no sweep.json (plan the sweep first: srm sweep plan "
-                         "%s COMMAND ...)", dir, dir);
-    *njobs = json_array_size(json_object_get(*m, "jobs"));
-    if (*njobs == 0) {
-        json_decref(*m), *m = NULL;
-        return SRM_ERROR(SRM_EINVAL, "%s/sweep.json: no jobs", dir);
-    }
+    json_t *m;
+    SRM_TRY(srm_sweep_open(dir, &m, abs, size));
+    *njobs = json_array_size(json_object_get(m, "jobs"));
+    json_decref(m);
+    if (*njobs == 0) return SRM_ERROR(SRM_EINVAL, "%s/sweep.json: no jobs", dir);
     return SRM_OK;
 }
 
@@ -82,9 +78,11 @@ static int spawn_parallel(const char *exe, const char *dir, unsigned long jobs, 
     if (in < 0) return SRM_ERROR(SRM_EINVAL, "%s: %s", jobsfile, strerror(errno));
     fflush(NULL);
     pid_t pid = fork();
-    if (pid == 0) {
+    if (pid == 0) { /* the lines run in the sweep folder, by /bin/sh whatever the login shell */
         dup2(in, 0);
         close(in);
+        if (chdir(dir) != 0) _exit(126);
+        setenv("PARALLEL_SHELL", "/bin/sh", 1);
         const char *argv[12] = {exe, "--jobs", nj, "--joblog", joblog, "--resume-failed",
                                 "--halt", "never", NULL, NULL};
         if (isatty(2)) argv[8] = "--eta";
@@ -105,14 +103,13 @@ static int spawn_parallel(const char *exe, const char *dir, unsigned long jobs, 
 int srm_sweep_run_dir(const char *dir, const char *exe, unsigned long jobs, size_t *ok,
                       size_t *njobs)
 {
-    json_t *m;
     size_t failed;
     int status;
-    SRM_TRY(open_plan(dir, &m, njobs));
-    json_decref(m);
-    SRM_TRY(spawn_parallel(exe ? exe : "parallel", dir, jobs, &status));
+    char abs[4096];
+    SRM_TRY(open_plan(dir, njobs, abs, sizeof abs));
+    SRM_TRY(spawn_parallel(exe ? exe : "parallel", abs, jobs, &status));
     char log[4200];
-    snprintf(log, sizeof log, "%s/joblog.tsv", dir);
+    snprintf(log, sizeof log, "%s/joblog.tsv", abs);
     joblog_counts(log, *njobs, ok, &failed);
     return SRM_OK;
 }
@@ -131,7 +128,8 @@ int srm_sweep_run(int argc, char **argv)
         SRM_ARGS_END};
     const srm_args_spec spec = {
         "srm sweep run SWEEP [--jobs N] [--threads T] [--json]",
-        "Runs the jobs of SWEEP/jobs.txt (srm sweep plan) with GNU parallel, N at a time:\n"
+        "Runs the jobs of SWEEP/jobs.txt (srm sweep plan) with GNU parallel, N at a time, in\n"
+        "the sweep folder (the lines name runs/ID and logs/ID.log from there) and by /bin/sh:\n"
         "parallel --jobs N --joblog SWEEP/joblog.tsv --resume-failed --halt never (--eta on a\n"
         "terminal). Run it again after a kill or a failure: the joblog's finished jobs are\n"
         "skipped, the failed and the unfinished ones run again, and each srm train or lockstep\n"
@@ -141,12 +139,9 @@ int srm_sweep_run(int argc, char **argv)
     const char *pos[1];
     SRM_TRY(srm_sweep_args(&spec, argc, argv, pos));
     if (jobs == 0 || threads == 0) return SRM_ERROR(SRM_EINVAL, "--jobs and --threads must be > 0");
-    json_t *m;
     size_t njobs, ok, failed;
-    SRM_TRY(open_plan(pos[0], &m, &njobs));
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", json_string_value(json_object_get(m, "sweep")));
-    json_decref(m);
+    SRM_TRY(open_plan(pos[0], &njobs, dir, sizeof dir));
     char t[32];
     snprintf(t, sizeof t, "%lu", threads);
     setenv("OPENBLAS_NUM_THREADS", t, 0);
@@ -190,9 +185,10 @@ static void write_sbatch(FILE *f, const char *dir, size_t njobs, const srm_sweep
     fprintf(f, "#SBATCH --output=%s/logs/slurm-%%A_%%a.out\n", dir);
     if (o->partition) fprintf(f, "#SBATCH --partition=%s\n", o->partition);
     if (o->account) fprintf(f, "#SBATCH --account=%s\n", o->account);
-    fputs("jobs=", f);
+    fputs("cd ", f);
     sh_quoted(f, dir);
-    fputs("/jobs.txt\n"
+    fputs(" || exit 2\n"
+          "jobs=jobs.txt\n"
           "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \"$jobs\")\n"
           "if [ -z \"$line\" ]; then\n"
           "    echo \"srm sweep: no line $((SLURM_ARRAY_TASK_ID + 1)) in $jobs\" >&2\n"
@@ -221,11 +217,16 @@ int srm_sweep_sbatch_write(const char *dir, const srm_sweep_slurm_opts *o, char 
     SRM_TRY(valid_word("partition", o->partition));
     SRM_TRY(valid_word("account", o->account));
     SRM_TRY(valid_word("name", o->name));
-    json_t *m;
-    SRM_TRY(open_plan(dir, &m, njobs));
     char abs[4096];
-    snprintf(abs, sizeof abs, "%s", json_string_value(json_object_get(m, "sweep")));
-    json_decref(m);
+    SRM_TRY(open_plan(dir, njobs, abs, sizeof abs));
+    /* #SBATCH lines are not shell: a path there cannot be quoted, and % is Slurm's */
+    if (strpbrk(abs, " \t%\\'\"$"))
+        return SRM_ERROR(SRM_EINVAL, "%s: a sweep folder for Slurm needs a path without spaces, "
+                         "quotes, $ or %%", abs);
+    if (*njobs > o->max_array)
+        return SRM_ERROR(SRM_EINVAL, "%s: %zu tasks, more than --max-array-size %lu (Slurm's "
+                         "MaxArraySize, 1001 by default): raise it if the cluster allows, or "
+                         "split the sweep", dir, *njobs, o->max_array);
     snprintf(path, path_size, "%s/sweep.sbatch", abs);
     srm_atomic a;
     SRM_TRY(srm_atomic_open(&a, path));
@@ -270,6 +271,9 @@ int srm_sweep_slurm(int argc, char **argv)
         {"partition", SRM_ARG_STRING, &o.partition, "P", "sbatch --partition", NULL},
         {"account", SRM_ARG_STRING, &o.account, "A", "sbatch --account", NULL},
         {"name", SRM_ARG_STRING, &o.name, "NAME", "sbatch --job-name", NULL},
+        {"max-array-size", SRM_ARG_ULONG, &o.max_array, "N",
+         "the cluster's MaxArraySize: at most N tasks (Slurm's default 1001 allows 0-1000)",
+         NULL},
         SRM_ARG_JSON(&json, "print the report as one JSON object"),
         SRM_ARGS_END};
     const srm_args_spec spec = {
@@ -277,7 +281,8 @@ int srm_sweep_slurm(int argc, char **argv)
         "[--partition P] [--account A] [--json]",
         "Writes SWEEP/sweep.sbatch: one Slurm job array, task i running line i + 1 of\n"
         "SWEEP/jobs.txt (srm sweep plan), with the time, memory and CPU requests given here,\n"
-        "each task's Slurm output in SWEEP/logs/slurm-JOB_TASK.out and the srm job's own in\n"
+        "each task running its line in the sweep folder, its Slurm output in\n"
+        "SWEEP/logs/slurm-JOB_TASK.out and the srm job's own in\n"
         "SWEEP/logs/ID.log. Submit it with sbatch SWEEP/sweep.sbatch (sbatch --wait to block\n"
         "until all tasks end); a failed task alone again with sbatch --array=i\n"
         "SWEEP/sweep.sbatch (the command line overrides the script's --array). A task run again\n"

@@ -26,6 +26,8 @@ static int add_value(axis *x, const char *v, size_t len, const char *where)
     if (x->n == MAX_VALUES)
         return SRM_ERROR(SRM_EINVAL, "%s: --%s: more than %d values", where, x->name, MAX_VALUES);
     if (len == 0) return SRM_ERROR(SRM_EINVAL, "%s: --%s: an empty value", where, x->name);
+    if (memchr(v, '\n', len) || memchr(v, '\r', len)) /* jobs.txt holds one job per line */
+        return SRM_ERROR(SRM_EINVAL, "%s: --%s: a value with a line break", where, x->name);
     x->value[x->n] = strndup(v, len);
     if (!x->value[x->n]) return SRM_ERROR(SRM_ENOMEM, "out of memory");
     x->n++;

@@ -2,6 +2,7 @@
  * logs/, sweep.json read and written atomically, with jobs.txt (the jobs' lines in order). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,11 +13,37 @@
 #include "core/error.h"
 #include "core/meta.h"
 
-
 int srm_sweep_args(const srm_args_spec *spec, int argc, char **argv, const char **sweep)
 {
     size_t npos;
     return srm_args_parse(spec, argc, argv, sweep, &npos);
+}
+
+/* What every reader of a manifest relies on: a command, plans, and jobs each with an id (a
+ * file name), a hash, its line and its parameters as [name, value] string pairs. */
+static int check_manifest(json_t *m, const char *path)
+{
+    json_t *jobs = json_object_get(m, "jobs"), *job, *p;
+    if (!json_is_object(m) || !json_is_string(json_object_get(m, "command")) ||
+        !json_is_array(json_object_get(m, "plans")) || !json_is_array(jobs))
+        return SRM_ERROR(SRM_EINVAL, "%s: not a sweep manifest (command, plans, jobs)", path);
+    size_t i, q;
+    json_array_foreach(jobs, i, job) {
+        const char *id = json_string_value(json_object_get(job, "id"));
+        int ok = id && *id && id[0] != '.' &&
+                 strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+                     strlen(id) &&
+                 json_is_string(json_object_get(job, "hash")) &&
+                 json_is_string(json_object_get(job, "command")) &&
+                 json_is_integer(json_object_get(job, "line")) &&
+                 json_is_array(json_object_get(job, "params"));
+        json_array_foreach(ok ? json_object_get(job, "params") : NULL, q, p)
+            ok &= json_is_array(p) && json_array_size(p) == 2 &&
+                  json_is_string(json_array_get(p, 0)) && json_is_string(json_array_get(p, 1));
+        if (!ok) return SRM_ERROR(SRM_EINVAL, "%s: job %zu is damaged (id, hash, command, line, "
+                                  "params)", path, i + 1);
+    }
+    return SRM_OK;
 }
 
 int srm_sweep_manifest_read(const char *dir, json_t **out)
@@ -28,33 +55,43 @@ int srm_sweep_manifest_read(const char *dir, json_t **out)
     if (access(path, F_OK) != 0) return SRM_OK;
     json_t *m = json_load_file(path, 0, &err);
     if (!m) return SRM_ERROR(SRM_EINVAL, "%s:%d: %s", path, err.line, err.text);
-    if (!json_is_string(json_object_get(m, "command")) ||
-        !json_is_array(json_object_get(m, "jobs"))) {
-        json_decref(m);
-        return SRM_ERROR(SRM_EINVAL, "%s: not a sweep manifest (no command or jobs)", path);
-    }
-    *out = m;
+    int rc = check_manifest(m, path);
+    if (rc != SRM_OK) json_decref(m);
+    else *out = m;
+    return rc;
+}
+
+int srm_sweep_open(const char *dir, json_t **m, char *abs, size_t size)
+{
+    char real[4096];
+    if (!realpath(dir, real) || snprintf(abs, size, "%s", real) >= (int)size)
+        return SRM_ERROR(SRM_EINVAL, "%s: %s", dir, strerror(errno ? errno : ENAMETOOLONG));
+    SRM_TRY(srm_sweep_manifest_read(abs, m));
+    if (!*m)
+        return SRM_ERROR(SRM_EINVAL, "%s: no sweep.json (plan the sweep first: srm sweep plan "
+                         "%s COMMAND ...)", dir, dir);
     return SRM_OK;
 }
 
-/* sweep.json and jobs.txt (the jobs' lines in order), each atomically. */
+/* sweep.json, then jobs.txt (the jobs' lines in order), each atomically: jobs.txt never lists
+ * a job the manifest does not hold. */
 int srm_sweep_manifest_write(const char *dir, json_t *m)
 {
     char path[4200];
     srm_atomic a;
-    snprintf(path, sizeof path, "%s/jobs.txt", dir);
-    SRM_TRY(srm_atomic_open(&a, path));
-    size_t i;
-    json_t *job;
-    json_array_foreach(json_object_get(m, "jobs"), i, job)
-        fprintf(a.f, "%s\n", json_string_value(json_object_get(job, "command")));
-    SRM_TRY(srm_atomic_commit(&a));
     snprintf(path, sizeof path, "%s/sweep.json", dir);
     SRM_TRY(srm_atomic_open(&a, path));
     if (json_dumpf(m, a.f, JSON_INDENT(1)) != 0 || fputc('\n', a.f) == EOF) {
         srm_atomic_abort(&a);
         return SRM_ERROR(SRM_EIO, "%s: cannot write", path);
     }
+    SRM_TRY(srm_atomic_commit(&a));
+    snprintf(path, sizeof path, "%s/jobs.txt", dir);
+    SRM_TRY(srm_atomic_open(&a, path));
+    size_t i;
+    json_t *job;
+    json_array_foreach(json_object_get(m, "jobs"), i, job)
+        fprintf(a.f, "%s\n", json_string_value(json_object_get(job, "command")));
     return srm_atomic_commit(&a);
 }
 

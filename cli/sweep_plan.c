@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/meta.h"
+#include "core/run_dir.h"
 #include "core/report.h"
 #include "core/sha256.h"
 
@@ -146,10 +147,10 @@ static void point_id(const srm_sweep_command *cmd, const grid *g, const size_t *
 
 /* The job's shell line: srm, the command, its flags, --out in runs/, the command's own extra
  * flags, stdout and stderr into logs/ID.log (certify: stdout into runs/ID.json). */
-static char *job_line(const char *srm, const char *dir, const srm_sweep_command *cmd,
-                      const grid *g, const size_t *pick, const char *id)
+static char *job_line(const char *srm, const srm_sweep_command *cmd, const grid *g,
+                      const size_t *pick, const char *id)
 {
-    char *buf = NULL, path[4400];
+    char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
@@ -167,26 +168,15 @@ static char *job_line(const char *srm, const char *dir, const srm_sweep_command 
         fprintf(f, " --%s ", g->a[i].name);
         shell_quote(f, v);
     }
-    if (cmd->out != SRM_SWEEP_OUT_STDOUT) {
-        snprintf(path, sizeof path, "%s/runs/%s%s", dir, id,
-                 cmd->out == SRM_SWEEP_OUT_TSV ? ".tsv" : "");
-        fputs(" --out ", f);
-        shell_quote(f, path);
-    }
+    /* paths relative to the sweep folder, where the engines run the lines (ids are file names) */
+    if (cmd->out != SRM_SWEEP_OUT_STDOUT)
+        fprintf(f, " --out runs/%s%s", id, cmd->out == SRM_SWEEP_OUT_TSV ? ".tsv" : "");
     if (cmd->extra[0]) fprintf(f, " %s", cmd->extra);
-    if (cmd->out == SRM_SWEEP_OUT_STDOUT) {
-        snprintf(path, sizeof path, "%s/runs/%s.json", dir, id);
-        fputs(" >", f);
-        shell_quote(f, path);
-        snprintf(path, sizeof path, "%s/logs/%s.log", dir, id);
-        fputs(" 2>", f);
-        shell_quote(f, path);
-    } else {
-        snprintf(path, sizeof path, "%s/logs/%s.log", dir, id);
-        fputs(" >", f);
-        shell_quote(f, path);
-        fputs(" 2>&1", f);
-    }
+    if (cmd->out == SRM_SWEEP_OUT_STDOUT) /* exit 1 is a verdict, not a failure; whole files */
+        fprintf(f, " >runs/%s.json.tmp 2>logs/%s.log; s=$?; [ $s -le 1 ] && mv runs/%s.json.tmp "
+                "runs/%s.json", id, id, id, id);
+    else
+        fprintf(f, " >logs/%s.log 2>&1", id);
     fclose(f);
     return buf;
 }
@@ -210,23 +200,35 @@ static json_t *find_hash(json_t *jobs, const char *hex)
     return NULL;
 }
 
-/* Adds every point of g missing from m's jobs; *added counts them. */
-static int add_jobs(json_t *m, const char *srm, const char *dir, const srm_sweep_command *cmd,
-                    const grid *g, size_t *added)
+/* The number of points of g, at most MAX_JOBS (checked before any multiplication overflows). */
+static int grid_total(const grid *g, size_t *total)
 {
-    size_t pick[MAX_AXES] = {0}, total = 1;
-    for (size_t i = 0; i < g->n; i++) total *= g->a[i].n;
-    if (total > MAX_JOBS)
-        return SRM_ERROR(SRM_EINVAL, "plan: %zu jobs (at most %d)", total, MAX_JOBS);
+    *total = 1;
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->a[i].n > MAX_JOBS / *total)
+            return SRM_ERROR(SRM_EINVAL, "plan: more than %d jobs", MAX_JOBS);
+        *total *= g->a[i].n;
+    }
+    return SRM_OK;
+}
+
+/* Adds every point of g missing from m's jobs; *added counts them; hashes (or NULL) gets the
+ * hash of every point of g. */
+static int add_jobs(json_t *m, const char *srm, const srm_sweep_command *cmd, const grid *g,
+                    size_t total, size_t *added, json_t *hashes)
+{
+    size_t pick[MAX_AXES] = {0};
     json_t *jobs = json_object_get(m, "jobs");
     *added = 0;
     for (size_t done = 0; done < total; done++) {
         char hex[65], id[200];
         point_hash(cmd->name, g, pick, hex);
         hex[16] = '\0';
+        if (hashes && json_array_append_new(hashes, json_string(hex)) != 0)
+            return SRM_ERROR(SRM_ENOMEM, "out of memory");
         if (!find_hash(jobs, hex)) {
             point_id(cmd, g, pick, hex, id, sizeof id);
-            char *line = job_line(srm, dir, cmd, g, pick, id);
+            char *line = job_line(srm, cmd, g, pick, id);
             json_t *p = job_params(g, pick);
             json_t *job = line && p ? json_pack("{ss ss sI so ss}", "id", id, "hash", hex, "line",
                                                 (json_int_t)json_array_size(jobs) + 1,
@@ -322,7 +324,7 @@ int srm_sweep_plan(int argc, char **argv)
     char dir[4096];
     if (rc == SRM_OK)
         rc = srm_sweep_plan_grid(rest[0], cmd->name, gridfile, srm_path, nrest - 2, rest + 2, dir,
-                                 sizeof dir, &jobs, &added);
+                                 sizeof dir, &jobs, &added, NULL);
     if (rc == SRM_OK) rc = plan_report(dir, cmd->name, jobs, added, json);
     free(rest);
     return rc;
@@ -330,7 +332,7 @@ int srm_sweep_plan(int argc, char **argv)
 
 int srm_sweep_plan_grid(const char *sweep, const char *command, const char *gridfile,
                         const char *srm_path, int argc, char **argv, char *dir, size_t dir_size,
-                        size_t *jobs, size_t *added)
+                        size_t *jobs, size_t *added, json_t *hashes)
 {
     const srm_sweep_command *cmd = srm_sweep_command_find(command);
     if (!cmd) return SRM_ERROR(SRM_EINVAL, "cannot sweep srm %s", command);
@@ -346,10 +348,14 @@ int srm_sweep_plan_grid(const char *sweep, const char *command, const char *grid
     if (rc == SRM_OK && gridfile) rc = srm_sweep_grid_file(gridfile, &g);
     if (rc == SRM_OK) rc = srm_sweep_grid_flags(argc, argv, cmd, &g);
     if (rc == SRM_OK) rc = check_flags(self, cmd, &g);
+    size_t total = 0;
+    if (rc == SRM_OK) rc = grid_total(&g, &total);
     json_t *m = NULL;
+    srm_run_dir lock = {.lock_fd = -1}; /* one plan at a time into a folder */
+    if (rc == SRM_OK) rc = srm_run_dir_open(&lock, sweep);
     if (rc == SRM_OK) rc = srm_sweep_dir_open(sweep, dir, dir_size);
     if (rc == SRM_OK) rc = srm_sweep_manifest_load(dir, cmd, &m);
-    if (rc == SRM_OK) rc = add_jobs(m, self, dir, cmd, &g, added);
+    if (rc == SRM_OK) rc = add_jobs(m, self, cmd, &g, total, added, hashes);
     json_t *plan = rc == SRM_OK ? json_pack("{ss ss sI}", "command", srm_meta_command(), "date",
                                             srm_meta_date(), "added", (json_int_t)*added)
                                 : NULL;
@@ -357,6 +363,7 @@ int srm_sweep_plan_grid(const char *sweep, const char *command, const char *grid
         rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     if (rc == SRM_OK) rc = srm_sweep_manifest_write(dir, m);
     if (rc == SRM_OK) *jobs = json_array_size(json_object_get(m, "jobs"));
+    if (lock.lock_fd >= 0 || lock.created) srm_run_dir_close(&lock, rc);
     json_decref(m);
     srm_sweep_grid_free(&g);
     return rc;

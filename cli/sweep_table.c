@@ -53,12 +53,13 @@ static int write_tsv(const table *t, const char *path, int with_k)
     srm_atomic a;
     SRM_TRY(srm_atomic_open(&a, path));
     srm_meta_write(a.f);
-    fprintf(a.f, "# srm sweep collect: one row per grid point without --seed%s; sd is the "
-            "sample sd (n - 1)%s\n# value: %s\n", with_k ? " and per k" : "",
+    fprintf(a.f, "# srm sweep collect: one row per grid point without --seed%s; n finite "
+            "values, sd the sample sd (n - 1)%s; nonfinite: values left out (a diverged run)\n"
+            "# value: %s\n", with_k ? " and per k" : "",
             t->has_stable ? "; diff = mean(stable) - mean(unstable), se its standard error "
                             "(Welch)" : "", t->metric);
     for (size_t k = 0; k < t->nnames; k++) fprintf(a.f, "%s\t", column_name(t->names[k]));
-    fprintf(a.f, "%sn\tmean\tsd\tmin\tmax%s\n", with_k ? "k\t" : "",
+    fprintf(a.f, "%sn\tmean\tsd\tmin\tmax%s\tnonfinite\n", with_k ? "k\t" : "",
             t->has_stable ? "\tdiff\tse" : "");
     for (size_t i = 0; i < t->n; i++) {
         const group *g = &t->g[i];
@@ -70,7 +71,7 @@ static int write_tsv(const table *t, const char *path, int with_k)
         fprintf(a.f, "%zu", g->n);
         const double x[] = {g->mean, g->sd, g->min, g->max, g->diff, g->se};
         for (int q = 0; q < (t->has_stable ? 6 : 4); q++) fputc('\t', a.f), number(a.f, x[q]);
-        fputc('\n', a.f);
+        fprintf(a.f, "\t%zu\n", g->nonfinite);
     }
     return srm_atomic_commit(&a);
 }
@@ -217,5 +218,12 @@ int srm_sweep_table_write(const table *t, const char *dir, int with_k, const cha
     SRM_TRY(write_tsv(t, path, with_k));
     snprintf(path, sizeof path, "%s/summary.md", dir);
     SRM_TRY(write_md(t, path, with_k));
-    return draw(t, dir, with_k, what);
+    /* the tables stand without the figure: gnuplot failing (all values nan) is said, not fatal */
+    static char why[600];
+    if (draw(t, dir, with_k, what) != SRM_OK) {
+        snprintf(why, sizeof why, "none: %s", srm_error_message());
+        srm_error_clear();
+        *what = why;
+    }
+    return SRM_OK;
 }

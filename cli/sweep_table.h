@@ -14,6 +14,7 @@ typedef struct {
     size_t n, cap;
     double *v;
     double mean, sd, min, max, diff, se;
+    size_t nonfinite; /* values left out of the statistics (a diverged run: null, inf) */
     long partner; /* a stable point's unstable partner, -1: none */
     int used;     /* an unstable point that is some stable point's partner */
 } group;

@@ -18,7 +18,18 @@
 
 #define MAX_ARGS 128
 
-/* srm train's hyper-parameter flags among table1's arguments, to be passed on to every job. */
+/* Whether out[0..n) holds flag `name` (as --name or --name=...); if so its index. */
+static int holds(char **out, int n, const char *name, size_t len, int *at)
+{
+    for (*at = 0; *at < n; (*at)++)
+        if (strncmp(out[*at], "--", 2) == 0 && strncmp(out[*at] + 2, name, len) == 0 &&
+            (out[*at][2 + len] == '\0' || out[*at][2 + len] == '='))
+            return 1;
+    return 0;
+}
+
+/* srm train's hyper-parameter flags among table1's arguments, to be passed on to every job;
+ * the last of a flag given twice wins, as in srm table1 itself. */
 static int forwarded(int argc, char **argv, char **out, int *n)
 {
     static const char *const own[] = {"task", "cell", "seed", "stable", "projection", "config",
@@ -35,15 +46,28 @@ static int forwarded(int argc, char **argv, char **out, int *n)
             skip = strcmp(name, own[k]) == 0;
         if (skip) continue;
         if (*n + 2 > MAX_ARGS) return SRM_ERROR(SRM_EINVAL, "too many flags");
+        int at, width;
+        if (holds(out, *n, name, len, &at)) { /* drop the earlier one */
+            width = out[at][2 + len] == '\0' && p->meta ? 2 : 1;
+            memmove(out + at, out + at + width, (size_t)(*n - at - width) * sizeof *out);
+            *n -= width;
+        }
+        const char *v = argv[i][2 + len] ? argv[i] + 3 + len : ""; /* --name=v */
         out[(*n)++] = argv[i];
-        if (!argv[i][2 + len] && p->meta && i + 1 < argc) out[(*n)++] = argv[++i];
+        if (!*v && p->meta && i + 1 < argc) v = out[(*n)++] = argv[++i];
+        if (strchr(v, ',') || (strchr(v, '-') && v[0] >= '0' && v[0] <= '9' &&
+                               strspn(v, "0123456789-") == strlen(v)))
+            return SRM_ERROR(SRM_EINVAL, "--seeds: --%s takes one value here (got '%s'); for a "
+                             "grid over it, srm sweep plan", name, v);
     }
     return SRM_OK;
 }
 
-/* One plan of the sweep: the grid, then the forwarded flags. */
+/* One plan of the sweep: the grid, then the forwarded flags; the hashes of its jobs into
+ * hashes. */
 static int plan(const srm_table1_seeds_opts *o, const char *dir, const char *stable,
-                const char *projection, char **fwd, int nfwd, char *abs, size_t size)
+                const char *projection, char **fwd, int nfwd, char *abs, size_t size,
+                json_t *hashes)
 {
     char *argv[MAX_ARGS + 24];
     int n = 0;
@@ -56,7 +80,8 @@ static int plan(const srm_table1_seeds_opts *o, const char *dir, const char *sta
     if (o->data_dir) argv[n++] = "--data-dir", argv[n++] = (char *)o->data_dir;
     for (int i = 0; i < nfwd; i++) argv[n++] = fwd[i];
     size_t jobs, added;
-    return srm_sweep_plan_grid(dir, "train", NULL, NULL, n, argv, abs, size, &jobs, &added);
+    return srm_sweep_plan_grid(dir, "train", NULL, NULL, n, argv, abs, size, &jobs, &added,
+                               hashes);
 }
 
 static const srm_sweep_point *find(const srm_sweep_point *p, size_t n, const char *task,
@@ -151,7 +176,7 @@ static size_t build_rows(const srm_table1_seeds_opts *o, const srm_sweep_point *
     size_t ncells = 0, nrows = 0;
     snprintf(cbuf, size, "%s", o->cells);
     for (char *c = strtok_r(cbuf, ",", &save); c && ncells < 8; c = strtok_r(NULL, ",", &save))
-        cells[ncells++] = c;
+        cells[ncells++] = c; /* parse_cells (cli/cmd_table1.c) allows two */
     snprintf(tbuf, size, "%s", o->tasks);
     save = NULL;
     for (char *t = strtok_r(tbuf, ",", &save); t && nrows + ncells <= 64;
@@ -173,30 +198,37 @@ int srm_table1_seeds(const srm_table1_seeds_opts *o, int argc, char **argv)
     int paper = o->variants & 4, cert = o->variants & 2;
     if (strcmp(o->engine, "parallel") != 0 && strcmp(o->engine, "slurm") != 0)
         return SRM_ERROR(SRM_EINVAL, "--engine: parallel or slurm (got '%s')", o->engine);
+    if (strlen(o->tasks) >= 500 || strlen(o->cells) >= 500)
+        return SRM_ERROR(SRM_EINVAL, "--tasks or --cells: too long");
     SRM_TRY(forwarded(argc, argv, fwd, &nfwd));
     snprintf(sweep, sizeof sweep, "%s/sweep", o->out);
-    SRM_TRY(plan(o, sweep, cert ? "off,on" : "off", NULL, fwd, nfwd, dir, sizeof dir));
-    if (paper) SRM_TRY(plan(o, sweep, "on", "paper", fwd, nfwd, dir, sizeof dir));
+    json_t *hashes = json_array(); /* this table's runs: the sweep folder may hold others */
+    if (!hashes) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    int rc = plan(o, sweep, cert ? "off,on" : "off", NULL, fwd, nfwd, dir, sizeof dir, hashes);
+    if (rc == SRM_OK && paper)
+        rc = plan(o, sweep, "on", "paper", fwd, nfwd, dir, sizeof dir, hashes);
     size_t ok = 0, njobs = 0;
-    if (strcmp(o->engine, "parallel") == 0) {
-        SRM_TRY(srm_sweep_run_dir(dir, NULL, o->jobs, &ok, &njobs));
-        if (ok < njobs)
-            return SRM_ERROR(SRM_EIO, "%zu of %zu runs did not succeed (%s/joblog.tsv, logs/); "
-                             "run the same command again to retry them", njobs - ok, njobs, dir);
-    } else {
+    if (rc == SRM_OK && strcmp(o->engine, "parallel") == 0) {
+        rc = srm_sweep_run_dir(dir, NULL, o->jobs, &ok, &njobs);
+        if (rc == SRM_OK && ok < njobs)
+            rc = SRM_ERROR(SRM_EIO, "%zu of %zu runs did not succeed (%s/joblog.tsv, logs/); "
+                           "run the same command again to retry them", njobs - ok, njobs, dir);
+    } else if (rc == SRM_OK) {
         srm_sweep_slurm_opts so = SRM_SWEEP_SLURM_DEFAULTS;
         so.time = o->slurm_time, so.mem = o->slurm_mem, so.name = "srm-table1";
-        SRM_TRY(srm_sweep_sbatch_write(dir, &so, sbatch, sizeof sbatch, &njobs));
-        SRM_TRY(srm_sweep_sbatch_wait(sbatch));
+        rc = srm_sweep_sbatch_write(dir, &so, sbatch, sizeof sbatch, &njobs);
+        if (rc == SRM_OK) rc = srm_sweep_sbatch_wait(sbatch);
     }
-    srm_sweep_summary *s;
-    SRM_TRY(srm_sweep_summarize(dir, NULL, 1, &s));
+    srm_sweep_summary *s = NULL;
+    if (rc == SRM_OK) rc = srm_sweep_summarize(dir, NULL, 1, hashes, &s);
+    json_decref(hashes);
+    if (rc != SRM_OK) return rc;
     const srm_sweep_point *p;
     size_t n = srm_sweep_summary_points(s, &p);
     row rows[64];
     char tbuf[512], cbuf[512];
     size_t nrows = build_rows(o, p, n, rows, tbuf, cbuf, sizeof tbuf);
-    int rc = write_tables(o, rows, nrows);
+    rc = write_tables(o, rows, nrows);
     srm_report *r = rc == SRM_OK ? srm_report_alloc() : NULL;
     if (rc == SRM_OK && !r) rc = srm_error_code();
     char path[4200];

@@ -12,7 +12,7 @@ T="--max-train 8 --max-valid 4 --max-test 4 --hidden 8 --epochs 2"
 ok "plan a 2 x 2 x 3 train grid" "$SRM" sweep plan "$TMP/a" train --task jsb,atis --cell rnn --stable off,on --seed 1-3 $T
 expect "12 jobs, one complete srm command per line" [ "$(wc -l <"$TMP/a/jobs.txt")" -eq 12 ]
 expect "first axis outermost, the last fastest (seed 1 2 3, then stable)" sh -c "sed -n '1p;2p;4p;7p' '$TMP/a/jobs.txt' | grep -o -- '--task [a-z]* --cell rnn\\( --stable\\)\\{0,1\\} --seed [0-9]' | tr '\\n' ';' | grep -qx -- '--task jsb --cell rnn --seed 1;--task jsb --cell rnn --seed 2;--task jsb --cell rnn --stable --seed 1;--task atis --cell rnn --seed 1;'"
-expect "each job: --out in runs/ID, --reuse --quiet, output into logs/ID.log" sh -c "head -n 1 '$TMP/a/jobs.txt' | grep -q -- \"--out $TMP/a/runs/jsb-unstable-seed1-[0-9a-f]\\{8\\} --reuse --quiet >$TMP/a/logs/jsb-unstable-seed1-[0-9a-f]\\{8\\}.log 2>&1\$\""
+expect "each job: --out runs/ID, --reuse --quiet, output into logs/ID.log (in the sweep folder)" sh -c "head -n 1 '$TMP/a/jobs.txt' | grep -q -- \"^$SRM train .* --out runs/jsb-unstable-seed1-[0-9a-f]\\{8\\} --reuse --quiet >logs/jsb-unstable-seed1-[0-9a-f]\\{8\\}.log 2>&1\$\""
 expect "the manifest: version, command line, ids, parameters" sh -c "grep -q '\"srm_version\"' '$TMP/a/sweep.json' && grep -q '\"command\": \"train\"' '$TMP/a/sweep.json' && grep -q 'sweep plan' '$TMP/a/sweep.json' && [ \$(grep -c '\"hash\"' '$TMP/a/sweep.json') -eq 12 ]"
 ok "the same grid in another folder" "$SRM" sweep plan "$TMP/b" train --task jsb,atis --cell rnn --stable off,on --seed 1-3 $T
 expect "plans the same ids" sh -c "sed 's|$TMP/a|X|g' '$TMP/a/jobs.txt' >'$TMP/ja' && sed 's|$TMP/b|X|g' '$TMP/b/jobs.txt' >'$TMP/jb' && cmp -s '$TMP/ja' '$TMP/jb'"
@@ -34,7 +34,7 @@ ok "lockstep --trunc 1,2,4 on the command line is one value" "$SRM" sweep plan "
 expect "2 jobs, each with --trunc 1,2,4" sh -c "[ \$(grep -c -- '--trunc 1,2,4 ' '$TMP/l2/jobs.txt') -eq 2 ]"
 "$SRM" init --cell rnn --hidden 4 --input 2 --lambda 0.6 --out "$TMP/m.safetensors" >/dev/null
 (cd "$TMP" && "$SRM" sweep plan p truncate m.safetensors --random-input 20 --kmax 4 --seed 1-2) >/dev/null 2>&1
-expect "truncate: the model (positional) first, made absolute; --out runs/ID.tsv" sh -c "grep -q \"truncate $TMP/m.safetensors --random-input 20 --kmax 4 --seed 1 --out $TMP/p/runs/seed1-[0-9a-f]*.tsv\" '$TMP/p/jobs.txt'"
+expect "truncate: the model (positional) first, made absolute; --out runs/ID.tsv" sh -c "grep -q \"truncate $TMP/m.safetensors --random-input 20 --kmax 4 --seed 1 --out runs/seed1-[0-9a-f]*.tsv\" '$TMP/p/jobs.txt'"
 
 # --- bad input: exit 2, one line, the sweep left as it was
 cp "$TMP/a/jobs.txt" "$TMP/a.before"
@@ -63,13 +63,61 @@ S=$TMP/b/sweep.sbatch
 expect "an array of 12 tasks, at most 3 at once, with the requests" sh -c "grep -qx '#SBATCH --array=0-11%3' '$S' && grep -qx '#SBATCH --time=00:10:00' '$S' && grep -qx '#SBATCH --mem=512M' '$S' && grep -qx '#SBATCH --cpus-per-task=2' '$S' && grep -qx '#SBATCH --partition=short' '$S'"
 expect "task i runs line i + 1 of jobs.txt" grep -q 'sed -n "$((SLURM_ARRAY_TASK_ID + 1))p"' "$S"
 expect "the script is valid sh" sh -n "$S"
-mkdir -p "$TMP/fake"
-printf '#!/bin/sh\necho "$@" >>"%s/fake.args"\n' "$TMP" >"$TMP/fake/parallel"
-chmod +x "$TMP/fake/parallel"
-SLURM_ARRAY_TASK_ID=0 PATH="$TMP/fake:$PATH" sh -c "sed 's|^exec sh -c \"\$line\"|echo \"\$line\" >$TMP/line0|' '$S' | sh"
+SLURM_ARRAY_TASK_ID=0 sh -c "sed 's|^exec sh -c \"\$line\"|echo \"\$line\" >$TMP/line0|' '$S' | sh"
 expect "task 0 of the script picks jobs.txt's first line" sh -c "head -n 1 '$TMP/b/jobs.txt' | cmp -s - '$TMP/line0'"
 SLURM_ARRAY_TASK_ID=99 sh "$S" >/dev/null 2>"$TMP/err"
 expect "a task past the end: exit 2, naming the line" sh -c "[ $? -eq 2 ] && grep -q 'no line 100 in' '$TMP/err'"
+
+mkdir -p "$TMP/sp ace"
+"$SRM" sweep plan "$TMP/sp ace/s" train --task jsb --cell rnn --seed 1-2 >/dev/null
+status 2 "slurm: a sweep folder whose path has a space (#SBATCH lines are not shell)" "$SRM" sweep slurm "$TMP/sp ace/s"
+
+# --- bad grids and damaged manifests: one line, exit 2
+status 2 "a value with a newline (jobs.txt is one job per line)" "$SRM" sweep plan "$TMP/nl" train --task jsb --cell rnn --data-dir "$(printf '/tmp/a\nb')"
+status 2 "a grid of more than 100000 jobs (no overflow to 0)" "$SRM" sweep plan "$TMP/ov" train --task jsb --cell rnn --hidden 1-256 --embedding 1-256 --batch 1-256 --bptt 1-256 --epochs 1-256 --eval-batch 1-256 --max-train 1-256 --max-valid 1-256
+expect "and leaves no folder" test ! -e "$TMP/ov"
+for damage in 's/"hash": "[0-9a-f]*"/"hash": 5/' 's/"params": \[/"params": [5, /' 's/"plans"/"plants"/'; do
+    rm -rf "$TMP/dm" && cp -r "$TMP/b" "$TMP/dm"
+    sed "$damage" "$TMP/b/sweep.json" >"$TMP/dm/sweep.json"
+    status 2 "a damaged sweep.json ($damage): collect" "$SRM" sweep collect "$TMP/dm"
+    status 2 "and plan" "$SRM" sweep plan "$TMP/dm" train --task jsb --cell rnn --seed 1
+done
+
+# --- collect on hand-written results: pairing, a moved folder, a diverged run
+"$SRM" sweep plan "$TMP/h" train --task atis --cell rnn --stable off,on --seed 1-2 >/dev/null
+"$SRM" sweep plan "$TMP/h" train --task atis --cell rnn --stable off,on --seed 1-2 --lr 0.5 >/dev/null
+"$SRM" sweep plan "$TMP/h" train --task atis --cell rnn --stable on --projection paper --seed 1-2 >/dev/null
+fake() { mkdir -p "$TMP/h/runs/$1" && printf '{"metric_name": "f1", "test_metric": %s}\n' "$2" >"$TMP/h/runs/$1/result.json"; }
+for id in $(sed -n 's/.*--out runs\/\([^ ]*\) .*/\1/p' "$TMP/h/jobs.txt"); do
+    line=$(grep -- "--out runs/$id " "$TMP/h/jobs.txt")
+    base=10
+    case "$line" in *"--lr 0.5"*) base=1000 ;; esac
+    case "$line" in *--projection*) base=$((base + 500)) ;; *--stable*) base=$((base + 1)) ;; esac
+    case "$line" in *"--seed 2"*) v=$((base + 1)) ;; *) v=$base ;; esac
+    fake "$id" "$v"
+done
+ok "collect 10 hand-written results" "$SRM" sweep collect "$TMP/h"
+# row STABLE LR PROJECTION FIELDS: those fields of that row of $TMP/h/summary.tsv
+row() { awk -F'\t' -v s="$1" -v l="$2" -v p="$3" '!/^#/ && $1 == s && $2 == l && $3 == p' "${F:-$TMP/h/summary.tsv}" | cut -f"$4"; }
+tab=$(printf '\t')
+expect "the header: stable lr projection n mean sd min max diff se nonfinite" sh -c "grep -v '^#' '$TMP/h/summary.tsv' | head -n 1 | grep -qx 'stable${tab}lr${tab}projection${tab}n${tab}mean${tab}sd${tab}min${tab}max${tab}diff${tab}se${tab}nonfinite'"
+expect "lr 0.5, stable: paired with the lr 0.5 unstable runs (diff 1, not 991)" [ "$(row on 0.5 none 4-6,9)" = "2${tab}1001.5${tab}0.70710678118654757${tab}1" ]
+expect "default lr, stable: diff 1" [ "$(row on none none 9)" = 1 ]
+expect "the authors' projection: paired with the default-lr unstable runs (diff 500, se 0.707)" [ "$(row on none paper 9,10)" = "500${tab}0.70710678118654757" ]
+cp -r "$TMP/h" "$TMP/h2"
+for d in "$TMP"/h/runs/unstable-seed1-*; do mkdir -p "$TMP/h2/runs/$(basename "$d")"; printf '{"metric_name": "f1", "test_metric": null}\n' >"$TMP/h2/runs/$(basename "$d")/result.json"; done
+cp "$TMP/h/summary.tsv" "$TMP/h.summary"
+ok "collect a copy of the sweep, one result made null (a diverged run)" "$SRM" sweep collect "$TMP/h2"
+expect "the copy is read where it is: the original's summary untouched" cmp -s "$TMP/h/summary.tsv" "$TMP/h.summary"
+expect "and the copy's says so: unstable default lr n 1, mean 11, nonfinite 1" [ "$(F=$TMP/h2/summary.tsv row off none none 4,5,11)" = "1${tab}11${tab}1" ]
+
+# --- certify: exit 1 (not certified) is a verdict, not a failed job
+"$SRM" init --cell rnn --hidden 4 --input 2 --lambda 0.6 --out "$TMP/c06.safetensors" >/dev/null
+"$SRM" init --cell rnn --hidden 4 --input 2 --lambda 1.5 --out "$TMP/c15.safetensors" >/dev/null
+"$SRM" sweep plan "$TMP/ce" certify "$TMP/c06.safetensors,$TMP/c15.safetensors" >/dev/null
+ok "a certify sweep over a stable and an unstable model succeeds" "$SRM" sweep run "$TMP/ce"
+expect "both reports whole, no temporary file left" sh -c "[ \$(ls '$TMP'/ce/runs/*.json | wc -l) -eq 2 ] && ! ls '$TMP'/ce/runs/ | grep -q tmp"
+ok "and collects" "$SRM" sweep collect "$TMP/ce" --value output_lipschitz
 
 # --- srm train --reuse
 K="--task jsb --cell rnn --max-train 8 --max-valid 4 --max-test 4 --hidden 8 --quiet"
@@ -157,6 +205,11 @@ ok "the same command again" "$SRM" table1 $S1 --out "$TMP/t1"
 grep -v '^#' "$TMP/t1.tsv" >"$TMP/t1.a"
 grep -v '^#' "$TMP/t1/table1-seeds.tsv" >"$TMP/t1.b"
 expect "trains nothing (12 jobs in the joblog) and gives the same table" sh -c "[ \$(grep -vc '^Seq' '$TMP/t1/sweep/joblog.tsv') -eq 12 ] && cmp -s '$TMP/t1.a' '$TMP/t1.b'"
+ok "the same table at 3 epochs into the same folder" "$SRM" table1 $S1 --epochs 3 --out "$TMP/t1"
+lstm3=$(for d in "$TMP"/t1/sweep/runs/lstm-unstable-seed*; do grep -q '"epochs": 3' "$d/result.json" && json_get test_metric "$d/result.json"; done | awk '{ s += $1 } END { printf "%.10g", s / NR }')
+got3=$(awk -F'\t' '!/^#/ && $3 == "lstm" { printf "%s %.10g", $4, $5 }' "$TMP/t1/table1-seeds.tsv")
+expect "its table holds its own runs only (n 2, the 3-epoch mean $lstm3), not the 2-epoch ones" [ "$got3" = "2 $lstm3" -a "$lstm3" != "$m" ]
+status 2 "a grid in a forwarded flag" "$SRM" table1 $S1 --lr 0.1,0.2 --out "$TMP/t1"
 status 2 "--seed and --seeds" "$SRM" table1 $S1 --seed 3 --out "$TMP/t1"
 status 2 "--engine other than parallel or slurm" "$SRM" table1 $S1 --engine local --out "$TMP/t1"
 finish
