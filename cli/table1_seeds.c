@@ -12,6 +12,7 @@
 #include "cli/table1_seeds.h"
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/meta.h"
 #include "core/report.h"
 #include "task/train_config.h"
@@ -167,6 +168,62 @@ static int write_tables(const srm_table1_seeds_opts *o, const row *rows, size_t 
     return srm_atomic_commit(&a);
 }
 
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* One row as JSON: the cell and per variant mean, sd, n, and (stable) gap and se. */
+static json_t *row_json(const row *r)
+{
+    static const char *const names[] = {"unstable", "stable", "stable_paper"};
+    const char *metric = r->v[0] ? srm_sweep_param(r->v[0]->params, "metric") : NULL;
+    json_t *o = json_pack("{ss ss so}", "task", r->task, "cell", r->cell, "metric",
+                          metric ? json_string(metric) : json_null());
+    for (int q = 0; o && q < 3; q++) {
+        const srm_sweep_point *v = r->v[q];
+        if (!v) continue;
+        json_t *x = json_pack("{so so sI}", "mean", num(v->mean), "sd", num(v->sd), "n",
+                              (json_int_t)v->n);
+        if (x && q) {
+            json_object_set_new(x, "gap", num(v->diff));
+            json_object_set_new(x, "se", num(v->se));
+        }
+        if (!x || json_object_set_new(o, names[q], x) != 0) return json_decref(o), NULL;
+    }
+    return o;
+}
+
+/* The table on stdout: the Markdown rows (text), or one JSON object with every number. */
+static int print_table(const srm_table1_seeds_opts *o, const char *dir, size_t njobs,
+                       const row *rows, size_t nrows)
+{
+    char md[4200], tsv[4200];
+    snprintf(md, sizeof md, "%s/table1-seeds.md", o->out);
+    snprintf(tsv, sizeof tsv, "%s/table1-seeds.tsv", o->out);
+    if (!o->json) {
+        char *text;
+        size_t len;
+        SRM_TRY(srm_file_read(md, &text, &len));
+        const char *body = strstr(text, "\n\n");
+        fputs(body ? body + 2 : text, stdout);
+        free(text);
+        printf("\nsweep: %s (%zu runs, engine %s)\ntables: %s, %s\n", dir, njobs, o->engine, tsv,
+               md);
+        return SRM_OK;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < nrows; i++)
+        if (json_array_append_new(list, row_json(&rows[i])) != 0)
+            return json_decref(list), SRM_ERROR(SRM_ENOMEM, "out of memory");
+    json_t *j = json_pack("{ss sI ss ss ss ss so}", "sweep", dir, "runs", (json_int_t)njobs,
+                          "seeds", o->seeds, "engine", o->engine, "table_tsv", tsv, "table_md", md,
+                          "rows", list);
+    char *text = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(j);
+    if (!text) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    printf("%s\n", text);
+    free(text);
+    return SRM_OK;
+}
+
 /* The rows in --tasks, --cells order (the names as given: the jobs' parameters); tbuf and
  * cbuf hold the names the rows point into. */
 static size_t build_rows(const srm_table1_seeds_opts *o, const srm_sweep_point *p, size_t n,
@@ -229,17 +286,7 @@ int srm_table1_seeds(const srm_table1_seeds_opts *o, int argc, char **argv)
     char tbuf[512], cbuf[512];
     size_t nrows = build_rows(o, p, n, rows, tbuf, cbuf, sizeof tbuf);
     rc = write_tables(o, rows, nrows);
-    srm_report *r = rc == SRM_OK ? srm_report_alloc() : NULL;
-    if (rc == SRM_OK && !r) rc = srm_error_code();
-    char path[4200];
-    if (rc == SRM_OK) rc = srm_report_string(r, "sweep", NULL, dir);
-    if (rc == SRM_OK) rc = srm_report_integer(r, "runs", NULL, (long long)njobs);
-    if (rc == SRM_OK) rc = srm_report_string(r, "seeds", NULL, o->seeds);
-    if (rc == SRM_OK) rc = srm_report_string(r, "engine", NULL, o->engine);
-    snprintf(path, sizeof path, "%s/table1-seeds.tsv", o->out);
-    if (rc == SRM_OK) rc = srm_report_string(r, "table_tsv", "table (tsv)", path);
-    snprintf(path, sizeof path, "%s/table1-seeds.md", o->out);
-    if (rc == SRM_OK) rc = srm_report_string(r, "table_md", "table (markdown)", path);
+    if (rc == SRM_OK) rc = print_table(o, dir, njobs, rows, nrows);
     srm_sweep_summary_free(s);
-    return srm_report_finish(r, rc, stdout, o->json);
+    return rc;
 }

@@ -200,8 +200,10 @@ lstm_u=$(ls -d "$TMP"/t1/sweep/runs/lstm-unstable-seed*)
 m=$(for d in $lstm_u; do json_get test_metric "$d/result.json"; done | awk '{ s += $1 } END { printf "%.10g", s / NR }')
 got=$(awk -F'\t' '!/^#/ && $3 == "lstm" { printf "%.10g", $5 }' "$TMP/t1/table1-seeds.tsv")
 expect "its unstable LSTM mean is the mean of the two runs' result.json ($m)" [ -n "$m" -a "$got" = "$m" ]
+expect "it prints the table: mean ± sd per cell" grep -q '^| jsb | nll_per_frame | lstm | 2 | [0-9.]* ± ' "$TMP/out"
 cp "$TMP/t1/table1-seeds.tsv" "$TMP/t1.tsv"
-ok "the same command again" "$SRM" table1 $S1 --out "$TMP/t1"
+ok "the same command again (--json)" "$SRM" table1 $S1 --out "$TMP/t1" --json
+expect "--json: a row per cell with each variant's mean, sd, n, gap and se" sh -c "grep -q '\"rows\": \[{\"task\": \"jsb\", \"cell\": \"rnn\", \"metric\": \"nll_per_frame\", \"unstable\": {\"mean\": [0-9.]*, \"sd\": [0-9.]*, \"n\": 2}, \"stable\": {\"mean\": [0-9.]*, \"sd\": [0-9.]*, \"n\": 2, \"gap\": [-0-9.e]*, \"se\": [0-9.e-]*}, \"stable_paper\"' '$TMP/out'"
 grep -v '^#' "$TMP/t1.tsv" >"$TMP/t1.a"
 grep -v '^#' "$TMP/t1/table1-seeds.tsv" >"$TMP/t1.b"
 expect "trains nothing (12 jobs in the joblog) and gives the same table" sh -c "[ \$(grep -vc '^Seq' '$TMP/t1/sweep/joblog.tsv') -eq 12 ] && cmp -s '$TMP/t1.a' '$TMP/t1.b'"
