@@ -1,7 +1,7 @@
 # plots/fig-sweep-metric.gp: a sweep across seeds (`srm sweep collect`, cli/sweep_collect.c):
-# per grid point the mean of its metric with the sample sd as error bars, the stable model beside
-# the unstable one when the grid has --stable; one panel per metric (a train sweep over tasks
-# has several: perplexity, bpc, NLL per frame, F1).
+# per grid point the mean of its metric (a point) with the sample sd as error bars, the stable
+# model beside the unstable one when the grid has --stable; one panel per metric (a train sweep
+# over tasks has several: perplexity, bpc, NLL per frame, F1).
 # Usage: gnuplot -e "data='SWEEP/fig-sweep.tsv'; labels='f1 nll_per_frame'; ylabel='...';
 #                    stable=1; title='...'; out='fig.png'; term='png'" plots/fig-sweep-metric.gp
 # data: one block per word of `labels` (gnuplot index), rows: label mean sd, or with stable=1:
@@ -20,23 +20,24 @@ if (term eq "svg") {
 set output out
 set datafile separator "\t"
 set datafile missing "nan"
-set style data histograms
-set style histogram errorbars gap 2 lw 1.5
-set style fill solid 0.75 border -1
-set boxwidth 0.9
+# points with error bars, not bars from zero: the differences between seeds are the point
 set xtics rotate by -30 left noenhanced
 set grid ytics lc rgb "#dddddd"
-set key top right
-set yrange [0:*] # bars start at zero
+set key outside top center horizontal
+set offsets 0.5, 0.5, 0, 0
+set bars 2
 set multiplot layout 1, n title "Across seeds: mean ± sd\n".title noenhanced
 do for [i = 1:n] {
     set title word(labels, i) noenhanced
     set ylabel (n > 1 ? word(labels, i) : ylabel) noenhanced
     if (stable) {
-        plot data index (i - 1) using 2:3:xtic(1) lc rgb "#d95f02" title "unstable", \
-             '' index (i - 1) using 4:5 lc rgb "#1b9e77" title "stable"
+        plot data index (i - 1) using ($0 - 0.12):2:3:xtic(1) with yerrorbars pt 7 ps 1.2 \
+                 lw 1.5 lc rgb "#d95f02" title "unstable", \
+             '' index (i - 1) using ($0 + 0.12):4:5 with yerrorbars pt 5 ps 1.2 lw 1.5 \
+                 lc rgb "#1b9e77" title "stable"
     } else {
-        plot data index (i - 1) using 2:3:xtic(1) lc rgb "#7570b3" title "mean ± sd"
+        plot data index (i - 1) using 0:2:3:xtic(1) with yerrorbars pt 7 ps 1.2 lw 1.5 \
+             lc rgb "#7570b3" title "mean ± sd"
     }
 }
 unset multiplot
