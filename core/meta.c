@@ -74,6 +74,21 @@ unsigned long srm_meta_seed(void) { return meta_seed; }
 const char *srm_meta_command(void) { return meta_command[0] ? meta_command : "(library)"; }
 const char *srm_meta_date(void) { return meta_date[0] ? meta_date : "unknown"; }
 
+/* OpenBLAS's own queries (its cblas.h; srm includes GSL's, which lacks them). */
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
+int openblas_get_num_threads(void);
+
+const char *srm_meta_blas(void)
+{
+    static char text[512];
+    const char *core = openblas_get_corename();
+    snprintf(text, sizeof text, "%s; core %s; %d thread%s", openblas_get_config(),
+             core ? core : "unknown", openblas_get_num_threads(),
+             openblas_get_num_threads() == 1 ? "" : "s");
+    return text;
+}
+
 void srm_meta_write(FILE *f)
 {
     fprintf(f, "# srm %s\n# command: %s\n", SRM_VERSION, srm_meta_command());

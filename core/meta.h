@@ -24,6 +24,12 @@ const char *srm_meta_run(void); /* "" when none */
 /* A new run id: the start time and the process ("2026-12-07T20:01:49Z-1234"), or $SRM_RUN_ID. */
 void srm_meta_new_run(char *out, size_t size);
 
+/* The BLAS that computes: OpenBLAS's build configuration, the kernels it chose for this CPU
+ * (its core name; OPENBLAS_CORETYPE overrides it) and its thread count. Float32 training that
+ * amplifies rounding (an unconstrained RNN at a high learning rate) can end elsewhere with
+ * other kernels or threads, so srm train's result.json records it. */
+const char *srm_meta_blas(void);
+
 /* Writes "# srm VERSION", "# command: ...", "# seed: ..." (when set), "# date: ...", and
  * "# run: ..." when a run is set. */
 void srm_meta_write(FILE *f);

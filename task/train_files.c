@@ -330,6 +330,7 @@ static json_t *result_object(const srm_train_config *c, const srm_train_summary 
                                           "projections, certificates in float64 on the float32 "
                                           "weights"
                                         : "float64 throughout"));
+    json_object_set_new(o, "blas", json_string(srm_meta_blas()));
     json_object_set_new(o, "config", srm_train_config_object(c));
     return o;
 }

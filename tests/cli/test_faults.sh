@@ -155,6 +155,10 @@ status 2 "a folder as a model" "$SRM" certify "$TMP"
 status 2 "a missing matrix" "$SRM" norm "$TMP/none.txt"
 status 2 "a missing model" "$SRM" stability "$TMP/none.safetensors"
 
+# --- result.json names the BLAS kernels and threads (float32 results can depend on them)
+OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 "$SRM" train $K --epochs 1 --out "$TMP/blas" >/dev/null 2>&1
+expect "result.json: blas names OpenBLAS, the core OPENBLAS_CORETYPE chose, 1 thread" grep -q '"blas": "OpenBLAS [^"]*; core Haswell; 1 thread"' "$TMP/blas/result.json"
+
 # --- tests/fuzz/run.sh (make fuzz, CI's last part) counts a crashing harness as a failure
 mkdir -p "$TMP/fz/fuzz"
 printf '#!/bin/sh\necho "stat::number_of_executed_units: 7"\n' >"$TMP/fz/fuzz/good"
