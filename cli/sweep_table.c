@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "cli/plot.h"
 #include "cli/sweep_table.h"
 #include "core/atomic.h"
@@ -51,8 +52,7 @@ static void number(FILE *f, double v)
 static int write_tsv(const table *t, const char *path, int with_k)
 {
     srm_atomic a;
-    SRM_TRY(srm_atomic_open(&a, path));
-    srm_meta_write(a.f);
+    SRM_TRY(srm_cli_tsv_open(&a, path));
     fprintf(a.f, "# srm sweep collect: one row per grid point without --seed%s; n finite "
             "values, sd the sample sd (n - 1)%s; nonfinite: values left out (a diverged run)\n"
             "# value: %s\n", with_k ? " and per k" : "",
@@ -73,7 +73,7 @@ static int write_tsv(const table *t, const char *path, int with_k)
         for (int q = 0; q < (t->has_stable ? 6 : 4); q++) fputc('\t', a.f), number(a.f, x[q]);
         fprintf(a.f, "\t%zu\n", g->nonfinite);
     }
-    return srm_atomic_commit(&a);
+    return srm_cli_tsv_close(&a, path);
 }
 
 static void md_number(FILE *f, double v)
@@ -113,7 +113,7 @@ static int write_md(const table *t, const char *path, int with_k)
         }
         fputc('\n', a.f);
     }
-    return srm_atomic_commit(&a);
+    return srm_cli_tsv_close(&a, path); /* ferror checked, then committed */
 }
 
 static void add_word(char *words, size_t size, const char *w)
@@ -184,12 +184,11 @@ static int write_figure_data(const table *t, const char *path, int with_k, char 
                              size_t size, size_t *nwords)
 {
     srm_atomic a;
-    SRM_TRY(srm_atomic_open(&a, path));
-    srm_meta_write(a.f);
+    SRM_TRY(srm_cli_tsv_open(&a, path));
     *nwords = 0, words[0] = '\0';
     if (with_k) figure_k(t, a.f, words, size, nwords);
     else figure_metric(t, a.f, words, size, nwords);
-    return srm_atomic_commit(&a);
+    return srm_cli_tsv_close(&a, path);
 }
 
 /* The figure: plots/fig-sweep-metric.gp (bars with sd error bars) or fig-sweep-gap.gp (the

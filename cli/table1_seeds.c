@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "cli/sweep.h"
 #include "cli/table1_seeds.h"
 #include "core/atomic.h"
@@ -123,8 +124,7 @@ static int write_tables(const srm_table1_seeds_opts *o, const row *rows, size_t 
     srm_atomic a;
     int paper = o->variants & 4, cert = o->variants & 2;
     snprintf(path, sizeof path, "%s/table1-seeds.tsv", o->out);
-    SRM_TRY(srm_atomic_open(&a, path));
-    srm_meta_write(a.f);
+    SRM_TRY(srm_cli_tsv_open(&a, path));
     fprintf(a.f, "# srm table1 --seeds %s --config %s: the test metric across seeds (mean, sample "
             "sd, n), gap = mean(stable) - mean(unstable) with its standard error (Welch)\n"
             "task\tmetric\tcell\tn\tunstable\tunstable_sd%s%s\n", o->seeds, o->preset,
@@ -143,7 +143,7 @@ static int write_tables(const srm_table1_seeds_opts *o, const row *rows, size_t 
         }
         fputc('\n', a.f);
     }
-    SRM_TRY(srm_atomic_commit(&a));
+    SRM_TRY(srm_cli_tsv_close(&a, path));
     snprintf(path, sizeof path, "%s/table1-seeds.md", o->out);
     SRM_TRY(srm_atomic_open(&a, path));
     fprintf(a.f, "<!-- srm %s; command: %s; date: %s -->\n\nTable 1 across seeds %s (`--config "
@@ -165,7 +165,7 @@ static int write_tables(const srm_table1_seeds_opts *o, const row *rows, size_t 
             }
         fputc('\n', a.f);
     }
-    return srm_atomic_commit(&a);
+    return srm_cli_tsv_close(&a, path); /* ferror checked, then committed */
 }
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
