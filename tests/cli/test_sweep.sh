@@ -137,10 +137,12 @@ ok "srm sweep run: the uninterrupted sweep" "$SRM" sweep run "$TMP/u" --jobs 2
 expect "6 succeeded" grep -q '^succeeded: *6$' "$TMP/out"
 setsid "$SRM" sweep run "$TMP/k" --jobs 2 >/dev/null 2>&1 &
 pg=$!
-# kill once a job has finished and another has a checkpoint but no result yet
+# kill once a job has finished and another has a checkpoint but no result yet, 10 or more of
+# its 30 epochs still to go (so that it cannot finish before the kill lands)
 cut_run() {
     for d in "$TMP"/k/runs/*; do
-        [ -f "$d/checkpoint.safetensors" ] && [ ! -f "$d/result.json" ] && return 0
+        [ -f "$d/checkpoint.safetensors" ] && [ ! -f "$d/result.json" ] &&
+            [ "$(grep -c '^[0-9]' "$d/log.tsv" 2>/dev/null)" -le 20 ] && return 0
     done
     return 1
 }
@@ -148,7 +150,10 @@ i=0
 while ! { [ "$(cat "$TMP/k/joblog.tsv" 2>/dev/null | wc -l)" -ge 2 ] && cut_run; } && [ $i -lt 600 ]; do
     sleep 0.05; i=$((i + 1))
 done
-pkill -KILL -s $pg 2>/dev/null # the whole session: srm sweep, parallel and every job
+# the whole session: srm sweep, parallel and every job, again until none is left (parallel can
+# start a job between two of pkill's kills)
+i=0
+while pkill -KILL -s $pg 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 wait $pg 2>/dev/null
 done_before=$(($(grep -c . "$TMP/k/joblog.tsv") - 1))
 expect "killed midway: $done_before of 6 jobs in the joblog" [ "$done_before" -ge 1 -a "$done_before" -lt 6 ]
