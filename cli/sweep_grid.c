@@ -94,6 +94,9 @@ static int set_axis(grid *g, const char *name, const char *text, const char *sep
     for (size_t j = 0; j < x->n; j++)
         onoff += strcmp(x->value[j], "on") == 0 || strcmp(x->value[j], "off") == 0;
     x->boolean = onoff == x->n;
+    if (onoff && !x->boolean) /* no srm flag takes on or off as its value */
+        return SRM_ERROR(SRM_EINVAL, "%s: --%s: on/off (a flag without a value) mixed with "
+                         "other values", where, name);
     return SRM_OK;
 }
 

@@ -43,6 +43,7 @@ status 2 "a flag the command does not have" "$SRM" sweep plan "$TMP/a" train --t
 expect "names it" grep -q "srm train has no --lamda" "$TMP/err"
 status 2 "a range N-M with N > M" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --seed 5-1
 status 2 "an empty value in a list" "$SRM" sweep plan "$TMP/a" train --task jsb,,atis --cell rnn
+status 2 "on/off mixed with other values" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --stable on,maybe
 status 2 "--out is srm sweep's" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --out x
 status 2 "a sweep of another command in the same folder" "$SRM" sweep plan "$TMP/a" lockstep --task jsb --cell rnn --trunc 1
 expect "the sweep's jobs untouched by the failed plans" cmp -s "$TMP/a/jobs.txt" "$TMP/a.before"
