@@ -151,7 +151,7 @@ int srm_sweep_grid_flags(int argc, char **argv, const srm_sweep_command *cmd, gr
     for (; npos < argc && strncmp(argv[npos], "--", 2) != 0; npos++) {
         char name[16];
         snprintf(name, sizeof name, "@%d", npos + 1);
-        SRM_TRY(set_axis(g, name, argv[npos], ",", "srm sweep plan"));
+        SRM_TRY(set_axis(g, name, argv[npos], ",", "plan"));
         axis *x = &g->a[g->n - 1];
         for (size_t j = 0; j < x->n; j++) {
             char abs[4096];
@@ -171,12 +171,12 @@ int srm_sweep_grid_flags(int argc, char **argv, const srm_sweep_command *cmd, gr
         size_t nlen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
         if (nlen >= sizeof name) return SRM_ERROR(SRM_EINVAL, "flag name too long: %s", a);
         memcpy(name, a + 2, nlen), name[nlen] = '\0';
-        SRM_TRY(check_name(name, "srm sweep plan"));
+        SRM_TRY(check_name(name, "plan"));
         if (eq) value = eq + 1;
         else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) value = argv[++i];
         else value = "on";
         int list = cmd->list_flag && strcmp(name, cmd->list_flag) == 0;
-        SRM_TRY(set_axis(g, name, value, list ? "" : ",", "srm sweep plan"));
+        SRM_TRY(set_axis(g, name, value, list ? "" : ",", "plan"));
     }
     return SRM_OK;
 }
