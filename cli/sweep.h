@@ -63,10 +63,14 @@ int srm_sweep_plan_grid(const char *sweep, const char *command, const char *grid
                         const char *srm_path, int argc, char **argv, char *dir, size_t dir_size,
                         size_t *jobs, size_t *added, json_t *hashes);
 
-/* GNU parallel (exe, NULL: "parallel") on dir's jobs.txt, `jobs` at a time: *ok of *njobs
- * jobs succeeded (from the joblog, so counting earlier runs of the sweep too). */
+/* GNU parallel (exe, NULL: "parallel") on dir's jobs.txt, `jobs` at a time: of *njobs jobs,
+ * *ok succeeded and *failed did not (the last attempt of each in the joblog, so counting
+ * earlier runs of the sweep too; the rest did not run). */
 int srm_sweep_run_dir(const char *dir, const char *exe, unsigned long jobs, size_t *ok,
-                      size_t *njobs);
+                      size_t *failed, size_t *njobs);
+
+/* s for /bin/sh: as it is when it is a plain word, else in single quotes. */
+void srm_sweep_shell_quote(FILE *f, const char *s);
 
 /* The Slurm job array script of the sweep folder dir (see srm sweep slurm --help). */
 typedef struct {

@@ -79,7 +79,10 @@ static int add_value(table *t, json_t *params, double k, double v)
 
 /* ---- reading one job's result ---- */
 
-static int read_json_number(const char *path, const char *key, double *v, int *found)
+/* The number `key` of the JSON file at path (null: NAN); *found 0 when there is no file. A
+ * train result's metric_name is added to params as the parameter "metric" (one read). */
+static int read_json_number(const char *path, const char *key, double *v, int *found,
+                            json_t *params)
 {
     json_error_t err;
     *found = 0;
@@ -91,6 +94,10 @@ static int read_json_number(const char *path, const char *key, double *v, int *f
     if (json_is_number(x)) *v = json_number_value(x), *found = 1;
     else if (json_is_null(x)) *v = NAN, *found = 1;
     else rc = SRM_ERROR(SRM_EINVAL, "%s: no number '%s'", path, key);
+    const char *mn = json_string_value(json_object_get(j, "metric_name"));
+    if (rc == SRM_OK && params && mn &&
+        json_array_append_new(params, json_pack("[ss]", "metric", mn)) != 0)
+        rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     json_decref(j);
     return rc;
 }
@@ -140,13 +147,8 @@ static int read_job(table *t, const srm_sweep_command *cmd, const char *dir, jso
         snprintf(path, sizeof path, "%s/runs/%s.json", dir, id);
         break;
     }
-    SRM_TRY(read_json_number(path, value, &v, found));
-    if (*found && cmd->out == SRM_SWEEP_OUT_DIR) { /* train: its metric, as a parameter */
-        json_t *j = json_load_file(path, 0, NULL);
-        const char *mn = json_string_value(json_object_get(j, "metric_name"));
-        if (mn) json_array_append_new(params, json_pack("[ss]", "metric", mn));
-        json_decref(j);
-    }
+    SRM_TRY(read_json_number(path, value, &v, found,
+                             cmd->out == SRM_SWEEP_OUT_DIR ? params : NULL));
     return *found ? add_value(t, params, NAN, v) : SRM_OK;
 }
 

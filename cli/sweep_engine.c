@@ -67,6 +67,15 @@ static int run_report(const char *dir, size_t njobs, size_t ok, size_t failed, i
     return srm_report_finish(r, rc, stdout, json);
 }
 
+/* Waits for child pid (through EINTR); 127 is its "could not exec" status. */
+static int wait_child(pid_t pid, int *status)
+{
+    if (pid < 0) return SRM_ERROR(SRM_EIO, "fork: %s", strerror(errno));
+    while (waitpid(pid, status, 0) < 0)
+        if (errno != EINTR) return SRM_ERROR(SRM_EIO, "waitpid: %s", strerror(errno));
+    return SRM_OK;
+}
+
 /* GNU parallel on jobs.txt: stdin from the file, its exit status returned in *status. */
 static int spawn_parallel(const char *exe, const char *dir, unsigned long jobs, int *status)
 {
@@ -91,9 +100,7 @@ static int spawn_parallel(const char *exe, const char *dir, unsigned long jobs, 
         _exit(127);
     }
     close(in);
-    if (pid < 0) return SRM_ERROR(SRM_EIO, "fork: %s", strerror(errno));
-    while (waitpid(pid, status, 0) < 0)
-        if (errno != EINTR) return SRM_ERROR(SRM_EIO, "waitpid: %s", strerror(errno));
+    SRM_TRY(wait_child(pid, status));
     if (WIFEXITED(*status) && WEXITSTATUS(*status) == 127)
         return SRM_ERROR(SRM_EIO, "GNU parallel (%s) could not be run: install Debian's "
                          "parallel (make check does), or give --parallel PATH", exe);
@@ -101,16 +108,15 @@ static int spawn_parallel(const char *exe, const char *dir, unsigned long jobs, 
 }
 
 int srm_sweep_run_dir(const char *dir, const char *exe, unsigned long jobs, size_t *ok,
-                      size_t *njobs)
+                      size_t *failed, size_t *njobs)
 {
-    size_t failed;
     int status;
     char abs[4096];
     SRM_TRY(open_plan(dir, njobs, abs, sizeof abs));
     SRM_TRY(spawn_parallel(exe ? exe : "parallel", abs, jobs, &status));
     char log[4200];
     snprintf(log, sizeof log, "%s/joblog.tsv", abs);
-    joblog_counts(log, *njobs, ok, &failed);
+    joblog_counts(log, *njobs, ok, failed);
     return SRM_OK;
 }
 
@@ -141,35 +147,23 @@ int srm_sweep_run(int argc, char **argv)
     if (jobs == 0 || threads == 0) return SRM_ERROR(SRM_EINVAL, "--jobs and --threads must be > 0");
     size_t njobs, ok, failed;
     char dir[4096];
-    SRM_TRY(open_plan(pos[0], &njobs, dir, sizeof dir));
+    if (!realpath(pos[0], dir)) return SRM_ERROR(SRM_EINVAL, "%s: %s", pos[0], strerror(errno));
     char t[32];
     snprintf(t, sizeof t, "%lu", threads);
     setenv("OPENBLAS_NUM_THREADS", t, 0);
     setenv("OMP_NUM_THREADS", t, 0);
-    SRM_TRY(srm_sweep_run_dir(dir, exe, jobs, &ok, &njobs));
-    char log[4200];
-    snprintf(log, sizeof log, "%s/joblog.tsv", dir);
-    joblog_counts(log, njobs, &ok, &failed);
+    SRM_TRY(srm_sweep_run_dir(dir, exe, jobs, &ok, &failed, &njobs));
     int rc = run_report(dir, njobs, ok, failed, json);
     if (rc == SRM_OK && (failed || ok < njobs)) {
-        fprintf(stderr, "srm sweep run: %zu of %zu jobs did not succeed (%s; their logs in "
-                "%s/logs/); run srm sweep run again to retry them\n", njobs - ok, njobs, log,
-                dir);
+        fprintf(stderr, "srm sweep run: %zu of %zu jobs did not succeed (%s/joblog.tsv; their "
+                "logs in %s/logs/); run srm sweep run again to retry them\n", njobs - ok, njobs,
+                dir, dir);
         return SRM_NO;
     }
     return rc;
 }
 
 /* ---- Slurm ---- */
-
-static void sh_quoted(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++)
-        if (*s == '\'') fputs("'\\''", f);
-        else fputc(*s, f);
-    fputc('\'', f);
-}
 
 static void write_sbatch(FILE *f, const char *dir, size_t njobs, const srm_sweep_slurm_opts *o)
 {
@@ -186,7 +180,7 @@ static void write_sbatch(FILE *f, const char *dir, size_t njobs, const srm_sweep
     if (o->partition) fprintf(f, "#SBATCH --partition=%s\n", o->partition);
     if (o->account) fprintf(f, "#SBATCH --account=%s\n", o->account);
     fputs("cd ", f);
-    sh_quoted(f, dir);
+    srm_sweep_shell_quote(f, dir);
     fputs(" || exit 2\n"
           "jobs=jobs.txt\n"
           "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \"$jobs\")\n"
@@ -245,10 +239,8 @@ int srm_sweep_sbatch_wait(const char *path)
         fprintf(stderr, "srm: cannot run sbatch: %s\n", strerror(errno));
         _exit(127);
     }
-    if (pid < 0) return SRM_ERROR(SRM_EIO, "fork: %s", strerror(errno));
     int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return SRM_ERROR(SRM_EIO, "waitpid: %s", strerror(errno));
+    SRM_TRY(wait_child(pid, &status));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         return SRM_ERROR(SRM_EIO, "sbatch could not be run (is Slurm installed?)");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)

@@ -74,7 +74,7 @@ static int check_flags(const char *srm, const srm_sweep_command *cmd, const grid
 
 /* ---- jobs ---- */
 
-static void shell_quote(FILE *f, const char *s)
+void srm_sweep_shell_quote(FILE *f, const char *s)
 {
     if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._,:/=+-@")
                   == strlen(s)) {
@@ -154,10 +154,10 @@ static char *job_line(const char *srm, const srm_sweep_command *cmd, const grid 
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
-    shell_quote(f, srm);
+    srm_sweep_shell_quote(f, srm);
     fprintf(f, " %s", cmd->name);
     for (size_t i = 0; i < g->n; i++)
-        if (g->a[i].name[0] == '@') fputc(' ', f), shell_quote(f, g->a[i].value[pick[i]]);
+        if (g->a[i].name[0] == '@') fputc(' ', f), srm_sweep_shell_quote(f, g->a[i].value[pick[i]]);
     for (size_t i = 0; i < g->n; i++) {
         const char *v = g->a[i].value[pick[i]];
         if (g->a[i].name[0] == '@') continue;
@@ -166,7 +166,7 @@ static char *job_line(const char *srm, const srm_sweep_command *cmd, const grid 
             continue;
         }
         fprintf(f, " --%s ", g->a[i].name);
-        shell_quote(f, v);
+        srm_sweep_shell_quote(f, v);
     }
     /* paths relative to the sweep folder, where the engines run the lines (ids are file names) */
     if (cmd->out != SRM_SWEEP_OUT_STDOUT)

@@ -43,7 +43,7 @@ static const char *label_of(const table *t, const group *g, char *buf, size_t si
     return buf;
 }
 
-static void number(FILE *f, double v)
+void srm_sweep_number(FILE *f, double v)
 {
     if (isnan(v)) fputs("nan", f);
     else fprintf(f, "%.17g", v);
@@ -70,7 +70,7 @@ static int write_tsv(const table *t, const char *path, int with_k)
         if (with_k) fprintf(a.f, "%.17g\t", g->k);
         fprintf(a.f, "%zu", g->n);
         const double x[] = {g->mean, g->sd, g->min, g->max, g->diff, g->se};
-        for (int q = 0; q < (t->has_stable ? 6 : 4); q++) fputc('\t', a.f), number(a.f, x[q]);
+        for (int q = 0; q < (t->has_stable ? 6 : 4); q++) fputc('\t', a.f), srm_sweep_number(a.f, x[q]);
         fprintf(a.f, "\t%zu\n", g->nonfinite);
     }
     return srm_cli_tsv_close(&a, path);
@@ -138,8 +138,8 @@ static void figure_k(const table *t, FILE *f, char *words, size_t size, size_t *
         for (size_t j = i; j < t->n; j++) {
             const group *h = &t->g[j];
             if (!srm_sweep_same_point(h->params, g->params, NULL, 1)) continue;
-            fprintf(f, "%.17g\t", h->k), number(f, h->mean);
-            fputc('\t', f), number(f, h->min), fputc('\t', f), number(f, h->max);
+            fprintf(f, "%.17g\t", h->k), srm_sweep_number(f, h->mean);
+            fputc('\t', f), srm_sweep_number(f, h->min), fputc('\t', f), srm_sweep_number(f, h->max);
             fputc('\n', f);
         }
     }
@@ -172,8 +172,8 @@ static void figure_metric(const table *t, FILE *f, char *words, size_t size, siz
                 pair[0] = g->partner >= 0 ? &t->g[g->partner] : NULL, pair[1] = g;
             fputs(label_of(t, g, lab, sizeof lab, 0), f);
             for (int q = 0; q < (t->has_stable ? 2 : 1); q++) {
-                fputc('\t', f), number(f, pair[q] ? pair[q]->mean : NAN);
-                fputc('\t', f), number(f, pair[q] && !isnan(pair[q]->sd) ? pair[q]->sd : 0);
+                fputc('\t', f), srm_sweep_number(f, pair[q] ? pair[q]->mean : NAN);
+                fputc('\t', f), srm_sweep_number(f, pair[q] && !isnan(pair[q]->sd) ? pair[q]->sd : 0);
             }
             fputc('\n', f);
         }

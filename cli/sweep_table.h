@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli/sweep.h"
 
@@ -31,6 +32,9 @@ typedef struct {
 /* Two parameter lists equal on every name both hold (with both_needed: the same names too),
  * ignoring `skip` (NULL: none). */
 int srm_sweep_same_point(json_t *a, json_t *b, const char *skip, int both_needed);
+
+/* A value in srm's TSVs: 17 significant digits, nan when there is none. */
+void srm_sweep_number(FILE *f, double v);
 
 /* dir/summary.tsv, dir/summary.md, dir/fig-sweep.tsv and the figure; *what says what was drawn. */
 int srm_sweep_table_write(const table *t, const char *dir, int with_k, const char **what);

@@ -10,6 +10,7 @@
 
 #include "cli/common.h"
 #include "cli/sweep.h"
+#include "cli/sweep_table.h"
 #include "cli/table1_seeds.h"
 #include "core/atomic.h"
 #include "core/error.h"
@@ -102,8 +103,8 @@ static const srm_sweep_point *find(const srm_sweep_point *p, size_t n, const cha
 
 static void tsv_num(FILE *f, double v)
 {
-    if (isnan(v)) fputs("\tnan", f);
-    else fprintf(f, "\t%.17g", v);
+    fputc('\t', f);
+    srm_sweep_number(f, v);
 }
 
 static void md_pm(FILE *f, double m, double e)
@@ -264,9 +265,9 @@ int srm_table1_seeds(const srm_table1_seeds_opts *o, int argc, char **argv)
     int rc = plan(o, sweep, cert ? "off,on" : "off", NULL, fwd, nfwd, dir, sizeof dir, hashes);
     if (rc == SRM_OK && paper)
         rc = plan(o, sweep, "on", "paper", fwd, nfwd, dir, sizeof dir, hashes);
-    size_t ok = 0, njobs = 0;
+    size_t ok = 0, failed = 0, njobs = 0;
     if (rc == SRM_OK && strcmp(o->engine, "parallel") == 0) {
-        rc = srm_sweep_run_dir(dir, NULL, o->jobs, &ok, &njobs);
+        rc = srm_sweep_run_dir(dir, NULL, o->jobs, &ok, &failed, &njobs);
         if (rc == SRM_OK && ok < njobs)
             rc = SRM_ERROR(SRM_EIO, "%zu of %zu runs did not succeed (%s/joblog.tsv, logs/); "
                            "run the same command again to retry them", njobs - ok, njobs, dir);
