@@ -4,8 +4,8 @@
 #include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdio.h>
-
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -66,7 +66,8 @@ static int check_finite(double value, const srm_model *g)
     return SRM_OK;
 }
 
-/* A stack, both directions or a GRU (sim/stack_grad.c): mse at every step or the last, of the
+/* A stack, both directions or a GRU (sim/stack_grad.c): any loss on the top layer's outputs
+ * (y_t = h_t, as for a one-layer model without a decoder), at every step or the last, of the
  * full or the k-truncated stack; the gradient of every unit under its PyTorch name. */
 typedef struct {
     const char *path, *input, *target, *out, *loss_text, *at_text;
@@ -77,20 +78,21 @@ typedef struct {
 } module_grad;
 
 static int module_loss(const srm_stack *s, const srm_matrix *x, const srm_matrix *z,
-                       srm_loss_at at, size_t k, double *dout, double *value)
+                       const module_grad *p, double *dout, double *value)
 {
     size_t w = s->lay.hidden * s->lay.directions, T = x->rows, L = s->lay.layers;
-    size_t D = s->lay.directions;
+    size_t D = s->lay.directions, k = p->trunc;
     if (!k) SRM_TRY(srm_stack_run(s->unit, L, D, x->data, T, dout, NULL));
     for (size_t t = 0; k && t < T; t++)
         SRM_TRY(srm_stack_truncated(s->unit, L, D, x->data, T, k, t, dout + t * w));
     *value = 0;
-    for (size_t t = 0; t < T; t++)
-        for (size_t j = 0; j < w; j++) {
-            int off = at == SRM_LOSS_AT_LAST && t + 1 < T; /* not a loss position */
-            double e = off ? 0 : dout[t * w + j] - z->data[t * w + j];
-            dout[t * w + j] = e, *value += 0.5 * e * e;
-        }
+    for (size_t t = 0; t < T; t++) {
+        double *y = dout + t * w; /* overwritten by dloss/dy */
+        if (p->at == SRM_LOSS_AT_LAST && t + 1 < T) /* not a loss position */
+            memset(y, 0, w * sizeof *y);
+        else
+            *value += srm_loss_position(p->loss, y, w, z->data + t * z->cols, z->cols, y);
+    }
     return SRM_OK;
 }
 
@@ -120,22 +122,21 @@ static int grad_module(const module_grad *p)
     srm_stack *s = NULL;
     srm_matrix *x = NULL, *z = NULL;
     srm_model *g[2 * SRM_LAYOUT_MAX_LAYERS] = {0};
-    if (p->loss != SRM_LOSS_MSE)
-        return SRM_ERROR(SRM_EINVAL, "%s is a stack, bidirectional or a GRU: --loss mse only "
-                         "(its outputs are the top layer's h_t)", p->path);
     SRM_TRY(srm_stack_load(p->path, NULL, &s));
     size_t w = s->lay.hidden * s->lay.directions;
     int rc = srm_matrix_read(p->input, &x);
     if (rc == SRM_OK) rc = srm_matrix_read(p->target, &z);
-    if (rc == SRM_OK && (x->cols != s->unit[0]->input || z->cols != w || z->rows != x->rows))
-        rc = SRM_ERROR(SRM_EINVAL, "%s, %s: need T x %zu inputs and T x %zu targets (the top "
-                       "layer's outputs, both directions)", p->input, p->target,
+    if (rc == SRM_OK && (x->cols != s->unit[0]->input || z->rows != x->rows))
+        rc = SRM_ERROR(SRM_EINVAL, "%s, %s: need T x %zu inputs and T targets (the top "
+                       "layer's outputs, both directions: %zu wide)", p->input, p->target,
                        s->unit[0]->input, w);
+    if (rc == SRM_OK)
+        rc = srm_loss_target_check(w, p->loss, z->data, z->rows, z->cols, p->target, z->lines);
     double *dout = rc == SRM_OK ? malloc(x->rows * w * sizeof *dout) : NULL, value = 0, ss = 0;
     if (rc == SRM_OK && !dout) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
     for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
         if (!(g[u] = srm_model_alloc_like(s->unit[u]))) rc = srm_error_code();
-    if (rc == SRM_OK) rc = module_loss(s, x, z, p->at, p->trunc, dout, &value);
+    if (rc == SRM_OK) rc = module_loss(s, x, z, p, dout, &value);
     if (rc == SRM_OK && p->trunc)
         rc = srm_stack_truncated_grad(s->unit, s->lay.layers, s->lay.directions, x->data,
                                       x->rows, p->trunc, dout, g);
@@ -188,8 +189,9 @@ int srm_cmd_grad(int argc, char **argv)
         "The loss is their sum over the loss positions. With --trunc k the loss at t uses "
         "y^k_t, from the zero state at max(0, t-k), and its gradient flows through that "
         "window only (proofs-notes/models.md sections 3 and 4). A stack, a bidirectional module or "
-        "a GRU (any PyTorch state dict) takes --loss mse on its top layer's outputs h_t (T x "
-        "n*directions targets), full or with --trunc k on proofs-notes/cascade.md's windows, and "
+        "a GRU (any PyTorch state dict) takes the loss on its top layer's outputs y_t = h_t (T "
+        "x n*directions targets, or T x 1 classes for xent; a decoder in the file is not "
+        "applied), full or with --trunc k on proofs-notes/cascade.md's windows, and "
         "writes the gradient of every layer and direction under its PyTorch name.",
         args, 1, 1};
     const char *pos[1];

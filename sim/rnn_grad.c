@@ -17,9 +17,8 @@
 #include "sim/rnn.h"
 #include "sim/rnn_internal.h"
 
-/* Loss at one position; writes dloss/dy into dy. */
-static double position_loss(srm_loss_kind kind, const double *y, size_t out, const double *z,
-                            size_t zcols, double *dy)
+double srm_loss_position(srm_loss_kind kind, const double *y, size_t out, const double *z,
+                         size_t zcols, double *dy)
 {
     double loss = 0.0;
     switch (kind) {
@@ -63,8 +62,14 @@ static double position_loss(srm_loss_kind kind, const double *y, size_t out, con
 int srm_rnn_target_check(const srm_model *m, srm_loss_kind loss, const double *z, size_t rows,
                          size_t cols, const char *path, const long *lines)
 {
+    return srm_loss_target_check(m->output ? m->output : m->hidden, loss, z, rows, cols, path,
+                                 lines);
+}
+
+int srm_loss_target_check(size_t out, srm_loss_kind loss, const double *z, size_t rows,
+                          size_t cols, const char *path, const long *lines)
+{
     char where[512];
-    size_t out = m->output ? m->output : m->hidden;
     const char *p = path ? path : "targets", *sep = ": ";
     if (loss == SRM_LOSS_XENT && cols == 1) {
         for (size_t t = 0; t < rows; t++)
@@ -158,9 +163,9 @@ int srm_rnn_loss_grad(const srm_model *m, const double *x, const double *target,
         srm_rnn_run_span(m, ws, 0, T);
         srm_rnn_outputs(m, ws, ws->states + (first + 1) * S, T - first, ws->y);
         for (size_t t = first; t < T; t++)
-            total += position_loss(loss, ws->y + (t - first) * out, out,
-                                   target + t * target_cols, target_cols,
-                                   ws->dy + (t - first) * out);
+            total += srm_loss_position(loss, ws->y + (t - first) * out, out,
+                                       target + t * target_cols, target_cols,
+                                       ws->dy + (t - first) * out);
         if (grad) backward_span(m, ws, 0, T, first, grad);
     } else {
         /* Loss position t (1-based) sees the window x_{t0+1..t}, t0 = max(0, t-k), started
@@ -169,8 +174,8 @@ int srm_rnn_loss_grad(const srm_model *m, const double *x, const double *target,
             size_t t0 = t > trunc_k ? t - trunc_k : 0, L = t - t0;
             srm_rnn_run_span(m, ws, t0, L);
             srm_rnn_outputs(m, ws, ws->states + L * S, 1, ws->y);
-            total += position_loss(loss, ws->y, out, target + (t - 1) * target_cols,
-                                   target_cols, ws->dy);
+            total += srm_loss_position(loss, ws->y, out, target + (t - 1) * target_cols,
+                                       target_cols, ws->dy);
             if (grad) backward_span(m, ws, t0, L, L - 1, grad);
         }
     }

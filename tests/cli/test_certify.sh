@@ -43,7 +43,9 @@ num_close "loss 0" "$(json_get loss "$TMP/out")" 0 0
 ok "srm grad with every target 0.1 off" "$SRM" grad "$F/lstm2_bidir.safetensors" --input "$TMP/x.txt" --target "$TMP/z1.txt" --out "$TMP/g1.st" --json
 num_close "loss = 1/2 * 2 rows * 8 outputs * 0.01" "$(json_get loss "$TMP/out")" 0.08 1e-6
 expect "the gradient has every unit's tensors under PyTorch names" grep -aq '"rnn.weight_hh_l1_reverse":' "$TMP/g1.st"
-status 2 "srm grad on a stack: --loss xent refused" "$SRM" grad "$F/lstm2_bidir.safetensors" --input "$TMP/x.txt" --target "$TMP/z1.txt" --loss xent --out "$TMP/g2.st"
+cut -d' ' -f1-7 "$TMP/z1.txt" >"$TMP/z7.txt"
+status 2 "srm grad on a stack: targets one column short" "$SRM" grad "$F/lstm2_bidir.safetensors" --input "$TMP/x.txt" --target "$TMP/z7.txt" --out "$TMP/g2.st"
+expect "named, with the top layer's width" grep -q "z7.txt: 7 columns; the model's output has 8" "$TMP/err"
 for m in rnn3 lstm2_bidir gru3_bidir; do
     ok "srm truncate on the $m module" "$SRM" truncate "$F/$m.safetensors" --random-input 25 --kmax 8 --out "$TMP/t_$m.tsv" --json
     # the bound of a stack rises before it falls (paths through the layers: cascade.md)
@@ -142,8 +144,25 @@ gl1=$(json_get loss "$TMP/out")
 ok "srm run --trunc 1 on the GRU" "$SRM" run "$F/gru1.safetensors" --input "$TMP/x.txt" --trunc 1 --out "$TMP/hg1.txt"
 num_close "the truncated loss is 1/2 sum (h^1_t)^2" "$gl1" "$(awk '!/^#/ { for (i = 1; i <= NF; i++) s += $i * $i } END { printf "%.17g", s / 2 }' "$TMP/hg1.txt")" 1e-14
 expect "and differs from the full loss (row 2 sees one input)" sh -c "[ '$gl' != '$gl1' ]"
-status 2 "a stack takes --loss mse only" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/z4.txt" --loss bce --out "$TMP/g2.st"
-expect "saying why" grep -q 'mse only' "$TMP/err"
+# bce and xent on the top layer's outputs y_t = h_t. The loss is recomputed with awk from srm
+# run's states. For the gradient: mse against z' = y - (dloss/dy) has the same dloss/dy, so
+# it must give the same gradient (its norm to rounding).
+printf '1 0 1 0\n0 1 1 0\n' >"$TMP/zb.txt"
+ok "srm grad --loss bce on the GRU" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/zb.txt" --loss bce --out "$TMP/gb.st" --json
+gb=$(json_get loss "$TMP/out"); nb=$(json_get grad_norm "$TMP/out")
+grep -v '^#' "$TMP/hg.txt" >"$TMP/hgv.txt"
+num_close "the bce loss is sum softplus(h) - z h of srm run's states" "$gb" "$(awk 'NR == FNR { for (i = 1; i <= NF; i++) z[FNR, i] = $i; next } { for (i = 1; i <= NF; i++) { a = $i; s += (a > 0 ? a + log(1 + exp(-a)) : log(1 + exp(a))) - z[FNR, i] * a } } END { printf "%.17g", s }' "$TMP/zb.txt" "$TMP/hgv.txt")" 1e-14
+awk 'NR == FNR { for (i = 1; i <= NF; i++) z[FNR, i] = $i; next } { for (i = 1; i <= NF; i++) { a = $i; printf "%.17g%s", a - (1 / (1 + exp(-a)) - z[FNR, i]), (i < NF ? " " : "\n") } }' "$TMP/zb.txt" "$TMP/hgv.txt" >"$TMP/zm.txt"
+ok "mse against y - (sigmoid(y) - z)" "$SRM" grad "$F/gru1.safetensors" --input "$TMP/x.txt" --target "$TMP/zm.txt" --out "$TMP/gm.st" --json
+num_close "gives bce's gradient" "$(json_get grad_norm "$TMP/out")" "$nb" 1e-12
+printf '3\n0\n' >"$TMP/zc.txt"
+ok "srm grad --loss xent with class indices on the bidirectional LSTM" "$SRM" grad "$F/lstm2_bidir.safetensors" --input "$TMP/x.txt" --target "$TMP/zc.txt" --loss xent --out "$TMP/gx.st" --json
+grep -v '^#' "$TMP/y2.txt" >"$TMP/y2v.txt"
+num_close "the xent loss is sum_t logsumexp(h_t) - h_t[c_t]" "$(json_get loss "$TMP/out")" "$(awk 'NR == FNR { c[FNR] = $1 + 1; next } { m = $1; for (i = 2; i <= NF; i++) if ($i > m) m = $i; e = 0; for (i = 1; i <= NF; i++) e += exp($i - m); s += m + log(e) - $(c[FNR]) } END { printf "%.17g", s }' "$TMP/zc.txt" "$TMP/y2v.txt")" 1e-14
+ok "--loss xent --loss-at last --trunc 1" "$SRM" grad "$F/lstm2_bidir.safetensors" --input "$TMP/x.txt" --target "$TMP/zc.txt" --loss xent --loss-at last --trunc 1 --out "$TMP/gx1.st" --json
+printf '%s\n' 9 0 >"$TMP/zc9.txt"
+status 2 "a class beyond the top layer's width" "$SRM" grad "$F/lstm2_bidir.safetensors" --input "$TMP/x.txt" --target "$TMP/zc9.txt" --loss xent --out "$TMP/g2.st"
+expect "is named with its file and line" grep -q "zc9.txt:1: class 9 is not in 0" "$TMP/err"
 expect "and writes nothing" test ! -e "$TMP/g2.st"
 # --- --data FILE: srm analyze's Jacobian rates along one input sequence
 printf '0.1 0.2 0.3\n0.4 0.5 0.6\n-0.3 0.9 0.1\n0.2 0.2 0.2\n0.5 -0.5 0.5\n0.1 0.0 -0.9\n' >"$TMP/x6.txt"
