@@ -1,7 +1,7 @@
 /* cli/sweep_grid.c: the grid of srm sweep plan (cli/sweep_grid.h), from the command line (a,b,c
- * lists, N-M integer ranges, on/off for flags without a value, positional arguments first) and
- * from a grid file (NAME VALUE... per line, whitespace between values, so a value may hold
- * commas; errors name FILE:LINE). */
+ * lists, N-M integer ranges, =TEXT for TEXT as written, on/off for flags without a value,
+ * positional arguments first) and from a grid file (NAME VALUE... per line, whitespace between
+ * values, so a value may hold commas; errors name FILE:LINE). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +34,12 @@ static int add_value(axis *x, const char *v, size_t len, const char *where)
     return SRM_OK;
 }
 
-/* One item: N-M (integers, N <= M, at most MAX_VALUES) expands, anything else is itself. */
+/* One item: N-M (integers, N <= M, at most MAX_VALUES) expands, =TEXT is TEXT as written (a
+ * literal 2020-01), anything else is itself. */
 static int add_item(axis *x, const char *v, size_t len, const char *where)
 {
     char buf[64], *end;
+    if (len > 0 && v[0] == '=') return add_value(x, v + 1, len - 1, where);
     if (len < sizeof buf && len > 2 && isdigit((unsigned char)v[0])) {
         memcpy(buf, v, len), buf[len] = '\0';
         char *dash = strchr(buf, '-');

@@ -19,31 +19,46 @@ int srm_sweep_args(const srm_args_spec *spec, int argc, char **argv, const char 
     return srm_args_parse(spec, argc, argv, sweep, &npos);
 }
 
-/* What every reader of a manifest relies on: a command, plans, and jobs each with an id (a
- * file name), a hash, its line and its parameters as [name, value] string pairs. */
+/* What every reader of a manifest relies on: a command, plans, and jobs each with a unique id
+ * (a file name), a hash, its line in jobs.txt (job i at line i: Slurm's array task i - 1), a
+ * command of one line and its parameters as [name, value] string pairs. */
+static int job_ok(json_t *job, size_t i, json_t *seen)
+{
+    const char *id = json_string_value(json_object_get(job, "id"));
+    const char *line = json_string_value(json_object_get(job, "command"));
+    json_t *at = json_object_get(job, "line"), *p;
+    int ok = id && *id && id[0] != '.' &&
+             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+                 strlen(id) &&
+             !json_object_get(seen, id) && json_object_set_new(seen, id, json_true()) == 0 &&
+             json_is_string(json_object_get(job, "hash")) && line && !strpbrk(line, "\n\r") &&
+             json_is_integer(at) && json_integer_value(at) == (json_int_t)i + 1 &&
+             json_is_array(json_object_get(job, "params"));
+    size_t q;
+    json_array_foreach(ok ? json_object_get(job, "params") : NULL, q, p)
+        ok &= json_is_array(p) && json_array_size(p) == 2 &&
+              json_is_string(json_array_get(p, 0)) && json_is_string(json_array_get(p, 1));
+    return ok;
+}
+
 static int check_manifest(json_t *m, const char *path)
 {
-    json_t *jobs = json_object_get(m, "jobs"), *job, *p;
+    json_t *jobs = json_object_get(m, "jobs"), *job;
     if (!json_is_object(m) || !json_is_string(json_object_get(m, "command")) ||
         !json_is_array(json_object_get(m, "plans")) || !json_is_array(jobs))
         return SRM_ERROR(SRM_EINVAL, "%s: not a sweep manifest (command, plans, jobs)", path);
-    size_t i, q;
-    json_array_foreach(jobs, i, job) {
-        const char *id = json_string_value(json_object_get(job, "id"));
-        int ok = id && *id && id[0] != '.' &&
-                 strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-                     strlen(id) &&
-                 json_is_string(json_object_get(job, "hash")) &&
-                 json_is_string(json_object_get(job, "command")) &&
-                 json_is_integer(json_object_get(job, "line")) &&
-                 json_is_array(json_object_get(job, "params"));
-        json_array_foreach(ok ? json_object_get(job, "params") : NULL, q, p)
-            ok &= json_is_array(p) && json_array_size(p) == 2 &&
-                  json_is_string(json_array_get(p, 0)) && json_is_string(json_array_get(p, 1));
-        if (!ok) return SRM_ERROR(SRM_EINVAL, "%s: job %zu is damaged (id, hash, command, line, "
-                                  "params)", path, i + 1);
-    }
-    return SRM_OK;
+    json_t *seen = json_object();
+    if (!seen) return SRM_ERROR(SRM_ENOMEM, "out of memory");
+    size_t i;
+    int rc = SRM_OK;
+    json_array_foreach(jobs, i, job)
+        if (!job_ok(job, i, seen)) {
+            rc = SRM_ERROR(SRM_EINVAL, "%s: job %zu is damaged (it needs a unique id, a hash, "
+                           "a one-line command, \"line\": %zu and params)", path, i + 1, i + 1);
+            break;
+        }
+    json_decref(seen);
+    return rc;
 }
 
 int srm_sweep_manifest_read(const char *dir, json_t **out)

@@ -42,6 +42,8 @@ status 2 "a command srm sweep cannot sweep" "$SRM" sweep plan "$TMP/a" norm --se
 status 2 "a flag the command does not have" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --lamda 1,2
 expect "names it" grep -q "srm train has no --lamda" "$TMP/err"
 status 2 "a range N-M with N > M" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --seed 5-1
+ok "=TEXT: a value shaped like a range, as written" "$SRM" sweep plan "$TMP/lit" train --task jsb --cell rnn --data-dir =2020-01,=2021-02 --seed 1-2
+expect "two literal values times two seeds: 4 jobs" sh -c "[ \$(grep -c -- '--data-dir 2020-01 ' '$TMP/lit/jobs.txt') -eq 2 ] && [ \$(grep -c -- '--data-dir 2021-02 ' '$TMP/lit/jobs.txt') -eq 2 ] && [ \$(wc -l <'$TMP/lit/jobs.txt') -eq 4 ] && ! grep -q -- '=20' '$TMP/lit/jobs.txt'"
 status 2 "an empty value in a list" "$SRM" sweep plan "$TMP/a" train --task jsb,,atis --cell rnn
 status 2 "on/off mixed with other values" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --stable on,maybe
 status 2 "--out is srm sweep's" "$SRM" sweep plan "$TMP/a" train --task jsb --cell rnn --out x
@@ -77,7 +79,8 @@ status 2 "slurm: a sweep folder whose path has a space (#SBATCH lines are not sh
 status 2 "a value with a newline (jobs.txt is one job per line)" "$SRM" sweep plan "$TMP/nl" train --task jsb --cell rnn --data-dir "$(printf '/tmp/a\nb')"
 status 2 "a grid of more than 100000 jobs (no overflow to 0)" "$SRM" sweep plan "$TMP/ov" train --task jsb --cell rnn --hidden 1-256 --embedding 1-256 --batch 1-256 --bptt 1-256 --epochs 1-256 --eval-batch 1-256 --max-train 1-256 --max-valid 1-256
 expect "and leaves no folder" test ! -e "$TMP/ov"
-for damage in 's/"hash": "[0-9a-f]*"/"hash": 5/' 's/"params": \[/"params": [5, /' 's/"plans"/"plants"/'; do
+for damage in 's/"hash": "[0-9a-f]*"/"hash": 5/' 's/"params": \[/"params": [5, /' 's/"plans"/"plants"/' \
+    's/"line": 2,/"line": 7,/' 's/"id": "[^"]*"/"id": "same"/' 's/ --out runs\// \\n--out runs\//'; do
     rm -rf "$TMP/dm" && cp -r "$TMP/b" "$TMP/dm"
     sed "$damage" "$TMP/b/sweep.json" >"$TMP/dm/sweep.json"
     status 2 "a damaged sweep.json ($damage): collect" "$SRM" sweep collect "$TMP/dm"

@@ -23,7 +23,9 @@ FUZZ_LIB_CFLAGS := -Wno-unknown-pragmas -Wno-pass-failed
 # The Makefile's link line (OpenBLAS, never gslcblas; see STYLE.md point 6), or the same list.
 FUZZ_LDLIBS = $(if $(LDLIBS),$(LDLIBS),-lgsl -llapacke -lopenblas -ljansson -lm -fopenmp)
 
-FUZZ_LIB_SRC := $(sort $(wildcard core/*.c theory/*.c sim/*.c task/*.c))
+# The library, and the two readers of srm sweep's files from cli/ (they call only core/).
+FUZZ_LIB_SRC := $(sort $(wildcard core/*.c theory/*.c sim/*.c task/*.c)) cli/sweep_grid.c \
+    cli/sweep_manifest.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/%)
