@@ -167,6 +167,10 @@ chmod +x "$TMP/fz/fuzz/good" "$TMP/fz/fuzz/bad"
 (cd "$TOP" && FUZZ_BUILD="$TMP/fz" sh tests/fuzz/run.sh 1 good bad) >"$TMP/out" 2>"$TMP/err"
 expect "fuzz run.sh: a crashing harness exits 1" [ $? -eq 1 ]
 expect "its summary line counts it: 1 passed, 1 failed" sh -c "tail -n 1 '$TMP/out' | grep -qx '1 passed, 1 failed' && grep -q 'good  *7 executions, 0 crashes' '$TMP/out' && grep -q 'heap-buffer-overflow' '$TMP/out'"
+(cd "$TOP" && FUZZ_BUILD="$TMP/fz" FUZZ_JOBS=2 sh tests/fuzz/run.sh 1 bad good) >"$TMP/out" 2>"$TMP/err"
+expect "FUZZ_JOBS=2: exit 1, the lines in the order given, the same counts" sh -c "[ $? -eq 1 ] && head -n 1 '$TMP/out' | grep -q '^fuzz: bad ' && sed -n 4p '$TMP/out' | grep -q '^fuzz: good ' && tail -n 1 '$TMP/out' | grep -qx '1 passed, 1 failed'"
+status_of() { (cd "$TOP" && FUZZ_BUILD="$TMP/fz" FUZZ_JOBS="$1" sh tests/fuzz/run.sh 1 good) >"$TMP/out" 2>"$TMP/err"; echo $?; }
+expect "FUZZ_JOBS=0 is refused (exit 2)" [ "$(status_of 0)" -eq 2 ]
 (cd "$TOP" && FUZZ_BUILD="$TMP/fz" sh tests/fuzz/run.sh 1 good) >"$TMP/out" 2>&1
 expect "fuzz run.sh: no crash, exit 0, 1 passed, 0 failed" sh -c "[ $? -eq 0 ] && tail -n 1 '$TMP/out' | grep -qx '1 passed, 0 failed'"
 finish

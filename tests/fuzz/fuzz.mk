@@ -5,13 +5,15 @@
 #   fuzz        builds, then runs each harness FUZZ_SECONDS seconds on a copy of its corpus
 #               tests/fuzz/corpus/NAME, one line per harness, non-zero exit on any crash.
 # FUZZ_SKIP=resume (names separated by spaces) leaves harnesses out of `fuzz`; FUZZ_FLAGS adds
-# libFuzzer flags (e.g. FUZZ_FLAGS=-runs=1000000). The library is compiled by $(CLANG) into
-# build-fuzz/ with ASan and UBSan, and with libFuzzer's coverage (-fsanitize=fuzzer-no-link) so
-# the fuzzer sees the library's branches and not only the harness's.
+# libFuzzer flags (e.g. FUZZ_FLAGS=-runs=1000000); FUZZ_JOBS=2 runs two harnesses at a time.
+# The library is compiled by $(CLANG) into build-fuzz/ with ASan and UBSan, and with libFuzzer's
+# coverage (-fsanitize=fuzzer-no-link) so the fuzzer sees the library's branches and not only
+# the harness's.
 CLANG ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_SKIP ?=
 FUZZ_FLAGS ?=
+FUZZ_JOBS ?= 1
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # SRM_NO_CLONES: clang 14 names target_clones ifuncs "f.ifunc", so core/cell.h's float32
@@ -36,7 +38,7 @@ fuzz-build: $(FUZZ_BIN)
 
 fuzz: fuzz-build
 	@OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_FLAGS='$(FUZZ_FLAGS)' \
-	    sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_RUN)
+	    FUZZ_JOBS='$(FUZZ_JOBS)' sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_RUN)
 
 # Checked (and installed when missing) once per build folder.
 $(FUZZ_BUILD)/.clang-ok:
