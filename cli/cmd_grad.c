@@ -66,6 +66,18 @@ static int check_finite(double value, const srm_model *g)
     return SRM_OK;
 }
 
+/* Prints the loss and the gradient's 2-norm. */
+static int report(double value, double grad_norm, int json)
+{
+    srm_report *r = srm_report_alloc();
+    int rc = r ? srm_report_number(r, "loss", "loss", value)
+               : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK) rc = srm_report_number(r, "grad_norm", "||gradient||_2", grad_norm);
+    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
+    srm_report_free(r);
+    return rc;
+}
+
 /* A stack, both directions or a GRU (sim/stack_grad.c): any loss on the top layer's outputs
  * (y_t = h_t, as for a one-layer model without a decoder), at every step or the last, of the
  * full or the k-truncated stack; the gradient of every unit under its PyTorch name. */
@@ -146,17 +158,45 @@ static int grad_module(const module_grad *p)
     if (rc == SRM_OK) rc = write_module_gradient(p, s, g);
     for (size_t u = 0; rc == SRM_OK && u < s->lay.units; u++)
         ss += cblas_ddot((int)g[u]->nparam, g[u]->w, 1, g[u]->w, 1);
-    srm_report *r = rc == SRM_OK ? srm_report_alloc() : NULL;
-    if (rc == SRM_OK && !r) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK) rc = srm_report_number(r, "loss", "loss", value);
-    if (rc == SRM_OK) rc = srm_report_number(r, "grad_norm", "||gradient||_2", sqrt(ss));
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, p->json);
-    srm_report_free(r);
+    if (rc == SRM_OK) rc = report(value, sqrt(ss), p->json);
     for (size_t u = 0; u < s->lay.units; u++) srm_model_free(g[u]);
     free(dout);
     srm_matrix_free(x);
     srm_matrix_free(z);
     srm_stack_free(s);
+    return rc;
+}
+
+/* A one-layer model (sim/rnn_grad.c): any loss on its outputs, its decoder's if it has one. */
+static int grad_one(const module_grad *p)
+{
+    srm_model *m = NULL, *g = NULL;
+    srm_matrix *x = NULL, *z = NULL;
+    srm_rnn_workspace *ws = NULL;
+    double value = NAN;
+    SRM_TRY(srm_model_load(p->path, &m));
+    int rc = srm_matrix_read(p->input, &x);
+    if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, p->input, x->lines);
+    if (rc == SRM_OK) rc = srm_matrix_read(p->target, &z);
+    if (rc == SRM_OK && z->rows != x->rows)
+        rc = SRM_ERROR(SRM_EINVAL, "%s: %zu target rows for %zu input rows in %s", p->target,
+                       z->rows, x->rows, p->input);
+    if (rc == SRM_OK)
+        rc = srm_rnn_target_check(m, p->loss, z->data, z->rows, z->cols, p->target, z->lines);
+    if (rc == SRM_OK && (!(ws = srm_rnn_workspace_alloc(m, x->rows, 0)) ||
+                         !(g = srm_model_alloc_like(m))))
+        rc = srm_error_code();
+    if (rc == SRM_OK)
+        rc = srm_rnn_loss_grad(m, x->data, z->data, z->cols, x->rows, p->trunc, p->loss, p->at,
+                               &value, g, ws);
+    if (rc == SRM_OK) rc = check_finite(value, g);
+    if (rc == SRM_OK) rc = write_gradient(p->out, g, p->loss_text, p->at_text, p->trunc);
+    if (rc == SRM_OK) rc = report(value, cblas_dnrm2((int)g->nparam, g->w, 1), p->json);
+    srm_matrix_free(x);
+    srm_matrix_free(z);
+    srm_rnn_workspace_free(ws);
+    srm_model_free(g);
+    srm_model_free(m);
     return rc;
 }
 
@@ -208,39 +248,5 @@ int srm_cmd_grad(int argc, char **argv)
     int whole = 0;
     SRM_TRY(srm_cli_whole_module(pos[0], &whole));
     module_grad mg = {pos[0], input, target, out, loss_text, at_text, loss, at, trunc, json};
-    if (whole) return grad_module(&mg);
-    srm_model *m = NULL, *g = NULL;
-    srm_matrix *x = NULL, *z = NULL;
-    srm_rnn_workspace *ws = NULL;
-    srm_report *r = NULL;
-    double value = NAN;
-    SRM_TRY(srm_model_load(pos[0], &m));
-    rc = srm_matrix_read(input, &x);
-    if (rc == SRM_OK) rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input, x->lines);
-    if (rc == SRM_OK) rc = srm_matrix_read(target, &z);
-    if (rc == SRM_OK && z->rows != x->rows)
-        rc = SRM_ERROR(SRM_EINVAL, "%s: %zu target rows for %zu input rows in %s", target,
-                       z->rows, x->rows, input);
-    if (rc == SRM_OK) rc = srm_rnn_target_check(m, loss, z->data, z->rows, z->cols, target, z->lines);
-    if (rc == SRM_OK && (!(ws = srm_rnn_workspace_alloc(m, x->rows, 0)) ||
-                         !(g = srm_model_alloc_like(m))))
-        rc = srm_error_code();
-    if (rc == SRM_OK)
-        rc = srm_rnn_loss_grad(m, x->data, z->data, z->cols, x->rows, trunc, loss, at, &value, g,
-                               ws);
-    if (rc == SRM_OK) rc = check_finite(value, g);
-    if (rc == SRM_OK) rc = write_gradient(out, g, loss_text, at_text, trunc);
-    if (rc == SRM_OK && !(r = srm_report_alloc())) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK) rc = srm_report_number(r, "loss", "loss", value);
-    if (rc == SRM_OK)
-        rc = srm_report_number(r, "grad_norm", "||gradient||_2",
-                               cblas_dnrm2((int)g->nparam, g->w, 1));
-    if (rc == SRM_OK) rc = srm_report_print(r, stdout, json);
-    srm_report_free(r);
-    srm_matrix_free(x);
-    srm_matrix_free(z);
-    srm_rnn_workspace_free(ws);
-    srm_model_free(g);
-    srm_model_free(m);
-    return rc;
+    return whole ? grad_module(&mg) : grad_one(&mg);
 }
