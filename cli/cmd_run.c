@@ -77,6 +77,52 @@ static int run_module(const char *path, const char *input, unsigned long k, cons
     return rc;
 }
 
+/* A one-layer model: its states (c_t too with full_state), then its readout, per row. */
+static int run_one(const char *path, const char *input, const char *text, unsigned long trunc,
+                   int full_state, const char *out, size_t *rows, size_t *cols)
+{
+    srm_model *m = NULL;
+    srm_matrix *x = NULL, *h = NULL;
+    srm_rnn_workspace *ws = NULL;
+    double *states = NULL, *ys = NULL;
+    char *names = NULL;
+    SRM_TRY(srm_model_load(path, &m));
+    if (full_state && m->cell != SRM_CELL_LSTM) full_state = 0; /* the state is h already */
+    int rc = input ? srm_matrix_read(input, &x) : text_input(path, text, &x);
+    if (rc == SRM_OK)
+        rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input ? input : "--text",
+                                 x->lines);
+    size_t T = rc == SRM_OK ? x->rows : 0, n = m->hidden, S = srm_model_state_size(m);
+    size_t k = trunc < T ? trunc : 0, first = full_state ? 0 : S - n;
+    size_t width = S - first + m->output;
+    if (rc == SRM_OK && !(ws = srm_rnn_workspace_alloc(m, T, k))) rc = srm_error_code();
+    if (rc == SRM_OK) {
+        states = malloc(T * S * sizeof(double));
+        ys = malloc((T * m->output + 1) * sizeof(double));
+        h = srm_matrix_alloc(T, width);
+        names = column_names(m, full_state);
+        if (!states || !ys || !h || !names) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
+    }
+    if (rc == SRM_OK) rc = srm_rnn_forward(m, x->data, T, k, states, ys, ws);
+    if (rc == SRM_OK) {
+        for (size_t t = 0; t < T; t++) {
+            double *row = h->data + t * width;
+            for (size_t j = first; j < S; j++) row[j - first] = states[t * S + j];
+            for (size_t j = 0; j < m->output; j++) row[S - first + j] = ys[t * m->output + j];
+        }
+        rc = srm_matrix_write(out, h, names);
+        *rows = h->rows, *cols = h->cols;
+    }
+    free(names);
+    free(states);
+    free(ys);
+    srm_matrix_free(h);
+    srm_matrix_free(x);
+    srm_rnn_workspace_free(ws);
+    srm_model_free(m);
+    return rc;
+}
+
 /* --json: what was written. */
 static int report_written(const char *model, size_t rows, size_t cols, unsigned long k,
                           const char *out)
@@ -138,45 +184,6 @@ int srm_cmd_run(int argc, char **argv)
         SRM_TRY(run_module(pos[0], input, trunc, out, &rows, &cols));
         return json ? report_written(pos[0], rows, cols, trunc, out) : SRM_OK;
     }
-    srm_model *m = NULL;
-    srm_matrix *x = NULL, *h = NULL;
-    srm_rnn_workspace *ws = NULL;
-    double *states = NULL, *ys = NULL;
-    char *names = NULL;
-    SRM_TRY(srm_model_load(pos[0], &m));
-    if (full_state && m->cell != SRM_CELL_LSTM) full_state = 0; /* the state is h already */
-    rc = input ? srm_matrix_read(input, &x) : text_input(pos[0], text, &x);
-    if (rc == SRM_OK)
-        rc = srm_rnn_input_check(m, x->data, x->rows, x->cols, input ? input : "--text",
-                                 x->lines);
-    size_t T = rc == SRM_OK ? x->rows : 0, n = m->hidden, S = srm_model_state_size(m);
-    size_t k = trunc < T ? trunc : 0, first = full_state ? 0 : S - n;
-    size_t width = S - first + m->output;
-    if (rc == SRM_OK && !(ws = srm_rnn_workspace_alloc(m, T, k))) rc = srm_error_code();
-    if (rc == SRM_OK) {
-        states = malloc(T * S * sizeof(double));
-        ys = malloc((T * m->output + 1) * sizeof(double));
-        h = srm_matrix_alloc(T, width);
-        names = column_names(m, full_state);
-        if (!states || !ys || !h || !names) rc = SRM_ERROR(SRM_ENOMEM, "out of memory");
-    }
-    if (rc == SRM_OK) rc = srm_rnn_forward(m, x->data, T, k, states, ys, ws);
-    if (rc == SRM_OK) {
-        for (size_t t = 0; t < T; t++) {
-            double *row = h->data + t * width;
-            for (size_t j = first; j < S; j++) row[j - first] = states[t * S + j];
-            for (size_t j = 0; j < m->output; j++) row[S - first + j] = ys[t * m->output + j];
-        }
-        rc = srm_matrix_write(out, h, names);
-        rows = h->rows, cols = h->cols;
-    }
-    free(names);
-    free(states);
-    free(ys);
-    srm_matrix_free(h);
-    srm_matrix_free(x);
-    srm_rnn_workspace_free(ws);
-    srm_model_free(m);
-    if (rc == SRM_OK && json) rc = report_written(pos[0], rows, cols, trunc, out);
-    return rc;
+    SRM_TRY(run_one(pos[0], input, text, trunc, full_state, out, &rows, &cols));
+    return json ? report_written(pos[0], rows, cols, trunc, out) : SRM_OK;
 }
