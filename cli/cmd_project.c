@@ -319,6 +319,25 @@ static int check_cell(const char *path, const srm_layout *lay, const char *want)
     return SRM_OK;
 }
 
+/* Reads p->in, finds its recurrent module (of the cell `cell` when given), projects it into
+ * p->out and prints the report. */
+static int project_path(const project_args *p, const char *cell, int json)
+{
+    srm_tensors *ts = NULL;
+    SRM_TRY(srm_safetensors_read(p->in, &ts));
+    srm_layout *lay = malloc(sizeof *lay);
+    srm_report *r = srm_report_alloc();
+    srm_layout_options lo = {p->prefix, p->nonlinearity};
+    int rc = lay && r ? srm_layout_find(p->in, ts, &lo, lay)
+                      : SRM_ERROR(SRM_ENOMEM, "out of memory");
+    if (rc == SRM_OK && cell) rc = check_cell(p->in, lay, cell);
+    if (rc == SRM_OK) rc = project_file(ts, lay, p, r);
+    rc = srm_report_finish(r, rc, stdout, json);
+    free(lay);
+    srm_tensors_free(ts);
+    return rc;
+}
+
 int srm_cmd_project(int argc, char **argv)
 {
     double radius = 1.0, margin = 0.01, a_target = 0.4, input_bound = 1.0, z_target = 0.7;
@@ -388,16 +407,5 @@ int srm_cmd_project(int argc, char **argv)
     project_args p = {pos[0], pos[1], method_text, prefix, nonlin, radius, margin, a_target,
                       input_bound, z_target, radius_given || method_given, tune_given || ib_given,
                       a_given, z_given, ib_given, paper};
-    srm_tensors *ts = NULL;
-    SRM_TRY(srm_safetensors_read(p.in, &ts));
-    srm_layout *lay = malloc(sizeof *lay);
-    srm_report *r = srm_report_alloc();
-    srm_layout_options lo = {prefix, nonlin};
-    rc = lay && r ? srm_layout_find(p.in, ts, &lo, lay) : SRM_ERROR(SRM_ENOMEM, "out of memory");
-    if (rc == SRM_OK && cell) rc = check_cell(p.in, lay, cell);
-    if (rc == SRM_OK) rc = project_file(ts, lay, &p, r);
-    rc = srm_report_finish(r, rc, stdout, json);
-    free(lay);
-    srm_tensors_free(ts);
-    return rc;
+    return project_path(&p, cell, json);
 }
