@@ -49,7 +49,8 @@ int srm_rnn_target_check(const srm_model *m, srm_loss_kind loss, const double *z
 int srm_loss_target_check(size_t out, srm_loss_kind loss, const double *z, size_t rows,
                           size_t cols, const char *path, const long *lines);
 /* The loss at one position, y[0..out) against the target row z (zcols = 1: a class index for
- * xent; else out columns), as srm_rnn_loss_grad lists; writes dloss/dy into dy. */
+ * xent; else out columns), as srm_rnn_loss_grad lists; writes dloss/dy into dy, which may be
+ * y itself (each y_j is read before dy_j is written). */
 double srm_loss_position(srm_loss_kind kind, const double *y, size_t out, const double *z,
                          size_t zcols, double *dy);
 /* "PATH:LINE" of row t (0-based) into buf, for error messages of the checks above. */
