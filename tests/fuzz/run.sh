@@ -12,11 +12,12 @@ shift
 build=${FUZZ_BUILD:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 case $jobs in
-'' | *[!0-9]* | 0)
-    echo "fuzz: FUZZ_JOBS=$jobs is not a positive count" >&2
-    exit 2
-    ;;
+'' | *[!0-9]*) jobs=0 ;;
 esac
+if [ "$jobs" -lt 1 ]; then
+    echo "fuzz: FUZZ_JOBS=${FUZZ_JOBS} is not a positive count" >&2
+    exit 2
+fi
 # UBSan reports with their stack, as ASan does
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 mkdir -p "$build/logs" || exit 1
@@ -57,15 +58,23 @@ run_one() {
 
 # FUZZ_JOBS queues, harness i in queue i mod FUZZ_JOBS, each queue one after the other
 for name in "$@"; do rm -f "$build/logs/$name.crashes" "$build/logs/$name.line"; done
+# one queue runs in the foreground, as before; several in the background, all stopped with
+# run.sh on Ctrl-C (background lists start with SIGINT ignored)
+queue() {
+    i=0
+    for name in "$@"; do
+        [ $((i % jobs)) -eq $q ] && run_one "$name"
+        i=$((i + 1))
+    done
+}
 q=0
+[ "$jobs" -gt 1 ] && trap 'trap - INT TERM; kill 0' INT TERM
+if [ "$jobs" -eq 1 ]; then
+    queue "$@"
+    q=1
+fi
 while [ $q -lt "$jobs" ]; do
-    (
-        i=0
-        for name in "$@"; do
-            [ $((i % jobs)) -eq $q ] && run_one "$name"
-            i=$((i + 1))
-        done
-    ) &
+    queue "$@" &
     q=$((q + 1))
 done
 wait
